@@ -1,0 +1,34 @@
+package dev.isthmus.engine.graph;
+
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * A built node: a PyTorch module with its parameters bound. Layers are immutable after construction and safe to run
+ * from many threads at once.
+ */
+public interface Layer {
+    /**
+     * The shapes of the results for inputs of these shapes; {@code -1} marks a dimension not known until run time.
+     * Throws {@link IllegalArgumentException} saying which rule the inputs break.
+     */
+    List<long[]> outputShapes(List<long[]> inputShapes);
+
+    /** Computes the results. Inputs have passed {@link #outputShapes}'s checks at their concrete shapes. */
+    List<Tensor> forward(List<Tensor> inputs);
+
+    /** How many inputs the layer takes: at least {@link #minInputs()}, at most this. */
+    default int maxInputs() {
+        return 1;
+    }
+
+    default int minInputs() {
+        return 1;
+    }
+
+    /** True when the first input holds integer ids (Embedding) rather than floats. */
+    default boolean takesIntegerInput() {
+        return false;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.isthmus.engine.ops;
+
+import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.List;
+
+/** Elementwise activations (ReLU, GELU, Sigmoid, Tanh, SiLU) and the identities (Dropout, Identity) in eval mode. */
+public final class ActivationLayer implements Layer {
+    final Activation act;
+
+    public ActivationLayer(Activation act) {
+        this.act = act;
+    }
+
+    public Activation activation() {
+        return act;
+    }
+
+    @Override
+    public List<long[]> outputShapes(List<long[]> in) {
+        return List.of(in.get(0).clone());
+    }
+
+    @Override
+    public List<Tensor> forward(List<Tensor> in) {
+        Tensor t = in.get(0);
+        if (act == Activation.NONE) return List.of(t);
+        float[] x = Floats.of(t);
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) y[i] = act.apply(x[i]);
+        return List.of(Tensor.ofFloats(y, t.shape()));
+    }
+}

@@ -1,0 +1,172 @@
+package dev.isthmus.engine.ops;
+
+import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.graph.NodeArgs;
+import dev.isthmus.engine.graph.Shapes;
+import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.reference.Attention;
+import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.spec.NodeSpec;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * {@code torch.nn.TransformerEncoderLayer}: multi-head self-attention and a feed-forward block, post-LN (BERT) or
+ * pre-LN ({@code norm_first}). Input (batch, seq, d_model) with batch_first, else (seq, batch, d_model), or unbatched
+ * (seq, d_model). An optional second input is {@code src_key_padding_mask} (batch, seq): BOOL/integer (non-zero =
+ * padding, excluded) or float (added to the scores).
+ */
+public final class EncoderLayer implements Layer {
+    final int d, heads, ff;
+    final boolean batchFirst, normFirst;
+    final double eps;
+    final Activation act;
+    final float[] inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b;
+
+    public EncoderLayer(NodeArgs a, WeightBinder w) {
+        this(a, w, a.node());
+    }
+
+    /** Reads the layer's arguments from {@code a}; parameters are under {@code prefix.…} (prefix = node's name or a sub-module). */
+    EncoderLayer(NodeArgs a, WeightBinder w, NodeSpec params) {
+        d = a.requiredInt("d_model");
+        heads = a.requiredInt("nhead");
+        ff = a.integer("dim_feedforward", 2048);
+        eps = a.number("layer_norm_eps", 1e-5);
+        batchFirst = a.bool("batch_first", false);
+        normFirst = a.bool("norm_first", false);
+        boolean bias = a.bool("bias", true);
+        String actName = a.choice("activation", "relu", "relu", "gelu");
+        act = actName.equals("gelu") ? Activation.GELU : Activation.RELU;
+        a.ignore("dropout", "device", "dtype");
+        if (d <= 0 || heads <= 0 || ff <= 0) throw new IllegalArgumentException("d_model, nhead and dim_feedforward must be positive");
+        if (d % heads != 0) throw new IllegalArgumentException("d_model = " + d + " is not divisible by nhead = " + heads);
+        inW = w.require(params, "self_attn.in_proj_weight", 3L * d, d);
+        inB = bias ? w.require(params, "self_attn.in_proj_bias", 3L * d) : null;
+        outW = w.require(params, "self_attn.out_proj.weight", d, d);
+        outB = bias ? w.require(params, "self_attn.out_proj.bias", d) : null;
+        w1 = w.require(params, "linear1.weight", ff, d);
+        b1 = bias ? w.require(params, "linear1.bias", ff) : null;
+        w2 = w.require(params, "linear2.weight", d, ff);
+        b2 = bias ? w.require(params, "linear2.bias", d) : null;
+        n1g = w.require(params, "norm1.weight", d);
+        n1b = bias ? w.require(params, "norm1.bias", d) : null;
+        n2g = w.require(params, "norm2.weight", d);
+        n2b = bias ? w.require(params, "norm2.bias", d) : null;
+    }
+
+    @Override
+    public int maxInputs() {
+        return 2;
+    }
+
+    @Override
+    public List<long[]> outputShapes(List<long[]> in) {
+        long[] s = in.get(0);
+        Shapes.rank(s, 2, 3);
+        Shapes.dim(s, -1, d, "d_model (the last dimension)");
+        if (in.size() > 1) {
+            long[] m = in.get(1);
+            long batch = s.length == 2 ? 1 : (batchFirst ? s[0] : s[1]);
+            long seq = s.length == 2 ? s[0] : (batchFirst ? s[1] : s[0]);
+            boolean ok = (m.length == 2 && (m[0] < 0 || batch < 0 || m[0] == batch) && (m[1] < 0 || seq < 0 || m[1] == seq))
+                    || (s.length == 2 && m.length == 1 && (m[0] < 0 || seq < 0 || m[0] == seq));
+            if (!ok) throw new IllegalArgumentException("src_key_padding_mask must be (batch, seq) = " + Shape.toString(new long[]{batch, seq})
+                    + ", got " + Shape.toString(m));
+        }
+        return List.of(s.clone());
+    }
+
+    @Override
+    public List<Tensor> forward(List<Tensor> inputs) {
+        Tensor t = inputs.get(0);
+        long[] s = t.shape();
+        Geometry g = Geometry.of(s, batchFirst);
+        float[] x = g.toBatchMajor(Floats.of(t), d);
+        float[] bias = inputs.size() > 1 ? keyBias(inputs.get(1), g.batch, g.seq) : null;
+        float[] y = apply(x, g.batch, g.seq, bias);
+        return List.of(Tensor.ofFloats(g.fromBatchMajor(y, d), s));
+    }
+
+    /** Additive per-key bias (batch·seq) from a padding mask: bool/int non-zero → −∞, float → as is. */
+    static float[] keyBias(Tensor mask, int batch, int seq) {
+        float[] b = new float[batch * seq];
+        boolean additive = mask.dtype().isFloating();
+        for (int i = 0; i < b.length; i++) {
+            if (additive) b[i] = mask.getFloat(i);
+            else b[i] = mask.getLong(i) != 0 ? Float.NEGATIVE_INFINITY : 0f;
+        }
+        return b;
+    }
+
+    /** The layer on batch-major rows: x (batch, seq, d) → a new array of the same shape. */
+    float[] apply(float[] x, int batch, int seq, float[] keyBias) {
+        int rows = batch * seq;
+        if (normFirst) {
+            float[] h = x.clone();
+            float[] n = new float[h.length];
+            Norms.layerNorm(h, 0, n, 0, rows, d, n1g, n1b, eps);
+            add(h, selfAttention(n, batch, seq, keyBias));
+            Norms.layerNorm(h, 0, n, 0, rows, d, n2g, n2b, eps);
+            add(h, feedForward(n, rows));
+            return h;
+        }
+        float[] h = x.clone();
+        add(h, selfAttention(x, batch, seq, keyBias));
+        Norms.layerNorm(h, 0, h, 0, rows, d, n1g, n1b, eps);
+        float[] f = feedForward(h, rows);
+        add(h, f);
+        Norms.layerNorm(h, 0, h, 0, rows, d, n2g, n2b, eps);
+        return h;
+    }
+
+    private static void add(float[] acc, float[] v) {
+        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
+    }
+
+    float[] selfAttention(float[] x, int batch, int seq, float[] keyBias) {
+        int rows = batch * seq, hd = d / heads;
+        float[] qkv = new float[rows * 3 * d];
+        Gemm.matmulTransB(x, 0, inW, 0, inB, 0, qkv, 0, rows, 3 * d, d, Activation.NONE);
+        float[] attn = new float[rows * d];
+        double scale = 1.0 / Math.sqrt(hd);
+        for (int b = 0; b < batch; b++) {
+            int base = b * seq * 3 * d;
+            for (int h = 0; h < heads; h++) {
+                Attention.forward(qkv, base + h * hd, 3 * d, qkv, base + d + h * hd, 3 * d, qkv, base + 2 * d + h * hd, 3 * d,
+                        attn, b * seq * d + h * hd, d, seq, seq, hd, scale, keyBias, b * seq);
+            }
+        }
+        float[] out = new float[rows * d];
+        Gemm.matmulTransB(attn, 0, outW, 0, outB, 0, out, 0, rows, d, d, Activation.NONE);
+        return out;
+    }
+
+    float[] feedForward(float[] x, int rows) {
+        float[] hid = new float[rows * ff];
+        Gemm.matmulTransB(x, 0, w1, 0, b1, 0, hid, 0, rows, ff, d, act);
+        float[] out = new float[rows * d];
+        Gemm.matmulTransB(hid, 0, w2, 0, b2, 0, out, 0, rows, d, ff, Activation.NONE);
+        return out;
+    }
+
+    /** Where batch and sequence sit in an encoder input. */
+    record Geometry(int batch, int seq, boolean seqFirst) {
+        static Geometry of(long[] s, boolean batchFirst) {
+            if (s.length == 2) return new Geometry(1, (int) s[0], false);
+            return batchFirst ? new Geometry((int) s[0], (int) s[1], false) : new Geometry((int) s[1], (int) s[0], true);
+        }
+
+        float[] toBatchMajor(float[] x, int width) {
+            return seqFirst ? GruLayer.toBatchMajor(x, seq, batch, width) : x;
+        }
+
+        float[] fromBatchMajor(float[] x, int width) {
+            return seqFirst ? GruLayer.toTimeMajor(x, seq, batch, width, true) : x;
+        }
+    }
+}

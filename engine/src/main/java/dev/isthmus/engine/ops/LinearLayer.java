@@ -1,0 +1,52 @@
+package dev.isthmus.engine.ops;
+
+import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.graph.NodeArgs;
+import dev.isthmus.engine.graph.Shapes;
+import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.spec.NodeSpec;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.List;
+
+/** {@code torch.nn.Linear} on the last dimension of an input of any rank ≥ 1: y = x·Wᵀ + b. */
+public final class LinearLayer implements Layer {
+    final int in, out;
+    final float[] weight, bias;
+
+    public LinearLayer(NodeArgs a, WeightBinder w) {
+        NodeSpec n = a.node();
+        in = a.requiredInt("in_features");
+        out = a.requiredInt("out_features");
+        boolean hasBias = a.bool("bias", true);
+        a.ignore("device", "dtype");
+        if (in < 0 || out < 0) throw new IllegalArgumentException("in_features and out_features must be non-negative");
+        weight = w.require(n, "weight", out, in);
+        bias = hasBias ? w.require(n, "bias", out) : null;
+    }
+
+    @Override
+    public List<long[]> outputShapes(List<long[]> inShapes) {
+        long[] s = inShapes.get(0);
+        Shapes.minRank(s, 1);
+        Shapes.dim(s, -1, in, "in_features (the last dimension)");
+        long[] o = s.clone();
+        o[o.length - 1] = out;
+        return List.of(o);
+    }
+
+    @Override
+    public List<Tensor> forward(List<Tensor> inputs) {
+        Tensor t = inputs.get(0);
+        long[] s = t.shape();
+        int rows = Math.toIntExact(Shape.prod(s, 0, s.length - 1));
+        float[] y = new float[Math.multiplyExact(rows, out)];
+        Gemm.matmulTransB(Floats.of(t), 0, weight, 0, bias, 0, y, 0, rows, out, in, Activation.NONE);
+        long[] os = s.clone();
+        os[os.length - 1] = out;
+        return List.of(Tensor.ofFloats(y, os));
+    }
+}

@@ -1,0 +1,41 @@
+package dev.isthmus.engine.ops;
+
+import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.graph.NodeArgs;
+import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.List;
+
+/** {@code torch.nn.Softmax(dim)}; dim=None follows PyTorch's legacy rule (0 for rank 0, 1, 3; else 1). */
+public final class SoftmaxLayer implements Layer {
+    final Integer dim;
+
+    public SoftmaxLayer(NodeArgs a) {
+        dim = a.has("dim") ? a.integer("dim", 0) : null;
+    }
+
+    int axis(int rank) {
+        int d = dim != null ? dim : (rank == 0 || rank == 1 || rank == 3 ? 0 : 1);
+        return Shape.dim(d, Math.max(rank, 1));
+    }
+
+    @Override
+    public List<long[]> outputShapes(List<long[]> in) {
+        axis(in.get(0).length);
+        return List.of(in.get(0).clone());
+    }
+
+    @Override
+    public List<Tensor> forward(List<Tensor> in) {
+        Tensor t = in.get(0);
+        long[] s = t.shape();
+        if (s.length == 0) return List.of(Tensor.ofFloats(new float[]{1f}));
+        int ax = axis(s.length);
+        int outer = (int) Shape.prod(s, 0, ax), d = (int) s[ax], inner = (int) Shape.prod(s, ax + 1, s.length);
+        float[] y = new float[(int) t.numel()];
+        Norms.softmax(Floats.of(t), y, outer, d, inner);
+        return List.of(Tensor.ofFloats(y, s));
+    }
+}

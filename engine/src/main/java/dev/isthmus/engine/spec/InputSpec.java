@@ -1,0 +1,27 @@
+package dev.isthmus.engine.spec;
+
+import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.engine.tensor.Shape;
+
+import java.util.Map;
+
+/**
+ * A model input: its name, shape ({@code -1} = free, e.g. batch or sequence length) and dtype. {@code extras} keeps
+ * the other keys of the spec's input object (such as {@code image}) for the layers that read files.
+ */
+public record InputSpec(String name, long[] shape, DType dtype, Map<String, Object> extras) {
+    public InputSpec {
+        shape = shape.clone();
+        extras = extras == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(extras));
+    }
+
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    @Override
+    public String toString() {
+        return name + ": " + dtype + Shape.toString(shape);
+    }
+}
