@@ -15,8 +15,11 @@ public interface Layer {
      */
     List<long[]> outputShapes(List<long[]> inputShapes);
 
-    /** Computes the results. Inputs have passed {@link #outputShapes}'s checks at their concrete shapes. */
-    List<Tensor> forward(List<Tensor> inputs);
+    /**
+     * Computes the results. Inputs have passed {@link #outputShapes}'s checks at their concrete shapes. Work may be
+     * split over {@code pool}, over output blocks only, so that results do not depend on its thread count.
+     */
+    List<Tensor> forward(List<Tensor> inputs, ComputePool pool);
 
     /** How many inputs the layer takes: at least {@link #minInputs()}, at most this. */
     default int maxInputs() {

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.tensor.Tensor;
@@ -24,7 +25,7 @@ public final class ActivationLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
         if (act == Activation.NONE) return List.of(t);
         float[] x = Floats.of(t);

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -38,7 +39,7 @@ public final class AdaptiveAvgPool2dLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
         long[] s = t.shape();
         int h = (int) s[s.length - 2], w = (int) s[s.length - 1];

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -48,7 +49,7 @@ public final class BatchNorm2dLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
         long[] s = t.shape();
         int n = (int) s[0], c = (int) s[1], spatial = (int) (s[2] * s[3]);

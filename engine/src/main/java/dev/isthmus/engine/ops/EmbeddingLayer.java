@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.errors.InvalidInputException;
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -43,7 +44,7 @@ public final class EmbeddingLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor ids = in.get(0);
         if (!ids.dtype().isInteger()) throw new InvalidInputException("Embedding needs integer ids (I32 or I64), got " + ids.dtype());
         int n = Math.toIntExact(ids.numel());

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -82,7 +83,7 @@ public final class EncoderLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> inputs) {
+    public List<Tensor> forward(List<Tensor> inputs, ComputePool pool) {
         Tensor t = inputs.get(0);
         long[] s = t.shape();
         Geometry g = Geometry.of(s, batchFirst);

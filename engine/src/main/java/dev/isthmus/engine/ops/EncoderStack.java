@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -52,7 +53,7 @@ public final class EncoderStack implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> inputs) {
+    public List<Tensor> forward(List<Tensor> inputs, ComputePool pool) {
         Tensor t = inputs.get(0);
         long[] s = t.shape();
         EncoderLayer first = layers.get(0);

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -74,7 +75,7 @@ public final class GruLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> inputs) {
+    public List<Tensor> forward(List<Tensor> inputs, ComputePool pool) {
         Tensor t = inputs.get(0);
         long[] s = t.shape();
         boolean unbatched = s.length == 2;

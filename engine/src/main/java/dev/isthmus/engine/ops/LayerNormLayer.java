@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -68,7 +69,7 @@ public final class LayerNormLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
         return List.of(Tensor.ofFloats(apply(Floats.of(t), (int) (t.numel() / size)), t.shape()));
     }

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ops;
 
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.kernels.reference.Norms;
@@ -28,7 +29,7 @@ public final class SoftmaxLayer implements Layer {
     }
 
     @Override
-    public List<Tensor> forward(List<Tensor> in) {
+    public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
         long[] s = t.shape();
         if (s.length == 0) return List.of(Tensor.ofFloats(new float[]{1f}));

@@ -2,6 +2,7 @@ package dev.isthmus.engine.runtime;
 
 import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -38,13 +39,19 @@ public final class Model implements AutoCloseable {
     private final Map<String, long[]> outputShapes;
     private final long weightBytes;
     private final AutoCloseable owner;
+    private final ComputePool pool;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean ownerClosed = new AtomicBoolean();
 
-    private record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs) {
+    private record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs, List<long[]> shapes) {
+    }
+
+    /** What {@link #nodes()} tells of one node: the values it reads and writes and the result shapes the spec implies. */
+    public record NodeInfo(NodeSpec node, List<String> inputs, List<String> outputs, List<long[]> outputShapes) {
     }
 
     private Model(ModelSpec spec, String source, List<Step> steps, List<String> outputValues, List<String> outputNames,
-                  Map<String, long[]> outputShapes, long weightBytes, AutoCloseable owner) {
+                  Map<String, long[]> outputShapes, long weightBytes, AutoCloseable owner, ComputePool pool) {
         this.spec = spec;
         this.source = source;
         this.steps = steps;
@@ -53,6 +60,7 @@ public final class Model implements AutoCloseable {
         this.outputShapes = outputShapes;
         this.weightBytes = weightBytes;
         this.owner = owner;
+        this.pool = pool;
     }
 
     /**
@@ -63,6 +71,11 @@ public final class Model implements AutoCloseable {
      *                            tensors, undefined values, shapes that cannot flow through the graph
      */
     public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner) {
+        return build(spec, weights, owner, ComputePool.defaultThreads());
+    }
+
+    /** As {@link #build(ModelSpec, WeightSource, AutoCloseable)} with {@code threads} compute threads (the model owns them). */
+    public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads) {
         String source = weights.source();
         List<String> problems = new ArrayList<>();
         WeightBinder binder = new WeightBinder(weights);
@@ -144,7 +157,9 @@ public final class Model implements AutoCloseable {
                 outs.add(name);
             }
             if (outShapes == null) for (String o : outs) shapes.put(o, null);
-            steps.add(new Step(node, layer, List.copyOf(ins), List.copyOf(outs)));
+            List<long[]> outShapeList = new ArrayList<>();
+            for (String o : outs) outShapeList.add(shapes.get(o));
+            steps.add(new Step(node, layer, List.copyOf(ins), List.copyOf(outs), outShapeList));
             prev = outs.get(0);
         }
         List<String> outputValues = new ArrayList<>();
@@ -166,7 +181,7 @@ public final class Model implements AutoCloseable {
         Map<String, long[]> outShapes = new LinkedHashMap<>();
         for (int i = 0; i < outputNames.size(); i++) outShapes.put(outputNames.get(i), shapes.get(outputValues.get(i)));
         return new Model(spec, source, List.copyOf(steps), List.copyOf(outputValues), List.copyOf(outputNames), outShapes,
-                binder.boundBytes(), owner);
+                binder.boundBytes(), owner, new ComputePool(threads));
     }
 
     public ModelSpec spec() {
@@ -192,6 +207,17 @@ public final class Model implements AutoCloseable {
         Map<String, long[]> m = new LinkedHashMap<>();
         outputShapes.forEach((k, v) -> m.put(k, v == null ? null : v.clone()));
         return m;
+    }
+
+    /** The nodes in run order, with the shapes the spec's input shapes imply ({@code -1} = depends on the input). */
+    public List<NodeInfo> nodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        for (Step s : steps) {
+            List<long[]> sh = new ArrayList<>();
+            for (long[] x : s.shapes()) sh.add(x.clone());
+            out.add(new NodeInfo(s.node(), s.inputs(), s.outputs(), sh));
+        }
+        return out;
     }
 
     /** The class labels of the spec, or empty. */
@@ -239,7 +265,7 @@ public final class Model implements AutoCloseable {
             for (String v : s.inputs()) args.add(values.get(v));
             List<Tensor> res;
             try {
-                res = s.layer().forward(args);
+                res = s.layer().forward(args, pool);
             } catch (IllegalArgumentException e) {
                 throw new InvalidInputException(s.node().label() + ": " + e.getMessage());
             }
@@ -271,10 +297,16 @@ public final class Model implements AutoCloseable {
         return t;
     }
 
-    /** Closes the model and what it owns (the weights file). Running a closed model throws IllegalStateException. */
+    /** The number of compute threads. */
+    public int threads() {
+        return pool.threads();
+    }
+
+    /** Closes the model, its threads and what it owns (the weights file). Running a closed model throws IllegalStateException. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && owner != null) {
+        if (closed.compareAndSet(false, true)) pool.close();
+        if (owner != null && !ownerClosed.getAndSet(true)) {
             try {
                 owner.close();
             } catch (Exception e) {

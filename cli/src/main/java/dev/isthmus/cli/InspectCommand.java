@@ -1,0 +1,109 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.spec.InputSpec;
+import dev.isthmus.engine.spec.ModelSpec;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.ModelLoader;
+import dev.isthmus.formats.json.Json;
+import dev.isthmus.formats.npy.Npy;
+import dev.isthmus.formats.safetensors.SafetensorsFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/** {@code isthmus inspect}: what a safetensors file, model directory or npy file holds. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = {"Show what a model or tensor file holds: each tensor's name, dtype, shape and bytes, the metadata,",
+                "and a summary of the isthmus/1 spec with the shape each node produces. The file is fully validated;",
+                "a malformed one is reported in one line with exit code 1.", ""},
+        footerHeading = "%nExamples:%n",
+        footer = {"  isthmus inspect examples/mnist/model.safetensors", "  isthmus inspect my-model/", "  isthmus inspect input.npy"})
+final class InspectCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    Verbosity verbosity;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "A .safetensors file, a model directory, or a .npy file.")
+    Path file;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        if (file.getFileName() != null && file.getFileName().toString().endsWith(".npy")) {
+            Tensor t = Npy.read(file, null);
+            out.println(file + ": npy, " + t.dtype() + " " + Shape.toString(t.shape()) + ", " + t.byteSize() + " bytes");
+            out.println("  values " + RunCommand.preview(t));
+            return 0;
+        }
+        ModelLoader.Location loc = ModelLoader.locate(file);
+        try (SafetensorsFile st = ModelLoader.openWeights(loc.weights())) {
+            out.printf("%s: safetensors, %d tensors, %s (header %d bytes)%n", loc.weights(), st.names().size(),
+                    Bytes.human(st.fileSize()), st.headerSize());
+            int w = Math.max(4, st.names().stream().mapToInt(String::length).max().orElse(4));
+            out.printf("  %-" + w + "s  %-5s  %-18s  %s%n", "name", "dtype", "shape", "bytes");
+            long total = 0;
+            for (String n : st.names()) {
+                Tensor t = st.tensor(n);
+                total += t.byteSize();
+                out.printf("  %-" + w + "s  %-5s  %-18s  %d%n", n, t.dtype(), Shape.toString(t.shape()), t.byteSize());
+            }
+            out.printf("  total %s in tensors%n", Bytes.human(total));
+            Map<String, String> meta = st.metadata();
+            if (!meta.isEmpty()) {
+                out.println("metadata:");
+                for (Map.Entry<String, String> e : meta.entrySet()) {
+                    String v = e.getValue();
+                    if (e.getKey().equals(ModelLoader.SPEC_KEY)) v = "(the model spec, " + v.length() + " characters; summarised below)";
+                    else if (v.length() > 120) v = v.substring(0, 117) + "...";
+                    out.println("  " + e.getKey() + ": " + v);
+                }
+            }
+            if (loc.specFile() == null && !meta.containsKey(ModelLoader.SPEC_KEY)) {
+                out.println("no isthmus/1 spec: plain weights (runnable once a spec is added)");
+                return 0;
+            }
+            ModelSpec ms = ModelLoader.readSpec(loc, st);
+            out.println("spec " + ms.format() + (loc.specFile() != null ? " (" + loc.specFile() + ")" : " (metadata " + ModelLoader.SPEC_KEY + ")") + ":");
+            for (InputSpec in : ms.inputs()) {
+                out.println("  input  " + in.name() + ": " + in.dtype() + " " + Shape.toString(in.shape())
+                        + (in.extras().isEmpty() ? "" : "  " + Json.write(in.extras())));
+            }
+            Model m;
+            try {
+                m = Model.build(ms, ModelLoader.weightSource(st), null);
+            } catch (ModelSpecException e) {
+                for (var n : ms.nodes()) out.println("  " + nodeLine(n));
+                throw e;
+            }
+            for (Model.NodeInfo n : m.nodes()) {
+                String shapes = n.outputShapes().stream().map(Shape::toString).collect(Collectors.joining(", "));
+                out.println("  " + nodeLine(n.node()) + " -> " + shapes);
+            }
+            m.outputShapes().forEach((k, v) -> out.println("  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));
+            if (!m.labels().isEmpty()) {
+                List<String> l = m.labels();
+                out.println("  labels (" + l.size() + "): " + String.join(", ", l.size() > 12 ? l.subList(0, 12) : l) + (l.size() > 12 ? ", ..." : ""));
+            }
+            out.println("  weights used " + Bytes.human(m.weightBytes()));
+        }
+        return 0;
+    }
+
+    private static String nodeLine(dev.isthmus.engine.spec.NodeSpec n) {
+        String args = n.args().entrySet().stream().map(e -> e.getKey() + "=" + Json.write(e.getValue())).collect(Collectors.joining(", "));
+        return String.format("%3d %-12s %s(%s)", n.index(), n.name() == null ? "" : n.name(), n.op(), args);
+    }
+}

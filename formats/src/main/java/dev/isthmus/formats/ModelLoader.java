@@ -1,0 +1,142 @@
+package dev.isthmus.formats;
+
+import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.engine.graph.WeightSource;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.spec.ModelSpec;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.safetensors.SafetensorsFile;
+import dev.isthmus.formats.spec.SpecReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Finds and loads a model: weights (safetensors, PyTorch state-dict names) and an {@code isthmus/1} spec, given as
+ * <ul>
+ *   <li>one {@code .safetensors} file whose {@code __metadata__} holds the spec under {@code isthmus.spec};</li>
+ *   <li>a directory with {@code model.json} (the spec) and {@code model.safetensors};</li>
+ *   <li>a directory with just {@code model.safetensors} holding its spec;</li>
+ *   <li>a spec file {@code NAME.json} beside {@code NAME.safetensors} (or {@code model.safetensors}).</li>
+ * </ul>
+ */
+public final class ModelLoader {
+    /** The metadata key that holds the spec in a self-contained safetensors file. */
+    public static final String SPEC_KEY = "isthmus.spec";
+    public static final String SPEC_FILE = "model.json";
+    public static final String WEIGHTS_FILE = "model.safetensors";
+
+    private ModelLoader() {
+    }
+
+    /** Where a model's spec and weights are. */
+    public record Location(Path weights, Path specFile) {
+    }
+
+    /** Resolves a path given by a user to the model's files, or throws a message saying what a model looks like. */
+    public static Location locate(Path path) {
+        if (!Files.exists(path)) {
+            throw new ModelFormatException(path.toString(), null, "not-found", "no such file or directory");
+        }
+        if (Files.isDirectory(path)) {
+            Path spec = path.resolve(SPEC_FILE);
+            Path weights = path.resolve(WEIGHTS_FILE);
+            if (Files.isRegularFile(weights)) return new Location(weights, Files.isRegularFile(spec) ? spec : null);
+            if (Files.isRegularFile(path.resolve("config.json"))) {
+                throw new ModelFormatException(path.toString(), null, "model-layout",
+                        "a Hugging Face directory (config.json) needs " + WEIGHTS_FILE + ", which is missing");
+            }
+            throw new ModelFormatException(path.toString(), null, "model-layout",
+                    "not a model directory: expected " + WEIGHTS_FILE + " (with " + SPEC_FILE + " or the spec in its metadata)");
+        }
+        String name = path.getFileName().toString();
+        if (name.endsWith(".json")) {
+            Path sibling = path.resolveSibling(name.substring(0, name.length() - 5) + ".safetensors");
+            Path weights = Files.isRegularFile(sibling) ? sibling : path.resolveSibling(WEIGHTS_FILE);
+            if (!Files.isRegularFile(weights)) {
+                throw new ModelFormatException(path.toString(), null, "model-layout",
+                        "spec without weights: expected " + sibling.getFileName() + " or " + WEIGHTS_FILE + " beside it");
+            }
+            return new Location(weights, path);
+        }
+        return new Location(path, null);
+    }
+
+    /** Loads and builds a model; see {@link Model#build} for the checks. The model owns the mapped file. */
+    public static Model load(Path path) {
+        return load(path, dev.isthmus.engine.graph.ComputePool.defaultThreads());
+    }
+
+    /** Loads with {@code threads} compute threads (owned by the model). */
+    public static Model load(Path path, int threads) {
+        Location loc = locate(path);
+        SafetensorsFile file = openWeights(loc.weights());
+        try {
+            ModelSpec spec = readSpec(loc, file);
+            return Model.build(spec, weightSource(file), file, threads);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** Opens a safetensors file, turning I/O failures into {@link ModelFormatException}s naming the file. */
+    public static SafetensorsFile openWeights(Path weights) {
+        try {
+            return SafetensorsFile.open(weights);
+        } catch (UncheckedIOException e) {
+            throw new ModelFormatException(weights.toString(), null, "io", "cannot read: " + describe(e.getCause()), e);
+        }
+    }
+
+    /** The spec of a located model: from its spec file, else from the weights' metadata. */
+    public static ModelSpec readSpec(Location loc, SafetensorsFile file) {
+        if (loc.specFile() != null) {
+            String json;
+            try {
+                json = Files.readString(loc.specFile(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ModelFormatException(loc.specFile().toString(), null, "io", "cannot read: " + describe(e), e);
+            }
+            return SpecReader.read(json, loc.specFile().toString());
+        }
+        String json = file.metadata().get(SPEC_KEY);
+        if (json == null) {
+            throw new ModelFormatException(loc.weights().toString(), null, "no-spec",
+                    "no model spec: the metadata has no '" + SPEC_KEY + "' and there is no " + SPEC_FILE + " beside the weights");
+        }
+        return SpecReader.read(json, loc.weights() + " (metadata " + SPEC_KEY + ")");
+    }
+
+    /** The weights of an open file as a {@link WeightSource}. */
+    public static WeightSource weightSource(SafetensorsFile file) {
+        Set<String> names = new LinkedHashSet<>(file.names());
+        return new WeightSource() {
+            @Override
+            public Tensor get(String name) {
+                return file.contains(name) ? file.tensor(name) : null;
+            }
+
+            @Override
+            public Set<String> names() {
+                return names;
+            }
+
+            @Override
+            public String source() {
+                return file.path().toString();
+            }
+        };
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
+        if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}
