@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 
 /** {@code isthmus backends}: which compute backends this installation can use. */
 @Command(name = "backends", mixinStandardHelpOptions = true,
-        description = {"List the compute backends, whether each is available, and its version or why not."})
+        description = {"List the compute backends: available or not, version, or why not."})
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -24,9 +24,10 @@ import java.util.stream.Collectors;
 
 /** {@code isthmus inspect}: what a safetensors file, model directory or npy file holds. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Show what a model or tensor file holds: each tensor's name, dtype, shape and bytes, the metadata,",
-                "and a summary of the isthmus/1 spec with the shape each node produces. The file is fully validated;",
-                "a malformed one is reported in one line with exit code 1.", ""},
+        description = {"Show what a model or tensor file holds.", "",
+                "Prints each tensor's name, dtype, shape and bytes, the metadata, and a summary of the isthmus/1 spec with "
+                        + "the shape each node produces. The file is fully validated; a malformed one is reported in one "
+                        + "line with exit code 1.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus inspect examples/mnist/model.safetensors", "  isthmus inspect my-model/", "  isthmus inspect input.npy"})
 final class InspectCommand implements Callable<Integer> {

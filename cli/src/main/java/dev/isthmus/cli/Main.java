@@ -18,8 +18,9 @@ import java.nio.charset.StandardCharsets;
                 "  isthmus run model.safetensors -i x=input.npy -o out.npy",
                 "  isthmus inspect model.safetensors",
                 "",
-                "A MODEL is a .safetensors file whose metadata holds the isthmus/1 spec, or a directory with model.json",
-                "and model.safetensors. Exit codes: 0 ok, 1 a model or data error, 2 a usage error."})
+                "A MODEL is a .safetensors file whose metadata holds the isthmus/1 spec, or a directory with model.json "
+                        + "and model.safetensors. Exit codes: 0 ok, 1 a model or data error, 2 a usage error.",
+                "Run 'isthmus help COMMAND' for a command's options and examples."})
 public final class Main implements Runnable {
     /** Exit code for model and data errors. */
     static final int EXIT_DATA = 1;

@@ -1,14 +1,305 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.engine.errors.IsthmusException;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.spec.InputSpec;
+import dev.isthmus.engine.spec.NodeSpec;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.ModelLoader;
+import dev.isthmus.formats.image.ImageInput;
+import dev.isthmus.formats.json.Json;
+import dev.isthmus.formats.sequence.SequenceFiles;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
-/** Placeholder replaced below. */
-@Command(name = "predict", hidden = true)
+/** {@code isthmus predict}: files in, one label per file out. */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Label files (images, sequences) with a classifier.", "",
+                "Images go to models with an image input (declared in the spec), .npy/.csv sequences (rows = time steps) "
+                        + "to other models. Prints one line per input, in input order: the file, the top label and its "
+                        + "probability (softmax of the logits, unless the model ends in Softmax).",
+                "Directories are walked; a file that can't be read or decoded is reported on stderr and the others go on; "
+                        + "the exit code is then 1.", ""},
+        footerHeading = "%nExamples:%n",
+        footer = {"  isthmus predict examples/mnist examples/mnist/digits",
+                "  isthmus predict examples/mnist 'photos/**.png' --top-k 3",
+                "  isthmus predict examples/mnist examples/mnist/digits --json > labels.jsonl",
+                "  isthmus predict examples/gru examples/gru/sequences/walk_01.csv"})
 final class PredictCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    Verbosity verbosity;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model: .safetensors with its spec, or a model directory.")
+    Path model;
+
+    @Parameters(index = "1..*", paramLabel = "FILE|DIR|GLOB", arity = "1..*",
+            description = "Inputs: files, directories (walked recursively) or glob patterns (quote them).")
+    List<String> inputs = new ArrayList<>();
+
+    @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "1", description = "Show the K best labels (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--json", description = "One JSON object per line: file, label, score, top [{label, score}].")
+    boolean json;
+
+    @Option(names = {"-b", "--batch"}, paramLabel = "B", defaultValue = "32", description = "Inputs per model run (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "auto", description = "auto, java (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    /** One input file and what became of it. */
+    private static final class Item {
+        final Path file;
+        float[] data;
+        long[] shape;
+        String error;
+        float[] probs;
+
+        Item(Path file) {
+            this.file = file;
+        }
+    }
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (topK < 1) throw new UsageException("--top-k must be ≥ 1");
+        if (batch < 1) throw new UsageException("--batch must be ≥ 1");
+        if (threads != null && threads < 1) throw new UsageException("--threads must be ≥ 1");
+        if (!backend.equals("auto") && !backend.equals("java")) {
+            throw new UsageException("unknown backend '" + backend + "' (available: auto, java)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int nThreads = threads != null ? threads : dev.isthmus.engine.graph.ComputePool.defaultThreads();
+        try (Model m = ModelLoader.load(model, nThreads)) {
+            if (m.inputs().size() != 1) {
+                throw new IsthmusException(model + ": predict needs a model with one input; this one has " + m.inputs().size()
+                        + " (use 'isthmus run' with .npy tensors)");
+            }
+            InputSpec in = m.inputs().get(0);
+            Decoder decoder = decoderFor(m, in);
+            List<Path> files = FileArgs.expand(inputs, decoder.extensions());
+            if (files.isEmpty()) throw new UsageException("no input files found in " + inputs);
+            List<String> labels = m.labels();
+            boolean endsInSoftmax = !m.spec().nodes().isEmpty()
+                    && m.spec().nodes().get(m.spec().nodes().size() - 1).op().equals("Softmax") && m.spec().outputs().isEmpty();
+            Progress progress = new Progress(err, files.size(), !json && Terminal.stderrIsTerminal() && files.size() >= 50);
+            ExecutorService decoders = Executors.newFixedThreadPool(Math.min(nThreads, 4), r -> {
+                Thread t = new Thread(r, "isthmus-decode");
+                t.setDaemon(true);
+                return t;
+            });
+            int failed = 0;
+            try {
+                List<Future<Item>> pending = new ArrayList<>();
+                for (Path f : files) {
+                    pending.add(decoders.submit(() -> {
+                        Item it = new Item(f);
+                        try {
+                            decoder.decode(it, verbosity.verbose ? note -> {
+                                synchronized (err) {
+                                    err.println("isthmus: " + note);
+                                }
+                            } : null);
+                        } catch (IsthmusException e) {
+                            it.error = e.getMessage();
+                        }
+                        return it;
+                    }));
+                }
+                int next = 0;
+                while (next < pending.size()) {
+                    List<Item> group = new ArrayList<>();
+                    // gather up to `batch` decoded items of one shape; failed items pass through
+                    while (next < pending.size() && group.stream().filter(i -> i.error == null).count() < batch) {
+                        Item it = pending.get(next).get();
+                        Item firstOk = group.stream().filter(i -> i.error == null).findFirst().orElse(null);
+                        if (it.error == null && firstOk != null && !java.util.Arrays.equals(firstOk.shape, it.shape)) break;
+                        group.add(it);
+                        next++;
+                    }
+                    runBatch(m, in, group, endsInSoftmax);
+                    for (Item it : group) {
+                        progress.clear();
+                        if (it.error != null) {
+                            failed++;
+                            err.println("isthmus: " + it.error);
+                        } else {
+                            out.println(json ? jsonLine(it, labels) : textLine(it, labels));
+                        }
+                        progress.advance();
+                    }
+                    out.flush();
+                }
+            } finally {
+                decoders.shutdownNow();
+                progress.done();
+            }
+            if (failed > 0) {
+                err.println("isthmus: " + failed + " of " + files.size() + " input" + (files.size() == 1 ? "" : "s")
+                        + " failed; " + (files.size() - failed) + " predicted");
+                return Main.EXIT_DATA;
+            }
+        }
         return 0;
+    }
+
+    private void runBatch(Model m, InputSpec in, List<Item> group, boolean endsInSoftmax) {
+        List<Item> ok = group.stream().filter(i -> i.error == null).toList();
+        if (ok.isEmpty()) return;
+        int per = ok.get(0).data.length;
+        float[] data = new float[per * ok.size()];
+        for (int i = 0; i < ok.size(); i++) System.arraycopy(ok.get(i).data, 0, data, i * per, per);
+        long[] shape = new long[ok.get(0).shape.length + 1];
+        shape[0] = ok.size();
+        System.arraycopy(ok.get(0).shape, 0, shape, 1, ok.get(0).shape.length);
+        Tensor t = Tensor.ofFloats(data, shape);
+        Tensor logits;
+        try {
+            logits = m.run(Map.of(in.name(), t)).values().iterator().next();
+        } catch (IsthmusException e) {
+            for (Item it : ok) it.error = it.file + ": " + e.getMessage();
+            return;
+        }
+        if (logits.rank() != 2 || logits.dim(0) != ok.size()) {
+            throw new IsthmusException(model + ": predict needs an output of shape [batch, classes]; this model gives "
+                    + Shape.toString(logits.shape()));
+        }
+        int classes = (int) logits.dim(1);
+        float[] all = logits.toFloatArray();
+        for (int i = 0; i < ok.size(); i++) {
+            float[] row = java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes);
+            ok.get(i).probs = endsInSoftmax ? row : softmax(row);
+        }
+    }
+
+    static float[] softmax(float[] x) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : x) max = Math.max(max, v);
+        double sum = 0;
+        double[] e = new double[x.length];
+        for (int i = 0; i < x.length; i++) sum += e[i] = Math.exp(x[i] - max);
+        float[] p = new float[x.length];
+        for (int i = 0; i < x.length; i++) p[i] = (float) (e[i] / sum);
+        return p;
+    }
+
+    private int[] top(float[] p) {
+        Integer[] idx = new Integer[p.length];
+        for (int i = 0; i < p.length; i++) idx[i] = i;
+        java.util.Arrays.sort(idx, (a, b) -> Float.compare(p[b], p[a]) != 0 ? Float.compare(p[b], p[a]) : Integer.compare(a, b));
+        int k = Math.min(topK, p.length);
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) out[i] = idx[i];
+        return out;
+    }
+
+    private static String label(List<String> labels, int i) {
+        return i < labels.size() ? labels.get(i) : Integer.toString(i);
+    }
+
+    private String textLine(Item it, List<String> labels) {
+        StringBuilder b = new StringBuilder(it.file.toString());
+        for (int i : top(it.probs)) {
+            b.append("  ").append(label(labels, i)).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
+        }
+        return b.toString();
+    }
+
+    private String jsonLine(Item it, List<String> labels) {
+        int[] t = top(it.probs);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("file", it.file.toString());
+        o.put("label", label(labels, t[0]));
+        o.put("score", (double) it.probs[t[0]]);
+        List<Object> topList = new ArrayList<>();
+        for (int i : t) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("label", label(labels, i));
+            e.put("score", (double) it.probs[i]);
+            topList.add(e);
+        }
+        o.put("top", topList);
+        return Json.write(o);
+    }
+
+    /** Turns one file into the model input of one example. */
+    private interface Decoder {
+        void decode(Item it, java.util.function.Consumer<String> notes);
+
+        /** File extensions picked up when walking directories. */
+        List<String> extensions();
+    }
+
+    private Decoder decoderFor(Model m, InputSpec in) {
+        if (ImageInput.isImage(in)) {
+            ImageInput img = ImageInput.of(in, m.source());
+            return new Decoder() {
+                @Override
+                public void decode(Item it, java.util.function.Consumer<String> notes) {
+                    float[] d = new float[img.size()];
+                    img.load(it.file, d, 0, notes);
+                    it.data = d;
+                    it.shape = img.shape();
+                }
+
+                @Override
+                public List<String> extensions() {
+                    return List.of("png", "jpg", "jpeg", "bmp", "gif");
+                }
+            };
+        }
+        long[] s = in.shape();
+        if (s.length == 3 && in.dtype().isFloating()) {
+            boolean batchFirst = isBatchFirst(m);
+            long features = s[2];
+            return new Decoder() {
+                @Override
+                public void decode(Item it, java.util.function.Consumer<String> notes) {
+                    Tensor t = SequenceFiles.read(it.file, features);
+                    it.data = t.toFloatArray();
+                    it.shape = t.shape();
+                    if (!batchFirst) throw new IsthmusException(it.file + ": predict feeds sequences batch-first; this model reads (seq, batch, features)");
+                }
+
+                @Override
+                public List<String> extensions() {
+                    return List.of("npy", "csv");
+                }
+            };
+        }
+        throw new IsthmusException(m.source() + ": predict needs an image input (an \"image\" object in the spec) or a sequence input"
+                + " of shape (batch, steps, features); this model's input is " + in + ". Use 'isthmus run' with .npy tensors.");
+    }
+
+    /** True unless the first node is a GRU or Transformer reading (seq, batch, features). */
+    private static boolean isBatchFirst(Model m) {
+        NodeSpec first = m.spec().nodes().get(0);
+        Object bf = first.args().get("batch_first");
+        if (first.op().equals("TransformerEncoder") && first.args().get("encoder_layer") instanceof Map<?, ?> el) bf = el.get("batch_first");
+        return !(first.op().equals("GRU") || first.op().startsWith("TransformerEncoder")) || Boolean.TRUE.equals(bf);
     }
 }

@@ -28,8 +28,9 @@ import java.util.concurrent.Callable;
                 "  isthmus run bert/ -i input_ids=ids.npy -i attention_mask=mask.npy -o out.npy",
                 "  isthmus run gru.safetensors -i x=seq.npy -o logits.npy -o h_n.npy",
                 "",
-                "Inputs without NAME= are given to the model's inputs in order. Without -o, each output's shape and",
-                "first values are printed instead."})
+                "",
+                "Inputs without NAME= are given to the model's inputs in order. Without -o, each output's shape and "
+                        + "first values are printed instead."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

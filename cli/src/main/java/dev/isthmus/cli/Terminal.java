@@ -1,31 +1,18 @@
 package dev.isthmus.cli;
 
-import java.io.FileOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Where the CLI writes messages. The {@code isthmus} launcher filters the JVM's own start-up warnings out of
- * stderr; it then hands the untouched stderr to the program as file descriptor {@code ISTHMUS_STDERR_FD} (and says
- * whether it is a terminal in {@code ISTHMUS_STDERR_TTY}), so messages and progress bars go straight through.
+ * Where the CLI writes messages. The {@code isthmus} launcher filters the JVM's start-up warning out of stderr,
+ * which makes stderr a pipe; it says in {@code ISTHMUS_STDERR_TTY} whether the real stderr is a terminal.
  */
 final class Terminal {
     private Terminal() {
     }
 
-    /** The stream for messages: the launcher's descriptor when given, else System.err. */
+    /** The stream for messages. */
     static PrintWriter stderr() {
-        String fd = System.getenv("ISTHMUS_STDERR_FD");
-        if (fd != null && fd.matches("\\d+")) {
-            try {
-                OutputStream os = new FileOutputStream("/proc/self/fd/" + fd);
-                return new PrintWriter(new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8), true);
-            } catch (IOException | SecurityException e) {
-                // fall through to System.err
-            }
-        }
         return new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     }
 

@@ -1,0 +1,184 @@
+package dev.isthmus.formats.image;
+
+import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.spec.InputSpec;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * An image input declared in a spec: {@code "image": {"color": "grayscale"|"rgb", "scale": s, "mean": [...],
+ * "std": [...]}} on an input of shape (-1, C, H, W). Files are decoded with ImageIO (PNG, JPEG, BMP, GIF), converted
+ * to the declared colour (RGB → gray with ITU-R 601 luma weights, as PIL's {@code convert("L")}; gray → RGB by
+ * replication), resized to H×W with bilinear interpolation when their size differs, and normalised per channel as
+ * {@code (pixel × scale − mean[c]) / std[c]} with 8-bit pixel values.
+ */
+public final class ImageInput {
+    public enum Color { GRAYSCALE, RGB }
+
+    private final String inputName;
+    private final Color color;
+    private final int channels, height, width;
+    private final double scale;
+    private final double[] mean, std;
+
+    private ImageInput(String inputName, Color color, int channels, int height, int width, double scale, double[] mean, double[] std) {
+        this.inputName = inputName;
+        this.color = color;
+        this.channels = channels;
+        this.height = height;
+        this.width = width;
+        this.scale = scale;
+        this.mean = mean;
+        this.std = std;
+    }
+
+    /** True when the input declares an {@code image} object. */
+    public static boolean isImage(InputSpec in) {
+        return in.extras().containsKey("image");
+    }
+
+    /** The preprocessing an image input declares; a malformed declaration is a {@link ModelSpecException}. */
+    public static ImageInput of(InputSpec in, String source) {
+        Object o = in.extras().get("image");
+        String where = "input '" + in.name() + "': image: ";
+        if (!(o instanceof Map<?, ?> m)) throw new ModelSpecException(source, List.of(where + "must be an object {color, scale, mean, std}"));
+        long[] s = in.shape();
+        if (s.length != 4 || s[1] <= 0 || s[2] <= 0 || s[3] <= 0) {
+            throw new ModelSpecException(source, List.of(where + "the input shape must be (-1, C, H, W) with fixed C, H, W"));
+        }
+        Object c = m.containsKey("color") ? m.get("color") : "rgb";
+        Color color;
+        if ("grayscale".equals(c) || "gray".equals(c)) color = Color.GRAYSCALE;
+        else if ("rgb".equals(c)) color = Color.RGB;
+        else throw new ModelSpecException(source, List.of(where + "color must be \"grayscale\" or \"rgb\", got " + c));
+        int channels = (int) s[1];
+        if ((color == Color.GRAYSCALE) != (channels == 1) || (color == Color.RGB && channels != 3)) {
+            throw new ModelSpecException(source, List.of(where + "color " + c + " needs " + (color == Color.RGB ? 3 : 1)
+                    + " channels, the shape has " + channels));
+        }
+        double scale = m.get("scale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
+        double[] mean = perChannel(m.get("mean"), channels, 0.0, where + "mean", source);
+        double[] std = perChannel(m.get("std"), channels, 1.0, where + "std", source);
+        for (double d : std) if (d == 0) throw new ModelSpecException(source, List.of(where + "std must not be 0"));
+        return new ImageInput(in.name(), color, channels, (int) s[2], (int) s[3], scale, mean, std);
+    }
+
+    private static double[] perChannel(Object v, int channels, double def, String what, String source) {
+        double[] out = new double[channels];
+        if (v == null) {
+            java.util.Arrays.fill(out, def);
+            return out;
+        }
+        if (v instanceof Number n) {
+            java.util.Arrays.fill(out, n.doubleValue());
+            return out;
+        }
+        if (v instanceof List<?> l && (l.size() == channels || l.size() == 1) && l.stream().allMatch(x -> x instanceof Number)) {
+            for (int i = 0; i < channels; i++) out[i] = ((Number) l.get(l.size() == 1 ? 0 : i)).doubleValue();
+            return out;
+        }
+        throw new ModelSpecException(source, List.of(what + " must be a number or a list of " + channels + " numbers, got " + v));
+    }
+
+    public String inputName() {
+        return inputName;
+    }
+
+    /** (C, H, W) of one image. */
+    public long[] shape() {
+        return new long[]{channels, height, width};
+    }
+
+    /** Elements per image: C·H·W. */
+    public int size() {
+        return channels * height * width;
+    }
+
+    /**
+     * Decodes and preprocesses one file into {@code out[off, off + size())}, CHW.
+     *
+     * @param notes receives remarks worth a --verbose line (e.g. the image was resized); may be null
+     * @throws ModelFormatException naming the file when it cannot be read or decoded
+     */
+    public void load(Path file, float[] out, int off, Consumer<String> notes) {
+        BufferedImage img = decode(file);
+        int w = img.getWidth(), h = img.getHeight();
+        float[][] planes = toPlanes(img);
+        if (w != width || h != height) {
+            if (notes != null) notes.accept(file + ": resized " + w + "x" + h + " to " + width + "x" + height + " (bilinear)");
+            for (int c = 0; c < planes.length; c++) planes[c] = Resize.bilinear(planes[c], h, w, height, width);
+        }
+        for (int c = 0; c < channels; c++) {
+            float[] p = planes[c];
+            double mu = mean[c], sd = std[c];
+            int base = off + c * height * width;
+            for (int i = 0; i < p.length; i++) out[base + i] = (float) ((p[i] * scale - mu) / sd);
+        }
+    }
+
+    private static BufferedImage decode(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file.toString(), null, "image-read", Files.exists(file) ? "not a regular file" : "no such file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            BufferedImage img = ImageIO.read(in);
+            if (img == null) {
+                throw new ModelFormatException(file.toString(), null, "image-decode", "not an image ImageIO can decode (PNG, JPEG, BMP, GIF)");
+            }
+            if (img.getWidth() <= 0 || img.getHeight() <= 0) {
+                throw new ModelFormatException(file.toString(), null, "image-decode", "image has no pixels");
+            }
+            return img;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ModelFormatException mfe) throw mfe;
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ModelFormatException(file.toString(), null, "image-decode", "cannot decode image: " + why, e);
+        }
+    }
+
+    /** The image as 8-bit-scale planes in the declared colour: one plane (gray) or three (R, G, B). */
+    private float[][] toPlanes(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight();
+        Raster r = img.getRaster();
+        int bands = r.getNumBands();
+        boolean directGray = bands <= 2 && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+        int bits = img.getColorModel().getComponentSize(0);
+        float[][] out = new float[channels][w * h];
+        if (directGray) {
+            // gray (+ alpha): read samples, rescaled to 8 bits when the image has 16-bit samples
+            double k = bits > 8 ? 255.0 / ((1 << bits) - 1) : 1.0;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float v = (float) (r.getSample(x, y, 0) * k);
+                    for (int c = 0; c < channels; c++) out[c][y * w + x] = v;
+                }
+            }
+            return out;
+        }
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int argb = img.getRGB(x, y);
+                int red = (argb >> 16) & 0xFF, green = (argb >> 8) & 0xFF, blue = argb & 0xFF;
+                if (color == Color.GRAYSCALE) {
+                    // PIL's convert("L"): L = (R·299 + G·587 + B·114) / 1000, rounded
+                    out[0][y * w + x] = (red * 299 + green * 587 + blue * 114 + 500) / 1000;
+                } else {
+                    out[0][y * w + x] = red;
+                    out[1][y * w + x] = green;
+                    out[2][y * w + x] = blue;
+                }
+            }
+        }
+        return out;
+    }
+}
