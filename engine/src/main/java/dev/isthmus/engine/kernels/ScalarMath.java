@@ -8,14 +8,14 @@ public final class ScalarMath {
     private static final double TWO_OVER_SQRT_PI = 1.1283791670955126;
 
     /**
-     * The error function. |x| &lt; 3: its Maclaurin series (terms shrink after n ≈ x², ≤ 1e-15 absolute);
+     * The error function. |x| &lt; 2.5: its Maclaurin series (terms shrink after n ≈ x²);
      * beyond: 1 − erfc(x) with erfc from its continued fraction (Lentz), which converges fast for large x.
      */
     public static double erf(double x) {
         if (Double.isNaN(x)) return x;
         double ax = Math.abs(x);
         if (ax >= 6.0) return Math.copySign(1.0, x);
-        if (ax < 3.0) {
+        if (ax < 2.5) {
             double x2 = x * x;
             double term = x;
             double sum = x;
@@ -30,7 +30,7 @@ public final class ScalarMath {
         return Math.copySign(1.0 - erfcLarge(ax), x);
     }
 
-    /** erfc(x) for x ≥ 3 by the continued fraction erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))). */
+    /** erfc(x) for x ≥ 2.5 by the continued fraction erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))). */
     private static double erfcLarge(double x) {
         // evaluate K = x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...)))) from the tail
         double k = x;
