@@ -1,0 +1,38 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.formats.json.Json;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code isthmus bench}: the JSON it prints and its usage errors (no timing assertions). */
+class BenchCommandTest {
+    @Test
+    void jsonHasTheDocumentedFields() {
+        CliRun r = CliRun.of("bench", "../examples/mnist", "--shape", "image=3x1x28x28", "--threads", "1", "--json",
+                "--seconds", "0.2", "--min-runs", "3", "--max-warmup-seconds", "1");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> o = Json.parseObject(r.out().strip());
+        for (String k : new String[]{"median_ms", "p90_ms", "p99_ms", "throughput_per_s", "threads", "shape"}) {
+            assertTrue(o.containsKey(k), k + " in " + o);
+        }
+        assertEquals("3x1x28x28", o.get("shape"));
+        assertEquals(1L, o.get("threads"));
+        double median = ((Number) o.get("median_ms")).doubleValue(), p90 = ((Number) o.get("p90_ms")).doubleValue();
+        assertTrue(median > 0 && p90 >= median, o.toString());
+        assertTrue(((Number) o.get("runs")).longValue() >= 3);
+    }
+
+    @Test
+    void badShapesAreUsageErrors() {
+        CliRun r = CliRun.of("bench", "../examples/mnist", "--shape", "3xfoo");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("bad shape '3xfoo'"), r.err());
+        CliRun r2 = CliRun.of("bench", "../examples/mnist", "--shape", "nope=1x1x28x28");
+        assertEquals(2, r2.code());
+        assertTrue(r2.err().contains("no input 'nope'"), r2.err());
+    }
+}
