@@ -30,6 +30,29 @@ public interface Layer {
         return 1;
     }
 
+    /**
+     * True when the layer implements {@link #run(Frame)}: the planned path, which writes into buffers assigned by the
+     * session's plan and allocates nothing.
+     */
+    default boolean isPlanned() {
+        return false;
+    }
+
+    /** Floats of scratch space {@link #run(Frame)} needs for inputs of these (concrete) shapes. */
+    default long scratchFloats(List<long[]> inputShapes) {
+        return 0;
+    }
+
+    /** True when result 0 is input 0 under another shape (Flatten, Dropout): the plan gives both the same memory. */
+    default boolean isView() {
+        return false;
+    }
+
+    /** The planned forward pass: inputs and results are slices of {@code f.buf}. Must not allocate. */
+    default void run(Frame f) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no planned path");
+    }
+
     /** True when the first input holds integer ids (Embedding) rather than floats. */
     default boolean takesIntegerInput() {
         return false;

@@ -43,8 +43,11 @@ public final class Model implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean ownerClosed = new AtomicBoolean();
 
-    private record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs, List<long[]> shapes) {
+    record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs, List<long[]> shapes) {
     }
+
+    private final boolean planned;
+    private final java.util.concurrent.ConcurrentLinkedQueue<Session> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** What {@link #nodes()} tells of one node: the values it reads and writes and the result shapes the spec implies. */
     public record NodeInfo(NodeSpec node, List<String> inputs, List<String> outputs, List<long[]> outputShapes) {
@@ -61,6 +64,33 @@ public final class Model implements AutoCloseable {
         this.weightBytes = weightBytes;
         this.owner = owner;
         this.pool = pool;
+        this.planned = steps.stream().allMatch(s -> s.layer().isPlanned());
+    }
+
+    List<Step> steps() {
+        return steps;
+    }
+
+    List<String> outputValues() {
+        return outputValues;
+    }
+
+    ComputePool pool() {
+        return pool;
+    }
+
+    /**
+     * A new session: working memory for one thread, reused across runs (see {@link Session}). Sessions are the
+     * allocation-free way to run a model; {@link #run(Map)} uses a pool of them and copies the results out.
+     */
+    public Session newSession() {
+        if (closed.get()) throw new IllegalStateException("model " + source + " is closed");
+        return new Session(this);
+    }
+
+    /** True when every layer runs in planned memory (sessions then allocate nothing per run). */
+    public boolean isPlanned() {
+        return planned;
     }
 
     /**
@@ -248,18 +278,48 @@ public final class Model implements AutoCloseable {
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         if (closed.get()) throw new IllegalStateException("model " + source + " is closed");
-        Map<String, Tensor> values = new HashMap<>();
-        for (String name : inputs.keySet()) {
-            if (spec.inputs().stream().noneMatch(i -> i.name().equals(name))) {
-                throw new InvalidInputException("unknown input '" + name + "'; the model's inputs are "
-                        + spec.inputs().stream().map(InputSpec::name).toList());
-            }
+        if (!planned) return runUnplanned(checkedInputs(inputs, new Tensor[spec.inputs().size()]));
+        Session s = idle.poll();
+        if (s == null) s = new Session(this);
+        try {
+            Map<String, Tensor> views = s.run(inputs);
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            views.forEach((k, v) -> out.put(k, Tensor.ofFloats(v.toFloatArray(), v.shape())));
+            return out;
+        } finally {
+            idle.offer(s);
         }
-        for (InputSpec in : spec.inputs()) {
+    }
+
+    /**
+     * The inputs in spec order, checked: every input present, no unknown names, the declared rank, every fixed
+     * dimension equal; floats of another precision converted to F32. Allocation-free for well-formed F32 inputs.
+     */
+    Tensor[] checkedInputs(Map<String, Tensor> inputs, Tensor[] ordered) {
+        List<InputSpec> specs = spec.inputs();
+        int found = 0;
+        for (int i = 0; i < specs.size(); i++) {
+            InputSpec in = specs.get(i);
             Tensor t = inputs.get(in.name());
             if (t == null) throw new InvalidInputException("missing input '" + in.name() + "' (" + in + ")");
-            values.put(in.name(), checkInput(in, t));
+            ordered[i] = checkInput(in, t);
+            found++;
         }
+        if (inputs.size() != found) {
+            for (String name : inputs.keySet()) {
+                if (spec.inputs().stream().noneMatch(i -> i.name().equals(name))) {
+                    throw new InvalidInputException("unknown input '" + name + "'; the model's inputs are "
+                            + spec.inputs().stream().map(InputSpec::name).toList());
+                }
+            }
+        }
+        return ordered;
+    }
+
+    /** Runs layer by layer with fresh memory for every result (layers without a planned path). */
+    Map<String, Tensor> runUnplanned(Tensor[] in) {
+        Map<String, Tensor> values = new HashMap<>();
+        for (int i = 0; i < in.length; i++) values.put(spec.inputs().get(i).name(), in[i]);
         for (Step s : steps) {
             List<Tensor> args = new ArrayList<>(s.inputs().size());
             for (String v : s.inputs()) args.add(values.get(v));
@@ -277,12 +337,11 @@ public final class Model implements AutoCloseable {
     }
 
     private static Tensor checkInput(InputSpec in, Tensor t) {
-        long[] want = in.shape();
-        long[] got = t.shape();
-        boolean ok = want.length == got.length;
-        for (int i = 0; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == got[i];
+        long[] want = in.shapeView();
+        boolean ok = want.length == t.rank();
+        for (int i = 0; ok && i < want.length; i++) ok = want[i] < 0 || want[i] == t.dim(i);
         if (!ok) {
-            throw new InvalidInputException("input '" + in.name() + "' has shape " + Shape.toString(got) + ", the model needs "
+            throw new InvalidInputException("input '" + in.name() + "' has shape " + Shape.toString(t.shape()) + ", the model needs "
                     + Shape.toString(want) + " (? = any size)");
         }
         if (in.dtype().isFloating()) {

@@ -20,6 +20,11 @@ public record InputSpec(String name, long[] shape, DType dtype, Map<String, Obje
         return shape.clone();
     }
 
+    /** The shape without a copy; callers must not modify it. */
+    public long[] shapeView() {
+        return shape;
+    }
+
     @Override
     public String toString() {
         return name + ": " + dtype + Shape.toString(shape);
