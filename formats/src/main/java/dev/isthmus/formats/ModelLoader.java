@@ -5,6 +5,7 @@ import dev.isthmus.engine.graph.WeightSource;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.hf.HfModels;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
 import dev.isthmus.formats.spec.SpecReader;
 
@@ -22,7 +23,9 @@ import java.util.Set;
  *   <li>one {@code .safetensors} file whose {@code __metadata__} holds the spec under {@code isthmus.spec};</li>
  *   <li>a directory with {@code model.json} (the spec) and {@code model.safetensors};</li>
  *   <li>a directory with just {@code model.safetensors} holding its spec;</li>
- *   <li>a spec file {@code NAME.json} beside {@code NAME.safetensors} (or {@code model.safetensors}).</li>
+ *   <li>a spec file {@code NAME.json} beside {@code NAME.safetensors} (or {@code model.safetensors});</li>
+ *   <li>a Hugging Face directory: {@code config.json} and {@code model.safetensors}, no {@code model.json}; the spec is
+ *       derived from the config by {@link HfModels}.</li>
  * </ul>
  */
 public final class ModelLoader {
@@ -46,6 +49,10 @@ public final class ModelLoader {
         if (Files.isDirectory(path)) {
             Path spec = path.resolve(SPEC_FILE);
             Path weights = path.resolve(WEIGHTS_FILE);
+            Path hfConfig = path.resolve(HfModels.CONFIG_FILE);
+            if (Files.isRegularFile(weights) && !Files.isRegularFile(spec) && Files.isRegularFile(hfConfig)) {
+                return new Location(weights, hfConfig);
+            }
             if (Files.isRegularFile(weights)) return new Location(weights, Files.isRegularFile(spec) ? spec : null);
             if (Files.isRegularFile(path.resolve("config.json"))) {
                 throw new ModelFormatException(path.toString(), null, "model-layout",
@@ -94,8 +101,9 @@ public final class ModelLoader {
         }
     }
 
-    /** The spec of a located model: from its spec file, else from the weights' metadata. */
+    /** The spec of a located model: from its spec file (a Hugging Face config.json: derived), else from the weights' metadata. */
     public static ModelSpec readSpec(Location loc, SafetensorsFile file) {
+        if (HfModels.isConfig(loc.specFile())) return HfModels.spec(loc.specFile(), new LinkedHashSet<>(file.names()));
         if (loc.specFile() != null) {
             String json;
             try {

@@ -36,7 +36,14 @@ public final class Ops {
             Map.entry("LayerNorm", LayerNormLayer::new),
             Map.entry("GRU", GruLayer::new),
             Map.entry("TransformerEncoderLayer", EncoderLayer::new),
-            Map.entry("TransformerEncoder", EncoderStack::new));
+            Map.entry("TransformerEncoder", EncoderStack::new),
+            // Hugging Face modules, used by the specs derived from BERT / DistilBERT config.json files
+            Map.entry("BertEmbeddings", dev.isthmus.engine.ops.hf.HfEmbeddings::bert),
+            Map.entry("BertLayer", dev.isthmus.engine.ops.hf.HfEncoderLayer::bert),
+            Map.entry("BertPooler", dev.isthmus.engine.ops.hf.BertPoolerLayer::new),
+            Map.entry("DistilBertEmbeddings", dev.isthmus.engine.ops.hf.HfEmbeddings::distilBert),
+            Map.entry("DistilBertTransformerBlock", dev.isthmus.engine.ops.hf.HfEncoderLayer::distilBert),
+            Map.entry("SelectToken", dev.isthmus.engine.ops.hf.SelectTokenLayer::new));
 
     private static Layer activation(NodeArgs a, Activation act, String... ignored) {
         a.ignore(ignored);

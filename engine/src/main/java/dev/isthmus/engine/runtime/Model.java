@@ -1,5 +1,6 @@
 package dev.isthmus.engine.runtime;
 
+import dev.isthmus.engine.backend.Backend;
 import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.errors.ModelSpecException;
 import dev.isthmus.engine.graph.ComputePool;
@@ -40,21 +41,22 @@ public final class Model implements AutoCloseable {
     private final long weightBytes;
     private final AutoCloseable owner;
     private final ComputePool pool;
+    private final Backend backend;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean ownerClosed = new AtomicBoolean();
 
-    record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs, List<long[]> shapes) {
+    record Step(NodeSpec node, Layer layer, List<String> inputs, List<String> outputs, List<long[]> shapes, String engine) {
     }
 
     private final boolean planned;
     private final java.util.concurrent.ConcurrentLinkedQueue<Session> idle = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** What {@link #nodes()} tells of one node: the values it reads and writes and the result shapes the spec implies. */
-    public record NodeInfo(NodeSpec node, List<String> inputs, List<String> outputs, List<long[]> outputShapes) {
+    public record NodeInfo(NodeSpec node, List<String> inputs, List<String> outputs, List<long[]> outputShapes, String engine) {
     }
 
     private Model(ModelSpec spec, String source, List<Step> steps, List<String> outputValues, List<String> outputNames,
-                  Map<String, long[]> outputShapes, long weightBytes, AutoCloseable owner, ComputePool pool) {
+                  Map<String, long[]> outputShapes, long weightBytes, AutoCloseable owner, ComputePool pool, Backend backend) {
         this.spec = spec;
         this.source = source;
         this.steps = steps;
@@ -64,6 +66,7 @@ public final class Model implements AutoCloseable {
         this.weightBytes = weightBytes;
         this.owner = owner;
         this.pool = pool;
+        this.backend = backend;
         this.planned = steps.stream().allMatch(s -> s.layer().isPlanned());
     }
 
@@ -106,6 +109,23 @@ public final class Model implements AutoCloseable {
 
     /** As {@link #build(ModelSpec, WeightSource, AutoCloseable)} with {@code threads} compute threads (the model owns them). */
     public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads) {
+        return build(spec, weights, owner, threads, null);
+    }
+
+    /**
+     * As {@link #build(ModelSpec, WeightSource, AutoCloseable, int)}, with the nodes {@code backend} supports built by
+     * it (null: the Java kernels for all). The model owns the backend and closes it with itself.
+     */
+    public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads, Backend backend) {
+        try {
+            return buildWith(spec, weights, owner, threads, backend);
+        } catch (RuntimeException e) {
+            if (backend != null) backend.close();
+            throw e;
+        }
+    }
+
+    private static Model buildWith(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads, Backend backend) {
         String source = weights.source();
         List<String> problems = new ArrayList<>();
         WeightBinder binder = new WeightBinder(weights);
@@ -135,12 +155,15 @@ public final class Model implements AutoCloseable {
                 }
             }
             Layer layer = null;
+            String engine = "java";
             if (!Ops.isKnown(node.op())) {
                 problems.add(node.label() + ": unknown op '" + node.op() + "' (known: " + String.join(", ", Ops.names()) + ")");
             } else {
                 NodeArgs args = new NodeArgs(node);
                 try {
-                    layer = Ops.create(args, binder);
+                    if (backend != null && backend.supports(node.op())) layer = backend.create(args, binder);
+                    if (layer != null) engine = backend.name();
+                    else layer = Ops.create(args, binder);
                 } catch (IllegalArgumentException e) {
                     problems.add(node.label() + ": " + e.getMessage());
                 }
@@ -189,7 +212,7 @@ public final class Model implements AutoCloseable {
             if (outShapes == null) for (String o : outs) shapes.put(o, null);
             List<long[]> outShapeList = new ArrayList<>();
             for (String o : outs) outShapeList.add(shapes.get(o));
-            steps.add(new Step(node, layer, List.copyOf(ins), List.copyOf(outs), outShapeList));
+            steps.add(new Step(node, layer, List.copyOf(ins), List.copyOf(outs), outShapeList, engine));
             prev = outs.get(0);
         }
         List<String> outputValues = new ArrayList<>();
@@ -211,7 +234,7 @@ public final class Model implements AutoCloseable {
         Map<String, long[]> outShapes = new LinkedHashMap<>();
         for (int i = 0; i < outputNames.size(); i++) outShapes.put(outputNames.get(i), shapes.get(outputValues.get(i)));
         return new Model(spec, source, List.copyOf(steps), List.copyOf(outputValues), List.copyOf(outputNames), outShapes,
-                binder.boundBytes(), owner, new ComputePool(threads));
+                binder.boundBytes(), owner, new ComputePool(threads), backend);
     }
 
     public ModelSpec spec() {
@@ -245,7 +268,7 @@ public final class Model implements AutoCloseable {
         for (Step s : steps) {
             List<long[]> sh = new ArrayList<>();
             for (long[] x : s.shapes()) sh.add(x.clone());
-            out.add(new NodeInfo(s.node(), s.inputs(), s.outputs(), sh));
+            out.add(new NodeInfo(s.node(), s.inputs(), s.outputs(), sh, s.engine()));
         }
         return out;
     }
@@ -301,6 +324,10 @@ public final class Model implements AutoCloseable {
         for (int i = 0; i < specs.size(); i++) {
             InputSpec in = specs.get(i);
             Tensor t = inputs.get(in.name());
+            if (t == null && Boolean.TRUE.equals(in.extras().get("optional"))) {
+                ordered[i] = null; // an optional input (e.g. BERT's token_type_ids): its layers take null as the default
+                continue;
+            }
             if (t == null) throw new InvalidInputException("missing input '" + in.name() + "' (" + in + ")");
             ordered[i] = checkInput(in, t);
             found++;
@@ -356,6 +383,11 @@ public final class Model implements AutoCloseable {
         return t;
     }
 
+    /** The name of the backend building some of the layers, or {@code java} when the Java kernels run everything. */
+    public String backendName() {
+        return backend == null ? "java" : backend.name();
+    }
+
     /** The number of compute threads. */
     public int threads() {
         return pool.threads();
@@ -364,7 +396,10 @@ public final class Model implements AutoCloseable {
     /** Closes the model, its threads and what it owns (the weights file). Running a closed model throws IllegalStateException. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true)) pool.close();
+        if (closed.compareAndSet(false, true)) {
+            pool.close();
+            if (backend != null) backend.close();
+        }
         if (owner != null && !ownerClosed.getAndSet(true)) {
             try {
                 owner.close();

@@ -59,6 +59,7 @@ final class Plan {
         for (int i = 0; i < inputs.length; i++) {
             long[] want = inputShapes[i];
             Tensor t = inputs[i];
+            if (t == null) return false;
             if (t.rank() != want.length) return false;
             for (int d = 0; d < want.length; d++) if (t.dim(d) != want[d]) return false;
         }

@@ -57,7 +57,10 @@ public final class Session implements AutoCloseable {
         }
         if (plan == null) {
             long[][] shapes = new long[in.length][];
-            for (int i = 0; i < in.length; i++) shapes[i] = in[i].shape();
+            for (int i = 0; i < in.length; i++) {
+                if (in[i] == null) return model.runUnplanned(in); // an optional input left out: no plan for that
+                shapes[i] = in[i].shape();
+            }
             plan = Plan.build(model, shapes, model.pool());
             if (plan == null) return model.runUnplanned(in);
             plans.add(0, plan);
