@@ -48,8 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-s", "--shape"}, paramLabel = "[NAME=]D0xD1x...", description = "An input shape, e.g. 32x1x28x28. Repeat per input.")
     List<String> shapes = new ArrayList<>();
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
     @Option(names = "--seconds", paramLabel = "S", defaultValue = "3", description = "Time spent measuring after warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -65,12 +65,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (threads != null && threads < 1) throw new UsageException("--threads must be ≥ 1");
         if (seconds <= 0 || minRuns < 1) throw new UsageException("--seconds and --min-runs must be positive");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int nThreads = threads != null ? threads : ComputePool.defaultThreads();
-        try (Model m = ModelLoader.load(model, nThreads)) {
+        int nThreads = compute.threads();
+        try (Model m = compute.load(model, err, verbosity.verbose)) {
             Map<String, long[]> shapeOf = resolveShapes(m, shapes);
             Map<String, Tensor> feed = randomInputs(m, shapeOf);
             long batch = shapeOf.values().iterator().next().length > 0 ? shapeOf.values().iterator().next()[0] : 1;
@@ -94,7 +93,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("model", model.toString());
                 o.put("shape", shapeText);
                 o.put("threads", nThreads);
-                o.put("backend", "java");
+                o.put("backend", m.backendName());
                 o.put("runs", t.length);
                 o.put("warmup_runs", w.runs);
                 o.put("median_ms", round(median));
@@ -104,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("throughput_per_s", round(throughput));
                 out.println(Json.write(o));
             } else {
-                out.printf(Locale.ROOT, "%s  shape %s  threads %d  backend java%n", model, shapeText, nThreads);
+                out.printf(Locale.ROOT, "%s  shape %s  threads %d  backend %s%n", model, shapeText, nThreads, m.backendName());
                 out.printf(Locale.ROOT, "  latency  median %.3f ms  p90 %.3f ms  p99 %.3f ms  (min %.3f ms, %d runs after %d warm-up runs)%n",
                         median, p90, p99, t[0] / 1e6, t.length, w.runs);
                 out.printf(Locale.ROOT, "  throughput %.1f inputs/s (batch %d)%n", throughput, batch);

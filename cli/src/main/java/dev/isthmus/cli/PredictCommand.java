@@ -6,7 +6,6 @@ import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
-import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.sequence.SequenceFiles;
@@ -51,9 +50,14 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "A model: .safetensors with its spec, or a model directory.")
     Path model;
 
-    @Parameters(index = "1..*", paramLabel = "FILE|DIR|GLOB", arity = "1..*",
-            description = "Inputs: files, directories (walked recursively) or glob patterns (quote them).")
+    @Parameters(index = "1..*", paramLabel = "FILE|DIR|GLOB", arity = "0..*",
+            description = "Inputs: files, directories (walked recursively) or glob patterns (quote them). For text models: "
+                    + "text files (one input each), or - for one input per line of standard input (the default when no "
+                    + "input and no --text is given).")
     List<String> inputs = new ArrayList<>();
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "A text to classify (text models: a directory with tokenizer.json). Repeatable.")
+    List<String> texts = new ArrayList<>();
 
     @Option(names = {"-k", "--top-k"}, paramLabel = "K", defaultValue = "1", description = "Show the K best labels (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -64,22 +68,29 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch"}, paramLabel = "B", defaultValue = "32", description = "Inputs per model run (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--backend", paramLabel = "B", defaultValue = "auto", description = "auto, java (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    /** One input file and what became of it. */
+    /** One input and what became of it. */
     private static final class Item {
         final Path file;
+        final String source; // how the input is named in the output
+        String text;
         float[] data;
         long[] shape;
+        long[][] tokens; // ids and attention mask, for text
         String error;
         float[] probs;
 
         Item(Path file) {
             this.file = file;
+            this.source = file.toString();
+        }
+
+        Item(String source, String text) {
+            this.file = null;
+            this.source = source;
+            this.text = text;
         }
     }
 
@@ -87,18 +98,24 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (topK < 1) throw new UsageException("--top-k must be ≥ 1");
         if (batch < 1) throw new UsageException("--batch must be ≥ 1");
-        if (threads != null && threads < 1) throw new UsageException("--threads must be ≥ 1");
-        if (!backend.equals("auto") && !backend.equals("java")) {
-            throw new UsageException("unknown backend '" + backend + "' (available: auto, java)");
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int nThreads = threads != null ? threads : dev.isthmus.engine.graph.ComputePool.defaultThreads();
-        try (Model m = ModelLoader.load(model, nThreads)) {
-            if (m.inputs().size() != 1) {
+        int nThreads = compute.threads();
+        try (Model m = compute.load(model, err, verbosity.verbose)) {
+            if (m.inputs().size() != 1 && m.inputs().stream().noneMatch(i -> i.name().equals("input_ids"))) {
                 throw new IsthmusException(model + ": predict needs a model with one input; this one has " + m.inputs().size()
                         + " (use 'isthmus run' with .npy tensors)");
             }
+            if (m.inputs().stream().anyMatch(i -> i.name().equals("input_ids"))) {
+                try (TextTokenizer tok = TextTokenizer.near(model)) {
+                    if (tok == null) {
+                        throw new IsthmusException(model + ": a text model needs " + TextTokenizer.FILE + " in its directory");
+                    }
+                    return predictText(m, tok, out, err);
+                }
+            }
+            if (!texts.isEmpty()) throw new UsageException("--text needs a text model (a directory with tokenizer.json)");
+            if (inputs.isEmpty()) throw new UsageException("no input files given");
             InputSpec in = m.inputs().get(0);
             Decoder decoder = decoderFor(m, in);
             List<Path> files = FileArgs.expand(inputs, decoder.extensions());
@@ -144,12 +161,7 @@ final class PredictCommand implements Callable<Integer> {
                     runBatch(m, in, group, endsInSoftmax);
                     for (Item it : group) {
                         progress.clear();
-                        if (it.error != null) {
-                            failed++;
-                            err.println("isthmus: " + it.error);
-                        } else {
-                            out.println(json ? jsonLine(it, labels) : textLine(it, labels));
-                        }
+                        if (!emit(it, labels, out, err)) failed++;
                         progress.advance();
                     }
                     out.flush();
@@ -158,13 +170,85 @@ final class PredictCommand implements Callable<Integer> {
                 decoders.shutdownNow();
                 progress.done();
             }
-            if (failed > 0) {
-                err.println("isthmus: " + failed + " of " + files.size() + " input" + (files.size() == 1 ? "" : "s")
-                        + " failed; " + (files.size() - failed) + " predicted");
-                return Main.EXIT_DATA;
+            return summary(failed, files.size(), err);
+        }
+    }
+
+    private static int summary(int failed, int total, PrintWriter err) {
+        if (failed == 0) return 0;
+        err.println("isthmus: " + failed + " of " + total + " input" + (total == 1 ? "" : "s") + " failed; " + (total - failed) + " predicted");
+        return Main.EXIT_DATA;
+    }
+
+    /** Prints one result line (or its error); false when the input failed. */
+    private boolean emit(Item it, List<String> labels, PrintWriter out, PrintWriter err) {
+        if (it.error != null) {
+            err.println("isthmus: " + it.error);
+            return false;
+        }
+        out.println(json ? jsonLine(it, labels) : textLine(it, labels));
+        return true;
+    }
+
+    /** Text models: --text values, text files, or lines of standard input → input_ids and attention_mask. */
+    private int predictText(Model m, TextTokenizer tok, PrintWriter out, PrintWriter err) throws java.io.IOException {
+        List<Item> items = new ArrayList<>();
+        for (String t : texts) items.add(new Item("--text", t));
+        List<String> args = inputs.isEmpty() && texts.isEmpty() ? List.of("-") : inputs;
+        for (String a : args) {
+            if (a.equals("-")) {
+                var reader = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+                int n = 0;
+                for (String line; (line = reader.readLine()) != null; ) {
+                    n++;
+                    if (!line.isBlank()) items.add(new Item("stdin:" + n, line));
+                }
+            } else {
+                for (Path f : FileArgs.expand(List.of(a), List.of("txt"))) {
+                    Item it = new Item(f);
+                    try {
+                        it.text = java.nio.file.Files.readString(f);
+                    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                        it.error = f + ": cannot read: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage());
+                    }
+                    items.add(it);
+                }
             }
         }
-        return 0;
+        if (items.isEmpty()) throw new UsageException("no text given (use --text, files, or lines on standard input)");
+        for (Item it : items) if (it.error == null) it.tokens = tok.encode(it.text);
+        boolean needsTypes = m.inputs().stream().anyMatch(i -> i.name().equals("token_type_ids") && !Boolean.TRUE.equals(i.extras().get("optional")));
+        List<String> labels = m.labels();
+        int failed = 0;
+        for (int start = 0; start < items.size(); start += batch) {
+            List<Item> group = items.subList(start, Math.min(items.size(), start + batch));
+            List<Item> ok = group.stream().filter(i -> i.error == null).toList();
+            if (!ok.isEmpty()) {
+                int len = ok.stream().mapToInt(i -> i.tokens[0].length).max().orElse(1);
+                long[] ids = new long[ok.size() * len], mask = new long[ok.size() * len];
+                java.util.Arrays.fill(ids, tok.padId);
+                for (int b = 0; b < ok.size(); b++) {
+                    long[][] t = ok.get(b).tokens;
+                    System.arraycopy(t[0], 0, ids, b * len, t[0].length);
+                    System.arraycopy(t[1], 0, mask, b * len, t[1].length);
+                }
+                Map<String, Tensor> feed = new LinkedHashMap<>();
+                feed.put("input_ids", Tensor.ofLongs(ids, ok.size(), len));
+                if (m.inputs().stream().anyMatch(i -> i.name().equals("attention_mask"))) feed.put("attention_mask", Tensor.ofLongs(mask, ok.size(), len));
+                if (needsTypes) feed.put("token_type_ids", Tensor.ofLongs(new long[ids.length], ok.size(), len));
+                Tensor logits = m.run(feed).values().iterator().next();
+                if (logits.rank() != 2 || logits.dim(0) != ok.size()) {
+                    throw new IsthmusException(model + ": predict needs an output of shape [batch, classes]; this model gives "
+                            + Shape.toString(logits.shape()) + " (a base model without a classification head?)");
+                }
+                int classes = (int) logits.dim(1);
+                float[] all = logits.toFloatArray();
+                for (int i = 0; i < ok.size(); i++) ok.get(i).probs = softmax(java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes));
+            }
+            for (Item it : group) if (!emit(it, labels, out, err)) failed++;
+            out.flush();
+        }
+        return summary(failed, items.size(), err);
     }
 
     private void runBatch(Model m, InputSpec in, List<Item> group, boolean endsInSoftmax) {
@@ -222,7 +306,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private String textLine(Item it, List<String> labels) {
-        StringBuilder b = new StringBuilder(it.file.toString());
+        StringBuilder b = new StringBuilder(it.file != null ? it.source : quoteShort(it.text));
         for (int i : top(it.probs)) {
             b.append("  ").append(label(labels, i)).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
         }
@@ -232,7 +316,8 @@ final class PredictCommand implements Callable<Integer> {
     private String jsonLine(Item it, List<String> labels) {
         int[] t = top(it.probs);
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("file", it.file.toString());
+        o.put("file", it.source);
+        if (it.text != null) o.put("text", it.text);
         o.put("label", label(labels, t[0]));
         o.put("score", (double) it.probs[t[0]]);
         List<Object> topList = new ArrayList<>();
@@ -244,6 +329,11 @@ final class PredictCommand implements Callable<Integer> {
         }
         o.put("top", topList);
         return Json.write(o);
+    }
+
+    private static String quoteShort(String t) {
+        String one = t.strip().replaceAll("\\s+", " ");
+        return "\"" + (one.length() > 60 ? one.substring(0, 57) + "..." : one) + "\"";
     }
 
     /** Turns one file into the model input of one example. */

@@ -4,7 +4,6 @@ import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
-import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.npy.Npy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +44,9 @@ final class RunCommand implements Callable<Integer> {
             description = "An input tensor. Repeat for several inputs.")
     List<String> inputs = new ArrayList<>();
 
+    @Mixin
+    ComputeOptions compute;
+
     @Option(names = {"-o", "--output"}, paramLabel = "OUT.npy", description = "Where to write an output, one per output in order.")
     List<Path> outputs = new ArrayList<>();
 
@@ -53,7 +55,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long t0 = System.nanoTime();
-        try (Model m = ModelLoader.load(model)) {
+        try (Model m = compute.load(model, err, verbosity.verbose)) {
             if (outputs.size() > m.outputNames().size()) {
                 throw new UsageException(outputs.size() + " -o given, the model has " + m.outputNames().size() + " output(s): "
                         + m.outputNames());

@@ -1,5 +1,6 @@
 package dev.isthmus.formats;
 
+import dev.isthmus.engine.backend.Backends;
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.graph.WeightSource;
 import dev.isthmus.engine.runtime.Model;
@@ -79,13 +80,21 @@ public final class ModelLoader {
         return load(path, dev.isthmus.engine.graph.ComputePool.defaultThreads());
     }
 
-    /** Loads with {@code threads} compute threads (owned by the model). */
+    /** Loads with {@code threads} compute threads (owned by the model) and the Java kernels. */
     public static Model load(Path path, int threads) {
+        return load(path, threads, "java");
+    }
+
+    /**
+     * Loads with {@code threads} compute threads and a backend choice: {@code java}, {@code auto} (the first
+     * available native backend for the ops it implements, else Java) or a backend's name (an error if unavailable).
+     */
+    public static Model load(Path path, int threads, String backend) {
         Location loc = locate(path);
         SafetensorsFile file = openWeights(loc.weights());
         try {
             ModelSpec spec = readSpec(loc, file);
-            return Model.build(spec, weightSource(file), file, threads);
+            return Model.build(spec, weightSource(file), file, threads, Backends.open(backend, threads));
         } catch (RuntimeException e) {
             file.close();
             throw e;

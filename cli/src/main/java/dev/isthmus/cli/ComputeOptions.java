@@ -1,0 +1,45 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.engine.backend.Backends;
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.formats.ModelLoader;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code --threads} and {@code --backend}, shared by the commands that run models. */
+final class ComputeOptions {
+    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
+            description = "auto (a native backend for the ops it implements when one is available, else Java), java, "
+                    + "or a backend's name such as onednn; see 'isthmus backends' (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    int threads() {
+        if (threads != null && threads < 1) throw new UsageException("--threads must be ≥ 1");
+        return threads != null ? threads : ComputePool.defaultThreads();
+    }
+
+    /** Loads the model; with verbose, says which backend runs which ops. */
+    Model load(Path model, PrintWriter err, boolean verbose) {
+        if (!Backends.names().contains(backend)) {
+            throw new UsageException("unknown backend '" + backend + "' (available here: " + String.join(", ", Backends.names()) + ")");
+        }
+        Model m = ModelLoader.load(model, threads(), backend);
+        if (verbose) {
+            Map<String, Integer> count = new LinkedHashMap<>();
+            for (Model.NodeInfo n : m.nodes()) count.merge(n.engine() + " " + n.node().op(), 1, Integer::sum);
+            StringBuilder b = new StringBuilder();
+            count.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(v > 1 ? " ×" + v : ""));
+            err.println("isthmus: loaded " + model + " with " + m.threads() + " thread" + (m.threads() == 1 ? "" : "s")
+                    + ", backend " + backend + ": " + b);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.isthmus;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.formats.ModelLoader;
+
+import java.nio.file.Path;
+
+/**
+ * The entry point for Java services: load a model once, share it between threads, run it through a
+ * {@link dev.isthmus.engine.runtime.Session} per thread.
+ *
+ * <pre>{@code
+ * try (Model model = Isthmus.load(Path.of("examples/mnist"), Isthmus.options().threads(2));
+ *      Session session = model.newSession()) {
+ *     Tensor logits = session.run(Tensor.ofFloats(pixels, 1, 1, 28, 28)).get("output"); // a view until the next run
+ *     float[] copy = logits.toFloatArray();
+ * }
+ * }</pre>
+ *
+ * A model path is a {@code .safetensors} file holding its {@code isthmus/1} spec, a directory with
+ * {@code model.json} and {@code model.safetensors}, or a Hugging Face BERT / DistilBERT directory
+ * ({@code config.json} and {@code model.safetensors}). Failures are typed:
+ * {@link dev.isthmus.engine.errors.ModelFormatException} (a malformed file),
+ * {@link dev.isthmus.engine.errors.ModelSpecException} (spec and weights disagree; lists every problem),
+ * {@link dev.isthmus.engine.errors.InvalidInputException} (a wrong input name, dtype or shape at run time).
+ */
+public final class Isthmus {
+    private Isthmus() {
+    }
+
+    /**
+     * How to load a model.
+     *
+     * @param threads compute threads the model owns (default: the available cores)
+     * @param backend {@code auto} (default: a native backend when one is available, for the ops it implements),
+     *                {@code java} (the Java kernels only) or a backend's name such as {@code onednn}
+     */
+    public record Options(int threads, String backend) {
+        public Options {
+            if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+            if (backend == null || backend.isBlank()) throw new IllegalArgumentException("backend must be named");
+        }
+
+        public Options threads(int n) {
+            return new Options(n, backend);
+        }
+
+        public Options backend(String name) {
+            return new Options(threads, name);
+        }
+    }
+
+    /** The defaults: all cores, backend {@code auto}. */
+    public static Options options() {
+        return new Options(ComputePool.defaultThreads(), "auto");
+    }
+
+    /** Loads a model with the default options. */
+    public static Model load(Path path) {
+        return load(path, options());
+    }
+
+    /** Loads a model. The caller closes it; it frees its threads, backend memory and mapped weights. */
+    public static Model load(Path path, Options options) {
+        return ModelLoader.load(path, options.threads(), options.backend());
+    }
+}
