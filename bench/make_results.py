@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""Write bench/RESULTS.md from the raw outputs of bench/run (Python standard library only).
+
+    python3 bench/make_results.py [--raw bench/results-raw] [--models bench/models] [--out bench/RESULTS.md]
+                                  [--readme bench/README.md]
+
+Reads, in --raw: jmh.json (the model benchmarks), jmh-peak.json (FmaPeakBench), checks.jsonl (each engine's output
+checked against PyTorch before timing), torch.json (tools/torch_latency.py), run.json (mode, duration, load
+average); and --models/manifest.json (FLOPs per run). With --readme, also replaces the block between
+<!-- results:begin --> and <!-- results:end --> in that file with the headline rows.
+
+Latency cells are "median ± spread" in ms: the median of every timed call of all forks, and the largest distance
+of one measurement iteration's median from it (so the spread covers iteration-to-iteration and fork-to-fork
+variation, not just the error of a mean). Ratios carry the sum of both relative spreads.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ENGINE_ORDER = ["isthmus-java", "isthmus-onednn", "ort"]
+ENGINE_TITLES = {"isthmus-java": "isthmus-java", "isthmus-onednn": "isthmus-onednn", "ort": "ONNX Runtime Java"}
+BASELINE = "ort"
+MODEL_ORDER = ["cnn", "gru", "encoder"]
+MODEL_BENCH = {"SeedCnnBench": "cnn", "SeedGruBench": "gru", "EncoderBench": "encoder"}
+SHORT_TITLES = {"cnn": "seed CNN", "gru": "seed GRU (2×256, seq 50)", "encoder": "encoder (6×768, seq 128)"}
+AMD_FAMILIES = {23: "Zen / Zen 2", 25: "Zen 3 / Zen 4", 26: "Zen 5"}
+
+
+def load_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return default
+
+
+def load_jsonl(path):
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    out.append(json.loads(line))
+    except OSError:
+        pass
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ machine facts
+
+def cpu_info():
+    info = {"model": platform.processor() or "unknown", "flags": set(), "logical": os.cpu_count() or 0}
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return info
+    first = text.split("\n\n")[0]
+    fields = {}
+    for line in first.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            fields[k.strip()] = v.strip()
+    info["model"] = fields.get("model name", info["model"])
+    info["flags"] = set(fields.get("flags", "").split())
+    info["vendor"] = fields.get("vendor_id", "")
+    try:
+        info["family"] = int(fields.get("cpu family", ""))
+        info["model_no"] = int(fields.get("model", ""))
+    except ValueError:
+        pass
+    cores = set()
+    phys = None
+    for block in text.split("\n\n"):
+        f = dict((k.strip(), v.strip()) for k, v in (ln.split(":", 1) for ln in block.splitlines() if ":" in ln))
+        if "core id" in f:
+            cores.add((f.get("physical id"), f["core id"]))
+        phys = f.get("physical id", phys)
+    info["cores"] = len(cores) or info["logical"]
+    caches = {}
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for idx in sorted(os.listdir(base)):
+            d = os.path.join(base, idx)
+            try:
+                level = open(os.path.join(d, "level")).read().strip()
+                kind = open(os.path.join(d, "type")).read().strip()
+                size = open(os.path.join(d, "size")).read().strip()
+            except OSError:
+                continue
+            if kind in ("Data", "Unified"):
+                caches["L" + level] = size
+    except OSError:
+        pass
+    info["caches"] = caches
+    return info
+
+
+def java_version(java):
+    if not java:
+        return "unknown"
+    try:
+        r = subprocess.run([java, "-version"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, timeout=60)
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        rt = next((ln for ln in lines if "Runtime Environment" in ln), "")
+        m = re.search(r"\(build ([^)]*)\)", rt)
+        vendor = rt.split(" Runtime Environment")[0] if rt else ""
+        return f"{lines[0]}" + (f" ({vendor} {m.group(1)})" if m else "")
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "unknown"
+
+
+# ------------------------------------------------------------------------------------------------ JMH results
+
+class Cell:
+    def __init__(self, median, spread, p90=None, samples=None):
+        self.median = median
+        self.spread = spread
+        self.p90 = p90
+        self.samples = samples
+
+
+def jmh_cells(entries):
+    """(model, batch, threads, engine) -> Cell, from SampleTime results."""
+    cells = {}
+    for e in entries or []:
+        cls = e["benchmark"].split(".")[-2]
+        model = MODEL_BENCH.get(cls)
+        if model is None:
+            continue
+        p = e["params"]
+        key = (model, int(p["batch"]), int(p["threads"]), p["engine"])
+        pm = e["primaryMetric"]
+        unit = pm.get("scoreUnit", "ms/op")
+        scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}.get(unit, 1.0)
+        median = pm["scorePercentiles"]["50.0"] * scale
+        iters = [v * scale for fork in e.get("secondaryMetrics", {}).get("p0.50", {}).get("rawData", []) for v in fork]
+        spread = max((abs(v - median) for v in iters), default=0.0)
+        p90 = pm["scorePercentiles"].get("90.0")
+        samples = sum(c for fork in pm.get("rawDataHistogram", []) for it in fork for _, c in it)
+        cells[key] = Cell(median, spread, p90 * scale if p90 is not None else None, samples)
+    return cells
+
+
+def fma_peak(entries):
+    """bits -> best GFLOP/s of one core (best measurement iteration), and the median."""
+    out = {}
+    for e in entries or []:
+        if not e["benchmark"].endswith("FmaPeakBench.fma"):
+            continue
+        bits = int(e["params"]["bits"])
+        lanes = bits // 32
+        raw = [v for fork in e["primaryMetric"].get("rawData", []) for v in fork]
+        if not raw:
+            continue
+        raw.sort()
+        out[bits] = {"best": max(raw) * lanes * 2, "median": raw[len(raw) // 2] * lanes * 2, "iterations": len(raw)}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ formatting
+
+def decimals(v):
+    return 0 if v >= 100 else 1 if v >= 10 else 2 if v >= 1 else 3
+
+
+def fmt_ms(v, like=None):
+    """v in ms, with 3 significant digits (or as many decimals as `like` gets)."""
+    if v is None:
+        return "—"
+    return f"{v:.{decimals(v if like is None else like)}f}"
+
+
+def fmt_cell(c):
+    d = decimals(c.median)
+    if 0 < c.spread < 0.5 * 10 ** -d:  # show the spread's first digit rather than ± 0.000
+        d = min(5, max(d, -int(math.floor(math.log10(c.spread)))))
+    return f"{c.median:.{d}f} ± {c.spread:.{d}f}"
+
+
+def fmt_size(s):
+    m = re.fullmatch(r"(\d+)K", s)
+    if not m:
+        return s
+    k = int(m.group(1))
+    return f"{k // 1024} MiB" if k % 1024 == 0 else f"{k} KiB"
+
+
+def fmt_ratio(a, b):
+    r = a.median / b.median
+    rel = (a.spread / a.median if a.median else 0) + (b.spread / b.median if b.median else 0)
+    digits = 2 if r < 10 else 1 if r < 100 else 0
+    return f"{r:.{digits}f} ± {r * rel:.{digits}f}"
+
+
+def engine_order(engines):
+    known = [e for e in ENGINE_ORDER if e in engines]
+    return known + sorted(e for e in engines if e not in ENGINE_ORDER)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--raw", default=os.path.join(here, "results-raw"))
+    ap.add_argument("--models", default=os.path.join(here, "models"))
+    ap.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
+    ap.add_argument("--readme", default=None)
+    args = ap.parse_args()
+
+    jmh = load_json(os.path.join(args.raw, "jmh.json"), [])
+    peak_entries = load_json(os.path.join(args.raw, "jmh-peak.json"), [])
+    checks = load_jsonl(os.path.join(args.raw, "checks.jsonl"))
+    torch = load_json(os.path.join(args.raw, "torch.json"))
+    run = load_json(os.path.join(args.raw, "run.json"), {})
+    manifest = load_json(os.path.join(args.models, "manifest.json"), {"models": {}})
+
+    cells = jmh_cells(jmh)
+    peak = fma_peak(peak_entries)
+    cpu = cpu_info()
+    torch_cells = {}
+    if torch:
+        for r in torch.get("results", []):
+            torch_cells[(r["model"], r["batch"], r["threads"])] = Cell(r["median_ms"], r["error_ms"], r.get("p90_ms"),
+                                                                       r.get("runs"))
+    check_of = {}
+    for c in checks:
+        key = (c["model"], c["batch"], c["threads"], c["engine"])
+        prev = check_of.get(key)
+        if prev is None or (prev["ok"] and not c["ok"]) or c["max_abs_diff"] > prev["max_abs_diff"]:
+            check_of[key] = c
+
+    engines = engine_order({k[3] for k in cells} | {k[3] for k in check_of})
+    rows = sorted({k[:3] for k in cells} | {k[:3] for k in check_of} | set(torch_cells),
+                  key=lambda r: (MODEL_ORDER.index(r[0]) if r[0] in MODEL_ORDER else 99, r[1], r[2]))
+    ratio_engines = [e for e in engines if e != BASELINE] if BASELINE in engines else []
+    peak_bits = max(peak) if peak else None
+    peak_core = peak[peak_bits]["best"] if peak_bits else None
+
+    def flops(model, batch):
+        c = manifest.get("models", {}).get(model, {}).get("cases", {}).get(str(batch))
+        return c.get("flops") if c else None
+
+    def engine_cell(key):
+        c = cells.get(key)
+        if c is not None:
+            return fmt_cell(c)
+        chk = check_of.get(key)
+        if chk is not None and not chk["ok"]:
+            d = chk["max_abs_diff"]
+            return "✗ wrong output" + (f" (max diff {d:.2g})" if d >= 0 else " (shape/NaN)")
+        if chk is not None:
+            return "✗ failed (jmh.log)"
+        return "✗ not run"
+
+    L = []
+    mode = run.get("mode", "?")
+    started = run.get("started")
+    when = (datetime.datetime.fromtimestamp(int(started), datetime.timezone.utc) if started
+            else datetime.datetime.now(datetime.timezone.utc))
+    secs = int(run.get("seconds", 0) or 0)
+    L.append("# Peer benchmarks: isthmus vs ONNX Runtime Java vs PyTorch")
+    L.append("")
+    L.append(f"Generated by `bench/run {mode}` on {when:%Y-%m-%d %H:%M} UTC (the whole command took "
+             f"{secs // 60} min {secs % 60} s). Do not edit by hand: rerun the command. How everything is measured, "
+             "and why: [README.md](README.md).")
+    L.append("")
+
+    # ---- machine
+    L.append("## Machine")
+    L.append("")
+    fam = cpu.get("family")
+    arch = ""
+    if cpu.get("vendor") == "AuthenticAMD" and fam in AMD_FAMILIES:
+        arch = f", {AMD_FAMILIES[fam]}"
+    cache = ", ".join(f"{k} {fmt_size(v)}" for k, v in sorted(cpu.get("caches", {}).items()))
+    isa = [f for f in ("avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "amx_tile",
+                       "asimd", "sve") if f in cpu["flags"]]
+    L.append("| | |")
+    L.append("|---|---|")
+    L.append(f"| CPU | {cpu['model']} (family {fam}, model {cpu.get('model_no')}{arch}); {cpu.get('cores')} cores, "
+             f"{cpu['logical']} logical CPUs; caches (per core; L3 shared): {cache} |")
+    L.append(f"| ISA | {' '.join(isa) or 'no AVX2'} |")
+    if peak:
+        parts = [f"{peak[b]['best']:.0f} GFLOP/s at {b} bits" for b in sorted(peak)]
+        L.append(f"| FP32 FMA peak, 1 core | **{peak_core:.0f} GFLOP/s** measured ({'; '.join(parts)}: best of "
+                 f"{peak[peak_bits]['iterations']} one-second iterations of `FmaPeakBench`, 12 independent vector FMA "
+                 "chains in registers). The % of peak below is against this × threads. |")
+    else:
+        L.append("| FP32 FMA peak, 1 core | not measured (FmaPeakBench failed; see results-raw/jmh-peak.log) |")
+    L.append(f"| JDK | {java_version(run.get('java'))} |")
+    ort_cfg = next((c["engine_config"] for c in checks if c["engine"] == "ort"), None)
+    if ort_cfg:
+        L.append(f"| ONNX Runtime | {ort_cfg.split(',')[0]} (Maven Central jar, CPU execution provider) |")
+    if torch:
+        L.append(f"| PyTorch | {torch.get('torch')} (Debian), BLAS: {torch.get('blas', '?')} |")
+    else:
+        L.append("| PyTorch | not measured (not installed, or skipped) |")
+    lb, la = run.get("load_before"), run.get("load_after")
+    if lb:
+        busy = max(float(lb.split()[0]), float((la or lb).split()[0]))
+        note = ""
+        if busy > 0.5:
+            note = (" — **other processes were running**: the machine was shared during the run, so the spreads are "
+                    "wide and 2-thread rows suffer most (each of our threads competes for a core)")
+        L.append(f"| Load average (1/5/15 min) | before {lb}; after {la}{note} |")
+    L.append("")
+
+    # ---- latency
+    L.append("## Latency")
+    L.append("")
+    L.append("Median ± spread in ms (lower is better); the ratio is isthmus ÷ ONNX Runtime (below 1: isthmus is faster). "
+             "Same weights and the same input for every engine; every engine's output was checked against PyTorch "
+             "before it was timed (see *Correctness*).")
+    L.append("")
+    head = ["model", "batch", "threads"] + [ENGINE_TITLES.get(e, e) for e in engines]
+    head += [f"{e} / ORT" for e in ratio_engines]
+    head += ["PyTorch"]
+    L.append("| " + " | ".join(head) + " |")
+    L.append("|" + "|".join(["---"] * 3 + ["--:"] * (len(head) - 3)) + "|")
+    headline = []
+    for (model, batch, threads) in rows:
+        r = [SHORT_TITLES.get(model, model), str(batch), str(threads)]
+        r += [engine_cell((model, batch, threads, e)) for e in engines]
+        for e in ratio_engines:
+            a, b = cells.get((model, batch, threads, e)), cells.get((model, batch, threads, BASELINE))
+            r.append(f"**{fmt_ratio(a, b)}**" if a and b else "—")
+        tc = torch_cells.get((model, batch, threads))
+        r.append(fmt_cell(tc) if tc else "— (no PyTorch)")
+        L.append("| " + " | ".join(r) + " |")
+        if threads == 1:
+            headline.append(r)
+    L.append("")
+
+    # ---- throughput
+    L.append("## Throughput and % of peak")
+    L.append("")
+    L.append("GFLOP/s = the model's multiply-add FLOPs per run (2 per MAC: convolutions, linear layers, GRU matrix "
+             "products, attention products; activations and norms not counted) ÷ the median latency; in brackets the "
+             "share of the FMA peak of the cores used (threads × the 1-core peak above).")
+    L.append("")
+    head = ["model", "batch", "threads", "GFLOP per run"] + [ENGINE_TITLES.get(e, e) for e in engines] + ["PyTorch"]
+    L.append("| " + " | ".join(head) + " |")
+    L.append("|" + "|".join(["---"] * 3 + ["--:"] * (len(head) - 3)) + "|")
+    for (model, batch, threads) in rows:
+        fl = flops(model, batch)
+        r = [SHORT_TITLES.get(model, model), str(batch), str(threads), f"{fl / 1e9:.3g}" if fl else "?"]
+
+        def gf(c):
+            if not c or not fl:
+                return "—"
+            g = fl / (c.median * 1e-3) / 1e9
+            s = f"{g:.1f}" if g < 100 else f"{g:.0f}"
+            if peak_core:
+                s += f" ({100 * g / (peak_core * threads):.0f}%)"
+            return s
+        r += [gf(cells.get((model, batch, threads, e))) for e in engines]
+        r.append(gf(torch_cells.get((model, batch, threads))))
+        if model == "encoder":
+            r = [f"**{x}**" if i >= 4 and x != "—" else x for i, x in enumerate(r)]
+        L.append("| " + " | ".join(r) + " |")
+    L.append("")
+
+    # ---- correctness
+    L.append("## Correctness")
+    L.append("")
+    L.append("Max |output − PyTorch's float64 answer| over all outputs on the sample input, worst over the thread "
+             "counts; an engine above 1e-3 is not timed. The last column is PyTorch's own float32 run.")
+    L.append("")
+    case_rows = sorted({(k[0], k[1]) for k in check_of} | {(k[0], k[1]) for k in torch_cells},
+                       key=lambda r: (MODEL_ORDER.index(r[0]) if r[0] in MODEL_ORDER else 99, r[1]))
+    L.append("| model | batch | " + " | ".join(ENGINE_TITLES.get(e, e) for e in engines) + " | PyTorch float32 |")
+    L.append("|---|---|" + "--:|" * (len(engines) + 1))
+    for model, batch in case_rows:
+        r = [SHORT_TITLES.get(model, model), str(batch)]
+        for e in engines:
+            cs = [c for k, c in check_of.items() if k[0] == model and k[1] == batch and k[3] == e]
+            if not cs:
+                r.append("—")
+                continue
+            bad = [c for c in cs if not c["ok"]]
+            d = max(c["max_abs_diff"] for c in cs)
+            r.append(("✗ " if bad else "") + (f"{d:.1e}" if d >= 0 else "shape/NaN"))
+        td = [t["max_abs_diff"] for t in (torch or {}).get("results", []) if t["model"] == model and t["batch"] == batch]
+        r.append(f"{max(td):.1e}" if td else "—")
+        L.append("| " + " | ".join(r) + " |")
+    L.append("")
+
+    # ---- settings
+    L.append("## Settings of this run")
+    L.append("")
+    if jmh:
+        e0 = jmh[0]
+        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {e0.get('forks')} fork(s) per "
+                 f"case, {e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
+                 f"{e0.get('measurementIterations')} × {e0.get('measurementTime')} measured; fork JVM flags "
+                 f"`{' '.join(a for a in e0.get('jvmArgs', []) if not a.startswith('-Disthmus'))}`; "
+                 f"command-line options `{run.get('jmh_options', '?').strip()}`.")
+    engines_cfg = {}
+    for c in checks:
+        engines_cfg.setdefault(c["engine"], set()).add(re.sub(r"\d+ thread\(s\)|intra-op \d+", "T threads",
+                                                              c["engine_config"]))
+    for e in engines:
+        if e in engines_cfg:
+            L.append(f"- {ENGINE_TITLES.get(e, e)}: {'; '.join(sorted(engines_cfg[e]))}.")
+    if torch:
+        s = torch.get("settings", {})
+        L.append(f"- PyTorch: eval mode, `torch.inference_mode()`, OPENBLAS_NUM_THREADS = OMP_NUM_THREADS = "
+                 f"`torch.set_num_threads` = threads, in a fresh process per thread count; warm-up ≥ "
+                 f"{s.get('warmup_runs')} calls and {s.get('warmup_seconds')} s, then ≥ {s.get('min_runs')} calls and "
+                 f"{s.get('min_seconds')} s timed; spread = largest distance of the median of one fifth of the calls "
+                 f"from the median. OpenBLAS kernels: {torch.get('blas_coretype', 'auto')}"
+                 + (f" (the environment's OPENBLAS_CORETYPE={torch['inherited_openblas_coretype']} was dropped for "
+                    "this)" if torch.get("inherited_openblas_coretype") and torch.get("blas_coretype") == "auto"
+                    else "") + ".")
+    models = manifest.get("models", {})
+    if models:
+        L.append(f"- Models: `tools/export_models.py`, seed {manifest.get('seed')}, PyTorch {manifest.get('torch')}; "
+                 + "; ".join(f"{m.get('title', k)}: {m.get('params', 0) / 1e6:.2f} M parameters"
+                             for k, m in models.items()) + ".")
+    L.append("")
+    text = "\n".join(L).rstrip() + "\n"
+    with open(args.out, "w") as f:
+        f.write(text)
+
+    if args.readme and os.path.isfile(args.readme):
+        with open(args.readme) as f:
+            readme = f.read()
+        b, e = "<!-- results:begin -->", "<!-- results:end -->"
+        if b in readme and e in readme:
+            block = [b, "", f"`bench/run {mode}`, {when:%Y-%m-%d}, 1 thread, median ms "
+                     f"([all rows, 2 threads, GFLOP/s and % of peak](RESULTS.md)):", ""]
+            hh = ["model", "batch"] + [ENGINE_TITLES.get(x, x) for x in engines]
+            hh += [f"{x} / ORT" for x in ratio_engines] + ["PyTorch"]
+            block.append("| " + " | ".join(hh) + " |")
+            block.append("|" + "|".join(["---"] * 2 + ["--:"] * (len(hh) - 2)) + "|")
+            for r in headline:
+                block.append("| " + " | ".join([r[0], r[1]] + r[3:]) + " |")
+            block += ["", e]
+            new = readme[:readme.index(b)] + "\n".join(block) + readme[readme.index(e) + len(e):]
+            with open(args.readme, "w") as f:
+                f.write(new)
+    print(f"make_results: wrote {args.out} ({len(rows)} rows, engines {', '.join(engines) or 'none'})",
+          file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
