@@ -1,0 +1,278 @@
+package dev.isthmus.nativebind.onednn;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.jar.JarEntry;
+
+/**
+ * Finds the oneDNN library to load, in this order:
+ * <ol>
+ *   <li>an explicit file: system property {@value #PROPERTY}, else environment variable {@value #ENV} (a path to
+ *       {@code libdnnl.so.3}, or a directory holding it). When one is set it is the only candidate: a wrong path is
+ *       reported, never silently replaced by another library;</li>
+ *   <li>the library bundled on the class path ({@code org.bytedeco:dnnl:<version>:linux-x86_64} holds
+ *       {@code org/bytedeco/dnnl/linux-x86_64/libdnnl.so.3} and the {@code libgomp.so.1} it finds through
+ *       {@code $ORIGIN}), extracted once into the user cache folder and reused by every later run;</li>
+ *   <li>nothing: oneDNN is unavailable, with the reason.</li>
+ * </ol>
+ * Never a bare library name: a system {@code libdnnl.so} of another major version can not be picked up.
+ *
+ * <p>Cache folder: system property {@value #CACHE_PROPERTY}, else {@code $ISTHMUS_CACHE_DIR}, else
+ * {@code $XDG_CACHE_HOME/isthmus}, else {@code ~/.cache/isthmus}. The files go to
+ * {@code <cache>/onednn/<artifact version>-<fingerprint>/}, the fingerprint being a hash of the bundled files' CRC-32s
+ * and sizes (from the jar's directory, so nothing is read to compute it). Extraction writes a private temporary folder
+ * beside the final one and renames it into place atomically, so a crash or a concurrent first run never leaves a
+ * half-written library where it could be loaded; temporary folders a crash left behind are removed by the next
+ * extraction.
+ */
+final class LibraryLocator {
+    static final String PROPERTY = "isthmus.onednn.library";
+    static final String ENV = "ISTHMUS_ONEDNN_LIBRARY";
+    static final String CACHE_PROPERTY = "isthmus.cache.dir";
+    static final String CACHE_ENV = "ISTHMUS_CACHE_DIR";
+    static final String LIBRARY = "libdnnl.so.3";
+    /** The OpenMP runtime libdnnl.so.3 needs (DT_NEEDED), found beside it through its RUNPATH {@code $ORIGIN/}. */
+    static final List<String> BUNDLED_FILES = List.of(LIBRARY, "libgomp.so.1");
+    private static final String TMP_PREFIX = ".tmp-";
+    private static final Duration STALE_TMP = Duration.ofMinutes(30);
+
+    /** Where the library is and how it was found. */
+    record Located(Path library, String source) {
+    }
+
+    /** Thrown when no candidate exists; the message is the reason shown to users. */
+    static final class NotFound extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Path library;
+        final String source;
+
+        NotFound(Path library, String source, String message) {
+            super(message, null, false, false);
+            this.library = library;
+            this.source = source;
+        }
+    }
+
+    private final Map<String, String> env;
+    private final Properties props;
+    private final ClassLoader loader;
+
+    LibraryLocator(Map<String, String> env, Properties props, ClassLoader loader) {
+        this.env = env;
+        this.props = props;
+        this.loader = loader;
+    }
+
+    static LibraryLocator ofSystem() {
+        return new LibraryLocator(System.getenv(), System.getProperties(), LibraryLocator.class.getClassLoader());
+    }
+
+    Located locate() throws NotFound {
+        String explicit = props.getProperty(PROPERTY);
+        String source = "-D" + PROPERTY;
+        if (blank(explicit)) {
+            explicit = env.get(ENV);
+            source = ENV;
+        }
+        if (!blank(explicit)) return explicit(explicit.trim(), source);
+        return bundled();
+    }
+
+    private static Located explicit(String value, String source) throws NotFound {
+        Path p = Path.of(value).toAbsolutePath().normalize();
+        if (Files.isDirectory(p)) p = p.resolve(LIBRARY);
+        if (!Files.exists(p)) throw new NotFound(p, source, source + " points to " + p + ", which does not exist");
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new NotFound(p, source, source + " points to " + p + ", which is not a readable file");
+        }
+        return new Located(p, source);
+    }
+
+    /** The class-path folder of the bundled natives for this OS and CPU, as the bytedeco jars name it, or null. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (!os.startsWith("linux")) return null;
+        return switch (arch) {
+            case "amd64", "x86_64" -> "linux-x86_64";
+            case "aarch64", "arm64" -> "linux-arm64";
+            default -> null;
+        };
+    }
+
+    private Located bundled() throws NotFound {
+        String platform = platform();
+        String hint = " (add org.bytedeco:dnnl:<3.x>:<platform> to the class path, or set -D" + PROPERTY + "=/path/to/" + LIBRARY + ")";
+        if (platform == null) {
+            throw new NotFound(null, null, "no bundled oneDNN for " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                    + "; set -D" + PROPERTY + "=/path/to/" + LIBRARY);
+        }
+        String dir = "org/bytedeco/dnnl/" + platform + "/";
+        URL lib = loader.getResource(dir + LIBRARY);
+        if (lib == null) throw new NotFound(null, null, "oneDNN is not on the class path: no " + dir + LIBRARY + hint);
+        String version = artifactVersion();
+        try {
+            StringBuilder fp = new StringBuilder(platform);
+            for (String f : BUNDLED_FILES) {
+                URL u = loader.getResource(dir + f);
+                if (u == null) throw new NotFound(null, "bundled", "the bundled oneDNN is incomplete: no " + dir + f + " on the class path");
+                fp.append('|').append(f).append('|').append(fingerprint(u));
+            }
+            Path cache = cacheRoot().resolve("onednn");
+            Path target = cache.resolve(version + "-" + sha256(fp.toString()).substring(0, 16));
+            if (!complete(target)) extract(dir, cache, target);
+            return new Located(target.resolve(LIBRARY), "bundled");
+        } catch (IOException | UncheckedIOException e) {
+            throw new NotFound(null, "bundled", "cannot extract the bundled oneDNN to the cache folder: " + e.getMessage()
+                    + " (set -D" + CACHE_PROPERTY + " to a writable folder)");
+        }
+    }
+
+    /** The version of the bytedeco artifact (e.g. 3.13-1.5.14), from its pom.properties; "unknown" when absent. */
+    private String artifactVersion() {
+        try (InputStream in = loader.getResourceAsStream("META-INF/maven/org.bytedeco/dnnl/pom.properties")) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                String v = p.getProperty("version");
+                if (v != null && v.matches("[A-Za-z0-9._-]+")) return v;
+            }
+        } catch (IOException ignored) {
+            // fall through: the fingerprint alone still keys the folder
+        }
+        return "unknown";
+    }
+
+    Path cacheRoot() {
+        String dir = props.getProperty(CACHE_PROPERTY);
+        if (blank(dir)) dir = env.get(CACHE_ENV);
+        if (!blank(dir)) return Path.of(dir.trim()).toAbsolutePath();
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (!blank(xdg) && Path.of(xdg).isAbsolute()) return Path.of(xdg, "isthmus");
+        return Path.of(System.getProperty("user.home"), ".cache", "isthmus");
+    }
+
+    private boolean complete(Path target) {
+        for (String f : BUNDLED_FILES) {
+            Path p = target.resolve(f);
+            try {
+                if (!Files.isRegularFile(p) || Files.size(p) == 0) return false;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void extract(String dir, Path cache, Path target) throws IOException {
+        Files.createDirectories(cache);
+        removeStaleTemporaries(cache);
+        Path tmp = Files.createTempDirectory(cache, TMP_PREFIX);
+        try {
+            for (String f : BUNDLED_FILES) {
+                try (InputStream in = loader.getResourceAsStream(dir + f)) {
+                    if (in == null) throw new IOException("resource " + dir + f + " vanished");
+                    Files.copy(in, tmp.resolve(f));
+                }
+            }
+            if (Files.exists(target)) {
+                // An incomplete folder (files deleted by hand): move it aside, then replace it.
+                Path old = Files.createTempDirectory(cache, TMP_PREFIX);
+                Files.move(target, old.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                // Another process extracted the same files first: use theirs.
+                deleteTree(tmp);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the cache folder " + cache + " does not support atomic renames", e);
+            }
+        } finally {
+            if (Files.exists(tmp)) deleteTree(tmp);
+        }
+        if (!complete(target)) throw new IOException("extraction to " + target + " did not complete");
+    }
+
+    private static void removeStaleTemporaries(Path cache) {
+        Instant limit = Instant.now().minus(STALE_TMP);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(cache, TMP_PREFIX + "*")) {
+            for (Path p : ds) {
+                FileTime t = Files.getLastModifiedTime(p);
+                if (t.toInstant().isBefore(limit)) deleteTree(p);
+            }
+        } catch (IOException ignored) {
+            // best effort: a leftover we cannot remove does no harm to this run
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        try (var s = Files.walk(p)) {
+            for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    /** CRC-32 and size from the jar directory when the resource is in a jar, else a SHA-256 of the bytes. */
+    private static String fingerprint(URL u) throws IOException {
+        URLConnection c = u.openConnection();
+        if (c instanceof JarURLConnection jc) {
+            jc.setUseCaches(false);
+            JarEntry e = jc.getJarEntry();
+            if (e != null && e.getCrc() >= 0 && e.getSize() >= 0) return Long.toHexString(e.getCrc()) + ":" + e.getSize();
+        }
+        try (InputStream in = "file".equals(u.getProtocol()) ? Files.newInputStream(fileOf(u)) : c.getInputStream()) {
+            MessageDigest md = sha256();
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        }
+    }
+
+    private static Path fileOf(URL u) throws IOException {
+        try {
+            return Path.of(u.toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static String sha256(String s) {
+        return HexFormat.of().formatHex(sha256().digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,216 @@
+package dev.isthmus.nativebind.onednn;
+
+import dev.isthmus.engine.backend.Backend;
+import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.graph.NodeArgs;
+import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.nativebind.onednn.gen.dnnl_h;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * oneDNN for one model (or one session): a thread count and the layers built with it. Closing it closes every layer
+ * it built, freeing their native memory (primitives, descriptors, memory objects, packed weights, scratchpads) at
+ * that moment; a layer still running finishes first and frees after. What stays for the life of the process: the
+ * library, one CPU engine, and oneDNN's primitive cache (compiled kernels of recently created primitives, at most
+ * 1024 by default; {@code ONEDNN_PRIMITIVE_CACHE_CAPACITY} sets it), so that loading the same model again is fast
+ * and costs no memory.
+ *
+ * <h2>Threads</h2>
+ * oneDNN runs its primitives on OpenMP threads (the bundled build uses GNU libgomp). {@link #open(int) open(n)} makes
+ * every oneDNN call of this backend use n threads: before creating or running a primitive, the calling thread's
+ * OpenMP thread count is set to n with {@code omp_set_num_threads} (found in the libgomp that libdnnl itself
+ * loaded). {@code OMP_NUM_THREADS} only sets the initial value and is then overridden. A model run is sequential
+ * layer by layer, and oneDNN layers never use the model's Java {@code ComputePool}; so while a oneDNN layer runs the
+ * Java workers are idle, and while a Java layer runs OpenMP's workers are idle (after a short spin): never more than
+ * n busy threads per concurrent {@code Model.run}. To serve several requests in parallel, give each model fewer
+ * threads (total = concurrent runs × n); OpenMP keeps a separate team per calling thread. Set
+ * {@code OMP_WAIT_POLICY=PASSIVE} in the environment to make idle OpenMP workers sleep at once instead of spinning
+ * (libgomp reads it at process start).
+ */
+public final class OneDnnBackend implements Backend {
+    /** The name users select this backend by ({@code --backend onednn}). */
+    public static final String NAME = "onednn";
+
+    /** The {@code torch.nn} ops this backend implements. */
+    public static final Set<String> OPS = Set.of("Conv2d", "Linear", "GRU", "MaxPool2d", "AvgPool2d");
+
+    /** Plans (primitives for one input shape) kept per layer; more shapes than this evict the least recently used. */
+    static final int PLANS_PER_LAYER = Integer.getInteger("isthmus.onednn.plansPerLayer", 16);
+
+    private final LoadedLibrary lib;
+    private final int threads;
+    final MemorySegment engine;
+    /** Counts the open layers (plus the backend's own reference until close), so none registers after close. */
+    private final Shared life;
+    private final Set<OneDnnLayerBase> layers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OneDnnBackend(LoadedLibrary lib, int threads) {
+        this.lib = lib;
+        this.threads = threads;
+        this.engine = lib.engine();
+        life = new Shared() {
+            @Override
+            protected void free() {
+                // nothing native of its own: the layers freed theirs; the engine is the process's
+            }
+        };
+    }
+
+    /**
+     * A backend whose layers run with {@code threads} OpenMP threads.
+     *
+     * @throws OneDnnUnavailableException when oneDNN cannot be loaded, saying why (see {@link OneDnn#probe()})
+     */
+    public static OneDnnBackend open(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        return new OneDnnBackend(LoadedLibrary.require(), threads);
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /** The loaded library's version, ISA and location. */
+    public OneDnnStatus status() {
+        return lib.info;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** True when this backend implements the {@code torch.nn} op {@code op}. */
+    @Override
+    public boolean supports(String op) {
+        return OPS.contains(op);
+    }
+
+    /**
+     * The oneDNN layer for a node, or null when oneDNN does not implement the node's op (the caller then builds the
+     * Java layer, e.g. with {@code Ops.create}). Arguments are read and checked with PyTorch's rules and the same
+     * messages as the Java layers; weights are claimed from {@code weights} exactly as the Java layer would claim
+     * them. The layer belongs to this backend and is closed with it (or earlier, by its own {@code close()}).
+     *
+     * @throws IllegalArgumentException for invalid arguments, as the Java layers
+     */
+    @Override
+    public Layer create(NodeArgs args, WeightBinder weights) {
+        return create(args, weights, Activation.NONE);
+    }
+
+    /**
+     * As {@link #create(NodeArgs, WeightBinder)}, with an activation fused into the layer as a oneDNN post-op:
+     * {@link Activation#RELU} for Conv2d and Linear (a graph planner replaces "Conv2d → ReLU" by one such layer when
+     * the Conv2d's result has no other consumer).
+     *
+     * @throws IllegalArgumentException when the op cannot fuse {@code epilogue}
+     */
+    public Layer create(NodeArgs args, WeightBinder weights, Activation epilogue) {
+        if (closed.get()) throw new IllegalStateException("the oneDNN backend is closed");
+        String op = args.node().op();
+        if (epilogue != Activation.NONE && !(epilogue == Activation.RELU && (op.equals("Conv2d") || op.equals("Linear")))) {
+            throw new IllegalArgumentException("oneDNN " + op + " cannot fuse " + epilogue);
+        }
+        try {
+            return switch (op) {
+                case "Conv2d" -> new OneDnnConv2d(this, args, weights, epilogue);
+                case "Linear" -> new OneDnnLinear(this, args, weights, epilogue);
+                case "GRU" -> new OneDnnGru(this, args, weights);
+                case "MaxPool2d" -> new OneDnnPool2d(this, OneDnnPool2d.Kind.MAX, args);
+                case "AvgPool2d" -> new OneDnnPool2d(this, OneDnnPool2d.Kind.AVG, args);
+                default -> null;
+            };
+        } catch (Unsupported e) {
+            return null;
+        }
+    }
+
+    /**
+     * Thrown by a layer constructor, before it claims any weight, for valid arguments oneDNN cannot run (e.g. a
+     * Linear with 0 features): {@link #create} then returns null and the caller builds the Java layer.
+     */
+    static final class Unsupported extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Called by a layer's constructor once it owns native memory. */
+    void register(OneDnnLayerBase layer) {
+        if (!life.retain()) throw new IllegalStateException("the oneDNN backend is closed");
+        layers.add(layer);
+        if (closed.get()) {
+            // close() ran concurrently and may have missed this layer
+            layer.close();
+        }
+    }
+
+    /** Called once a layer has freed its native memory. */
+    void unregister(OneDnnLayerBase layer) {
+        if (layers.remove(layer)) life.release();
+    }
+
+    /** The layers built and not yet closed. */
+    public int openLayers() {
+        return layers.size();
+    }
+
+    /** Sets the calling thread's OpenMP thread count to this backend's; called before each oneDNN create or run. */
+    void useThreads() {
+        lib.useThreads(threads);
+    }
+
+    /** Copies {@code src} (layout {@code srcMd}) into {@code dst} (layout {@code dstMd}) with a reorder primitive. */
+    void reorder(String what, MemorySegment srcMd, MemorySegment src, MemorySegment dstMd, MemorySegment dst) {
+        useThreads();
+        Primitive p;
+        try (Dnnl.Scope s = new Dnnl.Scope()) {
+            MemorySegment slot = s.slot();
+            Dnnl.check(dnnl_h.dnnl_reorder_primitive_desc_create(slot, srcMd, engine, dstMd, engine, s.attr()),
+                    "dnnl_reorder_primitive_desc_create(" + what + ")");
+            p = new Primitive("reorder " + what, Dnnl.out(slot));
+        }
+        try (p; Exec e = new Exec(engine, p, dnnl_h.DNNL_ARG_FROM(), dnnl_h.DNNL_ARG_TO())) {
+            e.run(src, dst);
+        }
+    }
+
+    /**
+     * oneDNN's single-precision GEMM, row-major: C = alpha·op(A)·op(B) + beta·C with op(X) = X or Xᵀ, on this
+     * backend's threads. Segments must be native and large enough for their leading dimensions.
+     */
+    public void sgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, MemorySegment a, long lda,
+                      MemorySegment b, long ldb, float beta, MemorySegment c, long ldc) {
+        if (closed.get()) throw new IllegalStateException("the oneDNN backend is closed");
+        if (!a.isNative() || !b.isNative() || !c.isNative()) throw new IllegalArgumentException("sgemm needs native segments");
+        long aNeed = transA ? (k - 1) * lda + m : (m - 1) * lda + k;
+        long bNeed = transB ? (n - 1) * ldb + k : (k - 1) * ldb + n;
+        long cNeed = (m - 1) * ldc + n;
+        if (m > 0 && n > 0 && k > 0 && (a.byteSize() < aNeed * 4 || b.byteSize() < bNeed * 4 || c.byteSize() < cNeed * 4)) {
+            throw new IllegalArgumentException("sgemm: a segment is smaller than its matrix");
+        }
+        useThreads();
+        Dnnl.check(dnnl_h.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
+                "dnnl_sgemm");
+    }
+
+    /** Closes every layer built by this backend; idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        List<OneDnnLayerBase> all = new ArrayList<>(layers);
+        for (OneDnnLayerBase l : all) l.close();
+        life.release();
+    }
+}

@@ -1,0 +1,113 @@
+package dev.isthmus.nativebind.onednn;
+
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.ModelLoader;
+import dev.isthmus.formats.json.Json;
+import dev.isthmus.formats.npy.Npy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static dev.isthmus.nativebind.onednn.Nodes.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Every PyTorch fixture under {@code fixtures/torch} loaded with {@code --backend onednn} (through the engine's
+ * backend SPI, as the CLI does): within 1e-4 of PyTorch's golden outputs and of the Java backend, with every Conv2d,
+ * Linear, GRU, MaxPool2d and AvgPool2d node built by oneDNN.
+ */
+class OneDnnFixturesTest {
+    static final double TOL = 1e-4;
+    static final Path ROOT = Path.of("..", "fixtures", "torch");
+
+    record Case(String name, Path model, Map<String, Path> inputs, List<Path> outputs) {
+    }
+
+    static List<Case> cases() throws Exception {
+        if (!Files.isDirectory(ROOT)) fail("fixtures not found at " + ROOT.toAbsolutePath());
+        List<Case> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(ROOT)) {
+            for (Path d : s.sorted().toList()) {
+                Path c = d.resolve("case.json");
+                if (!Files.isRegularFile(c)) continue;
+                Map<String, Object> j = Json.parseObject(Files.readString(c));
+                Map<String, Path> in = new LinkedHashMap<>();
+                ((Map<?, ?>) j.get("inputs")).forEach((k, v) -> in.put((String) k, d.resolve((String) v)));
+                List<Path> outs = new ArrayList<>();
+                for (Object o : (List<?>) j.get("outputs")) outs.add(d.resolve((String) o));
+                out.add(new Case(d.getFileName().toString(), d.resolve((String) j.get("model")), in, outs));
+            }
+        }
+        return out;
+    }
+
+    @BeforeAll
+    static void available() {
+        assertTrue(OneDnn.isAvailable(), "oneDNN must load in this build: " + OneDnn.probe().reason());
+    }
+
+    @Test
+    void theOneDnnFixturesArePresent() throws Exception {
+        List<String> names = cases().stream().map(Case::name).toList();
+        for (String n : List.of("cnn_seed", "cnn_seed_b1", "gru_seed", "gru_bidir", "conv_groups2", "maxpool_ceil", "avgpool_pad_excl")) {
+            assertTrue(names.contains(n), "missing fixture " + n);
+        }
+    }
+
+    @TestFactory
+    List<DynamicTest> everyFixtureMatchesPyTorchAndJavaWithOneDnn() throws Exception {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Case c : cases()) {
+            tests.add(DynamicTest.dynamicTest(c.name(), () -> {
+                try (Model onednn = ModelLoader.load(c.model(), 2, "onednn");
+                     Model java = ModelLoader.load(c.model(), 1, "java");
+                     Arena arena = Arena.ofConfined()) {
+                    int built = 0;
+                    for (Model.NodeInfo n : onednn.nodes()) {
+                        if (OneDnnBackend.OPS.contains(n.node().op())) {
+                            assertEquals("onednn", n.engine(), n.node().label() + " should be built by oneDNN");
+                            built++;
+                        } else {
+                            assertEquals("java", n.engine(), n.node().label());
+                        }
+                    }
+                    // heap inputs for one run, native (read in place by the first oneDNN layer) for the other
+                    Map<String, Tensor> heap = new LinkedHashMap<>(), nat = new LinkedHashMap<>();
+                    for (var e : c.inputs().entrySet()) {
+                        heap.put(e.getKey(), Npy.read(e.getValue(), null));
+                        nat.put(e.getKey(), Npy.read(e.getValue(), arena));
+                    }
+                    Map<String, Tensor> a = onednn.run(heap), b = onednn.run(nat), j = java.run(heap);
+                    assertEquals(c.outputs().size(), a.size(), "number of outputs");
+                    List<Tensor> as = List.copyOf(a.values()), bs = List.copyOf(b.values()), js = List.copyOf(j.values());
+                    for (int k = 0; k < c.outputs().size(); k++) {
+                        Tensor golden = Npy.read(c.outputs().get(k), null);
+                        assertArrayEquals(golden.shape(), as.get(k).shape(), c.name() + " output " + k + " shape");
+                        assertClose(c.name() + " output " + k + " vs PyTorch", golden.toFloatArray(), as.get(k).toFloatArray(), TOL);
+                        assertClose(c.name() + " output " + k + " vs Java", js.get(k).toFloatArray(), as.get(k).toFloatArray(), TOL);
+                        assertArrayEquals(as.get(k).toFloatArray(), bs.get(k).toFloatArray(), c.name() + " output " + k + ": native input");
+                    }
+                    if (c.name().startsWith("cnn_") || c.name().startsWith("conv_") || c.name().startsWith("gru_")
+                            || c.name().startsWith("maxpool_") || c.name().startsWith("avgpool_")) {
+                        assertTrue(built > 0, c.name() + ": no node ran on oneDNN");
+                    }
+                }
+            }));
+        }
+        return tests;
+    }
+}

@@ -1,0 +1,203 @@
+package dev.isthmus.nativebind.onednn;
+
+import dev.isthmus.engine.backend.BackendProvider;
+import dev.isthmus.engine.backend.BackendStatus;
+import dev.isthmus.engine.backend.Backends;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Finding, extracting, checking and loading libdnnl; what the probe says when it can't. */
+class OneDnnLoadingTest {
+    @TempDir
+    Path tmp;
+
+    private static LibraryLocator locator(Map<String, String> env, Properties props) {
+        return new LibraryLocator(env, props, OneDnnLoadingTest.class.getClassLoader());
+    }
+
+    private static Properties props(String... kv) {
+        Properties p = new Properties();
+        for (int i = 0; i < kv.length; i += 2) p.setProperty(kv[i], kv[i + 1]);
+        return p;
+    }
+
+    @Test
+    void probeLoadsVersion3FromTheBundledJar() {
+        OneDnnStatus s = OneDnn.probe();
+        assertTrue(s.available(), s.reason());
+        assertTrue(s.version().startsWith("3."), s.version());
+        assertEquals(OneDnn.bindingsVersion(), s.version(), "the jar's library is the version the bindings were generated from");
+        assertNotNull(s.isa());
+        assertFalse(s.isa().startsWith("isa 0x"), "unknown ISA value: " + s.isa());
+        assertEquals("OpenMP", s.runtime());
+        assertTrue(Files.isRegularFile(s.library()), String.valueOf(s.library()));
+        assertTrue(s.library().isAbsolute());
+        assertNull(s.reason());
+        assertTrue(s.describe().contains(s.version()));
+    }
+
+    @Test
+    void theEngineFindsTheProviderWithServiceLoader() {
+        BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals("onednn")).findFirst().orElseThrow();
+        BackendStatus s = p.probe();
+        assertTrue(s.available(), s.detail());
+        assertTrue(s.version().startsWith("oneDNN 3."), s.version());
+        assertTrue(Backends.names().contains("onednn"));
+        try (var b = Backends.open("onednn", 1)) {
+            assertEquals("onednn", b.name());
+            assertTrue(b.supports("GRU"));
+            assertFalse(b.supports("LayerNorm"));
+        }
+    }
+
+    @Test
+    void anExplicitPathThatDoesNotExistIsReportedNotReplaced() {
+        Path bogus = tmp.resolve("nowhere/libdnnl.so.3");
+        var e = assertThrows(LibraryLocator.NotFound.class,
+                () -> locator(Map.of(), props(LibraryLocator.PROPERTY, bogus.toString())).locate());
+        assertTrue(e.getMessage().contains("-D" + LibraryLocator.PROPERTY + " points to " + bogus), e.getMessage());
+        assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        var f = assertThrows(LibraryLocator.NotFound.class,
+                () -> locator(Map.of(LibraryLocator.ENV, bogus.toString()), new Properties()).locate());
+        assertTrue(f.getMessage().startsWith(LibraryLocator.ENV + " points to"), f.getMessage());
+    }
+
+    @Test
+    void thePropertyWinsOverTheEnvironmentAndAFolderMeansTheLibraryInIt() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("lib"));
+        Files.writeString(dir.resolve(LibraryLocator.LIBRARY), "x");
+        LibraryLocator.Located l = locator(Map.of(LibraryLocator.ENV, "/elsewhere"), props(LibraryLocator.PROPERTY, dir.toString())).locate();
+        assertEquals(dir.resolve(LibraryLocator.LIBRARY).toAbsolutePath(), l.library());
+        assertEquals("-D" + LibraryLocator.PROPERTY, l.source());
+    }
+
+    @Test
+    void theBundledLibraryIsExtractedOnceAtomicallyAndReused() throws Exception {
+        Path cache = tmp.resolve("cache");
+        LibraryLocator loc = locator(Map.of(), props(LibraryLocator.CACHE_PROPERTY, cache.toString()));
+        LibraryLocator.Located first = loc.locate();
+        assertEquals("bundled", first.source());
+        assertTrue(first.library().startsWith(cache.resolve("onednn")), first.library().toString());
+        Path dir = first.library().getParent();
+        assertTrue(dir.getFileName().toString().startsWith("3.13-1.5.14-"), dir.toString());
+        for (String f : LibraryLocator.BUNDLED_FILES) assertTrue(Files.size(dir.resolve(f)) > 0, f);
+        FileTime written = Files.getLastModifiedTime(first.library());
+        // a leftover of a crashed extraction, old enough to be stale
+        Path stale = Files.createDirectory(cache.resolve("onednn/.tmp-crashed"));
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minusSeconds(3600)));
+
+        LibraryLocator.Located second = loc.locate();
+        assertEquals(first.library(), second.library());
+        assertEquals(written, Files.getLastModifiedTime(second.library()), "reused, not rewritten");
+        assertTrue(Files.exists(stale), "a reuse touches nothing");
+
+        // a damaged folder (a file deleted) is replaced, and stale temporaries go with the extraction
+        Files.delete(dir.resolve("libgomp.so.1"));
+        LibraryLocator.Located third = loc.locate();
+        assertEquals(first.library(), third.library());
+        assertTrue(Files.size(dir.resolve("libgomp.so.1")) > 0);
+        assertFalse(Files.exists(stale), "stale temporary folders are removed");
+        try (Stream<Path> s = Files.list(cache.resolve("onednn"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).toList();
+            assertEquals(List.of(dir.getFileName().toString()), names, "no litter: " + names);
+        }
+    }
+
+    @Test
+    void theCacheFolderDefaultsToXdgThenHome() {
+        assertEquals(Path.of("/x/cache/isthmus"), locator(Map.of("XDG_CACHE_HOME", "/x/cache"), new Properties()).cacheRoot());
+        assertEquals(Path.of(System.getProperty("user.home"), ".cache", "isthmus"), locator(Map.of(), new Properties()).cacheRoot());
+        assertEquals(Path.of("/c"), locator(Map.of(LibraryLocator.CACHE_ENV, "/c", "XDG_CACHE_HOME", "/x"), new Properties()).cacheRoot());
+    }
+
+    /** The probe runs once per process, so these run in a fresh JVM each. */
+    private static String probeInChild(String... jvmArgs) throws IOException, InterruptedException {
+        return probeInChildWithClassPath(System.getProperty("java.class.path"), jvmArgs);
+    }
+
+    private static String probeInChildWithClassPath(String classPath, String... jvmArgs) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", classPath, ProbeMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        // keep our lines: the JVM may add warnings of its own (e.g. about a file dlopen refused)
+        return out.lines().filter(l -> l.startsWith("available: ") || l.startsWith("unavailable: ") || l.startsWith("open: ") || l.startsWith("auto: "))
+                .reduce((a, b) -> a + "\n" + b).orElse(out);
+    }
+
+    @Test
+    void withABogusExplicitPathTheProbeSaysWhyAndOpeningFailsWithTheReason() throws Exception {
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=/nonexistent/libdnnl.so.3");
+        assertTrue(out.startsWith("unavailable: -Disthmus.onednn.library points to /nonexistent/libdnnl.so.3, which does not exist"), out);
+        assertTrue(out.contains("open: cannot use oneDNN: -Disthmus.onednn.library points to"), out);
+    }
+
+    @Test
+    void withoutTheJarOnTheClassPathTheProbeSaysSoAndTheEngineFallsBackToJava() throws Exception {
+        String cp = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(e -> !e.replace('\\', '/').contains("/org/bytedeco/dnnl/"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+        assertTrue(cp.length() < System.getProperty("java.class.path").length(), "the dnnl jar should be on the test class path");
+        String out = probeInChildWithClassPath(cp);
+        assertTrue(out.startsWith("unavailable: oneDNN is not on the class path: no org/bytedeco/dnnl/linux-x86_64/libdnnl.so.3"), out);
+        assertTrue(out.contains("-Disthmus.onednn.library="), out);
+        assertTrue(out.contains("auto: java"), out);
+    }
+
+    @Test
+    void aLibraryThatIsNotOneDnnIsRefusedByName() throws Exception {
+        Path gomp = OneDnn.probe().library().resolveSibling("libgomp.so.1");
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + gomp);
+        assertTrue(out.startsWith("unavailable: " + gomp + " (-Disthmus.onednn.library) is not oneDNN: it has no dnnl_version()"), out);
+    }
+
+    @Test
+    void aFileTheLinkerRefusesIsReportedWithTheLinkersReason() throws Exception {
+        Path junk = Files.writeString(tmp.resolve("libdnnl.so.3"), "not an ELF file");
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + junk);
+        assertTrue(out.startsWith("unavailable: cannot load " + junk + " (-Disthmus.onednn.library): file too short"), out);
+        assertTrue(out.contains("ELF") || out.contains("too short") || out.contains("invalid"), out);
+    }
+
+    @Test
+    void anotherMajorVersionIsRefusedWithItsVersion() throws Exception {
+        // Debian's libdnnl2 (apt-get install libdnnl2), when installed; skipped otherwise
+        Path v2 = Path.of("/usr/lib/x86_64-linux-gnu/libdnnl.so.2");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(v2), "no " + v2 + " here");
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + v2);
+        assertTrue(out.matches("(?s)unavailable: " + java.util.regex.Pattern.quote(v2 + " (-Disthmus.onednn.library) is oneDNN 2.")
+                + "\\d+\\.\\d+; isthmus needs oneDNN 3\\.x.*"), out);
+    }
+
+    @Test
+    void anExplicitPathToTheRealLibraryLoads() throws Exception {
+        Path lib = OneDnn.probe().library();
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + lib);
+        assertTrue(out.startsWith("available: " + OneDnn.probe().version()), out);
+        assertTrue(out.contains("-D" + LibraryLocator.PROPERTY + ": " + lib), out);
+    }
+}
