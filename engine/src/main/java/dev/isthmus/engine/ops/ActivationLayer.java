@@ -3,6 +3,8 @@ package dev.isthmus.engine.ops;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
+import dev.isthmus.engine.kernels.vector.Elementwise;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.List;
@@ -30,7 +32,8 @@ public final class ActivationLayer implements Layer {
         if (act == Activation.NONE) return List.of(t);
         float[] x = Floats.of(t);
         float[] y = new float[x.length];
-        for (int i = 0; i < x.length; i++) y[i] = act.apply(x[i]);
+        if (Simd.enabled()) Elementwise.activation(act, x, y, x.length, pool);
+        else for (int i = 0; i < x.length; i++) y[i] = act.apply(x[i]);
         return List.of(Tensor.ofFloats(y, t.shape()));
     }
 }

@@ -5,7 +5,9 @@ import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.NormKernels;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -71,7 +73,8 @@ public final class BatchNorm2dLayer implements Layer {
             }
         }
         float[] y = new float[x.length];
-        Norms.batchNorm(x, y, n, c, spatial, m, v, gamma, beta, eps);
+        if (Simd.enabled()) NormKernels.batchNorm(x, y, n, c, spatial, m, v, gamma, beta, eps, pool);
+        else Norms.batchNorm(x, y, n, c, spatial, m, v, gamma, beta, eps);
         return List.of(Tensor.ofFloats(y, s));
     }
 }

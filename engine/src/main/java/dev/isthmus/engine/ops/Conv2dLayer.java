@@ -6,7 +6,9 @@ import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Conv2d;
+import dev.isthmus.engine.kernels.vector.Conv2dKernel;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -19,6 +21,8 @@ public final class Conv2dLayer implements Layer {
     /** Leading and trailing padding per axis: top, bottom, left, right. */
     final int padTop, padBottom, padLeft, padRight;
     final float[] weight, bias;
+    /** The vector kernel with the weights packed at load; null when SIMD is off (the reference kernel runs). */
+    final Conv2dKernel fast;
 
     public Conv2dLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -61,6 +65,8 @@ public final class Conv2dLayer implements Layer {
         }
         weight = w.require(n, "weight", outChannels, inChannels / groups, kernel[0], kernel[1]);
         bias = hasBias ? w.require(n, "bias", outChannels) : null;
+        fast = Simd.enabled() ? new Conv2dKernel(weight, bias, inChannels, outChannels, kernel[0], kernel[1], stride[0], stride[1],
+                padTop, padLeft, dilation[0], dilation[1], groups) : null;
     }
 
     @Override
@@ -92,8 +98,12 @@ public final class Conv2dLayer implements Layer {
         int n = batched ? (int) s[0] : 1, h = (int) s[s.length - 2], wd = (int) s[s.length - 1];
         int oh = (int) outDim(h, 0), ow = (int) outDim(wd, 1);
         float[] y = new float[Math.multiplyExact(Math.multiplyExact(n, outChannels), oh * ow)];
-        Conv2d.forward(Floats.of(t), n, inChannels, h, wd, weight, bias, outChannels, kernel[0], kernel[1], stride[0], stride[1],
-                padTop, padLeft, dilation[0], dilation[1], groups, y, oh, ow, Activation.NONE);
+        if (fast != null) {
+            fast.forward(Floats.of(t), n, h, wd, y, oh, ow, Activation.NONE, pool);
+        } else {
+            Conv2d.forward(Floats.of(t), n, inChannels, h, wd, weight, bias, outChannels, kernel[0], kernel[1], stride[0], stride[1],
+                    padTop, padLeft, dilation[0], dilation[1], groups, y, oh, ow, Activation.NONE);
+        }
         return List.of(batched ? Tensor.ofFloats(y, n, outChannels, oh, ow) : Tensor.ofFloats(y, outChannels, oh, ow));
     }
 }

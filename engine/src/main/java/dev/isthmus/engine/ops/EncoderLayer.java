@@ -6,9 +6,11 @@ import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Attention;
 import dev.isthmus.engine.kernels.reference.Gemm;
 import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.EncoderKernel;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -27,6 +29,8 @@ public final class EncoderLayer implements Layer {
     final double eps;
     final Activation act;
     final float[] inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b;
+    /** The vector kernel with the four weight matrices packed at load; null when SIMD is off (the reference runs). */
+    final EncoderKernel fast;
 
     public EncoderLayer(NodeArgs a, WeightBinder w) {
         this(a, w, a.node());
@@ -58,6 +62,8 @@ public final class EncoderLayer implements Layer {
         n1b = bias ? w.require(params, "norm1.bias", d) : null;
         n2g = w.require(params, "norm2.weight", d);
         n2b = bias ? w.require(params, "norm2.bias", d) : null;
+        fast = Simd.enabled() ? new EncoderKernel(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2,
+                n1g, n1b, n2g, n2b) : null;
     }
 
     @Override
@@ -89,7 +95,7 @@ public final class EncoderLayer implements Layer {
         Geometry g = Geometry.of(s, batchFirst);
         float[] x = g.toBatchMajor(Floats.of(t), d);
         float[] bias = inputs.size() > 1 ? keyBias(inputs.get(1), g.batch, g.seq) : null;
-        float[] y = apply(x, g.batch, g.seq, bias);
+        float[] y = apply(x, g.batch, g.seq, bias, pool);
         return List.of(Tensor.ofFloats(g.fromBatchMajor(y, d), s));
     }
 
@@ -104,7 +110,15 @@ public final class EncoderLayer implements Layer {
         return b;
     }
 
-    /** The layer on batch-major rows: x (batch, seq, d) → a new array of the same shape. */
+    /**
+     * The layer on batch-major rows: x (batch, seq, d) → a new array of the same shape: the vector kernel (QKV as one
+     * GEMM, blocked attention, residuals and the activation fused into GEMM epilogues), or the reference.
+     */
+    float[] apply(float[] x, int batch, int seq, float[] keyBias, ComputePool pool) {
+        return fast != null ? fast.apply(x, batch, seq, keyBias, pool) : apply(x, batch, seq, keyBias);
+    }
+
+    /** The reference path of {@link #apply(float[], int, int, float[], ComputePool)}. */
     float[] apply(float[] x, int batch, int seq, float[] keyBias) {
         int rows = batch * seq;
         if (normFirst) {

@@ -60,8 +60,8 @@ public final class EncoderStack implements Layer {
         EncoderLayer.Geometry g = EncoderLayer.Geometry.of(s, first.batchFirst);
         float[] x = g.toBatchMajor(Floats.of(t), first.d);
         float[] bias = inputs.size() > 1 ? EncoderLayer.keyBias(inputs.get(1), g.batch(), g.seq()) : null;
-        for (EncoderLayer l : layers) x = l.apply(x, g.batch(), g.seq(), bias);
-        if (norm != null) x = norm.apply(x, g.batch() * g.seq());
+        for (EncoderLayer l : layers) x = l.apply(x, g.batch(), g.seq(), bias, pool);
+        if (norm != null) x = norm.apply(x, g.batch() * g.seq(), pool);
         return List.of(Tensor.ofFloats(g.fromBatchMajor(x, first.d), s));
     }
 }

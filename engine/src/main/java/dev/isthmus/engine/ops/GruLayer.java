@@ -5,7 +5,9 @@ import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Gru;
+import dev.isthmus.engine.kernels.vector.GruKernel;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -20,6 +22,8 @@ public final class GruLayer implements Layer {
     final boolean batchFirst;
     /** Per layer and direction (index layer·dirs + dir). */
     final float[][] wih, whh, bih, bhh;
+    /** Per layer: the vector kernel with its weights packed at load; null when SIMD is off (the reference runs). */
+    final GruKernel[] fast;
 
     public GruLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -47,6 +51,17 @@ public final class GruLayer implements Layer {
                 bih[i] = bias ? w.require(n, "bias_ih" + sfx, 3L * hidden) : null;
                 bhh[i] = bias ? w.require(n, "bias_hh" + sfx, 3L * hidden) : null;
             }
+        }
+        if (Simd.enabled()) {
+            fast = new GruKernel[layers];
+            for (int l = 0; l < layers; l++) {
+                int in = l == 0 ? inputSize : hidden * dirs, at = l * dirs;
+                fast[l] = new GruKernel(in, hidden, dirs, java.util.Arrays.copyOfRange(wih, at, at + dirs),
+                        java.util.Arrays.copyOfRange(whh, at, at + dirs), java.util.Arrays.copyOfRange(bih, at, at + dirs),
+                        java.util.Arrays.copyOfRange(bhh, at, at + dirs));
+            }
+        } else {
+            fast = null;
         }
     }
 
@@ -89,6 +104,14 @@ public final class GruLayer implements Layer {
         int curIn = inputSize;
         for (int l = 0; l < layers; l++) {
             float[] out = new float[steps * batch * width];
+            if (fast != null) {
+                int at = l * dirs * batch * hidden;
+                if (h0 != null) System.arraycopy(h0, at, hn, at, dirs * batch * hidden);
+                fast[l].forward(cur, steps, batch, hn, at, out, pool);
+                cur = out;
+                curIn = width;
+                continue;
+            }
             for (int d = 0; d < dirs; d++) {
                 int i = l * dirs + d;
                 float[] h = new float[batch * hidden];

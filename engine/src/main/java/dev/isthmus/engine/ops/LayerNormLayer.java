@@ -4,7 +4,9 @@ import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.NormKernels;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -61,16 +63,17 @@ public final class LayerNormLayer implements Layer {
         return List.of(s.clone());
     }
 
-    /** Normalises rows of {@code size} floats. */
-    float[] apply(float[] x, int rows) {
+    /** Normalises rows of {@code size} floats, rows split over {@code pool} (may be null). */
+    float[] apply(float[] x, int rows, ComputePool pool) {
         float[] y = new float[x.length];
-        Norms.layerNorm(x, 0, y, 0, rows, size, gamma, beta, eps);
+        if (Simd.enabled()) NormKernels.layerNorm(x, 0, y, 0, rows, size, gamma, beta, eps, pool);
+        else Norms.layerNorm(x, 0, y, 0, rows, size, gamma, beta, eps);
         return y;
     }
 
     @Override
     public List<Tensor> forward(List<Tensor> in, ComputePool pool) {
         Tensor t = in.get(0);
-        return List.of(Tensor.ofFloats(apply(Floats.of(t), (int) (t.numel() / size)), t.shape()));
+        return List.of(Tensor.ofFloats(apply(Floats.of(t), (int) (t.numel() / size), pool), t.shape()));
     }
 }

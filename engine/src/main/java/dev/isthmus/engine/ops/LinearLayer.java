@@ -6,7 +6,11 @@ import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.kernels.vector.Epilogue;
+import dev.isthmus.engine.kernels.vector.PackedGemm;
+import dev.isthmus.engine.kernels.vector.PackedMatrix;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -17,6 +21,8 @@ import java.util.List;
 public final class LinearLayer implements Layer {
     final int in, out;
     final float[] weight, bias;
+    /** Wᵀ packed into GEMM panels once at load; null when SIMD is off (the reference kernel runs). */
+    final PackedMatrix packed;
 
     public LinearLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -27,6 +33,7 @@ public final class LinearLayer implements Layer {
         if (in < 0 || out < 0) throw new IllegalArgumentException("in_features and out_features must be non-negative");
         weight = w.require(n, "weight", out, in);
         bias = hasBias ? w.require(n, "bias", out) : null;
+        packed = Simd.enabled() ? PackedMatrix.forB(weight, out, in) : null;
     }
 
     @Override
@@ -45,7 +52,11 @@ public final class LinearLayer implements Layer {
         long[] s = t.shape();
         int rows = Math.toIntExact(Shape.prod(s, 0, s.length - 1));
         float[] y = new float[Math.multiplyExact(rows, out)];
-        Gemm.matmulTransB(Floats.of(t), 0, weight, 0, bias, 0, y, 0, rows, out, in, Activation.NONE);
+        if (packed != null) {
+            PackedGemm.multiply(Floats.of(t), 0, in, rows, packed, y, 0, out, Epilogue.of(bias, Activation.NONE), pool);
+        } else {
+            Gemm.matmulTransB(Floats.of(t), 0, weight, 0, bias, 0, y, 0, rows, out, in, Activation.NONE);
+        }
         long[] os = s.clone();
         os[os.length - 1] = out;
         return List.of(Tensor.ofFloats(y, os));

@@ -4,7 +4,9 @@ import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Pool2d;
+import dev.isthmus.engine.kernels.vector.Pool2dKernel;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.List;
@@ -70,7 +72,13 @@ public final class Pool2dLayer implements Layer {
         int planes = (int) (t.numel() / ((long) h * w));
         int oh = (int) outDim(h, 0), ow = (int) outDim(w, 1);
         float[] y = new float[planes * oh * ow];
-        if (kind == Kind.MAX) {
+        if (Simd.enabled() && kind == Kind.MAX) {
+            Pool2dKernel.max(Floats.of(t), planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                    dilation[0], dilation[1], y, oh, ow, pool);
+        } else if (Simd.enabled()) {
+            Pool2dKernel.avg(Floats.of(t), planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                    countIncludePad, divisorOverride, y, oh, ow, pool);
+        } else if (kind == Kind.MAX) {
             Pool2d.max(Floats.of(t), planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                     dilation[0], dilation[1], y, oh, ow);
         } else {

@@ -3,7 +3,9 @@ package dev.isthmus.engine.ops;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.NormKernels;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -36,7 +38,8 @@ public final class SoftmaxLayer implements Layer {
         int ax = axis(s.length);
         int outer = (int) Shape.prod(s, 0, ax), d = (int) s[ax], inner = (int) Shape.prod(s, ax + 1, s.length);
         float[] y = new float[(int) t.numel()];
-        Norms.softmax(Floats.of(t), y, outer, d, inner);
+        if (Simd.enabled()) NormKernels.softmax(Floats.of(t), y, outer, d, inner, pool);
+        else Norms.softmax(Floats.of(t), y, outer, d, inner);
         return List.of(Tensor.ofFloats(y, s));
     }
 }

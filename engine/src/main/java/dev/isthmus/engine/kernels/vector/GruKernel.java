@@ -1,0 +1,232 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * One layer of {@code torch.nn.GRU} (one or both directions) with its weights packed at load. PyTorch's equations,
+ * gates r | z | n:
+ * r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
+ * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
+ *
+ * <ul>
+ * <li>The input projections of every timestep and both directions are one GEMM: X (steps·batch × in) against
+ * [W_ih forward; W_ih reverse] packed as one right operand, b_ih in its epilogue.</li>
+ * <li>Each step is one fused pass per block of L hidden units: the three recurrent dot products (W_hh packed so
+ * that, for each input p, the r, z and n weights of the block are three adjacent vectors) accumulate in
+ * registers for up to four batch rows at once; the block's sums (batch × 3L floats, in L1) then go through the
+ * gate math and the update, and h' is stored. No gate arrays over the whole hidden state; gi comes from the
+ * one GEMM above.</li>
+ * <li>The two directions run as two tasks; within a direction a step is split over blocks of hidden units when
+ * it is big enough (batch·H² ≥ 2^18), with a barrier per step. Every element is summed in the same order
+ * whatever the split, so results do not depend on the thread count (nor on a row's position in the batch).</li>
+ * </ul>
+ */
+public final class GruKernel {
+    private static final VectorSpecies<Float> F = Species.F;
+    private static final int L = Species.L;
+    private static final long PARALLEL_STEP_MIN = 1L << 18;
+
+    private final int in, hidden, dirs, blocks, hp;
+    private final PackedMatrix wih;
+    private final float[] bih;
+    /** Per direction: blocks × hidden × 3L (r, z, n vectors of the block for each input p). */
+    private final float[][] whh;
+    /** Per direction: r | z | n, each padded to hp. */
+    private final float[][] bhh;
+
+    /**
+     * @param wih per direction (3H, in); {@code whh} per direction (3H, H); biases per direction (3H), or null arrays
+     *            / null entries for no bias
+     */
+    public GruKernel(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
+        if (dirs != 1 && dirs != 2) throw new IllegalArgumentException("dirs must be 1 or 2");
+        this.in = in;
+        this.hidden = hidden;
+        this.dirs = dirs;
+        this.blocks = (hidden + L - 1) / L;
+        this.hp = blocks * L;
+        int g3 = 3 * hidden;
+        float[] allW = new float[dirs * g3 * in];
+        float[] allB = new float[dirs * g3];
+        boolean anyBias = false;
+        for (int d = 0; d < dirs; d++) {
+            System.arraycopy(wih[d], 0, allW, d * g3 * in, g3 * in);
+            if (bih != null && bih[d] != null) {
+                System.arraycopy(bih[d], 0, allB, d * g3, g3);
+                anyBias = true;
+            }
+        }
+        this.wih = PackedMatrix.forB(allW, dirs * g3, in);
+        this.bih = anyBias ? allB : null;
+        this.whh = new float[dirs][];
+        this.bhh = new float[dirs][];
+        for (int d = 0; d < dirs; d++) {
+            float[] w = whh[d];
+            float[] p = new float[blocks * hidden * 3 * L];
+            for (int jb = 0; jb < blocks; jb++) {
+                for (int q = 0; q < hidden; q++) {
+                    int at = (jb * hidden + q) * 3 * L;
+                    for (int g = 0; g < 3; g++) {
+                        for (int l = 0; l < L; l++) {
+                            int j = jb * L + l;
+                            if (j < hidden) p[at + g * L + l] = w[(g * hidden + j) * hidden + q];
+                        }
+                    }
+                }
+            }
+            this.whh[d] = p;
+            float[] b = new float[3 * hp];
+            if (bhh != null && bhh[d] != null) {
+                for (int g = 0; g < 3; g++) System.arraycopy(bhh[d], g * hidden, b, g * hp, hidden);
+            }
+            this.bhh[d] = b;
+        }
+    }
+
+    /**
+     * Runs the layer over a time-major sequence.
+     *
+     * @param x     (steps, batch, in)
+     * @param h     the states, (dirs, batch, H) at {@code h[hOff …]}: initial on entry, final on return
+     * @param out   (steps, batch, dirs·H): direction d writes columns [d·H, (d + 1)·H)
+     */
+    public void forward(float[] x, int steps, int batch, float[] h, int hOff, float[] out, ComputePool pool) {
+        int g = dirs * 3 * hidden;
+        int rows = steps * batch;
+        if (rows == 0) return;
+        float[] gi = new float[rows * g + L]; // slack: full-vector loads of the last partial block stay in bounds
+        PackedGemm.multiply(x, 0, in, rows, wih, gi, 0, g, Epilogue.of(bih, Activation.NONE), pool);
+        if (dirs == 2 && pool != null && pool.threads() > 1) {
+            pool.parallelFor(2, d -> direction(d, gi, steps, batch, h, hOff, out, null));
+        } else {
+            for (int d = 0; d < dirs; d++) direction(d, gi, steps, batch, h, hOff, out, pool);
+        }
+    }
+
+    private void direction(int d, float[] gi, int steps, int batch, float[] h, int hOff, float[] out, ComputePool pool) {
+        int g = dirs * 3 * hidden, outStride = dirs * hidden;
+        // ping-pong state buffers, rows padded to hp so every vector load of a block is in bounds
+        float[] cur = new float[batch * hp], next = new float[batch * hp];
+        for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, cur, b * hp, hidden);
+        boolean parallel = pool != null && pool.threads() > 1 && blocks > 1 && (long) batch * hidden * hidden * 3 >= PARALLEL_STEP_MIN;
+        for (int s = 0; s < steps; s++) {
+            int t = d == 1 ? steps - 1 - s : s;
+            int giRow = t * batch * g + d * 3 * hidden;
+            int outRow = t * batch * outStride + d * hidden;
+            float[] c = cur, nx = next;
+            if (parallel) {
+                pool.parallelFor(blocks, jb -> stepBlock(d, jb, batch, c, nx, gi, giRow, g, out, outRow, outStride));
+            } else {
+                for (int jb = 0; jb < blocks; jb++) stepBlock(d, jb, batch, c, nx, gi, giRow, g, out, outRow, outStride);
+            }
+            cur = nx;
+            next = c;
+        }
+        for (int b = 0; b < batch; b++) System.arraycopy(cur, b * hp, h, hOff + (d * batch + b) * hidden, hidden);
+    }
+
+    /**
+     * Hidden units [jb·L, jb·L + L) of every batch row for one step: the recurrent sums of the block (r, z, n: three
+     * vectors per row) into {@code sums}, a batch × 3L scratch that stays in L1, then the gate math row by row.
+     * (Two passes because C2 inlines the vector math only into a loop of its own: called once per tile after the
+     * product, it was left out of line and its vector arguments boxed — 4× slower.)
+     */
+    private void stepBlock(int d, int jb, int batch, float[] cur, float[] next, float[] gi, int giRow, int g,
+                           float[] out, int outRow, int outStride) {
+        float[] sums = new float[batch * 3 * L];
+        int b = 0;
+        for (; b + 4 <= batch; b += 4) sums4(d, jb, b, cur, sums);
+        for (; b < batch; b++) sums1(d, jb, b, cur, sums);
+        gates(d, jb, batch, sums, cur, next, gi, giRow, g, out, outRow, outStride);
+    }
+
+    private void sums1(int d, int jb, int b, float[] cur, float[] sums) {
+        float[] w = whh[d];
+        int wOff = jb * hidden * 3 * L, h0 = b * hp;
+        FloatVector ar = FloatVector.zero(F), az = FloatVector.zero(F), an = FloatVector.zero(F);
+        for (int q = 0, wq = wOff; q < hidden; q++, wq += 3 * L) {
+            FloatVector hv = FloatVector.broadcast(F, cur[h0 + q]);
+            ar = hv.fma(FloatVector.fromArray(F, w, wq), ar);
+            az = hv.fma(FloatVector.fromArray(F, w, wq + L), az);
+            an = hv.fma(FloatVector.fromArray(F, w, wq + 2 * L), an);
+        }
+        int o = b * 3 * L;
+        ar.intoArray(sums, o);
+        az.intoArray(sums, o + L);
+        an.intoArray(sums, o + 2 * L);
+    }
+
+    /** Four rows at once: each weight vector loaded once feeds 4 rows (12 accumulators). Same order per element as
+     * {@link #sums1}, so a row's result does not depend on its neighbours. */
+    private void sums4(int d, int jb, int b, float[] cur, float[] sums) {
+        float[] w = whh[d];
+        int wOff = jb * hidden * 3 * L, h0 = b * hp, h1 = h0 + hp, h2 = h1 + hp, h3 = h2 + hp;
+        FloatVector r0 = FloatVector.zero(F), z0 = FloatVector.zero(F), n0 = FloatVector.zero(F);
+        FloatVector r1 = FloatVector.zero(F), z1 = FloatVector.zero(F), n1 = FloatVector.zero(F);
+        FloatVector r2 = FloatVector.zero(F), z2 = FloatVector.zero(F), n2 = FloatVector.zero(F);
+        FloatVector r3 = FloatVector.zero(F), z3 = FloatVector.zero(F), n3 = FloatVector.zero(F);
+        for (int q = 0, wq = wOff; q < hidden; q++, wq += 3 * L) {
+            FloatVector wr = FloatVector.fromArray(F, w, wq);
+            FloatVector wz = FloatVector.fromArray(F, w, wq + L);
+            FloatVector wn = FloatVector.fromArray(F, w, wq + 2 * L);
+            FloatVector x0 = FloatVector.broadcast(F, cur[h0 + q]);
+            r0 = x0.fma(wr, r0);
+            z0 = x0.fma(wz, z0);
+            n0 = x0.fma(wn, n0);
+            FloatVector x1 = FloatVector.broadcast(F, cur[h1 + q]);
+            r1 = x1.fma(wr, r1);
+            z1 = x1.fma(wz, z1);
+            n1 = x1.fma(wn, n1);
+            FloatVector x2 = FloatVector.broadcast(F, cur[h2 + q]);
+            r2 = x2.fma(wr, r2);
+            z2 = x2.fma(wz, z2);
+            n2 = x2.fma(wn, n2);
+            FloatVector x3 = FloatVector.broadcast(F, cur[h3 + q]);
+            r3 = x3.fma(wr, r3);
+            z3 = x3.fma(wz, z3);
+            n3 = x3.fma(wn, n3);
+        }
+        int o = b * 3 * L;
+        r0.intoArray(sums, o);
+        z0.intoArray(sums, o + L);
+        n0.intoArray(sums, o + 2 * L);
+        r1.intoArray(sums, o + 3 * L);
+        z1.intoArray(sums, o + 4 * L);
+        n1.intoArray(sums, o + 5 * L);
+        r2.intoArray(sums, o + 6 * L);
+        z2.intoArray(sums, o + 7 * L);
+        n2.intoArray(sums, o + 8 * L);
+        r3.intoArray(sums, o + 9 * L);
+        z3.intoArray(sums, o + 10 * L);
+        n3.intoArray(sums, o + 11 * L);
+    }
+
+    /** The gate math on each row's recurrent sums of block jb, then h' into {@code next} and {@code out}. */
+    private void gates(int d, int jb, int batch, float[] sums, float[] cur, float[] next, float[] gi, int giRow, int g,
+                       float[] out, int outRow, int outStride) {
+        float[] bh = bhh[d];
+        int j = jb * L;
+        boolean full = j + L <= hidden;
+        VectorMask<Float> tail = F.indexInRange(j, hidden);
+        FloatVector br = FloatVector.fromArray(F, bh, j);
+        FloatVector bz = FloatVector.fromArray(F, bh, hp + j);
+        FloatVector bn = FloatVector.fromArray(F, bh, 2 * hp + j);
+        for (int b = 0; b < batch; b++) {
+            int giOff = giRow + b * g, so = b * 3 * L, outOff = outRow + b * outStride;
+            FloatVector r = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, sums, so).add(br)));
+            FloatVector z = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + hidden + j)
+                    .add(FloatVector.fromArray(F, sums, so + L).add(bz)));
+            FloatVector n = VectorMath.tanh(FloatVector.fromArray(F, gi, giOff + 2 * hidden + j)
+                    .add(r.mul(FloatVector.fromArray(F, sums, so + 2 * L).add(bn))));
+            FloatVector hOld = FloatVector.fromArray(F, cur, b * hp + j);
+            FloatVector hNew = z.fma(hOld.sub(n), n); // (1 − z)·n + z·h
+            hNew.intoArray(next, b * hp + j);
+            if (full) hNew.intoArray(out, outOff + j);
+            else hNew.intoArray(out, outOff + j, tail);
+        }
+    }
+}

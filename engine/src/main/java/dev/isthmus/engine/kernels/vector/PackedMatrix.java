@@ -1,0 +1,112 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+
+import java.util.Objects;
+
+/**
+ * A matrix operand of {@link PackedGemm} packed once into panels: {@code count} rows of a row-major (count × depth)
+ * source are cut into panels of {@code width} consecutive rows; within a panel the layout is depth-major, so element
+ * (row r, depth p) sits at {@code panel(r)·depth·width + p·width + r % width}. The last panel is zero-padded.
+ *
+ * <p>As the right operand B (packed with {@link #forB}) the rows are the output columns: a {@code torch.nn.Linear}
+ * weight (out, in) is exactly (N × K), so Wᵀ needs no transpose by the caller. As the left operand A (packed with
+ * {@link #forA}) the rows are the output rows, e.g. convolution weights (cout × cin·kh·kw).
+ *
+ * <p>Holds plain {@code float[]} and no vector types (DESIGN.md: heap arrays ran the micro-kernel faster than
+ * segments); a layer's field of this type is harmless where the vector module is absent (it stays null: packing
+ * itself needs the species, so only {@code Simd.enabled()} code creates one).
+ */
+public final class PackedMatrix {
+    final float[] data;
+    final int count, depth, width;
+
+    private PackedMatrix(float[] data, int count, int depth, int width) {
+        this.data = data;
+        this.count = count;
+        this.depth = depth;
+        this.width = width;
+    }
+
+    /** Packs rows [0, n) of the row-major (n × k) matrix at {@code src[off + r·ld + p]} as a right operand (Bᵀ = src). */
+    public static PackedMatrix forB(float[] src, int off, int ld, int n, int k) {
+        return pack(src, off, ld, n, k, Tiles.NR);
+    }
+
+    /** {@link #forB} of a dense (n × k) matrix. */
+    public static PackedMatrix forB(float[] src, int n, int k) {
+        return forB(src, 0, k, n, k);
+    }
+
+    /** Packs rows [0, m) of the row-major (m × k) matrix at {@code src[off + r·ld + p]} as a left operand. */
+    public static PackedMatrix forA(float[] src, int off, int ld, int m, int k) {
+        return pack(src, off, ld, m, k, Tiles.MR, null);
+    }
+
+    /** {@link #forA}, panels packed in parallel on {@code pool} (may be null). */
+    static PackedMatrix forA(float[] src, int off, int ld, int m, int k, ComputePool pool) {
+        return pack(src, off, ld, m, k, Tiles.MR, pool);
+    }
+
+    private static PackedMatrix pack(float[] src, int off, int ld, int rows, int k, int width) {
+        return pack(src, off, ld, rows, k, width, null);
+    }
+
+    private static PackedMatrix pack(float[] src, int off, int ld, int rows, int k, int width, ComputePool pool) {
+        Objects.requireNonNull(src, "src");
+        if (rows < 0 || k < 0 || ld < k) throw new IllegalArgumentException("bad shape " + rows + "×" + k + " (ld " + ld + ")");
+        if (rows > 0 && k > 0 && (off < 0 || off + (long) (rows - 1) * ld + k > src.length)) {
+            throw new IndexOutOfBoundsException(rows + "×" + k + " (ld " + ld + ") at offset " + off + " does not fit an array of " + src.length);
+        }
+        int panels = (rows + width - 1) / width;
+        float[] d = new float[Math.multiplyExact(Math.multiplyExact(panels, width), Math.max(k, 1))];
+        int per = Math.max(1, (1 << 16) / Math.max(1, k * width)); // panels per task: ≈ 64K floats
+        int tasks = (panels + per - 1) / per;
+        if (pool == null || tasks <= 1) {
+            packPanels(src, off, ld, rows, k, width, d, 0, panels);
+        } else {
+            pool.parallelFor(tasks, t -> packPanels(src, off, ld, rows, k, width, d, t * per, Math.min(panels, (t + 1) * per)));
+        }
+        return new PackedMatrix(d, rows, k, width);
+    }
+
+    private static void packPanels(float[] src, int off, int ld, int rows, int k, int width, float[] d, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int r0 = p * width, rn = Math.min(width, rows - r0);
+            packPanel(src, off + r0 * ld, ld, rn, k, d, p * k * width, width);
+        }
+    }
+
+    /** Writes {@code rows} (≤ width) rows × k of src into one depth-major panel at dst[dOff], zero-padding the rest. */
+    static void packPanel(float[] src, int sOff, int ld, int rows, int k, float[] dst, int dOff, int width) {
+        for (int r = 0; r < rows; r++) {
+            int s = sOff + r * ld, d = dOff + r;
+            for (int p = 0; p < k; p++) dst[d + p * width] = src[s + p];
+        }
+        if (rows < width) {
+            for (int p = 0; p < k; p++) {
+                for (int r = rows; r < width; r++) dst[dOff + p * width + r] = 0f;
+            }
+        }
+    }
+
+    /** Rows of the source (N for a right operand, M for a left one). */
+    public int count() {
+        return count;
+    }
+
+    /** The shared dimension K. */
+    public int depth() {
+        return depth;
+    }
+
+    /** Rows per panel (the micro-kernel's NR or MR). */
+    public int width() {
+        return width;
+    }
+
+    /** Floats held, including padding. */
+    public long footprint() {
+        return data.length;
+    }
+}

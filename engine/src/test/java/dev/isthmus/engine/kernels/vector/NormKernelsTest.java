@@ -1,0 +1,97 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.reference.Norms;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+/** LayerNorm, BatchNorm and softmax against the reference. */
+class NormKernelsTest {
+    private static ComputePool pool;
+
+    @BeforeAll
+    static void open() {
+        pool = new ComputePool(2);
+    }
+
+    @AfterAll
+    static void close() {
+        pool.close();
+    }
+
+    @Test
+    void layerNorm() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int d : new int[]{1, 3, 7, 16, 17, 64, 100, 768, 1031}) {
+            for (int rows : new int[]{1, 3, 50}) {
+                float[] x = Check.random(r, rows * d, 4), g = Check.random(r, d, 2), b = Check.random(r, d, 2);
+                for (int k = 0; k < x.length; k++) x[k] += 3; // an offset the mean must take out
+                for (boolean affine : new boolean[]{true, false}) {
+                    float[] e = new float[x.length], y = new float[x.length];
+                    Norms.layerNorm(x, 0, e, 0, rows, d, affine ? g : null, affine ? b : null, 1e-5);
+                    NormKernels.layerNorm(x, 0, y, 0, rows, d, affine ? g : null, affine ? b : null, 1e-5, pool);
+                    Check.close(e, y, "layerNorm d=" + d + " rows=" + rows);
+                    float[] inPlace = x.clone();
+                    NormKernels.layerNorm(inPlace, 0, inPlace, 0, rows, d, affine ? g : null, affine ? b : null, 1e-5, pool);
+                    Check.close(e, inPlace, "layerNorm in place d=" + d);
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchNorm() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int[] s : new int[][]{{1, 3, 1}, {3, 8, 81}, {2, 5, 17}, {1, 64, 49}}) {
+            int n = s[0], c = s[1], sp = s[2];
+            float[] x = Check.random(r, n * c * sp, 3), mean = Check.random(r, c, 1), g = Check.random(r, c, 2), b = Check.random(r, c, 1);
+            float[] var = new float[c];
+            for (int i = 0; i < c; i++) var[i] = (float) (0.1 + r.nextDouble());
+            float[] e = new float[x.length], y = new float[x.length];
+            Norms.batchNorm(x, e, n, c, sp, mean, var, g, b, 1e-5);
+            NormKernels.batchNorm(x, y, n, c, sp, mean, var, g, b, 1e-5, pool);
+            Check.close(e, y, "batchNorm " + java.util.Arrays.toString(s));
+            Norms.batchNorm(x, e, n, c, sp, mean, var, null, null, 1e-3);
+            NormKernels.batchNorm(x, y, n, c, sp, mean, var, null, null, 1e-3, pool);
+            Check.close(e, y, "batchNorm, no affine " + java.util.Arrays.toString(s));
+        }
+    }
+
+    @Test
+    void bitwiseIdenticalForEveryThreadCount() {
+        SplittableRandom r = new SplittableRandom(8);
+        int rows = 300, d = 768;
+        float[] x = Check.random(r, rows * d, 3), g = Check.random(r, d, 1), b = Check.random(r, d, 1);
+        float[][] ln = new float[3][], sm = new float[3][];
+        for (int t = 1; t <= 3; t++) {
+            try (ComputePool p = new ComputePool(t)) {
+                ln[t - 1] = new float[x.length];
+                sm[t - 1] = new float[x.length];
+                for (int rep = 0; rep < 3; rep++) { // warm and cold code must agree as well
+                    NormKernels.layerNorm(x, 0, ln[t - 1], 0, rows, d, g, b, 1e-5, p);
+                    NormKernels.softmax(x, sm[t - 1], rows, d, 1, p);
+                }
+            }
+        }
+        Check.bitwise(ln[0], ln[1], "layerNorm 2 threads");
+        Check.bitwise(ln[0], ln[2], "layerNorm 3 threads");
+        Check.bitwise(sm[0], sm[1], "softmax 2 threads");
+        Check.bitwise(sm[0], sm[2], "softmax 3 threads");
+    }
+
+    @Test
+    void softmax() {
+        SplittableRandom r = new SplittableRandom(6);
+        for (int[] s : new int[][]{{1, 1, 1}, {5, 10, 1}, {3, 17, 1}, {2, 100, 1}, {4, 7, 3}, {2, 5, 33}, {1, 1000, 1}, {3, 4, 16}}) {
+            int outer = s[0], d = s[1], inner = s[2];
+            float[] x = Check.random(r, outer * d * inner, 20);
+            float[] e = new float[x.length], y = new float[x.length];
+            Norms.softmax(x, e, outer, d, inner);
+            NormKernels.softmax(x, y, outer, d, inner, pool);
+            Check.close(e, y, 1e-6, "softmax " + java.util.Arrays.toString(s));
+        }
+    }
+}

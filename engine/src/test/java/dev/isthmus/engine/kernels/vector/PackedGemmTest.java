@@ -1,0 +1,160 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.reference.Gemm;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The packed GEMM against the reference over awkward shapes, epilogues, offsets and thread counts. */
+class PackedGemmTest {
+    private static ComputePool pool1, pool2, pool3;
+
+    @BeforeAll
+    static void pools() {
+        pool1 = new ComputePool(1);
+        pool2 = new ComputePool(2);
+        pool3 = new ComputePool(3);
+    }
+
+    @AfterAll
+    static void close() {
+        pool1.close();
+        pool2.close();
+        pool3.close();
+    }
+
+    /** C = act(A·Bᵀ + bias) + residual in double, the reference's rule plus the residual. */
+    private static float[] reference(float[] a, int m, float[] b, int n, int k, float[] bias, Activation act, float[] res) {
+        float[] c = new float[m * n];
+        Gemm.matmulTransB(a, 0, b, 0, bias, 0, c, 0, m, n, k, act);
+        if (res != null) for (int i = 0; i < c.length; i++) c[i] += res[i];
+        return c;
+    }
+
+    private static void check(int m, int n, int k, Activation act, boolean bias, boolean residual, ComputePool pool, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] a = Check.random(r, m * k, 1), b = Check.random(r, n * k, 1);
+        float[] bs = bias ? Check.random(r, n, 1) : null;
+        float[] res = residual ? Check.random(r, m * n, 1) : null;
+        float[] c = new float[m * n];
+        Epilogue ep = Epilogue.of(bs, act);
+        if (res != null) ep = ep.withResidual(res, 0, n);
+        PackedGemm.multiply(a, 0, k, m, PackedMatrix.forB(b, n, k), c, 0, n, ep, pool);
+        Check.close(reference(a, m, b, n, k, bs, act, res), c, "gemm " + m + "×" + n + "×" + k + " " + act + (bias ? " bias" : "")
+                + (residual ? " residual" : ""));
+    }
+
+    @Test
+    void awkwardShapes() {
+        int[] ms = {1, 2, 3, 4, 5, 7, 11, 12, 13, 24, 31, 32, 33, 37, 64, 97, 193, 211};
+        int[] ns = {1, 2, 3, 5, 15, 16, 17, 31, 32, 33, 47, 64, 65, 100};
+        int[] ks = {1, 2, 3, 7, 16, 17, 31, 64, 100, 255, 513, 1031};
+        long seed = 1;
+        for (int m : ms) {
+            for (int n : ns) check(m, n, ks[(int) (seed++ % ks.length)], Activation.NONE, seed % 2 == 0, false, pool1, seed);
+        }
+        for (int k : ks) {
+            for (int m : new int[]{1, 5, 13, 40}) check(m, 37, k, Activation.NONE, true, false, pool1, seed++);
+        }
+    }
+
+    @Test
+    void everyEpilogue() {
+        long seed = 100;
+        for (Activation act : Activation.values()) {
+            for (int m : new int[]{1, 6, 45}) {
+                check(m, 29, 67, act, true, false, pool1, seed++);
+                check(m, 29, 67, act, false, true, pool1, seed++);
+                check(m, 29, 67, act, true, true, pool1, seed++);
+            }
+        }
+    }
+
+    @Test
+    void offsetsAndLeadingDimensions() {
+        SplittableRandom r = new SplittableRandom(7);
+        int m = 41, n = 35, k = 53, lda = 60, ldc = 50, ldb = 58, aOff = 9, bOff = 4, cOff = 11;
+        float[] a = Check.random(r, aOff + m * lda, 1), b = Check.random(r, bOff + n * ldb, 1);
+        float[] res = Check.random(r, 3 + m * 40, 1);
+        float[] c = new float[cOff + m * ldc + 5];
+        java.util.Arrays.fill(c, 42f);
+        PackedGemm.multiply(a, aOff, lda, m, PackedMatrix.forB(b, bOff, ldb, n, k), c, cOff, ldc,
+                Epilogue.of(null, Activation.RELU).withResidual(res, 3, 40), pool2);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ldc; j++) {
+                int at = cOff + i * ldc + j;
+                if (j >= n) {
+                    if (c[at] != 42f) throw new AssertionError("wrote outside C at row " + i + " col " + j);
+                    continue;
+                }
+                double s = 0;
+                for (int p = 0; p < k; p++) s += (double) a[aOff + i * lda + p] * b[bOff + j * ldb + p];
+                double e = Math.max(0, s) + res[3 + i * 40 + j];
+                if (Math.abs(c[at] - e) > 1e-4 * Math.max(1, Math.abs(e))) throw new AssertionError("C[" + i + "][" + j + "] = " + c[at] + ", expected " + e);
+            }
+        }
+        for (int i = 0; i < cOff; i++) if (c[i] != 42f) throw new AssertionError("wrote before C");
+    }
+
+    @Test
+    void emptyDepthGivesTheEpilogueOfZero() {
+        float[] c = new float[6];
+        float[] bias = {1f, -2f, 3f};
+        PackedGemm.multiply(new float[0], 0, 0, 2, PackedMatrix.forB(new float[0], 3, 0), c, 0, 3, Epilogue.of(bias, Activation.RELU), pool1);
+        assertArrayEquals(new float[]{1f, 0f, 3f, 1f, 0f, 3f}, c);
+    }
+
+    @Test
+    void leftOperandPackedWithPanelsOnTheRight() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] s : new int[][]{{1, 1, 1}, {7, 50, 9}, {32, 196, 288}, {13, 33, 600}, {64, 97, 27}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] w = Check.random(r, m * k, 1), x = Check.random(r, n * k, 1), bias = Check.random(r, m, 1);
+            float[] panels = PackedMatrix.forB(x, n, k).data; // B panels from xᵀ: column j of B is row j of x
+            float[] c = new float[m * n];
+            PackedGemm.multiplyPanels(PackedMatrix.forA(w, 0, k, m, k), panels, 0, n, c, 0, n,
+                    Epilogue.perRow(bias, 0, Activation.SIGMOID), pool2);
+            float[] e = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double acc = bias[i];
+                    for (int p = 0; p < k; p++) acc += (double) w[i * k + p] * x[j * k + p];
+                    e[i * n + j] = Activation.SIGMOID.apply((float) acc);
+                }
+            }
+            Check.close(e, c, "panels " + m + "×" + n + "×" + k);
+        }
+    }
+
+    @Test
+    void bitwiseIdenticalForEveryThreadCount() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int[] s : new int[][]{{500, 300, 700}, {17, 1000, 300}, {1, 3000, 200}, {400, 40, 1100}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = Check.random(r, m * k, 1), b = Check.random(r, n * k, 1), bias = Check.random(r, n, 1);
+            PackedMatrix pb = PackedMatrix.forB(b, n, k);
+            float[] c1 = new float[m * n], c2 = new float[m * n], c3 = new float[m * n];
+            PackedGemm.multiply(a, 0, k, m, pb, c1, 0, n, Epilogue.of(bias, Activation.GELU), pool1);
+            PackedGemm.multiply(a, 0, k, m, pb, c2, 0, n, Epilogue.of(bias, Activation.GELU), pool2);
+            PackedGemm.multiply(a, 0, k, m, pb, c3, 0, n, Epilogue.of(bias, Activation.GELU), pool3);
+            Check.bitwise(c1, c2, "2 threads vs 1, " + m + "×" + n + "×" + k);
+            Check.bitwise(c1, c3, "3 threads vs 1, " + m + "×" + n + "×" + k);
+        }
+    }
+
+    @Test
+    void rejectsOperandsThatDoNotFit() {
+        PackedMatrix b = PackedMatrix.forB(new float[12], 3, 4);
+        assertThrows(IndexOutOfBoundsException.class, () -> PackedGemm.multiply(new float[7], 0, 4, 2, b, new float[6], 0, 3, Epilogue.NONE, pool1));
+        assertThrows(IndexOutOfBoundsException.class, () -> PackedGemm.multiply(new float[8], 0, 4, 2, b, new float[5], 0, 3, Epilogue.NONE, pool1));
+        assertThrows(IllegalArgumentException.class, () -> PackedGemm.multiply(new float[8], 0, 4, 2, PackedMatrix.forA(new float[12], 0, 4, 3, 4),
+                new float[6], 0, 3, Epilogue.NONE, pool1));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.reference.Pool2d;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+/** Pooling against the reference over PyTorch's argument combinations. */
+class Pool2dKernelTest {
+    private static ComputePool pool;
+
+    @BeforeAll
+    static void open() {
+        pool = new ComputePool(2);
+    }
+
+    @AfterAll
+    static void close() {
+        pool.close();
+    }
+
+    /** planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ceil */
+    private static final int[][] CASES = {
+            {96, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1, 0},
+            {5, 13, 11, 3, 3, 2, 2, 1, 1, 1, 1, 1},
+            {5, 13, 11, 3, 3, 2, 2, 0, 0, 1, 1, 1},
+            {3, 13, 11, 3, 3, 1, 1, 1, 1, 1, 1, 0},
+            {3, 13, 11, 3, 2, 2, 1, 1, 1, 2, 1, 0},
+            {4, 9, 9, 3, 3, 3, 3, 1, 1, 1, 1, 1},
+            {2, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0},
+            {7, 37, 41, 5, 3, 3, 2, 2, 1, 1, 2, 1},
+            {3, 3, 40, 2, 2, 1, 1, 1, 1, 1, 1, 0},
+            {5, 13, 11, 2, 2, 2, 2, 1, 1, 1, 1, 1},     // 2-wide windows at stride 2 with padding and ceil_mode
+            {2, 9, 41, 3, 2, 1, 2, 1, 0, 2, 1, 1},      // 2-wide at stride 2, dilated rows, prime width
+            {4, 6, 70, 2, 2, 2, 2, 0, 0, 1, 1, 0},      // 2×2/2 over more than one vector of outputs
+    };
+
+    @Test
+    void maxMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(1);
+        for (int[] c : CASES) {
+            int planes = c[0], h = c[1], w = c[2], kh = c[3], kw = c[4], sh = c[5], sw = c[6], ph = c[7], pw = c[8], dh = c[9], dw = c[10];
+            boolean ceil = c[11] == 1;
+            if (ph > kh / 2 || pw > kw / 2) continue;
+            int oh = Pool2d.outSize(h, kh, sh, ph, dh, ceil), ow = Pool2d.outSize(w, kw, sw, pw, dw, ceil);
+            float[] x = Check.random(r, planes * h * w, 3);
+            if (x.length > 10) x[7] = Float.NaN;
+            float[] e = new float[planes * oh * ow], y = new float[e.length];
+            Pool2d.max(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, e, oh, ow);
+            Pool2dKernel.max(x, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, y, oh, ow, pool);
+            Check.bitwise(e, y, "max pool " + java.util.Arrays.toString(c));
+        }
+    }
+
+    @Test
+    void avgMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(2);
+        for (int[] c : CASES) {
+            int planes = c[0], h = c[1], w = c[2], kh = c[3], kw = c[4], sh = c[5], sw = c[6], ph = c[7], pw = c[8];
+            boolean ceil = c[11] == 1;
+            if (ph > kh / 2 || pw > kw / 2) continue;
+            int oh = Pool2d.outSize(h, kh, sh, ph, 1, ceil), ow = Pool2d.outSize(w, kw, sw, pw, 1, ceil);
+            for (boolean include : new boolean[]{true, false}) {
+                for (int divisor : new int[]{0, 5}) {
+                    float[] x = Check.random(r, planes * h * w, 3);
+                    float[] e = new float[planes * oh * ow], y = new float[e.length];
+                    Pool2d.avg(x, planes, h, w, kh, kw, sh, sw, ph, pw, include, divisor, e, oh, ow);
+                    Pool2dKernel.avg(x, planes, h, w, kh, kw, sh, sw, ph, pw, include, divisor, y, oh, ow, pool);
+                    Check.close(e, y, 1e-5, "avg pool " + java.util.Arrays.toString(c) + " include " + include + " divisor " + divisor);
+                }
+            }
+        }
+    }
+}
