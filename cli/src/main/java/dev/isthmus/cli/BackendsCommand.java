@@ -1,13 +1,22 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.engine.backend.BackendProvider;
+import dev.isthmus.engine.backend.BackendStatus;
+import dev.isthmus.engine.backend.Backends;
+import dev.isthmus.engine.kernels.Simd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code isthmus backends}: which compute backends this installation can use. */
 @Command(name = "backends", mixinStandardHelpOptions = true,
-        description = {"List the compute backends: available or not, version, or why not."})
+        description = {"List the compute backends: available or not, version, or why not.", "",
+                "java is always there (Vector API kernels, or the scalar reference when SIMD is off). Native backends "
+                        + "are found on the class path and loaded on demand; --backend auto uses one for the ops it "
+                        + "implements when it is available."})
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -15,8 +24,20 @@ final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
-        out.println("java     available  scalar reference kernels (Java " + Runtime.version().feature() + ")");
-        out.println("onednn   unavailable  not built into this version");
+        List<BackendStatus> rows = new ArrayList<>();
+        rows.add(new BackendStatus("java", true, "Java " + Runtime.version().feature(), Simd.status()));
+        List<String> names = new ArrayList<>();
+        for (BackendProvider p : Backends.providers()) {
+            rows.add(p.probe());
+            names.add(p.name());
+        }
+        if (!names.contains("onednn")) {
+            rows.add(new BackendStatus("onednn", false, "", "not in this build (the native-bindings module is missing from the class path)"));
+        }
+        for (BackendStatus s : rows) {
+            out.printf("%-8s %-12s %s%s%n", s.name(), s.available() ? "available" : "unavailable",
+                    s.version().isEmpty() ? "" : s.version() + "  ", s.detail());
+        }
         return 0;
     }
 }

@@ -98,7 +98,8 @@ final class InspectCommand implements Callable<Integer> {
                 List<String> l = m.labels();
                 out.println("  labels (" + l.size() + "): " + String.join(", ", l.size() > 12 ? l.subList(0, 12) : l) + (l.size() > 12 ? ", ..." : ""));
             }
-            out.println("  weights used " + Bytes.human(m.weightBytes()));
+            out.println("  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
+                    + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels)");
         }
         return 0;
     }

@@ -53,6 +53,11 @@ public interface Layer {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no planned path");
     }
 
+    /** Bytes of memory the layer holds beyond the mapped weights: converted copies and packed panels. */
+    default long heldBytes() {
+        return 0;
+    }
+
     /** True when the first input holds integer ids (Embedding) rather than floats. */
     default boolean takesIntegerInput() {
         return false;

@@ -278,6 +278,16 @@ public final class Model implements AutoCloseable {
         return spec.labels();
     }
 
+    /**
+     * Bytes the layers hold beyond the mapped weights file: weights converted to float arrays and packed GEMM panels
+     * (as the layers report them through {@link Layer#heldBytes()}).
+     */
+    public long heldBytes() {
+        long b = 0;
+        for (Step s : steps) b += s.layer().heldBytes();
+        return b;
+    }
+
     /** Bytes of the weights bound by the layers, as stored. */
     public long weightBytes() {
         return weightBytes;
