@@ -6,24 +6,36 @@ import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.kernels.vector.PackedMatrix;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.List;
 
 /**
  * Op {@code BertPooler} (Hugging Face): {@code tanh(dense(hidden_states[:, 0]))}, (batch, seq, hidden) → (batch, hidden).
- * Argument {@code hidden_size}; parameters {@code dense.weight} (hidden, hidden) and {@code dense.bias}.
+ * Argument {@code hidden_size}; parameters {@code dense.weight} (hidden, hidden) and {@code dense.bias}. One GEMM over
+ * the batch's first tokens, on the weight packed at load with bias and tanh in the epilogue when SIMD is on.
  */
 public final class BertPoolerLayer implements Layer {
     final int hidden;
-    final float[] weight, bias;
+    /** The weight for the reference kernel; null when {@link #packed} is used. */
+    final float[] weight;
+    final float[] bias;
+    /** The weight packed into GEMM panels at load; null when SIMD is off (the reference kernel runs). */
+    final PackedMatrix packed;
 
     public BertPoolerLayer(NodeArgs a, WeightBinder w) {
         hidden = a.requiredInt("hidden_size");
         if (hidden <= 0) throw new IllegalArgumentException("hidden_size must be positive");
-        weight = w.require(a.node(), "dense.weight", hidden, hidden);
+        float[] weight = w.require(a.node(), "dense.weight", hidden, hidden);
         bias = w.require(a.node(), "dense.bias", hidden);
+        packed = HfKernels.pack(weight, hidden, hidden);
+        this.weight = packed == null ? weight : null;
+    }
+
+    @Override
+    public long heldBytes() {
+        return 4L * ((packed != null ? packed.footprint() : weight.length) + bias.length);
     }
 
     @Override
@@ -42,10 +54,8 @@ public final class BertPoolerLayer implements Layer {
         outputShapes(List.of(s));
         int batch = Math.toIntExact(s[0]), seq = Math.toIntExact(s[1]);
         float[] x = HfKernels.floats(t);
-        float[] y = new float[batch * hidden];
-        for (int b = 0; b < batch; b++) {
-            Gemm.matmulTransB(x, b * seq * hidden, weight, 0, bias, 0, y, b * hidden, 1, hidden, hidden, Activation.TANH);
-        }
+        // row b of the GEMM's left operand is token 0 of sequence b: stride seq·hidden
+        float[] y = HfKernels.linear(pool, x, 0, seq * hidden, batch, hidden, weight, packed, bias, hidden, Activation.TANH);
         return List.of(Tensor.ofFloats(y, batch, hidden));
     }
 }

@@ -5,7 +5,6 @@ import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
-import dev.isthmus.engine.kernels.reference.Norms;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -75,6 +74,11 @@ public final class HfEmbeddings implements Layer {
     }
 
     @Override
+    public long heldBytes() {
+        return 4L * (word.length + position.length + (tokenType != null ? tokenType.length : 0) + gamma.length + beta.length);
+    }
+
+    @Override
     public int maxInputs() {
         return tokenType != null ? 2 : 1;
     }
@@ -127,7 +131,7 @@ public final class HfEmbeddings implements Layer {
                 for (int i = 0; i < hidden; i++) x[o + i] = word[wo + i] + position[po + i];
             }
         }
-        Norms.layerNorm(x, 0, x, 0, rows, hidden, gamma, beta, eps);
+        HfKernels.layerNorm(x, rows, hidden, gamma, beta, eps, pool);
         return List.of(Tensor.ofFloats(x, batch, seq, hidden));
     }
 

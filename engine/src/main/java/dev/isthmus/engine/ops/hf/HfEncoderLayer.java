@@ -6,8 +6,11 @@ import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Attention;
 import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.EncoderKernel;
+import dev.isthmus.engine.kernels.vector.PackedGemm;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -23,7 +26,12 @@ import java.util.List;
  * Inputs: hidden states (batch, seq, hidden), F32, and optionally the attention mask (batch, seq) with 1 for a token
  * and 0 for padding; a padded key gets {@code (1 − mask) · finfo(float32).min} added to its scores, as HF does (HF's
  * DistilBERT puts that value in with {@code masked_fill}, the same for 0/1 masks). Output: (batch, seq, hidden). The
- * query, key and value weights are packed into one matrix at load.
+ * query, key and value weights are concatenated into one matrix at load.
+ *
+ * <p>When SIMD is on ({@link Simd#enabled()}) the layer runs on {@link EncoderKernel} (post-LN), its weights packed
+ * into GEMM panels at load: QKV as one GEMM, blocked attention with online softmax and the mask bias per key,
+ * residuals and the activation fused into GEMM epilogues, vectorised LayerNorm. The plain weights are then not kept.
+ * When SIMD is off the scalar reference kernels run.
  *
  * <p>BERT parameters (under e.g. {@code bert.encoder.layer.3}): {@code attention.self.{query,key,value}},
  * {@code attention.output.dense}, {@code attention.output.LayerNorm}, {@code intermediate.dense},
@@ -36,7 +44,10 @@ public final class HfEncoderLayer implements Layer {
     final int d, heads, ff;
     final double eps;
     final Activation act;
+    /** The weights for the reference path; null when {@link #fast} runs. */
     final float[] qkvW, qkvB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b;
+    /** The vector kernel, its weights packed at load; null when SIMD is off (the reference runs). */
+    final EncoderKernel fast;
 
     private record Names(String q, String k, String v, String out, String norm1, String fc1, String fc2, String norm2) {
     }
@@ -54,23 +65,38 @@ public final class HfEncoderLayer implements Layer {
         this.ff = ff;
         this.eps = eps;
         this.act = act;
-        qkvW = new float[3 * d * d];
-        qkvB = new float[3 * d];
+        float[] qkvW = new float[3 * d * d];
+        float[] qkvB = new float[3 * d];
         String[] qkv = {names.q(), names.k(), names.v()};
         for (int i = 0; i < 3; i++) {
             System.arraycopy(w.require(n, qkv[i] + ".weight", d, d), 0, qkvW, i * d * d, d * d);
             System.arraycopy(w.require(n, qkv[i] + ".bias", d), 0, qkvB, i * d, d);
         }
-        outW = w.require(n, names.out() + ".weight", d, d);
-        outB = w.require(n, names.out() + ".bias", d);
-        n1g = w.require(n, names.norm1() + ".weight", d);
-        n1b = w.require(n, names.norm1() + ".bias", d);
-        w1 = w.require(n, names.fc1() + ".weight", ff, d);
-        b1 = w.require(n, names.fc1() + ".bias", ff);
-        w2 = w.require(n, names.fc2() + ".weight", d, ff);
-        b2 = w.require(n, names.fc2() + ".bias", d);
-        n2g = w.require(n, names.norm2() + ".weight", d);
-        n2b = w.require(n, names.norm2() + ".bias", d);
+        float[] outW = w.require(n, names.out() + ".weight", d, d);
+        float[] outB = w.require(n, names.out() + ".bias", d);
+        float[] n1g = w.require(n, names.norm1() + ".weight", d);
+        float[] n1b = w.require(n, names.norm1() + ".bias", d);
+        float[] w1 = w.require(n, names.fc1() + ".weight", ff, d);
+        float[] b1 = w.require(n, names.fc1() + ".bias", ff);
+        float[] w2 = w.require(n, names.fc2() + ".weight", d, ff);
+        float[] b2 = w.require(n, names.fc2() + ".bias", d);
+        float[] n2g = w.require(n, names.norm2() + ".weight", d);
+        float[] n2b = w.require(n, names.norm2() + ".bias", d);
+        fast = Simd.enabled() ? new EncoderKernel(d, heads, ff, false, eps, act, qkvW, qkvB, outW, outB, w1, b1, w2, b2,
+                n1g, n1b, n2g, n2b) : null;
+        boolean keep = fast == null;
+        this.qkvW = keep ? qkvW : null;
+        this.qkvB = keep ? qkvB : null;
+        this.outW = keep ? outW : null;
+        this.outB = keep ? outB : null;
+        this.n1g = keep ? n1g : null;
+        this.n1b = keep ? n1b : null;
+        this.w1 = keep ? w1 : null;
+        this.b1 = keep ? b1 : null;
+        this.w2 = keep ? w2 : null;
+        this.b2 = keep ? b2 : null;
+        this.n2g = keep ? n2g : null;
+        this.n2b = keep ? n2b : null;
     }
 
     /**
@@ -95,6 +121,16 @@ public final class HfEncoderLayer implements Layer {
     @Override
     public int maxInputs() {
         return 2;
+    }
+
+    /** The weights' converted copies: packed panels (vector path) or plain arrays (reference), plus biases and norms. */
+    @Override
+    public long heldBytes() {
+        long matrices = fast != null
+                ? (long) PackedGemm.panelFloats(3 * d, d) + PackedGemm.panelFloats(d, d) + PackedGemm.panelFloats(ff, d)
+                  + PackedGemm.panelFloats(d, ff)
+                : 4L * d * d + 2L * ff * d;
+        return 4L * (matrices + 9L * d + ff); // + biases (3d, d, ff, d) and the norms' gamma/beta (4d)
     }
 
     @Override
@@ -124,8 +160,13 @@ public final class HfEncoderLayer implements Layer {
         return List.of(Tensor.ofFloats(apply(HfKernels.floats(t), batch, seq, bias, pool), s));
     }
 
-    /** The layer on (batch, seq, d) rows; {@code x} is not modified. */
+    /** The layer on (batch, seq, d) rows; {@code x} is not modified. The vector kernel, or the reference. */
     float[] apply(float[] x, int batch, int seq, float[] keyBias, ComputePool pool) {
+        return fast != null ? fast.apply(x, batch, seq, keyBias, pool) : reference(x, batch, seq, keyBias, pool);
+    }
+
+    /** The reference path of {@link #apply}. */
+    private float[] reference(float[] x, int batch, int seq, float[] keyBias, ComputePool pool) {
         int rows = batch * seq;
         float[] h = selfAttention(x, batch, seq, keyBias, pool);
         for (int i = 0; i < h.length; i++) h[i] += x[i];

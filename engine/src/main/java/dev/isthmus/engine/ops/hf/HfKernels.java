@@ -2,13 +2,22 @@ package dev.isthmus.engine.ops.hf;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.kernels.reference.Norms;
+import dev.isthmus.engine.kernels.vector.Epilogue;
+import dev.isthmus.engine.kernels.vector.NormKernels;
+import dev.isthmus.engine.kernels.vector.PackedGemm;
+import dev.isthmus.engine.kernels.vector.PackedMatrix;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.Locale;
 
-/** Shared pieces of the Hugging Face layers: float views, the attention-mask bias, GEMMs split over a pool. */
+/**
+ * Shared pieces of the Hugging Face layers: float views, the attention-mask bias, GEMMs and LayerNorm on the vector
+ * kernels when SIMD is on ({@link Simd#enabled()}), else on the scalar reference kernels.
+ */
 final class HfKernels {
     private HfKernels() {
     }
@@ -44,7 +53,34 @@ final class HfKernels {
         return b;
     }
 
-    /** c[rows][n] = act(a[rows][k] · w[n][k]ᵀ + bias), split over the pool in fixed blocks of rows. */
+    /** A Linear weight w (n × k) packed as the GEMM's right operand, once at load; null when SIMD is off. */
+    static PackedMatrix pack(float[] w, int n, int k) {
+        return Simd.enabled() ? PackedMatrix.forB(w, n, k) : null;
+    }
+
+    /**
+     * c[rows][n] = act(A · wᵀ + bias) with row i of A at {@code a[aOff + i·lda …]} (k floats): on {@code packed} (w
+     * packed by {@link #pack}) with the bias and activation in the GEMM's epilogue, or on the reference kernel when
+     * {@code packed} is null. Results do not depend on the pool's thread count either way.
+     */
+    static float[] linear(ComputePool pool, float[] a, int aOff, int lda, int rows, int k, float[] w, PackedMatrix packed,
+                          float[] bias, int n, Activation act) {
+        float[] c = new float[Math.multiplyExact(rows, n)];
+        if (packed != null) {
+            PackedGemm.multiply(a, aOff, lda, rows, packed, c, 0, n, Epilogue.of(bias, act), pool);
+        } else {
+            for (int i = 0; i < rows; i++) Gemm.matmulTransB(a, aOff + i * lda, w, 0, bias, 0, c, i * n, 1, n, k, act);
+        }
+        return c;
+    }
+
+    /** LayerNorm over rows of d, in place: vectorised when SIMD is on, else the reference. */
+    static void layerNorm(float[] x, int rows, int d, float[] gamma, float[] beta, double eps, ComputePool pool) {
+        if (Simd.enabled()) NormKernels.layerNorm(x, 0, x, 0, rows, d, gamma, beta, eps, pool);
+        else Norms.layerNorm(x, 0, x, 0, rows, d, gamma, beta, eps);
+    }
+
+    /** c[rows][n] = act(a[rows][k] · w[n][k]ᵀ + bias) on the reference kernel, split over the pool in fixed blocks of rows. */
     static float[] linear(ComputePool pool, float[] a, int rows, int k, float[] w, float[] bias, int n, Activation act) {
         float[] c = new float[Math.multiplyExact(rows, n)];
         int tasks = (rows + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
