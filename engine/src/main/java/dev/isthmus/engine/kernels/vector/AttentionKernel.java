@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,7 +18,8 @@ import java.util.Arrays;
  * (keys as columns, packed once per head), P·V reads the probability tile against V packed as B panels (head
  * dimensions as columns). Semantics as the reference {@link dev.isthmus.engine.kernels.reference.Attention}: an
  * additive bias per key (0 keeps, −∞ drops), rows whose keys are all −∞ come out NaN; plus a causal option (query i
- * sees keys j ≤ i). Tasks are (batch, head) pairs.
+ * sees keys j ≤ i). Tasks are (batch, head) pairs. Work buffers are per-thread scratch: nothing is allocated per call
+ * in steady state.
  */
 public final class AttentionKernel {
     private AttentionKernel() {
@@ -36,24 +38,42 @@ public final class AttentionKernel {
      */
     public static void selfAttention(float[] qkv, int batch, int seq, int d, int heads, float[] keyBias, boolean causal,
                                      float[] out, ComputePool pool) {
-        int hd = d / heads, w3 = 3 * d;
-        double scale = 1.0 / Math.sqrt(hd);
+        selfAttention(qkv, 0, batch, seq, d, heads, keyBias, 0, causal, out, 0, pool);
+    }
+
+    /**
+     * {@link #selfAttention(float[], int, int, int, int, float[], boolean, float[], ComputePool)} with qkv's rows at
+     * {@code qkv[qkvOff …]}, the key bias at {@code keyBias[keyBiasOff + b·seq + key]} and out's rows at
+     * {@code out[outOff …]}. Allocates nothing on one thread (a parallel call allocates its task lambda).
+     */
+    public static void selfAttention(float[] qkv, int qkvOff, int batch, int seq, int d, int heads, float[] keyBias,
+                                     int keyBiasOff, boolean causal, float[] out, int outOff, ComputePool pool) {
         int tasks = batch * heads;
-        java.util.function.IntConsumer task = t -> {
-            int b = t / heads, h = t % heads, base = b * seq * w3 + h * hd;
-            attend(qkv, base, w3, qkv, base + d, w3, qkv, base + 2 * d, w3, out, b * seq * d + h * hd, d,
-                    seq, seq, hd, scale, keyBias, b * seq, causal);
-        };
-        if (pool == null || tasks == 1 || (long) batch * seq * seq * d < (1 << 16)) {
-            for (int t = 0; t < tasks; t++) task.accept(t);
+        if (pool == null || pool.threads() == 1 || tasks == 1 || (long) batch * seq * seq * d < (1 << 16)) {
+            for (int t = 0; t < tasks; t++) head(t, qkv, qkvOff, seq, d, heads, keyBias, keyBiasOff, causal, out, outOff);
         } else {
-            pool.parallelFor(tasks, task);
+            pool.parallelFor(tasks, t -> head(t, qkv, qkvOff, seq, d, heads, keyBias, keyBiasOff, causal, out, outOff));
         }
     }
+
+    /** Task t = (batch b, head h) of {@link #selfAttention}. */
+    private static void head(int t, float[] qkv, int qkvOff, int seq, int d, int heads, float[] keyBias, int keyBiasOff,
+                             boolean causal, float[] out, int outOff) {
+        int hd = d / heads, w3 = 3 * d;
+        int b = t / heads, h = t % heads, base = qkvOff + b * seq * w3 + h * hd;
+        attend(qkv, base, w3, qkv, base + d, w3, qkv, base + 2 * d, w3, out, outOff + b * seq * d + h * hd, d,
+                seq, seq, hd, 1.0 / Math.sqrt(hd), keyBias, keyBiasOff + b * seq, causal);
+    }
+
+    // Per-thread scratch of attend (each pool worker has its own): K and V packed as B panels, the key bias row
+    // (padded with −∞), the key indices for the causal test, the score tile, the output tile, the running max and sum.
+    private static final Scratch KP = new Scratch(), VP = new Scratch(), KB = new Scratch(), KEY_INDEX = new Scratch(),
+            S = new Scratch(), O = new Scratch(), ML = new Scratch(), LANES = new Scratch();
 
     /**
      * One head: out[i] = Σ_j softmax_j(q_i·k_j·scale + keyBias[j]) v_j for sq query rows and sk keys; rows at
      * {@code off + i·stride} with headDim values, as the reference. With {@code causal}, query i sees keys j ≤ i.
+     * Allocates nothing in steady state (its work buffers are per-thread scratch).
      */
     public static void attend(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
                               float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
@@ -64,26 +84,28 @@ public final class AttentionKernel {
             for (int i = 0; i < sq; i++) Arrays.fill(out, oOff + i * oStride, oOff + i * oStride + headDim, sk == 0 ? Float.NaN : 0f);
             return;
         }
-        float[] kp = PackedMatrix.forB(k, kOff, kStride, sk, headDim).data;
+        float[] kp = KP.floats(PackedMatrix.floats(sk, headDim, nr));
+        PackedMatrix.packInto(k, kOff, kStride, sk, headDim, nr, kp, null);
         int hdPanels = (headDim + nr - 1) / nr, ldo = hdPanels * nr;
-        float[] vp = new float[hdPanels * sk * nr];
+        float[] vp = VP.floats(hdPanels * sk * nr);
         PackedGemm.packRowsAsPanels(v, vOff, vStride, sk, headDim, vp, 0);
-        int skPad = PackedGemm.panels(sk) * nr;
-        float[] kb = new float[skPad + bc];
-        Arrays.fill(kb, sk, kb.length, Float.NEGATIVE_INFINITY);
+        int skPad = PackedGemm.panels(sk) * nr, kbLen = skPad + bc;
+        float[] kb = KB.floats(kbLen);
         if (keyBias != null) System.arraycopy(keyBias, keyBiasOff, kb, 0, sk);
+        else Arrays.fill(kb, 0, sk, 0f);
+        Arrays.fill(kb, sk, kbLen, Float.NEGATIVE_INFINITY);
         float[] keyIndex = null;
         if (causal) {
-            keyIndex = new float[skPad + bc];
-            for (int j = 0; j < keyIndex.length; j++) keyIndex[j] = j;
+            keyIndex = KEY_INDEX.floats(kbLen);
+            for (int j = 0; j < kbLen; j++) keyIndex[j] = j;
         }
         float sc = (float) scale;
-        float[] s = new float[mr * bc], o = new float[mr * ldo], m = new float[mr], l = new float[mr];
+        float[] s = S.floats(mr * bc), o = O.floats(mr * ldo), ml = ML.floats(2 * mr), t = LANES.floats(L);
         for (int i0 = 0; i0 < sq; i0 += mr) {
             int rows = Math.min(mr, sq - i0);
-            Arrays.fill(m, Float.NEGATIVE_INFINITY);
-            Arrays.fill(l, 0f);
-            Arrays.fill(o, 0f);
+            Arrays.fill(ml, 0, mr, Float.NEGATIVE_INFINITY); // running max per row at [0, mr), running sum at [mr, 2mr)
+            Arrays.fill(ml, mr, 2 * mr, 0f);
+            Arrays.fill(o, 0, mr * ldo, 0f);
             int jEnd = causal ? Math.min(sk, i0 + rows) : sk;
             for (int j0 = 0; j0 < jEnd; j0 += bc) {
                 int panels = Math.min(KEY_PANELS, (jEnd - j0 + nr - 1) / nr), width = panels * nr;
@@ -92,7 +114,7 @@ public final class AttentionKernel {
                             s, pp * nr, bc, false);
                 }
                 for (int r = 0; r < rows; r++) {
-                    float corr = softmaxUpdate(s, r * bc, width, sc, kb, j0, keyIndex, i0 + r, m, l, r);
+                    float corr = softmaxUpdate(s, r * bc, width, sc, kb, j0, keyIndex, i0 + r, ml, mr, r, t);
                     if (corr != 1f) scaleRow(o, r * ldo, ldo, corr);
                 }
                 int kc = Math.min(width, sk - j0);
@@ -101,7 +123,7 @@ public final class AttentionKernel {
                 }
             }
             for (int r = 0; r < rows; r++) {
-                float inv = 1f / l[r];
+                float inv = 1f / ml[mr + r];
                 int dst = oOff + (i0 + r) * oStride, src = r * ldo;
                 for (int p = 0; p < headDim; p++) out[dst + p] = o[src + p] * inv;
             }
@@ -113,7 +135,7 @@ public final class AttentionKernel {
      * running max and sum. Returns the factor the row's accumulated output must be rescaled by.
      */
     private static float softmaxUpdate(float[] s, int at, int width, float scale, float[] kb, int j0, float[] keyIndex, int i,
-                                       float[] m, float[] l, int r) {
+                                       float[] ml, int mr, int r, float[] t) {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         for (int c = 0; c < width; c += L) {
             FloatVector x = FloatVector.fromArray(F, s, at + c).mul(scale).add(FloatVector.fromArray(F, kb, j0 + c));
@@ -124,29 +146,20 @@ public final class AttentionKernel {
             x.intoArray(s, at + c);
             mx = mx.max(x);
         }
-        float old = m[r];
+        float old = ml[r];
         float mNew = Math.max(old, mx.reduceLanes(VectorOperators.MAX)); // NaN propagates
         float safe = mNew == Float.NEGATIVE_INFINITY ? 0f : mNew;
+        VectorMath.expInPlace(s, at, width, safe);
         FloatVector sum = FloatVector.zero(F);
-        for (int c = 0; c < width; c += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, at + c).sub(safe));
-            e.intoArray(s, at + c);
-            sum = sum.add(e);
-        }
+        for (int c = 0; c < width; c += L) sum = sum.add(FloatVector.fromArray(F, s, at + c));
         float corr = old == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(old - safe);
-        l[r] = l[r] * corr + VectorMath.sumLanes(lanes(sum));
-        m[r] = mNew;
+        sum.intoArray(t, 0);
+        ml[mr + r] = ml[mr + r] * corr + VectorMath.sumLanes(t);
+        ml[r] = mNew;
         return corr;
     }
 
     private static void scaleRow(float[] o, int at, int len, float f) {
         for (int c = 0; c < len; c += L) FloatVector.fromArray(F, o, at + c).mul(f).intoArray(o, at + c);
-    }
-
-    /** The lanes of v in a fresh array, for {@link VectorMath#sumLanes}. */
-    private static float[] lanes(FloatVector v) {
-        float[] t = new float[L];
-        v.intoArray(t, 0);
-        return t;
     }
 }

@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -81,14 +82,31 @@ public final class Conv2dKernel {
      * caller's, as in the reference.
      */
     public void forward(float[] x, int n, int h, int w, float[] y, int oh, int ow, Activation act, ComputePool pool) {
-        if (x.length < n * cin * h * w || y.length < n * cout * oh * ow) throw new IllegalArgumentException("x or y too small");
+        forward(x, 0, n, h, w, y, 0, oh, ow, act, pool);
+    }
+
+    // Per-thread scratch (each pool worker has its own): a task's im2col panels, zero-padded input planes, and the
+    // im2col run table.
+    private static final Scratch PANELS = new Scratch(), PAD = new Scratch();
+    private static final Scratch.Ints SEGMENTS = new Scratch.Ints();
+
+    /**
+     * {@link #forward(float[], int, int, int, float[], int, int, Activation, ComputePool)} on x (n, cin, h, w) dense at
+     * {@code x[xOff …]} into y (n, cout, oh, ow) dense at {@code y[yOff …]}. y's range must not overlap x's. The work
+     * buffers are per-thread scratch: nothing is allocated in steady state on one thread.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        ComputePool pool) {
+        if (xOff < 0 || yOff < 0 || (long) xOff + (long) n * cin * h * w > x.length || (long) yOff + (long) n * cout * oh * ow > y.length) {
+            throw new IllegalArgumentException("x or y too small");
+        }
         if (n == 0 || oh <= 0 || ow <= 0) return;
         if (packed == null) {
             int tasks = n * cin;
-            if (pool == null || (long) n * cout * oh * ow * kh * kw < (1 << 16)) {
-                for (int t = 0; t < tasks; t++) directTask(t, x, h, w, y, oh, ow, act);
+            if (pool == null || pool.threads() == 1 || (long) n * cout * oh * ow * kh * kw < (1 << 16)) {
+                for (int t = 0; t < tasks; t++) directTask(t, x, xOff, h, w, y, yOff, oh, ow, act);
             } else {
-                pool.parallelFor(tasks, t -> directTask(t, x, h, w, y, oh, ow, act));
+                pool.parallelFor(tasks, t -> directTask(t, x, xOff, h, w, y, yOff, oh, ow, act));
             }
             return;
         }
@@ -105,22 +123,23 @@ public final class Conv2dKernel {
         int blocks = (pixels + px - 1) / px;
         int tasks = n * groups * blocks;
         if (!parallel || tasks == 1) {
-            for (int t = 0; t < tasks; t++) gemmTask(t, blocks, px, x, h, w, y, oh, ow, act);
+            for (int t = 0; t < tasks; t++) gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act);
         } else {
-            pool.parallelFor(tasks, t -> gemmTask(t, blocks, px, x, h, w, y, oh, ow, act));
+            pool.parallelFor(tasks, t -> gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act));
         }
     }
 
     // ---- GEMM path ----------------------------------------------------------------------------------------------
 
-    private void gemmTask(int t, int blocks, int per, float[] x, int h, int w, float[] y, int oh, int ow, Activation act) {
+    private void gemmTask(int t, int blocks, int per, float[] x, int xOff, int h, int w, float[] y, int yOff, int oh, int ow,
+                          Activation act) {
         int b = t / (groups * blocks), rest = t % (groups * blocks), g = rest / blocks, blk = rest % blocks;
         int pixels = oh * ow;
         int j0 = blk * per, cols = Math.min(per, pixels - j0);
-        float[] panels = new float[PackedGemm.panelFloats(cols, depth)];
-        im2col(x, (b * cin + g * cinG) * h * w, h, w, oh, ow, j0, cols, panels);
-        int cOff = (b * cout + g * coutG) * pixels + j0;
-        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, cOff, pixels, Epilogue.perRow(bias, g * coutG, act), null);
+        float[] panels = PANELS.floats(PackedGemm.panelFloats(cols, depth));
+        im2col(x, xOff + (b * cin + g * cinG) * h * w, h, w, oh, ow, j0, cols, panels);
+        int cOff = yOff + (b * cout + g * coutG) * pixels + j0;
+        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, cOff, pixels, bias, g * coutG, true, act, null, 0, 0, null);
     }
 
     /**
@@ -128,29 +147,26 @@ public final class Conv2dKernel {
      * j0 + q·NR …, and row k = (ic·kh + ky)·kw + kx of it the input value each of those pixels multiplies by
      * weight k. The group's input planes are first copied into zero-padded planes that cover every tap, so each run
      * of pixels along an output row is one unconditional copy (vector loads and stores at stride 1): 48 → 14 µs for
-     * the seed CNN's conv2 (k = 288, 196 pixels) against per-tap bounds logic and System.arraycopy.
+     * the seed CNN's conv2 (k = 288, 196 pixels) against per-tap bounds logic and System.arraycopy. Every float of
+     * the panels is written (padding columns with 0).
      */
     private void im2col(float[] x, int xOff, int h, int w, int oh, int ow, int j0, int cols, float[] dst) {
         final int nr = Tiles.NR;
         int ph = Math.max(h + padTop, (oh - 1) * sh + (kh - 1) * dh + 1);
         int pw = Math.max(w + padLeft, (ow - 1) * sw + (kw - 1) * dw + 1);
         int planeSize = ph * pw;
-        float[] pad = new float[cinG * planeSize + L];
-        for (int ic = 0; ic < cinG; ic++) {
-            for (int iy = 0; iy < h; iy++) {
-                System.arraycopy(x, xOff + (ic * h + iy) * w, pad, ic * planeSize + (iy + padTop) * pw + padLeft, w);
-            }
-        }
-        int[] segSrc = new int[nr + 1], segLen = new int[nr + 1], segAt = new int[nr + 1];
+        float[] pad = zeroedPlanes(x, xOff, cinG, h, w, ph, pw, cinG * planeSize + L);
+        int[] seg = SEGMENTS.ints(3 * (nr + 1));
+        final int segLen = nr + 1, segAt = 2 * (nr + 1); // seg[0, nr] = run starts, then run lengths, then panel columns
         for (int q = 0, base = 0; q * nr < cols; q++, base += depth * nr) {
             int js = j0 + q * nr, jn = Math.min(nr, cols - q * nr);
             // the panel's pixels as runs along output rows: where each run starts in a padded plane at tap (0, 0)
             int segs = 0;
             for (int jj = 0; jj < jn; ) {
                 int j = js + jj, oy = j / ow, ox = j % ow, len = Math.min(ow - ox, jn - jj);
-                segSrc[segs] = oy * sh * pw + ox * sw;
-                segLen[segs] = len;
-                segAt[segs] = jj;
+                seg[segs] = oy * sh * pw + ox * sw;
+                seg[segLen + segs] = len;
+                seg[segAt + segs] = jj;
                 segs++;
                 jj += len;
             }
@@ -160,14 +176,40 @@ public final class Conv2dKernel {
                         int row = base + ((ic * kh + ky) * kw + kx) * nr;
                         int tap = ic * planeSize + ky * dh * pw + kx * dw;
                         for (int s = 0; s < segs; s++) {
-                            if (sw == 1) copyRun(pad, tap + segSrc[s], dst, row + segAt[s], segLen[s]);
-                            else copyStrided(pad, tap + segSrc[s], dst, row + segAt[s], segLen[s]);
+                            if (sw == 1) copyRun(pad, tap + seg[s], dst, row + seg[segAt + s], seg[segLen + s]);
+                            else copyStrided(pad, tap + seg[s], dst, row + seg[segAt + s], seg[segLen + s]);
                         }
                         if (jn < nr) Arrays.fill(dst, row + jn, row + nr, 0f);
                     }
                 }
             }
         }
+    }
+
+    /**
+     * {@code planes} planes of h×w at x[xOff …] copied into zero-padded ph×pw planes (the input at row padTop, column
+     * padLeft) in the calling thread's {@link #PAD} scratch, whose first {@code size} floats are defined.
+     */
+    private float[] zeroedPlanes(float[] x, int xOff, int planes, int h, int w, int ph, int pw, int size) {
+        float[] pad = PAD.floats(size);
+        int planeSize = ph * pw;
+        if (padTop == 0 && padLeft == 0 && pw == w) {
+            // the input rows fill each padded plane's first h rows completely: zero only what follows them
+            for (int ic = 0; ic < planes; ic++) {
+                int at = ic * planeSize;
+                System.arraycopy(x, xOff + ic * h * w, pad, at, h * w);
+                Arrays.fill(pad, at + h * w, at + planeSize, 0f);
+            }
+            Arrays.fill(pad, planes * planeSize, size, 0f);
+        } else {
+            Arrays.fill(pad, 0, size, 0f);
+            for (int ic = 0; ic < planes; ic++) {
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(x, xOff + (ic * h + iy) * w, pad, ic * planeSize + (iy + padTop) * pw + padLeft, w);
+                }
+            }
+        }
+        return pad;
     }
 
     /** dst[d, d + len) = src[s, s + len) by vectors, the last one masked. */
@@ -186,25 +228,24 @@ public final class Conv2dKernel {
 
     // ---- direct path (one input channel per output channel) -----------------------------------------------------
 
-    private void directTask(int t, float[] x, int h, int w, float[] y, int oh, int ow, Activation act) {
+    private void directTask(int t, float[] x, int xOff, int h, int w, float[] y, int yOff, int oh, int ow, Activation act) {
         int b = t / cin, ic = t % cin;
         // zero-padded copy of the plane, large enough for every tap of every output pixel
         int ph = Math.max(h + padTop, (oh - 1) * sh + (kh - 1) * dh + 1);
         int pw = Math.max(w + padLeft, (ow - 1) * sw + (kw - 1) * dw + 1);
-        float[] pad = new float[ph * pw];
-        int src = (b * cin + ic) * h * w;
-        for (int iy = 0; iy < h; iy++) System.arraycopy(x, src + iy * w, pad, (iy + padTop) * pw + padLeft, w);
+        float[] pad = zeroedPlanes(x, xOff + (b * cin + ic) * h * w, 1, h, w, ph, pw, ph * pw);
         int mult = coutG; // output channels of this input channel (groups = cin here)
+        float[] tmp = act == Activation.NONE || act == Activation.RELU ? null : VectorMath.temp();
         for (int m = 0; m < mult; m++) {
             int oc = ic * mult + m;
             float bs = bias == null ? 0f : bias[oc];
-            int yOff = (b * cout + oc) * oh * ow;
+            int yo = yOff + (b * cout + oc) * oh * ow;
             int wOff = oc * kh * kw;
             for (int oy = 0; oy < oh; oy++) {
-                int yRow = yOff + oy * ow;
+                int yRow = yo + oy * ow;
                 if (sw == 1) directRowUnitStride(pad, pw, oy * sh, wOff, bs, y, yRow, ow);
                 else directRowStrided(pad, pw, oy * sh, wOff, bs, y, yRow, ow);
-                VectorMath.applyInPlace(act, y, yRow, ow);
+                VectorMath.applyInPlace(act, y, yRow, ow, tmp);
             }
         }
     }

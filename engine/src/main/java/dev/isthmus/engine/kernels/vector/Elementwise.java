@@ -28,18 +28,30 @@ public final class Elementwise {
 
     /** y[i] = act(x[i]) for i < n (y may be x), in chunks of 16K floats over {@code pool} (may be null). */
     public static void activation(Activation act, float[] x, float[] y, int n, ComputePool pool) {
-        final int chunk = 1 << 14;
-        int tasks = (n + chunk - 1) / chunk;
-        java.util.function.IntConsumer task = t -> {
-            int from = t * chunk, len = Math.min(chunk, n - from);
-            if (x != y) System.arraycopy(x, from, y, from, len);
-            VectorMath.applyInPlace(act, y, from, len);
-        };
-        if (pool == null || tasks <= 1) {
-            for (int t = 0; t < tasks; t++) task.accept(t);
+        activation(act, x, 0, y, 0, n, pool);
+    }
+
+    /**
+     * y[yOff + i] = act(x[xOff + i]) for i < n, in chunks of 16K floats over {@code pool} (may be null). In place when
+     * y is x and the offsets are equal; otherwise the two ranges must not overlap. Allocates nothing when it runs on
+     * one thread (a parallel call allocates its task lambda).
+     */
+    public static void activation(Activation act, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
+        if (n <= 0) return;
+        int tasks = (n + CHUNK - 1) / CHUNK;
+        if (pool == null || tasks <= 1 || pool.threads() == 1) {
+            for (int t = 0; t < tasks; t++) activationChunk(act, x, xOff, y, yOff, n, t);
         } else {
-            pool.parallelFor(tasks, task);
+            pool.parallelFor(tasks, t -> activationChunk(act, x, xOff, y, yOff, n, t));
         }
+    }
+
+    private static final int CHUNK = 1 << 14;
+
+    private static void activationChunk(Activation act, float[] x, int xOff, float[] y, int yOff, int n, int t) {
+        int from = t * CHUNK, len = Math.min(CHUNK, n - from);
+        if (x != y || xOff != yOff) System.arraycopy(x, xOff + from, y, yOff + from, len);
+        VectorMath.applyInPlace(act, y, yOff + from, len);
     }
 
     /** dst[dOff + i] += s, i < len. */

@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
 
 /**
  * One Transformer encoder layer ({@code torch.nn.TransformerEncoderLayer}, and BERT's layer, which is the post-LN
@@ -13,7 +14,8 @@ import dev.isthmus.engine.kernels.Activation;
  * <li>the feed-forward block: the first GEMM with bias and activation fused, the second with bias and residual;</li>
  * <li>LayerNorms after each block (post-LN) or before each (pre-LN, {@code norm_first}).</li>
  * </ul>
- * Rows are batch-major: row b·seq + i. Immutable; safe to run from many threads at once.
+ * Rows are batch-major: row b·seq + i. Immutable; safe to run from many threads at once (the work buffers are
+ * per-thread scratch).
  */
 public final class EncoderKernel {
     private final int d, heads, ff;
@@ -22,6 +24,13 @@ public final class EncoderKernel {
     private final Activation act;
     private final PackedMatrix inP, outP, w1P, w2P;
     private final float[] inB, outB, b1, b2, n1g, n1b, n2g, n2b;
+    /** The GEMMs' epilogues, made once (the residuals vary per call and are passed beside them). */
+    private final Epilogue inEp, outEp, ff1Ep, ff2Ep;
+
+    // Per-thread scratch of apply: the pre-LN input, Q | K | V, the attention output, the first residual sum, the
+    // pre-LN feed-forward input, the feed-forward hidden layer.
+    private static final Scratch ATTN_IN = new Scratch(), QKV = new Scratch(), CTX = new Scratch(), H = new Scratch(),
+            FF_IN = new Scratch(), HID = new Scratch();
 
     /**
      * Weights as PyTorch stores them: inW (3d, d) rows Q | K | V, outW (d, d), w1 (ff, d), w2 (d, ff); biases and the
@@ -49,6 +58,10 @@ public final class EncoderKernel {
         this.n1b = n1b;
         this.n2g = n2g;
         this.n2b = n2b;
+        this.inEp = Epilogue.of(inB, 0, Activation.NONE);
+        this.outEp = Epilogue.of(outB, 0, Activation.NONE);
+        this.ff1Ep = Epilogue.of(b1, 0, act);
+        this.ff2Ep = Epilogue.of(b2, 0, Activation.NONE);
     }
 
     /**
@@ -56,30 +69,50 @@ public final class EncoderKernel {
      * (b·seq + key) (0 keeps a key, −∞ or a very negative value drops it), or null.
      */
     public float[] apply(float[] x, int batch, int seq, float[] keyBias, ComputePool pool) {
+        float[] y = new float[Math.multiplyExact(batch * seq, d)];
+        apply(x, 0, y, 0, batch, seq, keyBias, 0, pool);
+        return y;
+    }
+
+    /**
+     * The layer on the batch·seq rows of d floats (row b·seq + i) at {@code x[xOff …]}, written to the same shape at
+     * {@code y[yOff …]}; x is left unchanged. {@code y}'s range must not overlap x's (x is read again after y is first
+     * written: it is the first residual). {@code keyBias} holds an additive bias per key at
+     * {@code keyBias[keyBiasOff + b·seq + key]} (0 keeps a key, −∞ or a very negative value drops it), or is null.
+     * The intermediates live in per-thread scratch: nothing is allocated in steady state on one thread.
+     */
+    public void apply(float[] x, int xOff, float[] y, int yOff, int batch, int seq, float[] keyBias, int keyBiasOff,
+                      ComputePool pool) {
         int rows = batch * seq;
-        float[] attnIn = x;
-        if (normFirst) {
-            attnIn = new float[rows * d];
-            NormKernels.layerNorm(x, 0, attnIn, 0, rows, d, n1g, n1b, eps, pool);
+        if (rows == 0) return;
+        int n = Math.multiplyExact(rows, d);
+        if (xOff < 0 || yOff < 0 || xOff + n > x.length || yOff + n > y.length) {
+            throw new IndexOutOfBoundsException("x or y too small for " + rows + " rows of " + d);
         }
-        float[] qkv = new float[rows * 3 * d];
-        PackedGemm.multiply(attnIn, 0, d, rows, inP, qkv, 0, 3 * d, Epilogue.of(inB, Activation.NONE), pool);
-        float[] ctx = new float[rows * d];
-        AttentionKernel.selfAttention(qkv, batch, seq, d, heads, keyBias, false, ctx, pool);
-        float[] h = new float[rows * d];
-        PackedGemm.multiply(ctx, 0, d, rows, outP, h, 0, d, Epilogue.of(outB, Activation.NONE).withResidual(x, 0, d), pool);
+        if (x == y && xOff < yOff + n && yOff < xOff + n) throw new IllegalArgumentException("y must not overlap x");
+        float[] attnIn = x;
+        int attnOff = xOff;
+        if (normFirst) {
+            attnIn = ATTN_IN.floats(n);
+            attnOff = 0;
+            NormKernels.layerNorm(x, xOff, attnIn, 0, rows, d, n1g, n1b, eps, pool);
+        }
+        float[] qkv = QKV.floats(Math.multiplyExact(rows, 3 * d));
+        PackedGemm.multiply(attnIn, attnOff, d, rows, inP, qkv, 0, 3 * d, inEp, pool);
+        float[] ctx = CTX.floats(n);
+        AttentionKernel.selfAttention(qkv, 0, batch, seq, d, heads, keyBias, keyBiasOff, false, ctx, 0, pool);
+        float[] h = H.floats(n);
+        PackedGemm.multiply(ctx, 0, d, rows, outP, h, 0, d, outEp, x, xOff, d, pool);
         float[] ffIn = h;
         if (normFirst) {
-            ffIn = new float[rows * d];
+            ffIn = FF_IN.floats(n);
             NormKernels.layerNorm(h, 0, ffIn, 0, rows, d, n2g, n2b, eps, pool);
         } else {
             NormKernels.layerNorm(h, 0, h, 0, rows, d, n1g, n1b, eps, pool);
         }
-        float[] hid = new float[rows * ff];
-        PackedGemm.multiply(ffIn, 0, d, rows, w1P, hid, 0, ff, Epilogue.of(b1, act), pool);
-        float[] y = new float[rows * d];
-        PackedGemm.multiply(hid, 0, ff, rows, w2P, y, 0, d, Epilogue.of(b2, Activation.NONE).withResidual(h, 0, d), pool);
-        if (!normFirst) NormKernels.layerNorm(y, 0, y, 0, rows, d, n2g, n2b, eps, pool);
-        return y;
+        float[] hid = HID.floats(Math.multiplyExact(rows, ff));
+        PackedGemm.multiply(ffIn, 0, d, rows, w1P, hid, 0, ff, ff1Ep, pool);
+        PackedGemm.multiply(hid, 0, ff, rows, w2P, y, yOff, d, ff2Ep, h, 0, d, pool);
+        if (!normFirst) NormKernels.layerNorm(y, yOff, y, yOff, rows, d, n2g, n2b, eps, pool);
     }
 }

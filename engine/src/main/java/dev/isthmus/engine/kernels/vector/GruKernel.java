@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -33,6 +34,8 @@ public final class GruKernel {
     private final int in, hidden, dirs, blocks, hp;
     private final PackedMatrix wih;
     private final float[] bih;
+    /** b_ih as the input GEMM's epilogue. */
+    private final Epilogue bihEp;
     /** Per direction: blocks × hidden × 3L (r, z, n vectors of the block for each input p). */
     private final float[][] whh;
     /** Per direction: r | z | n, each padded to hp. */
@@ -62,6 +65,7 @@ public final class GruKernel {
         }
         this.wih = PackedMatrix.forB(allW, dirs * g3, in);
         this.bih = anyBias ? allB : null;
+        this.bihEp = Epilogue.of(this.bih, Activation.NONE);
         this.whh = new float[dirs][];
         this.bhh = new float[dirs][];
         for (int d = 0; d < dirs; d++) {
@@ -95,58 +99,82 @@ public final class GruKernel {
      * @param out   (steps, batch, dirs·H): direction d writes columns [d·H, (d + 1)·H)
      */
     public void forward(float[] x, int steps, int batch, float[] h, int hOff, float[] out, ComputePool pool) {
+        forward(x, 0, steps, batch, h, hOff, out, 0, pool);
+    }
+
+    // Per-thread scratch: the input projections of every step (the calling thread's, read by the direction tasks),
+    // a direction's ping-pong states, a step block's recurrent sums.
+    private static final Scratch GI = new Scratch(), STATES = new Scratch(), SUMS = new Scratch();
+
+    /**
+     * Runs the layer over a time-major sequence, every tensor dense row-major at its offset:
+     * <ul>
+     * <li>{@code x}: (steps, batch, in) at {@code x[xOff …]}, element (t, b, p) at {@code xOff + (t·batch + b)·in + p};</li>
+     * <li>{@code h}: (dirs, batch, H) at {@code h[hOff …]}, element (d, b, j) at {@code hOff + (d·batch + b)·H + j}: the
+     * initial states on entry, the final ones on return (for the reverse direction, its state after step 0);</li>
+     * <li>{@code out}: (steps, batch, dirs·H) at {@code out[outOff …]}: element (t, b, d·H + j) at
+     * {@code outOff + (t·batch + b)·dirs·H + d·H + j} is direction d's state after step t.</li>
+     * </ul>
+     * out must not overlap h; it may overlap x (x is consumed by the input projection before any output is written).
+     * The work buffers are per-thread scratch: nothing is allocated in steady state on one thread.
+     */
+    public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool) {
         int g = dirs * 3 * hidden;
         int rows = steps * batch;
         if (rows == 0) return;
-        float[] gi = new float[rows * g + L]; // slack: full-vector loads of the last partial block stay in bounds
-        PackedGemm.multiply(x, 0, in, rows, wih, gi, 0, g, Epilogue.of(bih, Activation.NONE), pool);
+        float[] gi = GI.floats(rows * g + L); // slack: full-vector loads of the last partial block stay in bounds
+        PackedGemm.multiply(x, xOff, in, rows, wih, gi, 0, g, bihEp, pool);
         if (dirs == 2 && pool != null && pool.threads() > 1) {
-            pool.parallelFor(2, d -> direction(d, gi, steps, batch, h, hOff, out, null));
+            pool.parallelFor(2, d -> direction(d, gi, steps, batch, h, hOff, out, outOff, null));
         } else {
-            for (int d = 0; d < dirs; d++) direction(d, gi, steps, batch, h, hOff, out, pool);
+            for (int d = 0; d < dirs; d++) direction(d, gi, steps, batch, h, hOff, out, outOff, pool);
         }
     }
 
-    private void direction(int d, float[] gi, int steps, int batch, float[] h, int hOff, float[] out, ComputePool pool) {
+    private void direction(int d, float[] gi, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool) {
         int g = dirs * 3 * hidden, outStride = dirs * hidden;
-        // ping-pong state buffers, rows padded to hp so every vector load of a block is in bounds
-        float[] cur = new float[batch * hp], next = new float[batch * hp];
-        for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, cur, b * hp, hidden);
+        // ping-pong state buffers, rows padded to hp so every vector load of a block is in bounds (zeroed: the
+        // padding lanes are computed on but never read as inputs)
+        float[] states = STATES.zeroed(2 * batch * hp);
+        int cur = 0, next = batch * hp;
+        for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, states, cur + b * hp, hidden);
         boolean parallel = pool != null && pool.threads() > 1 && blocks > 1 && (long) batch * hidden * hidden * 3 >= PARALLEL_STEP_MIN;
         for (int s = 0; s < steps; s++) {
             int t = d == 1 ? steps - 1 - s : s;
             int giRow = t * batch * g + d * 3 * hidden;
-            int outRow = t * batch * outStride + d * hidden;
-            float[] c = cur, nx = next;
+            int outRow = outOff + t * batch * outStride + d * hidden;
+            int c = cur, nx = next;
             if (parallel) {
-                pool.parallelFor(blocks, jb -> stepBlock(d, jb, batch, c, nx, gi, giRow, g, out, outRow, outStride));
+                pool.parallelFor(blocks, jb -> stepBlock(d, jb, batch, states, c, nx, gi, giRow, g, out, outRow, outStride));
             } else {
-                for (int jb = 0; jb < blocks; jb++) stepBlock(d, jb, batch, c, nx, gi, giRow, g, out, outRow, outStride);
+                for (int jb = 0; jb < blocks; jb++) stepBlock(d, jb, batch, states, c, nx, gi, giRow, g, out, outRow, outStride);
             }
             cur = nx;
             next = c;
         }
-        for (int b = 0; b < batch; b++) System.arraycopy(cur, b * hp, h, hOff + (d * batch + b) * hidden, hidden);
+        for (int b = 0; b < batch; b++) System.arraycopy(states, cur + b * hp, h, hOff + (d * batch + b) * hidden, hidden);
     }
 
     /**
-     * Hidden units [jb·L, jb·L + L) of every batch row for one step: the recurrent sums of the block (r, z, n: three
-     * vectors per row) into {@code sums}, a batch × 3L scratch that stays in L1, then the gate math row by row.
-     * (Two passes because C2 inlines the vector math only into a loop of its own: called once per tile after the
-     * product, it was left out of line and its vector arguments boxed — 4× slower.)
+     * Hidden units [jb·L, jb·L + L) of every batch row for one step: the recurrent sums of the block into
+     * {@code sums}, a batch × 3L scratch that stays in L1 (r and z of row b at b·2L, n at batch·2L + b·L), then the
+     * gate math in passes over all rows: the r and z arguments, σ of them, the n argument, tanh of it, h'. The
+     * activations run as {@link VectorMath#applyInPlace} array loops: a vector function called per row is inlined
+     * by C2 or not depending on what it compiled first, and when it is not its vector arguments are boxed (measured:
+     * 4× slower, and an allocation per call).
      */
-    private void stepBlock(int d, int jb, int batch, float[] cur, float[] next, float[] gi, int giRow, int g,
+    private void stepBlock(int d, int jb, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
                            float[] out, int outRow, int outStride) {
-        float[] sums = new float[batch * 3 * L];
-        int b = 0;
-        for (; b + 4 <= batch; b += 4) sums4(d, jb, b, cur, sums);
-        for (; b < batch; b++) sums1(d, jb, b, cur, sums);
-        gates(d, jb, batch, sums, cur, next, gi, giRow, g, out, outRow, outStride);
+        float[] sums = SUMS.floats(batch * 3 * L);
+        int nb = batch * 2 * L, b = 0;
+        for (; b + 4 <= batch; b += 4) sums4(d, jb, b, st, cur, sums, nb);
+        for (; b < batch; b++) sums1(d, jb, b, st, cur, sums, nb);
+        gates(d, jb, batch, sums, nb, st, cur, next, gi, giRow, g, out, outRow, outStride);
     }
 
-    private void sums1(int d, int jb, int b, float[] cur, float[] sums) {
+    private void sums1(int d, int jb, int b, float[] cur, int curOff, float[] sums, int nb) {
         float[] w = whh[d];
-        int wOff = jb * hidden * 3 * L, h0 = b * hp;
+        int wOff = jb * hidden * 3 * L, h0 = curOff + b * hp;
         FloatVector ar = FloatVector.zero(F), az = FloatVector.zero(F), an = FloatVector.zero(F);
         for (int q = 0, wq = wOff; q < hidden; q++, wq += 3 * L) {
             FloatVector hv = FloatVector.broadcast(F, cur[h0 + q]);
@@ -154,17 +182,17 @@ public final class GruKernel {
             az = hv.fma(FloatVector.fromArray(F, w, wq + L), az);
             an = hv.fma(FloatVector.fromArray(F, w, wq + 2 * L), an);
         }
-        int o = b * 3 * L;
+        int o = b * 2 * L;
         ar.intoArray(sums, o);
         az.intoArray(sums, o + L);
-        an.intoArray(sums, o + 2 * L);
+        an.intoArray(sums, nb + b * L);
     }
 
     /** Four rows at once: each weight vector loaded once feeds 4 rows (12 accumulators). Same order per element as
      * {@link #sums1}, so a row's result does not depend on its neighbours. */
-    private void sums4(int d, int jb, int b, float[] cur, float[] sums) {
+    private void sums4(int d, int jb, int b, float[] cur, int curOff, float[] sums, int nb) {
         float[] w = whh[d];
-        int wOff = jb * hidden * 3 * L, h0 = b * hp, h1 = h0 + hp, h2 = h1 + hp, h3 = h2 + hp;
+        int wOff = jb * hidden * 3 * L, h0 = curOff + b * hp, h1 = h0 + hp, h2 = h1 + hp, h3 = h2 + hp;
         FloatVector r0 = FloatVector.zero(F), z0 = FloatVector.zero(F), n0 = FloatVector.zero(F);
         FloatVector r1 = FloatVector.zero(F), z1 = FloatVector.zero(F), n1 = FloatVector.zero(F);
         FloatVector r2 = FloatVector.zero(F), z2 = FloatVector.zero(F), n2 = FloatVector.zero(F);
@@ -190,23 +218,23 @@ public final class GruKernel {
             z3 = x3.fma(wz, z3);
             n3 = x3.fma(wn, n3);
         }
-        int o = b * 3 * L;
+        int o = b * 2 * L, on = nb + b * L;
         r0.intoArray(sums, o);
         z0.intoArray(sums, o + L);
-        n0.intoArray(sums, o + 2 * L);
-        r1.intoArray(sums, o + 3 * L);
-        z1.intoArray(sums, o + 4 * L);
-        n1.intoArray(sums, o + 5 * L);
-        r2.intoArray(sums, o + 6 * L);
-        z2.intoArray(sums, o + 7 * L);
-        n2.intoArray(sums, o + 8 * L);
-        r3.intoArray(sums, o + 9 * L);
-        z3.intoArray(sums, o + 10 * L);
-        n3.intoArray(sums, o + 11 * L);
+        r1.intoArray(sums, o + 2 * L);
+        z1.intoArray(sums, o + 3 * L);
+        r2.intoArray(sums, o + 4 * L);
+        z2.intoArray(sums, o + 5 * L);
+        r3.intoArray(sums, o + 6 * L);
+        z3.intoArray(sums, o + 7 * L);
+        n0.intoArray(sums, on);
+        n1.intoArray(sums, on + L);
+        n2.intoArray(sums, on + 2 * L);
+        n3.intoArray(sums, on + 3 * L);
     }
 
-    /** The gate math on each row's recurrent sums of block jb, then h' into {@code next} and {@code out}. */
-    private void gates(int d, int jb, int batch, float[] sums, float[] cur, float[] next, float[] gi, int giRow, int g,
+    /** The gate math on each row's recurrent sums of block jb (overwritten), then h' into {@code next} and {@code out}. */
+    private void gates(int d, int jb, int batch, float[] sums, int nb, float[] st, int cur, int next, float[] gi, int giRow, int g,
                        float[] out, int outRow, int outStride) {
         float[] bh = bhh[d];
         int j = jb * L;
@@ -215,16 +243,25 @@ public final class GruKernel {
         FloatVector br = FloatVector.fromArray(F, bh, j);
         FloatVector bz = FloatVector.fromArray(F, bh, hp + j);
         FloatVector bn = FloatVector.fromArray(F, bh, 2 * hp + j);
+        float[] tmp = VectorMath.temp();
+        for (int b = 0; b < batch; b++) { // r and z arguments
+            int giOff = giRow + b * g, so = b * 2 * L;
+            FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, sums, so).add(br)).intoArray(sums, so);
+            FloatVector.fromArray(F, gi, giOff + hidden + j).add(FloatVector.fromArray(F, sums, so + L).add(bz)).intoArray(sums, so + L);
+        }
+        VectorMath.applyInPlace(Activation.SIGMOID, sums, 0, nb, tmp);
+        for (int b = 0; b < batch; b++) { // n argument: gi_n + r ⊙ (W_hn h + b_hn)
+            int giOff = giRow + b * g, on = nb + b * L;
+            FloatVector r = FloatVector.fromArray(F, sums, b * 2 * L);
+            FloatVector.fromArray(F, gi, giOff + 2 * hidden + j).add(r.mul(FloatVector.fromArray(F, sums, on).add(bn))).intoArray(sums, on);
+        }
+        VectorMath.applyInPlace(Activation.TANH, sums, nb, batch * L, tmp);
         for (int b = 0; b < batch; b++) {
-            int giOff = giRow + b * g, so = b * 3 * L, outOff = outRow + b * outStride;
-            FloatVector r = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, sums, so).add(br)));
-            FloatVector z = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + hidden + j)
-                    .add(FloatVector.fromArray(F, sums, so + L).add(bz)));
-            FloatVector n = VectorMath.tanh(FloatVector.fromArray(F, gi, giOff + 2 * hidden + j)
-                    .add(r.mul(FloatVector.fromArray(F, sums, so + 2 * L).add(bn))));
-            FloatVector hOld = FloatVector.fromArray(F, cur, b * hp + j);
+            int outOff = outRow + b * outStride;
+            FloatVector z = FloatVector.fromArray(F, sums, b * 2 * L + L), n = FloatVector.fromArray(F, sums, nb + b * L);
+            FloatVector hOld = FloatVector.fromArray(F, st, cur + b * hp + j);
             FloatVector hNew = z.fma(hOld.sub(n), n); // (1 − z)·n + z·h
-            hNew.intoArray(next, b * hp + j);
+            hNew.intoArray(st, next + b * hp + j);
             if (full) hNew.intoArray(out, outOff + j);
             else hNew.intoArray(out, outOff + j, tail);
         }

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -24,19 +25,28 @@ public final class NormKernels {
                                  double eps, ComputePool pool) {
         int per = Math.max(1, (1 << 14) / Math.max(1, d));
         int tasks = (rows + per - 1) / per;
-        if (pool == null || tasks == 1) {
-            for (int r = 0; r < rows; r++) layerNormRow(x, xOff + r * d, y, yOff + r * d, d, gamma, beta, eps);
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            float[] t = LANES.floats(L);
+            for (int r = 0; r < rows; r++) layerNormRow(x, xOff + r * d, y, yOff + r * d, d, gamma, beta, eps, t);
         } else {
-            pool.parallelFor(tasks, t -> {
-                for (int r = t * per, end = Math.min(rows, r + per); r < end; r++) {
-                    layerNormRow(x, xOff + r * d, y, yOff + r * d, d, gamma, beta, eps);
+            pool.parallelFor(tasks, tk -> {
+                float[] t = LANES.floats(L);
+                for (int r = tk * per, end = Math.min(rows, r + per); r < end; r++) {
+                    layerNormRow(x, xOff + r * d, y, yOff + r * d, d, gamma, beta, eps, t);
                 }
             });
         }
     }
 
-    private static void layerNormRow(float[] x, int o, float[] y, int yo, int d, float[] gamma, float[] beta, double eps) {
-        float mean = sum(x, o, d) / d;
+    /** Per thread: L floats where a vector's lanes are stored for {@link VectorMath#sumLanes}. */
+    private static final Scratch LANES = new Scratch();
+    /** Per calling thread: BatchNorm's scale (c floats) then shift (c floats). */
+    private static final Scratch SCALE_SHIFT = new Scratch();
+
+    /** @param lanes L floats of scratch */
+    private static void layerNormRow(float[] x, int o, float[] y, int yo, int d, float[] gamma, float[] beta, double eps,
+                                     float[] lanes) {
+        float mean = sum(x, o, d, lanes) / d;
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int up = F.loopBound(d); i < up; i += L) {
@@ -48,7 +58,8 @@ public final class NormKernels {
             FloatVector t = FloatVector.fromArray(F, x, o + i, m).sub(mean);
             acc = t.fma(t, acc).blend(acc, m.not());
         }
-        float var = VectorMath.sumLanes(lanes(acc)) / d;
+        acc.intoArray(lanes, 0);
+        float var = VectorMath.sumLanes(lanes) / d;
         float inv = (float) (1.0 / Math.sqrt(var + eps));
         i = 0;
         for (int up = F.loopBound(d); i < up; i += L) {
@@ -66,122 +77,142 @@ public final class NormKernels {
         }
     }
 
-    /** Σ a[off, off + len). */
-    static float sum(float[] a, int off, int len) {
+    /** Σ a[off, off + len); {@code t} is L floats of scratch. */
+    static float sum(float[] a, int off, int len, float[] t) {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int up = F.loopBound(len); i < up; i += L) acc = acc.add(FloatVector.fromArray(F, a, off + i));
         if (i < len) acc = acc.add(FloatVector.fromArray(F, a, off + i, F.indexInRange(i, len)));
-        return VectorMath.sumLanes(lanes(acc));
+        acc.intoArray(t, 0);
+        return VectorMath.sumLanes(t);
     }
 
     /** Inference BatchNorm over (n, c, spatial): y = x·scale[c] + shift[c] with scale = gamma/sqrt(var + eps). */
     public static void batchNorm(float[] x, float[] y, int n, int c, int spatial, float[] mean, float[] var,
                                  float[] gamma, float[] beta, double eps, ComputePool pool) {
-        float[] scale = new float[c], shift = new float[c];
+        batchNorm(x, 0, y, 0, n, c, spatial, mean, var, gamma, beta, eps, pool);
+    }
+
+    /**
+     * {@link #batchNorm(float[], float[], int, int, int, float[], float[], float[], float[], double, ComputePool)} on
+     * (n, c, spatial) at {@code x[xOff …]} into {@code y[yOff …]}: in place when y is x and the offsets are equal,
+     * otherwise the ranges must not overlap.
+     */
+    public static void batchNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, float[] mean, float[] var,
+                                 float[] gamma, float[] beta, double eps, ComputePool pool) {
+        if (n <= 0 || c <= 0 || spatial <= 0) return;
+        float[] ss = SCALE_SHIFT.floats(2 * c); // scale at [0, c), shift at [c, 2c)
         for (int ch = 0; ch < c; ch++) {
             double inv = 1.0 / Math.sqrt(var[ch] + eps);
             double g = gamma == null ? 1.0 : gamma[ch];
             double bt = beta == null ? 0.0 : beta[ch];
-            scale[ch] = (float) (inv * g);
-            shift[ch] = (float) (bt - mean[ch] * inv * g);
+            ss[ch] = (float) (inv * g);
+            ss[c + ch] = (float) (bt - mean[ch] * inv * g);
         }
         int planes = n * c;
         int per = Math.max(1, (1 << 15) / Math.max(1, spatial));
         int tasks = (planes + per - 1) / per;
-        java.util.function.IntConsumer task = t -> {
-            for (int p = t * per, end = Math.min(planes, p + per); p < end; p++) {
-                int ch = p % c, o = p * spatial;
-                scaleShift(x, y, o, spatial, scale[ch], shift[ch]);
-            }
-        };
-        if (pool == null || tasks == 1) {
-            for (int t = 0; t < tasks; t++) task.accept(t);
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            batchNormPlanes(x, xOff, y, yOff, c, spatial, ss, 0, planes);
         } else {
-            pool.parallelFor(tasks, task);
+            pool.parallelFor(tasks, t -> batchNormPlanes(x, xOff, y, yOff, c, spatial, ss, t * per, Math.min(planes, (t + 1) * per)));
         }
     }
 
-    private static void scaleShift(float[] x, float[] y, int o, int len, float s, float b) {
+    private static void batchNormPlanes(float[] x, int xOff, float[] y, int yOff, int c, int spatial, float[] ss, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int ch = p % c, o = p * spatial;
+            scaleShift(x, xOff + o, y, yOff + o, spatial, ss[ch], ss[c + ch]);
+        }
+    }
+
+    private static void scaleShift(float[] x, int xo, float[] y, int yo, int len, float s, float b) {
         int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) FloatVector.fromArray(F, x, o + i).fma(s, b).intoArray(y, o + i);
+        for (int up = F.loopBound(len); i < up; i += L) FloatVector.fromArray(F, x, xo + i).fma(s, b).intoArray(y, yo + i);
         if (i < len) {
             VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, x, o + i, m).fma(s, b).intoArray(y, o + i, m);
+            FloatVector.fromArray(F, x, xo + i, m).fma(s, b).intoArray(y, yo + i, m);
         }
     }
 
     /** Softmax along an axis of size d in an (outer, d, inner) layout, as the reference; y may be x. */
     public static void softmax(float[] x, float[] y, int outer, int d, int inner, ComputePool pool) {
+        softmax(x, 0, y, 0, outer, d, inner, pool);
+    }
+
+    /**
+     * Softmax along an axis of size d of the (outer, d, inner) tensor at {@code x[xOff …]} into {@code y[yOff …]}: in
+     * place when y is x and the offsets are equal, otherwise the ranges must not overlap.
+     */
+    public static void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, ComputePool pool) {
+        if (outer <= 0 || d <= 0 || inner <= 0) return;
         int per = Math.max(1, (1 << 14) / Math.max(1, d * inner));
         int tasks = (outer + per - 1) / per;
-        java.util.function.IntConsumer task = t -> {
-            for (int o = t * per, end = Math.min(outer, o + per); o < end; o++) {
-                if (inner == 1) softmaxRow(x, y, o * d, d);
-                else softmaxStrided(x, y, o * d * inner, d, inner);
-            }
-        };
-        if (pool == null || tasks == 1) {
-            for (int t = 0; t < tasks; t++) task.accept(t);
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            softmaxRows(x, xOff, y, yOff, d, inner, 0, outer);
         } else {
-            pool.parallelFor(tasks, task);
+            pool.parallelFor(tasks, t -> softmaxRows(x, xOff, y, yOff, d, inner, t * per, Math.min(outer, (t + 1) * per)));
         }
     }
 
-    /** Softmax of the contiguous row x[o, o + d) into y. */
-    static void softmaxRow(float[] x, float[] y, int o, int d) {
+    private static void softmaxRows(float[] x, int xOff, float[] y, int yOff, int d, int inner, int o0, int o1) {
+        if (inner == 1) {
+            float[] t = LANES.floats(L);
+            for (int o = o0; o < o1; o++) softmaxRow(x, xOff + o * d, y, yOff + o * d, d, t);
+        } else {
+            for (int o = o0; o < o1; o++) softmaxStrided(x, xOff + o * d * inner, y, yOff + o * d * inner, d, inner);
+        }
+    }
+
+    /** Softmax of the contiguous row x[o, o + d) into y[yo, yo + d); {@code t} is L floats of scratch. */
+    static void softmaxRow(float[] x, int o, float[] y, int yo, int d, float[] t) {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (int up = F.loopBound(d); i < up; i += L) mx = mx.max(FloatVector.fromArray(F, x, o + i));
         float max = mx.reduceLanes(VectorOperators.MAX);
         for (; i < d; i++) max = Math.max(max, x[o + i]);
+        if (x != y || o != yo) System.arraycopy(x, o, y, yo, d);
+        VectorMath.expInPlace(y, yo, d, max);
         FloatVector acc = FloatVector.zero(F);
         i = 0;
-        for (int up = F.loopBound(d); i < up; i += L) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, o + i).sub(max));
-            e.intoArray(y, o + i);
-            acc = acc.add(e);
-        }
+        for (int up = F.loopBound(d); i < up; i += L) acc = acc.add(FloatVector.fromArray(F, y, yo + i));
         if (i < d) {
             VectorMask<Float> m = F.indexInRange(i, d);
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, o + i, m).sub(max));
-            e.intoArray(y, o + i, m);
-            acc = acc.add(e, m);
+            acc = acc.add(FloatVector.fromArray(F, y, yo + i, m), m);
         }
-        float inv = 1f / VectorMath.sumLanes(lanes(acc));
+        acc.intoArray(t, 0);
+        float inv = 1f / VectorMath.sumLanes(t);
         i = 0;
-        for (int up = F.loopBound(d); i < up; i += L) FloatVector.fromArray(F, y, o + i).mul(inv).intoArray(y, o + i);
+        for (int up = F.loopBound(d); i < up; i += L) FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
         if (i < d) {
             VectorMask<Float> m = F.indexInRange(i, d);
-            FloatVector.fromArray(F, y, o + i, m).mul(inv).intoArray(y, o + i, m);
+            FloatVector.fromArray(F, y, yo + i, m).mul(inv).intoArray(y, yo + i, m);
         }
     }
 
-    /** Softmax along a strided axis: lanes run over the contiguous inner dimension. */
-    private static void softmaxStrided(float[] x, float[] y, int base, int d, int inner) {
+    /**
+     * Softmax along a strided axis: lanes run over the contiguous inner dimension. Three passes: x minus the
+     * per-lane max into y, e^ of all of y at once, then the sums and the scaling.
+     */
+    private static void softmaxStrided(float[] x, int base, float[] y, int yBase, int d, int inner) {
         for (int in = 0; in < inner; in += L) {
             VectorMask<Float> m = F.indexInRange(in, inner);
             FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
             for (int i = 0; i < d; i++) mx = mx.max(FloatVector.fromArray(F, x, base + i * inner + in, m));
-            FloatVector sum = FloatVector.zero(F);
             for (int i = 0; i < d; i++) {
-                int at = base + i * inner + in;
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(F, x, at, m).sub(mx));
-                e.intoArray(y, at, m);
-                sum = sum.add(e);
+                FloatVector.fromArray(F, x, base + i * inner + in, m).sub(mx).intoArray(y, yBase + i * inner + in, m);
             }
+        }
+        VectorMath.expInPlace(y, yBase, d * inner, 0f);
+        for (int in = 0; in < inner; in += L) {
+            VectorMask<Float> m = F.indexInRange(in, inner);
+            FloatVector sum = FloatVector.zero(F);
+            for (int i = 0; i < d; i++) sum = sum.add(FloatVector.fromArray(F, y, yBase + i * inner + in, m));
             FloatVector inv = FloatVector.broadcast(F, 1f).div(sum);
             for (int i = 0; i < d; i++) {
-                int at = base + i * inner + in;
+                int at = yBase + i * inner + in;
                 FloatVector.fromArray(F, y, at, m).mul(inv).intoArray(y, at, m);
             }
         }
-    }
-
-    /** The lanes of v in a fresh array, for {@link VectorMath#sumLanes}. */
-    private static float[] lanes(FloatVector v) {
-        float[] t = new float[L];
-        v.intoArray(t, 0);
-        return t;
     }
 }

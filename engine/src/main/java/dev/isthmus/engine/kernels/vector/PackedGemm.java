@@ -1,6 +1,8 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
 
 import java.util.Objects;
 
@@ -34,24 +36,52 @@ public final class PackedGemm {
     /**
      * C[i][j] = epilogue(Σ_p A[i][p]·B[j][p]) where A is row-major at {@code a[aOff + i·lda + p]} and B is the packed
      * (n × k) right operand (a Linear weight as stored by PyTorch). C is row-major at {@code c[cOff + i·ldc + j]}.
+     * Allocates nothing in steady state (A, when packed, goes to a per-thread scratch buffer).
      */
     public static void multiply(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] c, int cOff, int ldc,
                                 Epilogue ep, ComputePool pool) {
+        multiply(a, aOff, lda, m, b, c, cOff, ldc, ep, null, 0, 0, pool);
+    }
+
+    /**
+     * {@link #multiply(float[], int, int, int, PackedMatrix, float[], int, int, Epilogue, ComputePool)} plus, when
+     * {@code residual} is not null, C[i][j] += residual[resOff + i·resLd + j] after the epilogue (in place of the
+     * epilogue's own residual): saves an {@link Epilogue#withResidual} per call.
+     */
+    static void multiply(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] c, int cOff, int ldc,
+                         Epilogue ep, float[] residual, int resOff, int resLd, ComputePool pool) {
         Objects.requireNonNull(b, "b");
         if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
         int n = b.count, k = b.depth;
         checkC(c, cOff, ldc, m, n);
         if (m == 0 || n == 0) return;
         if (k > 0) checkRows(a, aOff, lda, m, k, "A");
-        Job job;
-        if (m <= Tiles.SKINNY_M) {
-            job = new Job(Job.DIRECT, a, aOff, lda, m, b.data, 0, n, k, c, cOff, ldc, ep);
-        } else {
-            PackedMatrix ap = PackedMatrix.forA(a, aOff, lda, m, k, pool);
-            job = new Job(Job.PACKED, ap.data, 0, 0, m, b.data, 0, n, k, c, cOff, ldc, ep);
+        Epilogue e = ep == null ? Epilogue.NONE : ep;
+        if (residual == null) {
+            residual = e.residual;
+            resOff = e.resOff;
+            resLd = e.resLd;
         }
-        job.run(pool);
+        Job job = Job.acquire();
+        try {
+            if (m <= Tiles.SKINNY_M) {
+                job.set(Job.DIRECT, a, aOff, lda, m, b.data, 0, n, k, c, cOff, ldc);
+            } else {
+                float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
+                PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
+                job.set(Job.PACKED, ap, 0, 0, m, b.data, 0, n, k, c, cOff, ldc);
+            }
+            job.epilogue(e.bias, e.biasOff, e.biasPerRow, e.act, residual, resOff, resLd);
+            job.run(pool);
+        } finally {
+            job.release();
+        }
     }
+
+    /** Per thread: A packed by {@link #multiply} (handed to the pool's workers for the duration of the call). */
+    private static final Scratch PACKED_A = new Scratch();
+    /** Per thread: the edge tile of {@link Job#block}. */
+    private static final Scratch EDGE = new Scratch();
 
     /**
      * C = epilogue(A·B) with A packed as a left operand ({@link PackedMatrix#forA}, e.g. convolution weights) and B
@@ -59,11 +89,27 @@ public final class PackedGemm {
      */
     public static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
                                       Epilogue ep, ComputePool pool) {
+        Epilogue e = ep == null ? Epilogue.NONE : ep;
+        multiplyPanels(a, bPanels, bOff, n, c, cOff, ldc, e.bias, e.biasOff, e.biasPerRow, e.act, e.residual, e.resOff, e.resLd, pool);
+    }
+
+    /** {@link #multiplyPanels(PackedMatrix, float[], int, int, float[], int, int, Epilogue, ComputePool)} with the
+     * epilogue's parts spelled out (no {@link Epilogue} per call). */
+    static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
+                               float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff,
+                               int resLd, ComputePool pool) {
         if (a.width != MR) throw new IllegalArgumentException("A was not packed as a left operand");
         int m = a.count, k = a.depth;
         checkC(c, cOff, ldc, m, n);
         if (m == 0 || n == 0) return;
-        new Job(Job.PACKED, a.data, 0, 0, m, bPanels, bOff, n, k, c, cOff, ldc, ep).run(pool);
+        Job job = Job.acquire();
+        try {
+            job.set(Job.PACKED, a.data, 0, 0, m, bPanels, bOff, n, k, c, cOff, ldc);
+            job.epilogue(bias, biasOff, biasPerRow, act, residual, resOff, resLd);
+            job.run(pool);
+        } finally {
+            job.release();
+        }
     }
 
     /** Floats needed for n columns of B packed into panels of depth k (what {@link #multiplyPanels} reads). */
@@ -123,21 +169,46 @@ public final class PackedGemm {
         }
     }
 
-    /** One call's operands; runs its output blocks as tasks. */
+    /**
+     * One call's operands; runs its output blocks as tasks. Reused: each thread keeps one ({@link #acquire}), filled
+     * per call and cleared on {@link #release}; a nested call on the same thread gets a fresh one.
+     */
     static final class Job {
         static final int PACKED = 0, DIRECT = 1;
-        final int mode;
-        final float[] a;
-        final int aOff, lda, m;
-        final float[] b;
-        final int bOff, n, k;
-        final float[] c;
-        final int cOff, ldc;
-        final Epilogue ep;
-        final int mBlocks, nBlocks;
+        private static final ThreadLocal<Job> LOCAL = ThreadLocal.withInitial(Job::new);
 
-        Job(int mode, float[] a, int aOff, int lda, int m, float[] b, int bOff, int n, int k, float[] c, int cOff, int ldc,
-            Epilogue ep) {
+        private boolean busy;
+        /** {@link #block} as a task, made once per job rather than per parallel call. */
+        private final java.util.function.IntConsumer blockTask = this::block;
+        int mode;
+        float[] a;
+        int aOff, lda, m;
+        float[] b;
+        int bOff, n, k;
+        float[] c;
+        int cOff, ldc;
+        float[] bias;
+        int biasOff;
+        boolean biasPerRow;
+        Activation act;
+        float[] residual;
+        int resOff, resLd;
+        int mBlocks, nBlocks;
+
+        static Job acquire() {
+            Job j = LOCAL.get();
+            if (j.busy) j = new Job();
+            j.busy = true;
+            return j;
+        }
+
+        void release() {
+            a = b = c = bias = residual = null;
+            act = null;
+            busy = false;
+        }
+
+        void set(int mode, float[] a, int aOff, int lda, int m, float[] b, int bOff, int n, int k, float[] c, int cOff, int ldc) {
             this.mode = mode;
             this.a = a;
             this.aOff = aOff;
@@ -150,9 +221,22 @@ public final class PackedGemm {
             this.c = c;
             this.cOff = cOff;
             this.ldc = ldc;
-            this.ep = ep == null ? Epilogue.NONE : ep;
             this.mBlocks = mode == DIRECT ? 1 : (m + MC - 1) / MC;
             this.nBlocks = (panels(n) + NC / NR - 1) / (NC / NR);
+        }
+
+        void epilogue(float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff, int resLd) {
+            this.bias = bias;
+            this.biasOff = biasOff;
+            this.biasPerRow = biasPerRow;
+            this.act = act == null ? Activation.NONE : act;
+            this.residual = residual;
+            this.resOff = resOff;
+            this.resLd = resLd;
+        }
+
+        private void ep(int r0, int rows, int c0, int cols) {
+            Epilogue.apply(c, cOff, ldc, r0, rows, c0, cols, bias, biasOff, biasPerRow, act, residual, resOff, resLd);
         }
 
         void run(ComputePool pool) {
@@ -160,7 +244,7 @@ public final class PackedGemm {
             if (pool == null || pool.threads() == 1 || tasks == 1 || (long) m * n * k < PARALLEL_MIN_FMAS) {
                 for (int t = 0; t < tasks; t++) block(t);
             } else {
-                pool.parallelFor(tasks, this::block);
+                pool.parallelFor(tasks, blockTask);
             }
         }
 
@@ -170,14 +254,14 @@ public final class PackedGemm {
             int m0 = mb * MC, m1 = Math.min(m, m0 + MC);
             int pPer = NC / NR;
             int p0 = nb * pPer, p1 = Math.min(panels(n), p0 + pPer);
-            float[] edge = new float[MR * NR];
             if (k == 0) {
                 for (int i = m0; i < m1; i++) {
                     java.util.Arrays.fill(c, cOff + i * ldc + p0 * NR, cOff + i * ldc + Math.min(n, p1 * NR), 0f);
-                    ep.apply(c, cOff, ldc, i, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
+                    ep(i, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
                 }
                 return;
             }
+            float[] edge = EDGE.floats(MR * NR);
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 boolean acc = k0 > 0, last = k0 + kc == k;
@@ -194,7 +278,7 @@ public final class PackedGemm {
                             tile(i0, rows, k0, kc, bk, edge, 0, NR, false);
                             merge(edge, rows, cols, co, acc);
                         }
-                        if (last) ep.apply(c, cOff, ldc, i0, rows, col0, cols);
+                        if (last) ep(i0, rows, col0, cols);
                     }
                 }
             }

@@ -53,21 +53,39 @@ public final class PackedMatrix {
     }
 
     private static PackedMatrix pack(float[] src, int off, int ld, int rows, int k, int width, ComputePool pool) {
+        float[] d = new float[floats(rows, k, width)];
+        packInto(src, off, ld, rows, k, width, d, pool);
+        return new PackedMatrix(d, rows, k, width);
+    }
+
+    /** Floats the packed form of {@code rows} × k takes in panels of {@code width} (the last one padded). */
+    static int floats(int rows, int k, int width) {
+        int panels = (rows + width - 1) / width;
+        return Math.multiplyExact(Math.multiplyExact(panels, width), Math.max(k, 1));
+    }
+
+    /**
+     * Packs as {@link #forB} / {@link #forA} do, into {@code d[0, floats(rows, k, width))} (e.g. a per-thread scratch
+     * buffer: every float of that range is written, padding included), panels in parallel on {@code pool} (may be null).
+     */
+    static void packInto(float[] src, int off, int ld, int rows, int k, int width, float[] d, ComputePool pool) {
         Objects.requireNonNull(src, "src");
         if (rows < 0 || k < 0 || ld < k) throw new IllegalArgumentException("bad shape " + rows + "×" + k + " (ld " + ld + ")");
         if (rows > 0 && k > 0 && (off < 0 || off + (long) (rows - 1) * ld + k > src.length)) {
             throw new IndexOutOfBoundsException(rows + "×" + k + " (ld " + ld + ") at offset " + off + " does not fit an array of " + src.length);
         }
         int panels = (rows + width - 1) / width;
-        float[] d = new float[Math.multiplyExact(Math.multiplyExact(panels, width), Math.max(k, 1))];
+        if (k == 0) {
+            java.util.Arrays.fill(d, 0, panels * width, 0f); // the depth-1 placeholder the size formula reserves
+            return;
+        }
         int per = Math.max(1, (1 << 16) / Math.max(1, k * width)); // panels per task: ≈ 64K floats
         int tasks = (panels + per - 1) / per;
-        if (pool == null || tasks <= 1) {
+        if (pool == null || tasks <= 1 || pool.threads() == 1) {
             packPanels(src, off, ld, rows, k, width, d, 0, panels);
         } else {
             pool.parallelFor(tasks, t -> packPanels(src, off, ld, rows, k, width, d, t * per, Math.min(panels, (t + 1) * per)));
         }
-        return new PackedMatrix(d, rows, k, width);
     }
 
     private static void packPanels(float[] src, int off, int ld, int rows, int k, int width, float[] d, int p0, int p1) {

@@ -1,19 +1,19 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
-
-import java.util.Arrays;
 
 /**
  * Max and average pooling (NCHW planes) with PyTorch's padding, dilation, ceil_mode and divisor rules, as the
  * reference {@link dev.isthmus.engine.kernels.reference.Pool2d}. Each plane is first copied into a padded plane
  * (−∞ for max, 0 for average) that covers every window, so the inner loops have no bounds tests; a vector holds L
  * neighbouring output pixels of a row, loaded contiguously at stride 1 and gathered otherwise. The average's divisor
- * is separable (a row factor × a column factor), so it is precomputed per call. Tasks are groups of planes.
+ * is separable (a row factor × a column factor), so it is precomputed per call. Tasks are groups of planes. The
+ * padded planes and the factors are per-thread scratch: nothing is allocated per call in steady state.
  */
 public final class Pool2dKernel {
     private Pool2dKernel() {
@@ -25,23 +25,63 @@ public final class Pool2dKernel {
     /** Max pooling over {@code planes} planes of h×w; padding acts as −∞; NaN propagates. */
     public static void max(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                            float[] y, int oh, int ow, ComputePool pool) {
-        Geometry g = new Geometry(h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
-        run(planes, g, pool, p -> maxPlane(x, p, g, y));
+        max(x, 0, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, y, 0, oh, ow, pool);
+    }
+
+    /**
+     * {@link #max(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, int, ComputePool)} on the
+     * planes dense at {@code x[xOff …]} into the output planes dense at {@code y[yOff …]}; y's range must not overlap
+     * x's. Allocates nothing in steady state on one thread.
+     */
+    public static void max(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           int dh, int dw, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        if (planes <= 0 || oh <= 0 || ow <= 0) return;
+        Geometry g = Geometry.acquire().set(h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow);
+        try {
+            int per = g.planesPerTask(planes), tasks = (planes + per - 1) / per;
+            if (pool == null || tasks == 1 || pool.threads() == 1) {
+                maxPlanes(x, xOff, g, y, yOff, 0, planes);
+            } else {
+                pool.parallelFor(tasks, t -> maxPlanes(x, xOff, g, y, yOff, t * per, Math.min(planes, (t + 1) * per)));
+            }
+        } finally {
+            g.release();
+        }
     }
 
     /** Average pooling with count_include_pad and divisor_override (0 = none), as PyTorch's avg_pool2d. */
     public static void avg(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                            boolean countIncludePad, int divisorOverride, float[] y, int oh, int ow, ComputePool pool) {
-        Geometry g = new Geometry(h, w, kh, kw, sh, sw, ph, pw, 1, 1, oh, ow);
-        float[] rowF = new float[oh], colF = new float[ow];
-        for (int oy = 0; oy < oh; oy++) rowF[oy] = divisorFactor(oy, sh, ph, kh, h, countIncludePad);
-        for (int ox = 0; ox < ow; ox++) colF[ox] = divisorFactor(ox, sw, pw, kw, w, countIncludePad);
-        if (divisorOverride != 0) {
-            Arrays.fill(rowF, divisorOverride);
-            Arrays.fill(colF, 1f);
-        }
-        run(planes, g, pool, p -> avgPlane(x, p, g, rowF, colF, y));
+        avg(x, 0, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, 0, oh, ow, pool);
     }
+
+    /**
+     * {@link #avg(float[], int, int, int, int, int, int, int, int, int, boolean, int, float[], int, int, ComputePool)}
+     * on the planes dense at {@code x[xOff …]} into the output planes dense at {@code y[yOff …]}; y's range must not
+     * overlap x's. Allocates nothing in steady state on one thread.
+     */
+    public static void avg(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           boolean countIncludePad, int divisorOverride, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        if (planes <= 0 || oh <= 0 || ow <= 0) return;
+        Geometry g = Geometry.acquire().set(h, w, kh, kw, sh, sw, ph, pw, 1, 1, oh, ow);
+        try {
+            // the divisor's row factors at [0, oh), column factors at [oh, oh + ow): the calling thread's, read by all tasks
+            float[] f = DIVISORS.floats(oh + ow);
+            for (int oy = 0; oy < oh; oy++) f[oy] = divisorOverride != 0 ? divisorOverride : divisorFactor(oy, sh, ph, kh, h, countIncludePad);
+            for (int ox = 0; ox < ow; ox++) f[oh + ox] = divisorOverride != 0 ? 1f : divisorFactor(ox, sw, pw, kw, w, countIncludePad);
+            int per = g.planesPerTask(planes), tasks = (planes + per - 1) / per;
+            if (pool == null || tasks == 1 || pool.threads() == 1) {
+                avgPlanes(x, xOff, g, f, y, yOff, 0, planes);
+            } else {
+                pool.parallelFor(tasks, t -> avgPlanes(x, xOff, g, f, y, yOff, t * per, Math.min(planes, (t + 1) * per)));
+            }
+        } finally {
+            g.release();
+        }
+    }
+
+    /** Per thread: a padded input plane; the average's divisor factors. */
+    private static final Scratch PAD = new Scratch(), DIVISORS = new Scratch();
 
     /** One axis' share of the reference's divisor: the window length, clipped as PyTorch clips it. */
     private static float divisorFactor(int o, int s, int pad, int k, int in, boolean countIncludePad) {
@@ -50,54 +90,80 @@ public final class Pool2dKernel {
         return Math.max(Math.min(end, in) - Math.max(start, 0), 0);
     }
 
-    private static void run(int planes, Geometry g, ComputePool pool, java.util.function.IntConsumer plane) {
-        long work = (long) planes * g.oh * g.ow * g.kh * g.kw;
-        int per = (int) Math.max(1, Math.min(planes, (1L << 16) / Math.max(1, work / Math.max(1, planes))));
-        int tasks = (planes + per - 1) / per;
-        if (pool == null || tasks == 1) {
-            for (int p = 0; p < planes; p++) plane.accept(p);
-        } else {
-            pool.parallelFor(tasks, t -> {
-                for (int p = t * per, end = Math.min(planes, p + per); p < end; p++) plane.accept(p);
-            });
-        }
+    private static void maxPlanes(float[] x, int xOff, Geometry g, float[] y, int yOff, int p0, int p1) {
+        for (int p = p0; p < p1; p++) maxPlane(x, xOff, p, g, y, yOff);
     }
 
-    /** Window geometry and the padded plane that covers every window. */
-    private record Geometry(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow,
-                            int paddedH, int paddedW, int[] lanes) {
-        Geometry(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow) {
-            this(h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow,
-                    Math.max(h + ph, (oh - 1) * sh + (kh - 1) * dh + 1),
-                    Math.max(w + pw, (ow - 1) * sw + (kw - 1) * dw + 1),
-                    strided(sw));
+    private static void avgPlanes(float[] x, int xOff, Geometry g, float[] f, float[] y, int yOff, int p0, int p1) {
+        for (int p = p0; p < p1; p++) avgPlane(x, xOff, p, g, f, y, yOff);
+    }
+
+    /**
+     * Window geometry and the padded plane that covers every window. Reused: each thread keeps one
+     * ({@link #acquire}), set per call; the pool's workers only read it during the call.
+     */
+    private static final class Geometry {
+        private static final ThreadLocal<Geometry> LOCAL = ThreadLocal.withInitial(Geometry::new);
+        private boolean busy;
+        int h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, paddedH, paddedW;
+        /** Gather offsets of L output pixels at stride sw: i·sw. */
+        final int[] lanes = new int[L];
+
+        static Geometry acquire() {
+            Geometry g = LOCAL.get();
+            if (g.busy) g = new Geometry();
+            g.busy = true;
+            return g;
         }
 
-        private static int[] strided(int sw) {
-            int[] idx = new int[L];
-            for (int i = 0; i < L; i++) idx[i] = i * sw;
-            return idx;
+        void release() {
+            busy = false;
         }
 
-        float[] pad(float[] x, int plane, float fill) {
+        Geometry set(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw, int oh, int ow) {
+            this.h = h;
+            this.w = w;
+            this.kh = kh;
+            this.kw = kw;
+            this.sh = sh;
+            this.sw = sw;
+            this.ph = ph;
+            this.pw = pw;
+            this.dh = dh;
+            this.dw = dw;
+            this.oh = oh;
+            this.ow = ow;
+            this.paddedH = Math.max(h + ph, (oh - 1) * sh + (kh - 1) * dh + 1);
+            this.paddedW = Math.max(w + pw, (ow - 1) * sw + (kw - 1) * dw + 1);
+            for (int i = 0; i < L; i++) lanes[i] = i * sw;
+            return this;
+        }
+
+        int planesPerTask(int planes) {
+            long work = (long) planes * oh * ow * kh * kw;
+            return (int) Math.max(1, Math.min(planes, (1L << 16) / Math.max(1, work / Math.max(1, planes))));
+        }
+
+        /** Plane {@code plane} of x copied into the calling thread's padded-plane scratch, the rest {@code fill}. */
+        float[] pad(float[] x, int xOff, int plane, float fill) {
             // slack past the last row: a masked gather still range-checks its unused lanes
-            float[] p = new float[paddedH * paddedW + L * sw];
-            if (fill != 0f) Arrays.fill(p, fill);
-            int src = plane * h * w;
+            int size = paddedH * paddedW + L * sw;
+            float[] p = PAD.filled(size, fill);
+            int src = xOff + plane * h * w;
             for (int iy = 0; iy < h; iy++) System.arraycopy(x, src + iy * w, p, (iy + ph) * paddedW + pw, w);
             return p;
         }
     }
 
-    private static void maxPlane(float[] x, int plane, Geometry g, float[] y) {
+    private static void maxPlane(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff) {
         if (g.kw == 2 && g.sw == 2 && g.dw == 1 && L >= 4) {
-            maxPlanePairs(x, plane, g, y);
+            maxPlanePairs(x, xOff, plane, g, y, yOff);
             return;
         }
-        float[] p = g.pad(x, plane, Float.NEGATIVE_INFINITY);
+        float[] p = g.pad(x, xOff, plane, Float.NEGATIVE_INFINITY);
         int pwid = g.paddedW;
         for (int oy = 0; oy < g.oh; oy++) {
-            int yRow = (plane * g.oh + oy) * g.ow;
+            int yRow = yOff + (plane * g.oh + oy) * g.ow;
             int r0 = oy * g.sh * pwid;
             for (int ox = 0; ox < g.ow; ox += L) {
                 VectorMask<Float> m = F.indexInRange(ox, g.ow);
@@ -115,24 +181,34 @@ public final class Pool2dKernel {
         }
     }
 
+    /** The two-source shuffles that pick the even and the odd lanes of a pair of vectors (made once). */
+    private static final class PairShuffles {
+        static final VectorShuffle<Float> EVEN, ODD;
+
+        static {
+            int[] even = new int[L], odd = new int[L];
+            for (int i = 0; i < L; i++) {
+                even[i] = i < L / 2 ? 2 * i : 2 * i - 2 * L; // negative: lane 2i − L of the second vector
+                odd[i] = i < L / 2 ? 2 * i + 1 : 2 * i + 1 - 2 * L;
+            }
+            EVEN = VectorShuffle.fromArray(F, even, 0);
+            ODD = VectorShuffle.fromArray(F, odd, 0);
+        }
+    }
+
     /**
      * Windows two columns wide at stride 2 (the classic 2×2/2): per L outputs, the kh rows of 2L inputs are maxed
      * vertically with contiguous loads, then even and odd columns are separated by two two-source shuffles and
      * maxed. Reads the input in place when no window touches padding.
      */
-    private static void maxPlanePairs(float[] x, int plane, Geometry g, float[] y) {
+    private static void maxPlanePairs(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff) {
         boolean inside = g.ph == 0 && g.pw == 0 && g.paddedH == g.h && g.paddedW == g.w;
-        float[] p = inside ? x : g.pad(x, plane, Float.NEGATIVE_INFINITY);
-        int base = inside ? plane * g.h * g.w : 0, pwid = inside ? g.w : g.paddedW;
-        int[] even = new int[L], odd = new int[L];
-        for (int i = 0; i < L; i++) {
-            even[i] = i < L / 2 ? 2 * i : 2 * i - 2 * L; // negative: lane 2i − L of the second vector
-            odd[i] = i < L / 2 ? 2 * i + 1 : 2 * i + 1 - 2 * L;
-        }
-        VectorShuffle<Float> se = VectorShuffle.fromArray(F, even, 0), so = VectorShuffle.fromArray(F, odd, 0);
+        float[] p = inside ? x : g.pad(x, xOff, plane, Float.NEGATIVE_INFINITY);
+        int base = inside ? xOff + plane * g.h * g.w : 0, pwid = inside ? g.w : g.paddedW;
+        VectorShuffle<Float> se = PairShuffles.EVEN, so = PairShuffles.ODD;
         int cols = 2 * g.ow; // input columns the windows of one output row span
         for (int oy = 0; oy < g.oh; oy++) {
-            int yRow = (plane * g.oh + oy) * g.ow;
+            int yRow = yOff + (plane * g.oh + oy) * g.ow;
             int r0 = base + oy * g.sh * pwid;
             for (int ox = 0; ox < g.ow; ox += L) {
                 int c0 = 2 * ox;
@@ -149,13 +225,14 @@ public final class Pool2dKernel {
         }
     }
 
-    private static void avgPlane(float[] x, int plane, Geometry g, float[] rowF, float[] colF, float[] y) {
-        float[] p = g.pad(x, plane, 0f);
+    /** @param f the divisor's row factors at [0, oh), column factors at [oh, oh + ow) */
+    private static void avgPlane(float[] x, int xOff, int plane, Geometry g, float[] f, float[] y, int yOff) {
+        float[] p = g.pad(x, xOff, plane, 0f);
         int pwid = g.paddedW;
         for (int oy = 0; oy < g.oh; oy++) {
-            int yRow = (plane * g.oh + oy) * g.ow;
+            int yRow = yOff + (plane * g.oh + oy) * g.ow;
             int r0 = oy * g.sh * pwid;
-            float rf = rowF[oy];
+            float rf = f[oy];
             for (int ox = 0; ox < g.ow; ox += L) {
                 VectorMask<Float> m = F.indexInRange(ox, g.ow);
                 FloatVector acc = FloatVector.zero(F);
@@ -167,7 +244,7 @@ public final class Pool2dKernel {
                         acc = acc.add(v);
                     }
                 }
-                FloatVector div = FloatVector.fromArray(F, colF, ox, m).mul(rf);
+                FloatVector div = FloatVector.fromArray(F, f, g.oh + ox, m).mul(rf);
                 acc.div(div).intoArray(y, yRow + ox, m);
             }
         }

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -16,8 +17,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code VectorOperators.EXP}: those are fast only where the JDK ships a vector math library (SVML on x86);
  * elsewhere they fall back to scalar code per lane.
  *
- * <p>Each function is small and takes and returns vectors, so it must be inlined by C2 (it is, when called from a
- * hot loop). The array form {@link #applyInPlace} keeps one loop per activation for the same reason.
+ * <p>The functions on one vector are the definitions (and what the tests check); the kernels call the array forms
+ * ({@link #applyInPlace}, {@link #expInPlace}), which compute the same values without passing a vector to a method,
+ * so that nothing is boxed and nothing allocated whatever C2 inlines (see the comment above them).
  */
 public final class VectorMath {
     private VectorMath() {
@@ -183,71 +185,209 @@ public final class VectorMath {
         return FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f));
     }
 
-    /** {@code act} on a[off, off + len) in place. */
+    // ---- array forms: what the kernels call ------------------------------------------------------------------
+    //
+    // A vector passed to or returned from a method that C2 does not inline is boxed: an allocation per call, and a
+    // slow one. Whether a call is inlined is C2's decision and it varies: a call site outside the hot loop (a masked
+    // tail) is inlined only if the callee is tiny; a callee that was compiled on its own first (it is hot while its
+    // callers still run in C1) is not inlined once its code is big ("already compiled into a big method"); a large
+    // caller stops inlining at NodeCountInliningCutoff. Measured here before these forms: 70 bytes allocated per
+    // element of GELU. So in the loops below every vector lives inside one method: no vector crosses a call of ours,
+    // and nothing is boxed whatever C2 inlines. exp's polynomial sits in one loop, expInPlace; the functions built
+    // on it run as passes over a chunk of CHUNK floats that stays in L1: exp's argument into a temporary, exp in
+    // place there, then the combination. Each pass does exactly the operations of the vector functions above, so
+    // the array forms equal them bitwise (VectorMathTest checks). Each loop is one body with a mask per iteration
+    // (all lanes set but in the last), rather than a loop and a masked tail that would repeat the body.
+
+    /** Floats per pass of the composite functions (a multiple of every L). */
+    static final int CHUNK = 512;
+    /** Per thread: the CHUNK-float temporary of {@link #applyInPlace}. */
+    private static final Scratch TMP = new Scratch();
+
+    /** A temporary for {@link #applyInPlace(Activation, float[], int, int, float[])}: the calling thread's. */
+    static float[] temp() {
+        return TMP.floats(CHUNK);
+    }
+
+    /** {@code act} on a[off, off + len) in place. Allocates nothing (its temporary is per-thread scratch). */
     public static void applyInPlace(Activation act, float[] a, int off, int len) {
+        if (len <= 0 || act == Activation.NONE) return;
+        applyInPlace(act, a, off, len, act == Activation.RELU ? null : temp());
+    }
+
+    /** {@code act} on a[off, off + len) in place; {@code tmp} holds at least {@link #CHUNK} floats (not read). */
+    static void applyInPlace(Activation act, float[] a, int off, int len, float[] tmp) {
         switch (act) {
             case NONE -> {
             }
             case RELU -> relu(a, off, len);
-            case GELU -> gelu(a, off, len);
-            case GELU_TANH -> geluTanh(a, off, len);
-            case SIGMOID -> sigmoid(a, off, len);
-            case TANH -> tanh(a, off, len);
-            case SILU -> silu(a, off, len);
+            case GELU -> gelu(a, off, len, tmp);
+            case GELU_TANH -> geluTanh(a, off, len, tmp);
+            case SIGMOID -> sigmoid(a, off, len, tmp);
+            case TANH -> tanh(a, off, len, tmp);
+            case SILU -> silu(a, off, len, tmp);
+        }
+    }
+
+    /** a[off + i] = e^(a[off + i] − shift) for i < len: {@link #exp(FloatVector)} of each vector minus shift. */
+    public static void expInPlace(float[] a, int off, int len, float shift) {
+        for (int i = 0; i < len; i += L) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector x = FloatVector.fromArray(F, a, off + i, m).sub(shift);
+            FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
+            FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
+            FloatVector n = t.sub(ROUND_MAGIC);
+            FloatVector r = xc.sub(n.mul(LN2_HI));
+            r = r.sub(n.mul(LN2_LO));
+            FloatVector p = r.fma(E6, E5);
+            p = p.fma(r, FloatVector.broadcast(F, E4));
+            p = p.fma(r, FloatVector.broadcast(F, E3));
+            p = p.fma(r, FloatVector.broadcast(F, E2));
+            p = p.fma(r, FloatVector.broadcast(F, E1));
+            p = p.fma(r.mul(r), r).add(1f);
+            IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector n2 = ni.sub(n1);
+            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(s1).mul(s2).intoArray(a, off + i, m);
         }
     }
 
     private static void relu(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) relu(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
+        for (int i = 0; i < len; i += L) {
             VectorMask<Float> m = F.indexInRange(i, len);
-            relu(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+            FloatVector x = FloatVector.fromArray(F, a, off + i, m);
+            FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(a, off + i, m);
         }
     }
 
-    private static void gelu(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) gelu(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            gelu(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+    /** σ: tmp = −|x|, e^tmp, then (x < 0 ? e : 1) / (1 + e), as {@link #sigmoid(FloatVector)}. */
+    private static void sigmoid(float[] a, int off, int len, float[] tmp) {
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector.fromArray(F, a, o + i, m).abs().neg().intoArray(tmp, i, m);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector num = FloatVector.broadcast(F, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
+                num.div(e.add(1f)).intoArray(a, o + i, m);
+            }
         }
     }
 
-    private static void geluTanh(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) geluTanh(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            geluTanh(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+    /** x·σ(x), as {@link #silu(FloatVector)}. */
+    private static void silu(float[] a, int off, int len, float[] tmp) {
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector.fromArray(F, a, o + i, m).abs().neg().intoArray(tmp, i, m);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector num = FloatVector.broadcast(F, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
+                x.mul(num.div(e.add(1f))).intoArray(a, o + i, m);
+            }
         }
     }
 
-    private static void sigmoid(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) sigmoid(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            sigmoid(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+    /** tanh: tmp = −2|x|, e^tmp, then the polynomial or (1 − e)/(1 + e), as {@link #tanh(FloatVector)}. */
+    private static void tanh(float[] a, int off, int len, float[] tmp) {
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector.fromArray(F, a, o + i, m).abs().mul(-2f).intoArray(tmp, i, m);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector ax = x.abs();
+                FloatVector big = e.neg().add(1f).div(e.add(1f));
+                big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
+                FloatVector x2 = x.mul(x);
+                FloatVector p = x2.fma(T4, T3);
+                p = p.fma(x2, FloatVector.broadcast(F, T2));
+                p = p.fma(x2, FloatVector.broadcast(F, T1));
+                p = p.fma(x2, FloatVector.broadcast(F, T0));
+                FloatVector small = x2.mul(p).fma(x, x);
+                small.blend(big, ax.compare(VectorOperators.GE, TANH_SPLIT)).intoArray(a, o + i, m);
+            }
         }
     }
 
-    private static void tanh(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) tanh(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            tanh(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+    /** GELU (erf form): tmp = −½·min(|x|, 14)², e^tmp, then erf / erfc and the blend, as {@link #gelu(FloatVector)}. */
+    private static void gelu(float[] a, int off, int len, float[] tmp) {
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector xc = FloatVector.fromArray(F, a, o + i, m).abs().min(14f);
+                xc.mul(xc).mul(-0.5f).intoArray(tmp, i, m);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m);
+                // 1 + erf(z), z = x/√2, near 0 (erfSmall)
+                FloatVector z = x.mul(FRAC_1_SQRT2);
+                FloatVector z2 = z.mul(z);
+                FloatVector q = z2.fma(R5, R4);
+                q = q.fma(z2, FloatVector.broadcast(F, R3));
+                q = q.fma(z2, FloatVector.broadcast(F, R2));
+                q = q.fma(z2, FloatVector.broadcast(F, R1));
+                q = q.fma(z2, FloatVector.broadcast(F, R0));
+                FloatVector near = q.mul(z).add(1f);
+                // erfc(|x|/√2) beyond (erfcHalfSquare), e^(−x²/2) from the temporary
+                FloatVector xc = x.abs().min(14f);
+                FloatVector hi = xc.mul(xc);
+                FloatVector lo = xc.fma(xc, hi.neg());
+                FloatVector e = FloatVector.fromArray(F, tmp, i, m).mul(lo.fma(-0.5f, 1f));
+                FloatVector t = xc.mul(FRAC_1_SQRT2);
+                FloatVector u = t.sub(2.5f).div(t.add(2.5f));
+                FloatVector p = u.fma(C9, C8);
+                p = p.fma(u, FloatVector.broadcast(F, C7));
+                p = p.fma(u, FloatVector.broadcast(F, C6));
+                p = p.fma(u, FloatVector.broadcast(F, C5));
+                p = p.fma(u, FloatVector.broadcast(F, C4));
+                p = p.fma(u, FloatVector.broadcast(F, C3));
+                p = p.fma(u, FloatVector.broadcast(F, C2));
+                p = p.fma(u, FloatVector.broadcast(F, C1));
+                p = p.fma(u, FloatVector.broadcast(F, C0));
+                FloatVector erfc = e.mul(p);
+                FloatVector far = erfc.blend(erfc.neg().add(2f), x.compare(VectorOperators.GT, 0f));
+                FloatVector twicePhi = near.blend(far, z.abs().compare(VectorOperators.GE, ERF_SPLIT));
+                x.mul(0.5f).mul(twicePhi).intoArray(a, o + i, m);
+            }
         }
     }
 
-    private static void silu(float[] a, int off, int len) {
-        int i = 0;
-        for (int up = F.loopBound(len); i < up; i += L) silu(FloatVector.fromArray(F, a, off + i)).intoArray(a, off + i);
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            silu(FloatVector.fromArray(F, a, off + i, m)).intoArray(a, off + i, m);
+    /** GELU (tanh form) x·σ(2u): tmp = −|2u|, e^tmp, then the sigmoid's combination, as {@link #geluTanh(FloatVector)}. */
+    private static void geluTanh(float[] a, int off, int len, float[] tmp) {
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m);
+                FloatVector u2 = x.mul(x).fma(2f * 0.7978845608028654f * 0.044715f, 2f * 0.7978845608028654f).mul(x);
+                u2.abs().neg().intoArray(tmp, i, m);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = F.indexInRange(i, n);
+                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector u2 = x.mul(x).fma(2f * 0.7978845608028654f * 0.044715f, 2f * 0.7978845608028654f).mul(x);
+                FloatVector num = FloatVector.broadcast(F, 1f).blend(e, u2.compare(VectorOperators.LT, 0f));
+                x.mul(num.div(e.add(1f))).intoArray(a, o + i, m);
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ class EncoderKernelTest {
         pool2.close();
     }
 
-    private record Weights(float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
+    record Weights(float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
                            float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
         static Weights random(SplittableRandom r, int d, int ff) {
             double s = 1 / Math.sqrt(d), s2 = 1 / Math.sqrt(ff);
@@ -38,7 +38,7 @@ class EncoderKernelTest {
     }
 
     /** The reference composition (as EncoderLayer's reference path). */
-    private static float[] reference(float[] x, int batch, int seq, int d, int heads, int ff, boolean normFirst, Activation act,
+    static float[] reference(float[] x, int batch, int seq, int d, int heads, int ff, boolean normFirst, Activation act,
                                      Weights w, float[] keyBias) {
         int rows = batch * seq;
         float[] h = x.clone();

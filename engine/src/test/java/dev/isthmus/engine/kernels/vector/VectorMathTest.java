@@ -139,4 +139,50 @@ class VectorMathTest {
         assertEquals(0f, special[1]);
         assertEquals(0f, special[2]);
     }
+
+    /** The kernels' array forms compute exactly the vector functions (the accuracy tests above check those). */
+    @Test
+    void arrayFormsEqualTheVectorFunctionsBitwise() {
+        int n = 3 * VectorMath.CHUNK + 5; // several chunks and a masked tail
+        float[] x = grid(-20, 20, n - 7);
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 89f, -200f, 14.5f, -14.5f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        Object[][] cases = {
+                {Activation.SIGMOID, (UnaryOperator<FloatVector>) VectorMath::sigmoid},
+                {Activation.SILU, (UnaryOperator<FloatVector>) VectorMath::silu},
+                {Activation.TANH, (UnaryOperator<FloatVector>) VectorMath::tanh},
+                {Activation.GELU, (UnaryOperator<FloatVector>) VectorMath::gelu},
+                {Activation.GELU_TANH, (UnaryOperator<FloatVector>) VectorMath::geluTanh},
+                {Activation.RELU, (UnaryOperator<FloatVector>) VectorMath::relu},
+        };
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            UnaryOperator<FloatVector> f = (UnaryOperator<FloatVector>) c[1];
+            float[] y = java.util.Arrays.copyOf(x, n + 3);
+            VectorMath.applyInPlace((Activation) c[0], y, 2, n - 2);
+            float[] e = vectorFunction(x, f);
+            for (int i = 2; i < n; i++) {
+                if (Float.floatToIntBits(e[i]) != Float.floatToIntBits(y[i])) {
+                    fail(c[0] + ": element " + i + " (x = " + x[i] + ") is " + y[i] + ", the vector function gives " + e[i]);
+                }
+            }
+        }
+        float shift = 1.75f;
+        float[] y = x.clone();
+        VectorMath.expInPlace(y, 0, n, shift);
+        float[] e = vectorFunction(x, v -> VectorMath.exp(v.sub(shift)));
+        for (int i = 0; i < n; i++) assertEquals(Float.floatToIntBits(e[i]), Float.floatToIntBits(y[i]), "exp element " + i);
+    }
+
+    /** f on each element of xs, one lane at a time (the others 0). */
+    private static float[] vectorFunction(float[] xs, UnaryOperator<FloatVector> f) {
+        float[] out = new float[xs.length], one = new float[F.length()];
+        for (int i = 0; i < xs.length; i++) {
+            java.util.Arrays.fill(one, 0f);
+            one[0] = xs[i];
+            f.apply(FloatVector.fromArray(F, one, 0)).intoArray(one, 0);
+            out[i] = one[0];
+        }
+        return out;
+    }
 }
