@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Simd;
@@ -19,6 +20,28 @@ public final class ActivationLayer implements Layer {
 
     public Activation activation() {
         return act;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return true;
+    }
+
+    /** The identities (Dropout, Identity, an activation fused into its producer) share their input's memory. */
+    @Override
+    public boolean isView() {
+        return act == Activation.NONE;
+    }
+
+    @Override
+    public void run(Frame f) {
+        if (act == Activation.NONE) return;
+        int n = f.inSize(0);
+        if (Simd.enabled()) {
+            Elementwise.activation(act, f.buf, f.in[0], f.buf, f.out[0], n, f.pool);
+        } else {
+            for (int i = 0; i < n; i++) f.buf[f.out[0] + i] = act.apply(f.buf[f.in[0] + i]);
+        }
     }
 
     @Override

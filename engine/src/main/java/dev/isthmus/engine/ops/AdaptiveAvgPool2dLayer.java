@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -26,6 +27,18 @@ public final class AdaptiveAvgPool2dLayer implements Layer {
             outW = p[1];
         }
         if (outH < 0 || outW < 0 || (!(v instanceof List) && outH == 0)) throw new IllegalArgumentException("output_size must be positive");
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return true;
+    }
+
+    @Override
+    public void run(Frame f) {
+        long[] s = f.inShape[0], o = f.outShape[0];
+        int h = (int) s[s.length - 2], w = (int) s[s.length - 1];
+        Pool2d.adaptiveAvg(f.buf, f.in[0], f.inSize(0) / (h * w), h, w, f.buf, f.out[0], (int) o[o.length - 2], (int) o[o.length - 1]);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -40,6 +41,17 @@ public final class BatchNorm2dLayer implements Layer {
             mean = null;
             var = null;
         }
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return Simd.enabled() && mean != null;
+    }
+
+    @Override
+    public void run(Frame f) {
+        long[] s = f.inShape[0];
+        NormKernels.batchNorm(f.buf, f.in[0], f.buf, f.out[0], (int) s[0], (int) s[1], (int) (s[2] * s[3]), mean, var, gamma, beta, eps, f.pool);
     }
 
     @Override

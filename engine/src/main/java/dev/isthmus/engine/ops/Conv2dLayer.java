@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -15,14 +16,16 @@ import dev.isthmus.engine.tensor.Tensor;
 import java.util.List;
 
 /** {@code torch.nn.Conv2d}: NCHW (or unbatched CHW), zero padding, int/pair/"same"/"valid" padding, groups. */
-public final class Conv2dLayer implements Layer {
+public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusable {
     final int inChannels, outChannels, groups;
     final int[] kernel, stride, dilation;
     /** Leading and trailing padding per axis: top, bottom, left, right. */
     final int padTop, padBottom, padLeft, padRight;
-    final float[] weight, bias;
+    float[] weight, bias;
     /** The vector kernel with the weights packed at load; null when SIMD is off (the reference kernel runs). */
-    final Conv2dKernel fast;
+    Conv2dKernel fast;
+    /** An activation fused into the convolution's epilogue at load (see {@link #fuse}). */
+    Activation act = Activation.NONE;
 
     public Conv2dLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -65,8 +68,59 @@ public final class Conv2dLayer implements Layer {
         }
         weight = w.require(n, "weight", outChannels, inChannels / groups, kernel[0], kernel[1]);
         bias = hasBias ? w.require(n, "bias", outChannels) : null;
-        fast = Simd.enabled() ? new Conv2dKernel(weight, bias, inChannels, outChannels, kernel[0], kernel[1], stride[0], stride[1],
-                padTop, padLeft, dilation[0], dilation[1], groups) : null;
+        fast = Simd.enabled() ? newKernel() : null;
+    }
+
+    /**
+     * Takes over what follows: an activation into the epilogue, or an eval-mode BatchNorm2d with running statistics
+     * folded into the weights (w·γ/√(σ²+ε), (b − μ)·γ/√(σ²+ε) + β), before any activation.
+     */
+    @Override
+    public boolean fuse(Layer next) {
+        if (next instanceof ActivationLayer a) {
+            if (act != Activation.NONE || a.act == Activation.NONE) return false;
+            act = a.act;
+            return true;
+        }
+        if (next instanceof BatchNorm2dLayer bn && bn.mean != null && act == Activation.NONE && bn.features == outChannels) {
+            int per = weight.length / outChannels;
+            float[] w = weight.clone();
+            float[] b = new float[outChannels];
+            for (int oc = 0; oc < outChannels; oc++) {
+                double scale = (bn.gamma == null ? 1.0 : bn.gamma[oc]) / Math.sqrt(bn.var[oc] + bn.eps);
+                for (int i = 0; i < per; i++) w[oc * per + i] = (float) (weight[oc * per + i] * scale);
+                double b0 = bias == null ? 0.0 : bias[oc];
+                b[oc] = (float) ((b0 - bn.mean[oc]) * scale + (bn.beta == null ? 0.0 : bn.beta[oc]));
+            }
+            weight = w;
+            bias = b;
+            if (fast != null) fast = newKernel();
+            return true;
+        }
+        return false;
+    }
+
+    private Conv2dKernel newKernel() {
+        return new Conv2dKernel(weight, bias, inChannels, outChannels, kernel[0], kernel[1], stride[0], stride[1],
+                padTop, padLeft, dilation[0], dilation[1], groups);
+    }
+
+    @Override
+    public long heldBytes() {
+        return 4L * (weight.length + (bias == null ? 0 : bias.length)) + (fast == null ? 0 : 4L * weight.length); // packed panels: about the weights' size
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return fast != null;
+    }
+
+    @Override
+    public void run(Frame f) {
+        long[] s = f.inShape[0];
+        int n = s.length == 4 ? (int) s[0] : 1, h = (int) s[s.length - 2], w = (int) s[s.length - 1];
+        long[] o = f.outShape[0];
+        fast.forward(f.buf, f.in[0], n, h, w, f.buf, f.out[0], (int) o[o.length - 2], (int) o[o.length - 1], act, f.pool);
     }
 
     @Override
@@ -99,10 +153,10 @@ public final class Conv2dLayer implements Layer {
         int oh = (int) outDim(h, 0), ow = (int) outDim(wd, 1);
         float[] y = new float[Math.multiplyExact(Math.multiplyExact(n, outChannels), oh * ow)];
         if (fast != null) {
-            fast.forward(Floats.of(t), n, h, wd, y, oh, ow, Activation.NONE, pool);
+            fast.forward(Floats.of(t), n, h, wd, y, oh, ow, act, pool);
         } else {
             Conv2d.forward(Floats.of(t), n, inChannels, h, wd, weight, bias, outChannels, kernel[0], kernel[1], stride[0], stride[1],
-                    padTop, padLeft, dilation[0], dilation[1], groups, y, oh, ow, Activation.NONE);
+                    padTop, padLeft, dilation[0], dilation[1], groups, y, oh, ow, act);
         }
         return List.of(batched ? Tensor.ofFloats(y, n, outChannels, oh, ow) : Tensor.ofFloats(y, outChannels, oh, ow));
     }

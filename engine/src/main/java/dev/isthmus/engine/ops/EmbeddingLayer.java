@@ -2,6 +2,7 @@ package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -25,6 +26,23 @@ public final class EmbeddingLayer implements Layer {
     @Override
     public boolean takesIntegerInput() {
         return true;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return true;
+    }
+
+    @Override
+    public void run(Frame f) {
+        Tensor ids = f.raw[0];
+        int n = Math.toIntExact(ids.numel());
+        for (int i = 0; i < n; i++) lookup(ids.getLong(i), f.buf, f.out[0] + i * dim);
+    }
+
+    @Override
+    public long heldBytes() {
+        return 4L * table.length;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -69,6 +70,64 @@ public final class EncoderLayer implements Layer {
     @Override
     public int maxInputs() {
         return 2;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return fast != null;
+    }
+
+    @Override
+    public long scratchFloats(List<long[]> in) {
+        Geometry g = Geometry.of(in.get(0), batchFirst);
+        return 2L * g.batch * g.seq * d + (long) g.batch * g.seq;
+    }
+
+    @Override
+    public void run(Frame f) {
+        Geometry g = Geometry.of(f.inShape[0], batchFirst);
+        int rows = g.batch * g.seq;
+        int a = f.scratch, kb = a + 2 * rows * d;
+        boolean hasMask = f.in.length > 1;
+        if (hasMask) writeKeyBias(f, 1, kb, rows);
+        runLayers(f, List.of(this), null, g, a, a + rows * d, hasMask ? kb : -1);
+    }
+
+    /** Fills f.buf[kb, kb + rows) with the additive key bias of input {@code i} (a padding mask). */
+    static void writeKeyBias(Frame f, int i, int kb, int rows) {
+        if (f.in[i] >= 0) {
+            System.arraycopy(f.buf, f.in[i], f.buf, kb, rows); // a float mask is added as it is
+        } else {
+            Tensor mask = f.raw[i];
+            for (int r = 0; r < rows; r++) f.buf[kb + r] = mask.getLong(r) != 0 ? Float.NEGATIVE_INFINITY : 0f;
+        }
+    }
+
+    /**
+     * Runs encoder layers (and a final norm) in planned memory: batch-major ping-pong between the scratch regions
+     * p and q; a sequence-first input is transposed in and the result out.
+     */
+    static void runLayers(Frame f, List<EncoderLayer> layers, LayerNormLayer norm, Geometry g, int p, int q, int kb) {
+        float[] b = f.buf;
+        int d = layers.get(0).d, rows = g.batch * g.seq;
+        boolean swap = g.seqFirst && g.batch > 1 && g.seq > 1;
+        int cur = f.in[0];
+        if (swap) {
+            Floats.swapOuter(b, cur, b, p, g.seq, g.batch, d);
+            cur = p;
+        }
+        for (EncoderLayer l : layers) {
+            int dst = cur == p ? q : p;
+            l.fast.apply(b, cur, b, dst, g.batch, g.seq, kb >= 0 ? b : null, Math.max(kb, 0), f.pool);
+            cur = dst;
+        }
+        if (norm != null) {
+            int dst = cur == p ? q : p;
+            dev.isthmus.engine.kernels.vector.NormKernels.layerNorm(b, cur, b, dst, rows, d, norm.gamma, norm.beta, norm.eps, f.pool);
+            cur = dst;
+        }
+        if (swap) Floats.swapOuter(b, cur, b, f.out[0], g.batch, g.seq, d);
+        else System.arraycopy(b, cur, b, f.out[0], rows * d);
     }
 
     @Override

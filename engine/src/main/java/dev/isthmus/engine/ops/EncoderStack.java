@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -45,6 +46,27 @@ public final class EncoderStack implements Layer {
     @Override
     public int maxInputs() {
         return 2;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return layers.get(0).fast != null;
+    }
+
+    @Override
+    public long scratchFloats(List<long[]> in) {
+        return layers.get(0).scratchFloats(in);
+    }
+
+    @Override
+    public void run(Frame f) {
+        EncoderLayer first = layers.get(0);
+        EncoderLayer.Geometry g = EncoderLayer.Geometry.of(f.inShape[0], first.batchFirst);
+        int rows = g.batch() * g.seq();
+        int p = f.scratch, q = p + rows * first.d, kb = q + rows * first.d;
+        boolean hasMask = f.in.length > 1;
+        if (hasMask) EncoderLayer.writeKeyBias(f, 1, kb, rows);
+        EncoderLayer.runLayers(f, layers, norm, g, p, q, hasMask ? kb : -1);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -17,6 +18,21 @@ public final class FlattenLayer implements Layer {
     public FlattenLayer(NodeArgs a) {
         start = a.integer("start_dim", 1);
         end = a.integer("end_dim", -1);
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return true;
+    }
+
+    @Override
+    public boolean isView() {
+        return true;
+    }
+
+    @Override
+    public void run(Frame f) {
+        // a view: the plan gives the result the input's memory
     }
 
     @Override

@@ -13,6 +13,13 @@ final class Floats {
         return a != null ? a : t.toFloatArray();
     }
 
+    /** Swaps the two outer axes: src (outer, inner, width) at {@code so} → dst (inner, outer, width) at {@code dOff}. */
+    static void swapOuter(float[] src, int so, float[] dst, int dOff, int outer, int inner, int width) {
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) System.arraycopy(src, so + (o * inner + i) * width, dst, dOff + (i * outer + o) * width, width);
+        }
+    }
+
     static int size(long[] shape) {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);

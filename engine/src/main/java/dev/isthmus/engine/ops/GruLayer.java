@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -68,6 +69,51 @@ public final class GruLayer implements Layer {
     @Override
     public int maxInputs() {
         return 2;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return fast != null;
+    }
+
+    /** Steps and batch of an input shape. */
+    private int[] geometry(long[] s) {
+        boolean unbatched = s.length == 2;
+        int steps = (int) (unbatched ? s[0] : (batchFirst ? s[1] : s[0]));
+        int batch = (int) (unbatched ? 1 : (batchFirst ? s[0] : s[1]));
+        return new int[]{steps, batch, batchFirst && !unbatched && batch > 1 && steps > 1 ? 1 : 0};
+    }
+
+    @Override
+    public long scratchFloats(List<long[]> in) {
+        int[] g = geometry(in.get(0));
+        long sb = (long) g[0] * g[1];
+        return sb * inputSize + 2 * sb * hidden * dirs;
+    }
+
+    @Override
+    public void run(Frame f) {
+        int[] g = geometry(f.inShape[0]);
+        int steps = g[0], batch = g[1];
+        boolean transpose = g[2] == 1;
+        int width = hidden * dirs;
+        float[] b = f.buf;
+        int xT = f.scratch, outA = xT + steps * batch * inputSize, outB = outA + steps * batch * width;
+        int x = f.in[0];
+        if (transpose) {
+            Floats.swapOuter(b, x, b, xT, batch, steps, inputSize);
+            x = xT;
+        }
+        int hn = f.out[1], states = layers * dirs * batch * hidden;
+        if (f.in.length > 1) System.arraycopy(b, f.in[1], b, hn, states);
+        else java.util.Arrays.fill(b, hn, hn + states, 0f);
+        int cur = x;
+        for (int l = 0; l < layers; l++) {
+            int dst = l == layers - 1 && !transpose ? f.out[0] : (l % 2 == 0 ? outA : outB);
+            fast[l].forward(b, cur, steps, batch, b, hn + l * dirs * batch * hidden, b, dst, f.pool);
+            cur = dst;
+        }
+        if (transpose) Floats.swapOuter(b, cur, b, f.out[0], steps, batch, width);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -46,6 +47,16 @@ public final class LayerNormLayer implements Layer {
         LayerNormLayer l = new LayerNormLayer(a, w);
         if (!a.unknown().isEmpty()) throw new IllegalArgumentException("unknown LayerNorm arguments " + a.unknown());
         return l;
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return Simd.enabled();
+    }
+
+    @Override
+    public void run(Frame f) {
+        NormKernels.layerNorm(f.buf, f.in[0], f.buf, f.out[0], f.inSize(0) / size, size, gamma, beta, eps, f.pool);
     }
 
     @Override

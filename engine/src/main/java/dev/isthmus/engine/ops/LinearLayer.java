@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -18,11 +19,14 @@ import dev.isthmus.engine.tensor.Tensor;
 import java.util.List;
 
 /** {@code torch.nn.Linear} on the last dimension of an input of any rank ≥ 1: y = x·Wᵀ + b. */
-public final class LinearLayer implements Layer {
+public final class LinearLayer implements Layer, dev.isthmus.engine.graph.Fusable {
     final int in, out;
     final float[] weight, bias;
     /** Wᵀ packed into GEMM panels once at load; null when SIMD is off (the reference kernel runs). */
     final PackedMatrix packed;
+    /** An activation fused into the product's epilogue at load (see {@link #fuse}). */
+    Activation act = Activation.NONE;
+    private Epilogue epilogue;
 
     public LinearLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -34,6 +38,32 @@ public final class LinearLayer implements Layer {
         weight = w.require(n, "weight", out, in);
         bias = hasBias ? w.require(n, "bias", out) : null;
         packed = Simd.enabled() ? PackedMatrix.forB(weight, out, in) : null;
+        epilogue = Epilogue.of(bias, act);
+    }
+
+    /** Takes over an activation that follows this layer into the product's epilogue. */
+    @Override
+    public boolean fuse(Layer next) {
+        if (!(next instanceof ActivationLayer a) || act != Activation.NONE || a.act == Activation.NONE) return false;
+        act = a.act;
+        epilogue = Epilogue.of(bias, act);
+        return true;
+    }
+
+    @Override
+    public long heldBytes() {
+        return 4L * (weight.length + (bias == null ? 0 : bias.length)) + (packed == null ? 0 : packed.footprint());
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return packed != null;
+    }
+
+    @Override
+    public void run(Frame f) {
+        int rows = f.inSize(0) / Math.max(in, 1);
+        PackedGemm.multiply(f.buf, f.in[0], in, rows, packed, f.buf, f.out[0], out, epilogue, f.pool);
     }
 
     @Override
@@ -53,9 +83,9 @@ public final class LinearLayer implements Layer {
         int rows = Math.toIntExact(Shape.prod(s, 0, s.length - 1));
         float[] y = new float[Math.multiplyExact(rows, out)];
         if (packed != null) {
-            PackedGemm.multiply(Floats.of(t), 0, in, rows, packed, y, 0, out, Epilogue.of(bias, Activation.NONE), pool);
+            PackedGemm.multiply(Floats.of(t), 0, in, rows, packed, y, 0, out, epilogue, pool);
         } else {
-            Gemm.matmulTransB(Floats.of(t), 0, weight, 0, bias, 0, y, 0, rows, out, in, Activation.NONE);
+            Gemm.matmulTransB(Floats.of(t), 0, weight, 0, bias, 0, y, 0, rows, out, in, act);
         }
         long[] os = s.clone();
         os[os.length - 1] = out;

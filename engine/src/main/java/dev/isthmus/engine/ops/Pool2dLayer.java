@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.Shapes;
@@ -44,6 +45,26 @@ public final class Pool2dLayer implements Layer {
                 throw new IllegalArgumentException("padding should be at most half of the kernel size (PyTorch's rule), got padding "
                         + padding[i] + " for kernel " + kernel[i]);
             }
+        }
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return Simd.enabled();
+    }
+
+    @Override
+    public void run(Frame f) {
+        long[] s = f.inShape[0], o = f.outShape[0];
+        int h = (int) s[s.length - 2], w = (int) s[s.length - 1];
+        int planes = f.inSize(0) / (h * w);
+        int oh = (int) o[o.length - 2], ow = (int) o[o.length - 1];
+        if (kind == Kind.MAX) {
+            Pool2dKernel.max(f.buf, f.in[0], planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                    dilation[0], dilation[1], f.buf, f.out[0], oh, ow, f.pool);
+        } else {
+            Pool2dKernel.avg(f.buf, f.in[0], planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                    countIncludePad, divisorOverride, f.buf, f.out[0], oh, ow, f.pool);
         }
     }
 

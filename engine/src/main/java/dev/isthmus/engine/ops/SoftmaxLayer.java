@@ -1,6 +1,7 @@
 package dev.isthmus.engine.ops;
 
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.kernels.Simd;
@@ -22,6 +23,23 @@ public final class SoftmaxLayer implements Layer {
     int axis(int rank) {
         int d = dim != null ? dim : (rank == 0 || rank == 1 || rank == 3 ? 0 : 1);
         return Shape.dim(d, Math.max(rank, 1));
+    }
+
+    @Override
+    public boolean isPlanned() {
+        return Simd.enabled();
+    }
+
+    @Override
+    public void run(Frame f) {
+        long[] s = f.inShape[0];
+        if (s.length == 0) {
+            f.buf[f.out[0]] = 1f;
+            return;
+        }
+        int ax = axis(s.length);
+        int outer = (int) Shape.prod(s, 0, ax), d = (int) s[ax], inner = (int) Shape.prod(s, ax + 1, s.length);
+        NormKernels.softmax(f.buf, f.in[0], f.buf, f.out[0], outer, d, inner, f.pool);
     }
 
     @Override

@@ -4,6 +4,9 @@ import dev.isthmus.engine.backend.Backend;
 import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.errors.ModelSpecException;
 import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.graph.Fusable;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.ops.ActivationLayer;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
 import dev.isthmus.engine.graph.WeightBinder;
@@ -231,10 +234,34 @@ public final class Model implements AutoCloseable {
         }
         problems.addAll(binder.finish());
         if (!problems.isEmpty()) throw new ModelSpecException(source, problems);
+        fuse(steps, outputValues);
         Map<String, long[]> outShapes = new LinkedHashMap<>();
         for (int i = 0; i < outputNames.size(); i++) outShapes.put(outputNames.get(i), shapes.get(outputValues.get(i)));
         return new Model(spec, source, List.copyOf(steps), List.copyOf(outputValues), List.copyOf(outputNames), outShapes,
                 binder.boundBytes(), owner, new ComputePool(threads), backend);
+    }
+
+    /**
+     * Fusions at load: a {@link Fusable} layer absorbs the layers after it that read only its result (an activation
+     * into the GEMM epilogue, a BatchNorm into the convolution's weights); those nodes become views of its memory.
+     */
+    private static void fuse(List<Step> steps, List<String> outputValues) {
+        Map<String, Integer> readers = new HashMap<>();
+        for (Step s : steps) for (String v : s.inputs()) readers.merge(v, 1, Integer::sum);
+        for (int i = 0; i < steps.size(); i++) {
+            Step a = steps.get(i);
+            if (!(a.layer() instanceof Fusable f) || a.outputs().size() != 1) continue;
+            String v = a.outputs().get(0);
+            for (int k = i + 1; k < steps.size(); k++) {
+                Step b = steps.get(k);
+                if (b.inputs().size() != 1 || !b.inputs().get(0).equals(v) || b.outputs().size() != 1) break;
+                if (readers.getOrDefault(v, 0) != 1 || outputValues.contains(v)) break;
+                if (!f.fuse(b.layer())) break;
+                steps.set(k, new Step(b.node(), new ActivationLayer(Activation.NONE), b.inputs(), b.outputs(), b.shapes(),
+                        "fused into node " + a.node().index()));
+                v = b.outputs().get(0);
+            }
+        }
     }
 
     public ModelSpec spec() {

@@ -67,8 +67,13 @@ public final class Pool2d {
 
     /** Adaptive average pooling: window i spans [floor(i·in/out), ceil((i+1)·in/out)). */
     public static void adaptiveAvg(float[] x, int planes, int h, int w, float[] y, int oh, int ow) {
+        adaptiveAvg(x, 0, planes, h, w, y, 0, oh, ow);
+    }
+
+    /** As {@link #adaptiveAvg(float[], int, int, int, float[], int, int)} with the planes at offsets xOff and yOff. */
+    public static void adaptiveAvg(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow) {
         for (int p = 0; p < planes; p++) {
-            int xb = p * h * w;
+            int xb = xOff + p * h * w;
             for (int oy = 0; oy < oh; oy++) {
                 int hs = (int) Math.floorDiv((long) oy * h, oh);
                 int he = (int) -Math.floorDiv(-(long) (oy + 1) * h, oh);
@@ -79,7 +84,7 @@ public final class Pool2d {
                     for (int iy = hs; iy < he; iy++) {
                         for (int ix = ws; ix < we; ix++) s += x[xb + iy * w + ix];
                     }
-                    y[(p * oh + oy) * ow + ox] = (float) (s / ((he - hs) * (we - ws)));
+                    y[yOff + (p * oh + oy) * ow + ox] = (float) (s / ((he - hs) * (we - ws)));
                 }
             }
         }
