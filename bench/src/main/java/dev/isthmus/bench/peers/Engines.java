@@ -7,6 +7,8 @@ import java.util.List;
 public final class Engines {
     /** isthmus with its own Vector API kernels. */
     public static final String ISTHMUS_JAVA = "isthmus-java";
+    /** isthmus with the oneDNN backend for the ops it implements (Java kernels for the rest). */
+    public static final String ISTHMUS_ONEDNN = "isthmus-onednn";
     /** ONNX Runtime Java (CPU execution provider, natives from the Maven Central jar). */
     public static final String ORT = "ort";
 
@@ -15,7 +17,7 @@ public final class Engines {
 
     /** The names {@link #open} accepts. */
     public static List<String> names() {
-        return List.of(ISTHMUS_JAVA, ORT);
+        return List.of(ISTHMUS_JAVA, ISTHMUS_ONEDNN, ORT);
     }
 
     /**
@@ -24,9 +26,9 @@ public final class Engines {
      */
     public static InferenceEngine open(String engine, Path modelDir, int threads) {
         return switch (engine) {
-            case ISTHMUS_JAVA -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads);
+            case ISTHMUS_JAVA -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads, "java", ISTHMUS_JAVA);
+            case ISTHMUS_ONEDNN -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads, "onednn", ISTHMUS_ONEDNN);
             case ORT -> new OrtEngine(modelDir.resolve("model.onnx"), threads);
-            // A new engine is one more line here, e.g. "isthmus-onednn" once native-bindings offers the oneDNN backend.
             default -> throw new IllegalArgumentException("unknown engine '" + engine + "'; known: " + names());
         };
     }

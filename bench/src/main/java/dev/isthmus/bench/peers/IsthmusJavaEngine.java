@@ -1,6 +1,7 @@
 package dev.isthmus.bench.peers;
 
 import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.runtime.Session;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.ModelLoader;
 
@@ -9,18 +10,25 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** isthmus through its public API: {@link ModelLoader#load(Path, int)} and {@link Model#run(Map)}. */
+/**
+ * isthmus through its public API, as a service uses it: {@link ModelLoader#load(Path, int, String)} once, then a
+ * {@link Session} per thread (results are views of the session's memory, as ORT's are its own tensors).
+ */
 final class IsthmusJavaEngine implements InferenceEngine {
     private final Model model;
+    private final Session session;
+    private final String name;
     private final Map<String, Tensor> inputs = new HashMap<>();
 
-    IsthmusJavaEngine(Path weights, int threads) {
-        this.model = ModelLoader.load(weights, threads);
+    IsthmusJavaEngine(Path weights, int threads, String backend, String name) {
+        this.model = ModelLoader.load(weights, threads, backend);
+        this.session = model.newSession();
+        this.name = name;
     }
 
     @Override
     public String name() {
-        return Engines.ISTHMUS_JAVA;
+        return name;
     }
 
     @Override
@@ -30,7 +38,7 @@ final class IsthmusJavaEngine implements InferenceEngine {
 
     @Override
     public Object run() {
-        return model.run(inputs);
+        return session.run(inputs);
     }
 
     @Override
@@ -42,11 +50,12 @@ final class IsthmusJavaEngine implements InferenceEngine {
 
     @Override
     public String describe() {
-        return "isthmus (Vector API), " + model.threads() + " thread(s)";
+        return "isthmus (" + model.backendName() + "), " + model.threads() + " thread(s)";
     }
 
     @Override
     public void close() {
+        session.close();
         model.close();
     }
 }
