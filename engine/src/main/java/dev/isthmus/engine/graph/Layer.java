@@ -53,6 +53,13 @@ public interface Layer {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no planned path");
     }
 
+    /**
+     * Called once after load-time fusions: a layer whose fast kernel holds packed copies of its weights drops the
+     * unpacked ones it kept for the reference path, so that weights are not held twice.
+     */
+    default void trim() {
+    }
+
     /** Bytes of memory the layer holds beyond the mapped weights: converted copies and packed panels. */
     default long heldBytes() {
         return 0;

@@ -29,7 +29,8 @@ public final class EncoderLayer implements Layer {
     final boolean batchFirst, normFirst;
     final double eps;
     final Activation act;
-    final float[] inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b;
+    float[] inW, outW, w1, w2;
+    final float[] inB, outB, b1, b2, n1g, n1b, n2g, n2b;
     /** The vector kernel with the four weight matrices packed at load; null when SIMD is off (the reference runs). */
     final EncoderKernel fast;
 
@@ -75,6 +76,19 @@ public final class EncoderLayer implements Layer {
     @Override
     public boolean isPlanned() {
         return fast != null;
+    }
+
+    @Override
+    public void trim() {
+        if (fast == null) return;
+        inW = outW = w1 = w2 = null; // the kernel holds packed copies
+    }
+
+    @Override
+    public long heldBytes() {
+        long b = 0;
+        for (float[] a : new float[][]{inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
+        return b + (fast == null ? 0 : fast.footprint());
     }
 
     @Override

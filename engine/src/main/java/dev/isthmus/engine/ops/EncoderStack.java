@@ -54,6 +54,18 @@ public final class EncoderStack implements Layer {
     }
 
     @Override
+    public void trim() {
+        for (EncoderLayer l : layers) l.trim();
+    }
+
+    @Override
+    public long heldBytes() {
+        long b = norm == null ? 0 : norm.heldBytes();
+        for (EncoderLayer l : layers) b += l.heldBytes();
+        return b;
+    }
+
+    @Override
     public long scratchFloats(List<long[]> in) {
         return layers.get(0).scratchFloats(in);
     }

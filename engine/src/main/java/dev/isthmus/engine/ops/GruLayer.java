@@ -76,6 +76,21 @@ public final class GruLayer implements Layer {
         return fast != null;
     }
 
+    @Override
+    public void trim() {
+        if (fast == null) return;
+        java.util.Arrays.fill(wih, null); // the kernels hold packed copies
+        java.util.Arrays.fill(whh, null);
+    }
+
+    @Override
+    public long heldBytes() {
+        long b = 0;
+        for (float[][] g : new float[][][]{wih, whh, bih, bhh}) for (float[] a : g) b += a == null ? 0 : 4L * a.length;
+        if (fast != null) for (GruKernel k : fast) b += k.footprint();
+        return b;
+    }
+
     /** Steps and batch of an input shape. */
     private int[] geometry(long[] s) {
         boolean unbatched = s.length == 2;

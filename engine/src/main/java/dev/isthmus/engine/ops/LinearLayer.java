@@ -21,7 +21,8 @@ import java.util.List;
 /** {@code torch.nn.Linear} on the last dimension of an input of any rank ≥ 1: y = x·Wᵀ + b. */
 public final class LinearLayer implements Layer, dev.isthmus.engine.graph.Fusable {
     final int in, out;
-    final float[] weight, bias;
+    float[] weight;
+    final float[] bias;
     /** Wᵀ packed into GEMM panels once at load; null when SIMD is off (the reference kernel runs). */
     final PackedMatrix packed;
     /** An activation fused into the product's epilogue at load (see {@link #fuse}). */
@@ -51,8 +52,13 @@ public final class LinearLayer implements Layer, dev.isthmus.engine.graph.Fusabl
     }
 
     @Override
+    public void trim() {
+        if (packed != null) weight = null;
+    }
+
+    @Override
     public long heldBytes() {
-        return 4L * (weight.length + (bias == null ? 0 : bias.length)) + (packed == null ? 0 : packed.footprint());
+        return 4L * ((weight == null ? 0 : weight.length) + (bias == null ? 0 : bias.length)) + (packed == null ? 0 : packed.footprint());
     }
 
     @Override

@@ -235,6 +235,7 @@ public final class Model implements AutoCloseable {
         problems.addAll(binder.finish());
         if (!problems.isEmpty()) throw new ModelSpecException(source, problems);
         fuse(steps, outputValues);
+        for (Step s : steps) s.layer().trim();
         Map<String, long[]> outShapes = new LinkedHashMap<>();
         for (int i = 0; i < outputNames.size(); i++) outShapes.put(outputNames.get(i), shapes.get(outputValues.get(i)));
         return new Model(spec, source, List.copyOf(steps), List.copyOf(outputValues), List.copyOf(outputNames), outShapes,

@@ -64,6 +64,13 @@ public final class EncoderKernel {
         this.ff2Ep = Epilogue.of(b2, 0, Activation.NONE);
     }
 
+    /** Bytes of the packed weights and the vectors this kernel holds. */
+    public long footprint() {
+        long b = inP.footprint() + outP.footprint() + w1P.footprint() + w2P.footprint();
+        for (float[] a : new float[][]{inB, outB, b1, b2, n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
+        return b;
+    }
+
     /**
      * The layer on x (batch·seq rows of d): a new array of the same shape. {@code keyBias} is an additive bias per
      * (b·seq + key) (0 keeps a key, −∞ or a very negative value drops it), or null.
