@@ -165,6 +165,27 @@ def fma_peak(entries):
     return out
 
 
+def gemm_rows(entries):
+    """size -> {"isthmus": GFLOP/s, "onednn": GFLOP/s} (1 thread), from GemmBench.square and OneDnnGemmBench."""
+    out = {}
+    for e in entries or []:
+        name = e["benchmark"]
+        p = e["params"]
+        if name.endswith("GemmBench.square") and p.get("threads", "1") == "1":
+            sec = e.get("secondaryMetrics", {}).get("gflop")
+            if sec:
+                out.setdefault(int(p["size"]), {})["isthmus"] = (sec["score"], sec.get("scoreError") or 0.0)
+        elif name.endswith("OneDnnGemmBench.sgemm") and p.get("threads", "1") == "1":
+            n = int(p["n"])
+            pm = e["primaryMetric"]
+            scale = {"ms/op": 1e-3, "us/op": 1e-6, "ns/op": 1e-9, "s/op": 1.0}.get(pm.get("scoreUnit", "ms/op"), 1e-3)
+            t = pm["score"] * scale
+            err = (pm.get("scoreError") or 0.0) * scale
+            g = 2.0 * n ** 3 / t / 1e9
+            out.setdefault(n, {})["onednn"] = (g, g * err / t if t > 0 and err == err else 0.0)
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ formatting
 
 def decimals(v):
@@ -216,6 +237,7 @@ def main():
 
     jmh = load_json(os.path.join(args.raw, "jmh.json"), [])
     peak_entries = load_json(os.path.join(args.raw, "jmh-peak.json"), [])
+    gemm = gemm_rows(load_json(os.path.join(args.raw, "jmh-gemm.json"), []))
     checks = load_jsonl(os.path.join(args.raw, "checks.jsonl"))
     torch = load_json(os.path.join(args.raw, "torch.json"))
     run = load_json(os.path.join(args.raw, "run.json"), {})
@@ -365,6 +387,31 @@ def main():
         if model == "encoder":
             r = [f"**{x}**" if i >= 4 and x != "—" else x for i, x in enumerate(r)]
         L.append("| " + " | ".join(r) + " |")
+    L.append("")
+
+    # ---- GEMM
+    L.append("## GEMM (F32, C = A·B, m = n = k, 1 thread)")
+    L.append("")
+    L.append("isthmus's packed Vector API GEMM (`bench/.../kernels/GemmBench`) against oneDNN's `dnnl_sgemm` "
+             "(`bench/.../onednn/OneDnnGemmBench`); GFLOP/s = 2·n³ ÷ time, ± JMH's 99.9% error; in brackets the share "
+             "of the 1-core FMA peak above.")
+    L.append("")
+    L.append("| n | isthmus (GFLOP/s) | oneDNN dnnl_sgemm (GFLOP/s) | isthmus / oneDNN |")
+    L.append("|--:|--:|--:|--:|")
+    for n in sorted(gemm):
+        row = gemm[n]
+
+        def g(v):
+            if not v:
+                return "✗ not run"
+            s = f"{v[0]:.0f} ± {v[1]:.0f}"
+            if peak_core:
+                s += f" ({100 * v[0] / peak_core:.0f}%)"
+            return s
+        ratio = f"{row['isthmus'][0] / row['onednn'][0]:.2f}" if row.get("isthmus") and row.get("onednn") else "—"
+        L.append(f"| {n} | {g(row.get('isthmus'))} | {g(row.get('onednn'))} | {ratio} |")
+    if not gemm:
+        L.append("| — | ✗ not run | ✗ not run | — |")
     L.append("")
 
     # ---- correctness
