@@ -58,7 +58,7 @@ public final class LinearLayer implements Layer, dev.isthmus.engine.graph.Fusabl
 
     @Override
     public long heldBytes() {
-        return 4L * ((weight == null ? 0 : weight.length) + (bias == null ? 0 : bias.length)) + (packed == null ? 0 : packed.footprint());
+        return 4L * ((weight == null ? 0 : weight.length) + (bias == null ? 0 : bias.length)) + (packed == null ? 0 : 4L * packed.footprint()); // footprint() counts floats
     }
 
     @Override

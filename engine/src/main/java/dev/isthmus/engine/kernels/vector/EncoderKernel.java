@@ -66,7 +66,7 @@ public final class EncoderKernel {
 
     /** Bytes of the packed weights and the vectors this kernel holds. */
     public long footprint() {
-        long b = inP.footprint() + outP.footprint() + w1P.footprint() + w2P.footprint();
+        long b = 4L * (inP.footprint() + outP.footprint() + w1P.footprint() + w2P.footprint()); // floats → bytes
         for (float[] a : new float[][]{inB, outB, b1, b2, n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
         return b;
     }

@@ -93,7 +93,7 @@ public final class GruKernel {
 
     /** Bytes of the packed weights and biases this kernel holds. */
     public long footprint() {
-        long b = wih.footprint() + (bih == null ? 0 : 4L * bih.length);
+        long b = 4L * wih.footprint() + (bih == null ? 0 : 4L * bih.length); // footprint() counts floats
         for (float[] a : whh) b += a == null ? 0 : 4L * a.length;
         for (float[] a : bhh) b += a == null ? 0 : 4L * a.length;
         return b;
