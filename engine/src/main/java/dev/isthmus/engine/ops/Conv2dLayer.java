@@ -4,7 +4,6 @@ import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.Layer;
 import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.Shapes;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Simd;
@@ -19,6 +18,7 @@ import java.util.List;
 public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusable {
     final int inChannels, outChannels, groups;
     final int[] kernel, stride, dilation;
+    final Conv2dArgs geometry;
     /** Leading and trailing padding per axis: top, bottom, left, right. */
     final int padTop, padBottom, padLeft, padRight;
     float[] weight, bias;
@@ -29,44 +29,20 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
 
     public Conv2dLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
-        inChannels = a.requiredInt("in_channels");
-        outChannels = a.requiredInt("out_channels");
-        kernel = a.requiredPair("kernel_size");
-        stride = a.pair("stride", new int[]{1, 1});
-        dilation = a.pair("dilation", new int[]{1, 1});
-        groups = a.integer("groups", 1);
-        boolean hasBias = a.bool("bias", true);
-        String mode = a.string("padding_mode", "zeros");
-        a.ignore("device", "dtype");
-        if (!mode.equals("zeros")) throw new IllegalArgumentException("padding_mode '" + mode + "' is not supported (only 'zeros')");
-        if (inChannels <= 0 || outChannels <= 0) throw new IllegalArgumentException("in_channels and out_channels must be positive");
-        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("groups = " + groups + " must divide in_channels = " + inChannels + " and out_channels = " + outChannels);
-        }
-        if (kernel[0] <= 0 || kernel[1] <= 0 || stride[0] <= 0 || stride[1] <= 0 || dilation[0] <= 0 || dilation[1] <= 0) {
-            throw new IllegalArgumentException("kernel_size, stride and dilation must be positive");
-        }
-        Object p = a.raw("padding");
-        if (p instanceof String s) {
-            if (s.equals("valid")) {
-                padTop = padBottom = padLeft = padRight = 0;
-            } else if (s.equals("same")) {
-                if (stride[0] != 1 || stride[1] != 1) throw new IllegalArgumentException("padding='same' is not supported for strided convolutions (as in PyTorch)");
-                int th = dilation[0] * (kernel[0] - 1), tw = dilation[1] * (kernel[1] - 1);
-                padTop = th / 2;
-                padBottom = th - th / 2;
-                padLeft = tw / 2;
-                padRight = tw - tw / 2;
-            } else {
-                throw new IllegalArgumentException("argument 'padding' must be an int, a pair, 'same' or 'valid', got '" + s + "'");
-            }
-        } else {
-            int[] pad = a.pair("padding", new int[]{0, 0});
-            if (pad[0] < 0 || pad[1] < 0) throw new IllegalArgumentException("padding must be non-negative");
-            padTop = padBottom = pad[0];
-            padLeft = padRight = pad[1];
-        }
-        weight = w.require(n, "weight", outChannels, inChannels / groups, kernel[0], kernel[1]);
+        Conv2dArgs c = Conv2dArgs.read(a);
+        geometry = c;
+        inChannels = c.inChannels();
+        outChannels = c.outChannels();
+        kernel = c.kernel();
+        stride = c.stride();
+        dilation = c.dilation();
+        groups = c.groups();
+        boolean hasBias = c.bias();
+        padTop = c.padTop();
+        padBottom = c.padBottom();
+        padLeft = c.padLeft();
+        padRight = c.padRight();
+        weight = w.require(n, "weight", c.weightShape());
         bias = hasBias ? w.require(n, "bias", outChannels) : null;
         fast = Simd.enabled() ? newKernel() : null;
     }
@@ -125,23 +101,11 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
 
     @Override
     public List<long[]> outputShapes(List<long[]> in) {
-        long[] s = in.get(0);
-        Shapes.rank(s, 3, 4);
-        int c = s.length - 3;
-        Shapes.dim(s, c, inChannels, "in_channels");
-        long oh = outDim(s[c + 1], 0), ow = outDim(s[c + 2], 1);
-        return List.of(s.length == 4 ? new long[]{s[0], outChannels, oh, ow} : new long[]{outChannels, oh, ow});
+        return geometry.outputShapes(in);
     }
 
     private long outDim(long in, int axis) {
-        if (in < 0) return -1;
-        int before = axis == 0 ? padTop : padLeft, after = axis == 0 ? padBottom : padRight;
-        long o = Conv2d.outSize((int) in, kernel[axis], stride[axis], before, after, dilation[axis]);
-        if (o <= 0) {
-            throw new IllegalArgumentException("input size " + in + " is smaller than the (dilated) kernel " + (dilation[axis] * (kernel[axis] - 1) + 1)
-                    + " after padding");
-        }
-        return o;
+        return geometry.outDim(in, axis);
     }
 
     @Override

@@ -3,10 +3,9 @@ package dev.isthmus.nativebind.onednn;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.graph.Frame;
 import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.Shapes;
+import dev.isthmus.engine.ops.Conv2dArgs;
 import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.kernels.reference.Conv2d;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
@@ -27,6 +26,7 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
     final int[] kernel, stride, dilation;
     final int padTop, padBottom, padLeft, padRight;
     final Activation epilogue;
+    private final Conv2dArgs geometry;
     private final boolean hasBias;
     private final PackedWeights weights;
     private final Arena biasArena;
@@ -40,44 +40,19 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
         super(backend, a.node().label());
         NodeSpec n = a.node();
         this.epilogue = epilogue;
-        inChannels = a.requiredInt("in_channels");
-        outChannels = a.requiredInt("out_channels");
-        kernel = a.requiredPair("kernel_size");
-        stride = a.pair("stride", new int[]{1, 1});
-        dilation = a.pair("dilation", new int[]{1, 1});
-        groups = a.integer("groups", 1);
-        hasBias = a.bool("bias", true);
-        String mode = a.string("padding_mode", "zeros");
-        a.ignore("device", "dtype");
-        if (!mode.equals("zeros")) throw new IllegalArgumentException("padding_mode '" + mode + "' is not supported (only 'zeros')");
-        if (inChannels <= 0 || outChannels <= 0) throw new IllegalArgumentException("in_channels and out_channels must be positive");
-        if (groups <= 0 || inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("groups = " + groups + " must divide in_channels = " + inChannels + " and out_channels = " + outChannels);
-        }
-        if (kernel[0] <= 0 || kernel[1] <= 0 || stride[0] <= 0 || stride[1] <= 0 || dilation[0] <= 0 || dilation[1] <= 0) {
-            throw new IllegalArgumentException("kernel_size, stride and dilation must be positive");
-        }
-        Object p = a.raw("padding");
-        if (p instanceof String s) {
-            if (s.equals("valid")) {
-                padTop = padBottom = padLeft = padRight = 0;
-            } else if (s.equals("same")) {
-                if (stride[0] != 1 || stride[1] != 1) throw new IllegalArgumentException("padding='same' is not supported for strided convolutions (as in PyTorch)");
-                int th = dilation[0] * (kernel[0] - 1), tw = dilation[1] * (kernel[1] - 1);
-                padTop = th / 2;
-                padBottom = th - th / 2;
-                padLeft = tw / 2;
-                padRight = tw - tw / 2;
-            } else {
-                throw new IllegalArgumentException("argument 'padding' must be an int, a pair, 'same' or 'valid', got '" + s + "'");
-            }
-        } else {
-            int[] pad = a.pair("padding", new int[]{0, 0});
-            if (pad[0] < 0 || pad[1] < 0) throw new IllegalArgumentException("padding must be non-negative");
-            padTop = padBottom = pad[0];
-            padLeft = padRight = pad[1];
-        }
-        float[] wt = w.require(n, "weight", outChannels, inChannels / groups, kernel[0], kernel[1]);
+        geometry = Conv2dArgs.read(a);
+        inChannels = geometry.inChannels();
+        outChannels = geometry.outChannels();
+        kernel = geometry.kernel();
+        stride = geometry.stride();
+        dilation = geometry.dilation();
+        groups = geometry.groups();
+        hasBias = geometry.bias();
+        padTop = geometry.padTop();
+        padBottom = geometry.padBottom();
+        padLeft = geometry.padLeft();
+        padRight = geometry.padRight();
+        float[] wt = w.require(n, "weight", geometry.weightShape());
         float[] b = hasBias ? w.require(n, "bias", outChannels) : null;
         // PyTorch's (out, in/groups, kh, kw) is oneDNN's oihw, or goihw with the groups split off the outer dimension.
         weights = groups == 1
@@ -97,23 +72,11 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
 
     @Override
     public List<long[]> outputShapes(List<long[]> in) {
-        long[] s = in.get(0);
-        Shapes.rank(s, 3, 4);
-        int c = s.length - 3;
-        Shapes.dim(s, c, inChannels, "in_channels");
-        long oh = outDim(s[c + 1], 0), ow = outDim(s[c + 2], 1);
-        return List.of(s.length == 4 ? new long[]{s[0], outChannels, oh, ow} : new long[]{outChannels, oh, ow});
+        return geometry.outputShapes(in);
     }
 
     private long outDim(long in, int axis) {
-        if (in < 0) return -1;
-        int before = axis == 0 ? padTop : padLeft, after = axis == 0 ? padBottom : padRight;
-        long o = Conv2d.outSize((int) in, kernel[axis], stride[axis], before, after, dilation[axis]);
-        if (o <= 0) {
-            throw new IllegalArgumentException("input size " + in + " is smaller than the (dilated) kernel " + (dilation[axis] * (kernel[axis] - 1) + 1)
-                    + " after padding");
-        }
-        return o;
+        return geometry.outDim(in, axis);
     }
 
     private static Key key(long[] s) {
