@@ -106,10 +106,10 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
         try {
             ConvPlan p = plans.acquire(k, ConvPlan::new);
             try {
-                Workspace ws = p.take();
+                StagedWorkspace ws = p.take();
                 try {
-                    execute(p, ws, source(t, ws.src));
-                    float[] y = toHeap(ws.dst, 0, p.dstFloats);
+                    execute(p, ws, source(t, ws.src()));
+                    float[] y = toHeap(ws.dst(), 0, p.dstFloats);
                     return List.of(s.length == 4 ? Tensor.ofFloats(y, k.n, outChannels, p.oh, p.ow) : Tensor.ofFloats(y, outChannels, p.oh, p.ow));
                 } finally {
                     p.give(ws);
@@ -124,40 +124,15 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
 
     @Override
     public void run(Frame f) {
-        enter();
-        try {
-            ConvPlan p = plans.acquire(key(f.inShape[0]), ConvPlan::new);
-            try {
-                Workspace ws = p.take();
-                try {
-                    load(f, 0, ws.src);
-                    execute(p, ws, ws.src);
-                    store(ws.dst, f, 0);
-                } finally {
-                    p.give(ws);
-                }
-            } finally {
-                p.release();
-            }
-        } finally {
-            exit();
-        }
+        runStaged(plans, key(f.inShape[0]), ConvPlan::new, f);
     }
 
-    private static void execute(ConvPlan p, Workspace ws, MemorySegment src) {
-        ws.exec.set(0, src);
-        ws.exec.execute();
+    private static void execute(ConvPlan p, StagedWorkspace ws, MemorySegment src) {
+        ws.exec().set(0, src);
+        ws.exec().execute();
     }
 
-    private record Workspace(Exec exec, Arena arena, MemorySegment src, MemorySegment dst) implements AutoCloseable {
-        @Override
-        public void close() {
-            exec.close();
-            arena.close();
-        }
-    }
-
-    private final class ConvPlan extends Plan<Workspace> {
+    private final class ConvPlan extends Plan<StagedWorkspace> {
         final Primitive prim;
         final MemorySegment packed;
         final int oh, ow, dstFloats;
@@ -199,16 +174,16 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
         }
 
         @Override
-        protected Workspace newWorkspace() {
+        protected StagedWorkspace newWorkspace() {
             Exec e = hasBias
                     ? new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_BIAS(), dnnl_h.DNNL_ARG_DST())
                     : new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_DST());
             Arena a = Arena.ofShared();
-            Workspace ws = new Workspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
+            StagedWorkspace ws = new StagedWorkspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
             // everything but the source is the same for every call: bind it once
             e.set(1, packed);
             if (bias != null) e.set(2, bias);
-            e.set(bias != null ? 3 : 2, ws.dst);
+            e.set(bias != null ? 3 : 2, ws.dst());
             return ws;
         }
 

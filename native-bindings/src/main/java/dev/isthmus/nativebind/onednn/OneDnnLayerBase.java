@@ -68,6 +68,33 @@ abstract class OneDnnLayerBase implements OneDnnLayer {
         return true;
     }
 
+    /**
+     * The planned path of a single-primitive layer: takes the plan for {@code key} and one of its workspaces, copies
+     * input 0 of the frame into the staging source, runs the primitive, and copies the result to output 0.
+     */
+    final <K, P extends Plan<StagedWorkspace>> void runStaged(PlanCache<K, P> plans, K key, java.util.function.Function<K, P> factory,
+                                                              Frame f) {
+        enter();
+        try {
+            P p = plans.acquire(key, factory);
+            try {
+                StagedWorkspace ws = p.take();
+                try {
+                    load(f, 0, ws.src());
+                    ws.exec().set(0, ws.src());
+                    ws.exec().execute();
+                    store(ws.dst(), f, 0);
+                } finally {
+                    p.give(ws);
+                }
+            } finally {
+                p.release();
+            }
+        } finally {
+            exit();
+        }
+    }
+
     /** Copies input {@code i} of a frame into native memory. */
     static void load(Frame f, int i, MemorySegment dst) {
         MemorySegment.copy(f.buf, f.in[i], dst, ValueLayout.JAVA_FLOAT, 0, f.inSize(i));

@@ -92,10 +92,10 @@ public final class OneDnnLinear extends OneDnnLayerBase {
         try {
             MatmulPlan p = plans.acquire(rows, MatmulPlan::new);
             try {
-                Workspace ws = p.take();
+                StagedWorkspace ws = p.take();
                 try {
-                    execute(p, ws, source(t, ws.src));
-                    return List.of(Tensor.ofFloats(toHeap(ws.dst, 0, Math.multiplyExact(rows, out)), os));
+                    execute(p, ws, source(t, ws.src()));
+                    return List.of(Tensor.ofFloats(toHeap(ws.dst(), 0, Math.multiplyExact(rows, out)), os));
                 } finally {
                     p.give(ws);
                 }
@@ -112,40 +112,15 @@ public final class OneDnnLinear extends OneDnnLayerBase {
         long[] s = f.inShape[0];
         int rows = Math.toIntExact(Shape.prod(s, 0, s.length - 1));
         if (rows == 0) return;
-        enter();
-        try {
-            MatmulPlan p = plans.acquire(rows, MatmulPlan::new);
-            try {
-                Workspace ws = p.take();
-                try {
-                    load(f, 0, ws.src);
-                    execute(p, ws, ws.src);
-                    store(ws.dst, f, 0);
-                } finally {
-                    p.give(ws);
-                }
-            } finally {
-                p.release();
-            }
-        } finally {
-            exit();
-        }
+        runStaged(plans, rows, MatmulPlan::new, f);
     }
 
-    private static void execute(MatmulPlan p, Workspace ws, MemorySegment src) {
-        ws.exec.set(0, src);
-        ws.exec.execute();
+    private static void execute(MatmulPlan p, StagedWorkspace ws, MemorySegment src) {
+        ws.exec().set(0, src);
+        ws.exec().execute();
     }
 
-    private record Workspace(Exec exec, Arena arena, MemorySegment src, MemorySegment dst) implements AutoCloseable {
-        @Override
-        public void close() {
-            exec.close();
-            arena.close();
-        }
-    }
-
-    private final class MatmulPlan extends Plan<Workspace> {
+    private final class MatmulPlan extends Plan<StagedWorkspace> {
         final Primitive prim;
         final MemorySegment packed;
         final long srcBytes, dstBytes;
@@ -174,16 +149,16 @@ public final class OneDnnLinear extends OneDnnLayerBase {
         }
 
         @Override
-        protected Workspace newWorkspace() {
+        protected StagedWorkspace newWorkspace() {
             Exec e = bias != null
                     ? new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_BIAS(), dnnl_h.DNNL_ARG_DST())
                     : new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_DST());
             Arena a = Arena.ofShared();
-            Workspace ws = new Workspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
+            StagedWorkspace ws = new StagedWorkspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
             // everything but the source is the same for every call: bind it once
             e.set(1, packed);
             if (bias != null) e.set(2, bias);
-            e.set(bias != null ? 3 : 2, ws.dst);
+            e.set(bias != null ? 3 : 2, ws.dst());
             return ws;
         }
 

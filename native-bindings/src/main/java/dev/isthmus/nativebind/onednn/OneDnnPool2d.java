@@ -109,11 +109,11 @@ public final class OneDnnPool2d extends OneDnnLayerBase {
         try {
             PoolPlan p = plans.acquire(k, PoolPlan::new);
             try {
-                Workspace ws = p.take();
+                StagedWorkspace ws = p.take();
                 try {
-                    ws.exec.set(0, source(t, ws.src));
-                    ws.exec.execute();
-                    float[] y = toHeap(ws.dst, 0, p.dstFloats);
+                    ws.exec().set(0, source(t, ws.src()));
+                    ws.exec().execute();
+                    float[] y = toHeap(ws.dst(), 0, p.dstFloats);
                     long[] os = s.clone();
                     os[s.length - 2] = p.oh;
                     os[s.length - 1] = p.ow;
@@ -145,36 +145,10 @@ public final class OneDnnPool2d extends OneDnnLayerBase {
             }
             return;
         }
-        enter();
-        try {
-            PoolPlan p = plans.acquire(k, PoolPlan::new);
-            try {
-                Workspace ws = p.take();
-                try {
-                    load(f, 0, ws.src);
-                    ws.exec.set(0, ws.src);
-                    ws.exec.execute();
-                    store(ws.dst, f, 0);
-                } finally {
-                    p.give(ws);
-                }
-            } finally {
-                p.release();
-            }
-        } finally {
-            exit();
-        }
+        runStaged(plans, k, PoolPlan::new, f);
     }
 
-    private record Workspace(Exec exec, Arena arena, MemorySegment src, MemorySegment dst) implements AutoCloseable {
-        @Override
-        public void close() {
-            exec.close();
-            arena.close();
-        }
-    }
-
-    private final class PoolPlan extends Plan<Workspace> {
+    private final class PoolPlan extends Plan<StagedWorkspace> {
         final Primitive prim;
         final int oh, ow, dstFloats;
         final long srcBytes, dstBytes;
@@ -214,11 +188,11 @@ public final class OneDnnPool2d extends OneDnnLayerBase {
         }
 
         @Override
-        protected Workspace newWorkspace() {
+        protected StagedWorkspace newWorkspace() {
             Exec e = new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_DST());
             Arena a = Arena.ofShared();
-            Workspace ws = new Workspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
-            e.set(1, ws.dst);
+            StagedWorkspace ws = new StagedWorkspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
+            e.set(1, ws.dst());
             return ws;
         }
 
