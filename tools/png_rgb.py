@@ -10,7 +10,7 @@ read(path) decodes 8-bit non-interlaced PNGs of colour type 0 (gray),
 2 (RGB), 4 (gray + alpha) and 6 (RGBA) with any row filters and returns
 (array, colour type): (H, W) for type 0, (H, W, C) otherwise.
 
-(tools/png_gray.py is the grayscale-only original used by tools/train_mnist.py.)
+(tools/png_gray.py wraps this for the grayscale files of tools/train_mnist.py.)
 """
 import struct
 import zlib
