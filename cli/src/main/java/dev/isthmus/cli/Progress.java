@@ -10,7 +10,7 @@ final class Progress {
     private final long start = System.nanoTime();
     private int done;
     private long lastDraw;
-    private boolean drawn;
+    private boolean drawn;  // the bar is on screen now
 
     Progress(PrintWriter err, int total, boolean enabled) {
         this.err = err;
@@ -22,7 +22,8 @@ final class Progress {
         done++;
         if (!enabled) return;
         long now = System.nanoTime();
-        if (now - lastDraw < 100_000_000L && done < total) return;
+        // redraw at once after a line was printed over it, else at most ten times a second
+        if (drawn && now - lastDraw < 100_000_000L && done < total) return;
         lastDraw = now;
         int width = 30;
         int filled = (int) ((long) done * width / total);
