@@ -29,8 +29,9 @@ import java.util.concurrent.Future;
 
 /** {@code isthmus predict}: files in, one label per file out. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Label files (images, sequences) with a classifier.", "",
-                "Images go to models with an image input (declared in the spec), .npy/.csv sequences (rows = time steps) "
+        description = {"Label inputs (images, sequences, text) with a classifier.", "",
+                "Images go to models with an image input (declared in the spec), text (--text, text files or lines of stdin) "
+                        + "to models with a tokenizer.json, .npy/.csv sequences (rows = time steps) "
                         + "to other models. Prints one line per input, in input order: the file, the top label and its "
                         + "probability (softmax of the logits, unless the model ends in Softmax).",
                 "Directories are walked; a file that can't be read or decoded is reported on stderr and the others go on; "
