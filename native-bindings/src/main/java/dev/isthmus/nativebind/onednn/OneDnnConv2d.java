@@ -175,16 +175,7 @@ public final class OneDnnConv2d extends OneDnnLayerBase {
 
         @Override
         protected StagedWorkspace newWorkspace() {
-            Exec e = hasBias
-                    ? new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_BIAS(), dnnl_h.DNNL_ARG_DST())
-                    : new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_DST());
-            Arena a = Arena.ofShared();
-            StagedWorkspace ws = new StagedWorkspace(e, a, a.allocate(srcBytes, Dnnl.ALIGN), a.allocate(dstBytes, Dnnl.ALIGN));
-            // everything but the source is the same for every call: bind it once
-            e.set(1, packed);
-            if (bias != null) e.set(2, bias);
-            e.set(bias != null ? 3 : 2, ws.dst());
-            return ws;
+            return StagedWorkspace.withWeights(backend.engine, prim, packed, bias, srcBytes, dstBytes);
         }
 
         @Override
