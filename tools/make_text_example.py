@@ -51,7 +51,6 @@ ffn lin1 -> exact GELU -> lin2; output_layer_norm(ffn + sa); the classifier
 takes hidden[:, 0]: pre_classifier -> ReLU -> classifier.
 """
 import json
-import math
 import os
 import re
 import sys
@@ -67,6 +66,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_hf_fixtures  # noqa: E402
 import safetensors_io  # noqa: E402
 
 torch.set_num_threads(1)
@@ -281,106 +281,10 @@ CONFIG = {
 }
 
 
-class Embeddings(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.word_embeddings = nn.Embedding(c["vocab_size"], c["dim"], padding_idx=c["pad_token_id"])
-        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["dim"])
-        self.LayerNorm = nn.LayerNorm(c["dim"], eps=1e-12)
-        self.dropout = nn.Dropout(c["dropout"])
-
-    def forward(self, input_ids):
-        pos = torch.arange(input_ids.shape[1], dtype=torch.long)[None, :]
-        return self.dropout(self.LayerNorm(self.word_embeddings(input_ids) + self.position_embeddings(pos)))
-
-
-class MultiHeadSelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.n_heads = c["n_heads"]
-        self.dim = c["dim"]
-        self.dropout = nn.Dropout(p=c["attention_dropout"])
-        self.q_lin = nn.Linear(c["dim"], c["dim"])
-        self.k_lin = nn.Linear(c["dim"], c["dim"])
-        self.v_lin = nn.Linear(c["dim"], c["dim"])
-        self.out_lin = nn.Linear(c["dim"], c["dim"])
-
-    def forward(self, x, mask):
-        bs, q_length, dim = x.size()
-        dph = self.dim // self.n_heads
-
-        def shape(t):
-            return t.view(bs, -1, self.n_heads, dph).transpose(1, 2)
-
-        q = shape(self.q_lin(x)) / math.sqrt(dph)
-        k = shape(self.k_lin(x))
-        v = shape(self.v_lin(x))
-        scores = torch.matmul(q, k.transpose(2, 3))
-        pad = (mask == 0).view(bs, 1, 1, -1).expand_as(scores)
-        scores = scores.masked_fill(pad, torch.finfo(scores.dtype).min)
-        weights = self.dropout(F.softmax(scores, dim=-1))
-        ctx = torch.matmul(weights, v).transpose(1, 2).contiguous().view(bs, -1, self.n_heads * dph)
-        return self.out_lin(ctx)
-
-
-class FFN(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.dropout = nn.Dropout(p=c["dropout"])
-        self.lin1 = nn.Linear(c["dim"], c["hidden_dim"])
-        self.lin2 = nn.Linear(c["hidden_dim"], c["dim"])
-        self.activation = nn.GELU()  # "gelu": exact erf form
-
-    def forward(self, x):
-        return self.dropout(self.lin2(self.activation(self.lin1(x))))
-
-
-class TransformerBlock(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.attention = MultiHeadSelfAttention(c)
-        self.sa_layer_norm = nn.LayerNorm(c["dim"], eps=1e-12)
-        self.ffn = FFN(c)
-        self.output_layer_norm = nn.LayerNorm(c["dim"], eps=1e-12)
-
-    def forward(self, x, mask):
-        sa = self.sa_layer_norm(self.attention(x, mask) + x)
-        return self.output_layer_norm(self.ffn(sa) + sa)
-
-
-class Transformer(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.layer = nn.ModuleList([TransformerBlock(c) for _ in range(c["n_layers"])])
-
-    def forward(self, x, mask):
-        for layer in self.layer:
-            x = layer(x, mask)
-        return x
-
-
-class DistilBertModel(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.embeddings = Embeddings(c)
-        self.transformer = Transformer(c)
-
-    def forward(self, input_ids, attention_mask):
-        return self.transformer(self.embeddings(input_ids), attention_mask)
-
-
-class DistilBertForSequenceClassification(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.distilbert = DistilBertModel(c)
-        self.pre_classifier = nn.Linear(c["dim"], c["dim"])
-        self.classifier = nn.Linear(c["dim"], len(c["id2label"]))
-        self.dropout = nn.Dropout(c["seq_classif_dropout"])
-
-    def forward(self, input_ids, attention_mask):
-        h = self.distilbert(input_ids, attention_mask)
-        pooled = F.relu(self.pre_classifier(h[:, 0]))
-        return self.classifier(self.dropout(pooled))
+def DistilBertForSequenceClassification(config):
+    """The torch modules that follow HF's DistilBERT names and structure, shared with tools/make_hf_fixtures.py;
+    positions are computed, not saved (no position_ids buffer), as transformers >= 4.31 saves checkpoints."""
+    return make_hf_fixtures.DistilBertForSequenceClassification(config, persistent_position_ids=False)
 
 
 @torch.no_grad()
