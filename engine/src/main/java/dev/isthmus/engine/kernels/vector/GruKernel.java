@@ -16,14 +16,16 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  * <li>The input projections of every timestep and both directions are one GEMM: X (steps·batch × in) against
  * [W_ih forward; W_ih reverse] packed as one right operand, b_ih in its epilogue.</li>
- * <li>Each step is one fused pass per block of L hidden units: the three recurrent dot products (W_hh packed so
- * that, for each input p, the r, z and n weights of the block are three adjacent vectors) accumulate in
- * registers for up to four batch rows at once; the block's sums (batch × 3L floats, in L1) then go through the
- * gate math and the update, and h' is stored. No gate arrays over the whole hidden state; gi comes from the
- * one GEMM above.</li>
- * <li>The two directions run as two tasks; within a direction a step is split over blocks of hidden units when
- * it is big enough (batch·H² ≥ 2^18), with a barrier per step. Every element is summed in the same order
- * whatever the split, so results do not depend on the thread count (nor on a row's position in the batch).</li>
+ * <li>Each step is one fused pass over a range of blocks of L hidden units: the three recurrent dot products (W_hh
+ * packed so that, for each input p, the r, z and n weights of a block are three adjacent vectors) accumulate in
+ * registers, four batch rows × one block or one row × four blocks at a time (twelve independent chains either
+ * way: at batch 1 three chains per block would leave the FMA units waiting on latency); the range's sums (in L1)
+ * then go through the gate math and the update in a few passes, and h' is stored. No gate arrays over the whole
+ * hidden state beyond the range; gi comes from the one GEMM above.</li>
+ * <li>The two directions run as two tasks; within a direction a step is split into one range of blocks per
+ * thread when it is big enough (batch·H² ≥ 2^18), with a barrier per step. Every element is summed in the same
+ * order whatever the split, so results do not depend on the thread count (nor on a row's position in the
+ * batch).</li>
  * </ul>
  */
 public final class GruKernel {
@@ -73,7 +75,7 @@ public final class GruKernel {
             float[] p = new float[blocks * hidden * 3 * L];
             for (int jb = 0; jb < blocks; jb++) {
                 for (int q = 0; q < hidden; q++) {
-                    int at = (jb * hidden + q) * 3 * L;
+                    int at = wBase(jb) + q * 3 * L;
                     for (int g = 0; g < 3; g++) {
                         for (int l = 0; l < L; l++) {
                             int j = jb * L + l;
@@ -147,15 +149,18 @@ public final class GruKernel {
         int cur = 0, next = batch * hp;
         for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, states, cur + b * hp, hidden);
         boolean parallel = pool != null && pool.threads() > 1 && blocks > 1 && (long) batch * hidden * hidden * 3 >= PARALLEL_STEP_MIN;
+        // a parallel step is split into one contiguous range of blocks per thread
+        int chunks = parallel ? Math.min(blocks, pool.threads()) : 1;
         for (int s = 0; s < steps; s++) {
             int t = d == 1 ? steps - 1 - s : s;
             int giRow = t * batch * g + d * 3 * hidden;
             int outRow = outOff + t * batch * outStride + d * hidden;
             int c = cur, nx = next;
             if (parallel) {
-                pool.parallelFor(blocks, jb -> stepBlock(d, jb, batch, states, c, nx, gi, giRow, g, out, outRow, outStride));
+                pool.parallelFor(chunks, k -> stepBlocks(d, blocks * k / chunks, blocks * (k + 1) / chunks, batch, states, c, nx,
+                        gi, giRow, g, out, outRow, outStride));
             } else {
-                for (int jb = 0; jb < blocks; jb++) stepBlock(d, jb, batch, states, c, nx, gi, giRow, g, out, outRow, outStride);
+                stepBlocks(d, 0, blocks, batch, states, c, nx, gi, giRow, g, out, outRow, outStride);
             }
             cur = nx;
             next = c;
@@ -164,48 +169,128 @@ public final class GruKernel {
     }
 
     /**
-     * Hidden units [jb·L, jb·L + L) of every batch row for one step: the recurrent sums of the block into
-     * {@code sums}, a batch × 3L scratch that stays in L1 (r and z of row b at b·2L, n at batch·2L + b·L), then the
-     * gate math in passes over all rows: the r and z arguments, σ of them, the n argument, tanh of it, h'. The
-     * activations run as {@link VectorMath#applyInPlace} array loops: a vector function called per row is inlined
-     * by C2 or not depending on what it compiled first, and when it is not its vector arguments are boxed (measured:
-     * 4× slower, and an allocation per call).
+     * Hidden units [jb0·L, jb1·L) of every batch row for one step, in passes over a few blocks. A pass's recurrent
+     * sums go into {@code sums}, a per-thread scratch of (jb1 − jb0) × batch × 3L floats (jb0, jb1: the pass's): the
+     * r and z sums of block jb, row b at {@code ((jb − jb0)·batch + b)·2L}, the n sums at
+     * {@code nb + ((jb − jb0)·batch + b)·L}, nb = the size of the r|z part. Rows go four at a time per block (each weight vector feeds four rows); the rows left over go one at a
+     * time over four blocks at once, so a single row (batch 1) still has twelve independent accumulator chains and
+     * streams four weight blocks in parallel instead of waiting on three FMA chains. The gate math then runs in
+     * passes over the pass's blocks: the r and z arguments, σ of them, the n argument, tanh of it, h'. The activations
+     * run as {@link VectorMath#applyInPlace} array loops: a vector function called per row is inlined by C2 or not
+     * depending on what it compiled first, and when it is not its vector arguments are boxed (measured: 4× slower,
+     * and an allocation per call).
      */
-    private void stepBlock(int d, int jb, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
-                           float[] out, int outRow, int outStride) {
-        float[] sums = SUMS.floats(batch * 3 * L);
-        int nb = batch * 2 * L, b = 0;
-        for (; b + 4 <= batch; b += 4) sums4(d, jb, b, st, cur, sums, nb);
-        for (; b < batch; b++) sums1(d, jb, b, st, cur, sums, nb);
-        gates(d, jb, batch, sums, nb, st, cur, next, gi, giRow, g, out, outRow, outStride);
+    private void stepBlocks(int d, int jb0, int jb1, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
+                            float[] out, int outRow, int outStride) {
+        // a pass covers four blocks when rows go one at a time, one block when they go four at a time: either way
+        // the pass's sums (≤ 4 blocks × 3 rows or 1 block × batch rows, × 3L floats) stay in L1
+        int per = batch >= 4 ? 1 : 4;
+        for (int a = jb0; a < jb1; a += per) pass(d, a, Math.min(a + per, jb1), batch, st, cur, next, gi, giRow, g, out, outRow, outStride);
     }
 
-    private void sums1(int d, int jb, int b, float[] cur, int curOff, float[] sums, int nb) {
+    private void pass(int d, int jb0, int jb1, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
+                      float[] out, int outRow, int outStride) {
+        int nbk = jb1 - jb0;
+        float[] sums = SUMS.floats(nbk * batch * 3 * L);
+        int nb = nbk * batch * 2 * L;
+        int full = batch & ~3;
+        for (int jb = jb0; jb < jb1; jb++) {
+            // (measured at batch 32: eight rows × 24 accumulators 15% slower than four rows × 12 (spills); six rows
+            // × 18 no faster)
+            for (int b = 0; b < full; b += 4) sums4(d, jb, b, st, cur, sums, rzAt(jb - jb0, b, batch), nb + nAt(jb - jb0, b, batch));
+        }
+        for (int b = full; b < batch; b++) {
+            for (int jb = jb0; jb < jb1; ) {
+                if (jb + 4 <= jb1) {
+                    sums1x4(d, jb, jb0, b, batch, st, cur, sums, nb);
+                    jb += 4;
+                } else {
+                    sums1(d, jb, b, st, cur, sums, rzAt(jb - jb0, b, batch), nb + nAt(jb - jb0, b, batch));
+                    jb++;
+                }
+            }
+        }
+        gates(d, jb0, jb1, batch, sums, nb, st, cur, next, gi, giRow, g, out, outRow, outStride);
+    }
+
+    /** Block jb's r, z, n vectors for input q start at wBase(jb) + q·3L (W_hh packed block by block). */
+    private int wBase(int jb) {
+        return jb * hidden * 3 * L;
+    }
+
+    private static int rzAt(int jbi, int b, int batch) {
+        return (jbi * batch + b) * 2 * L;
+    }
+
+    private static int nAt(int jbi, int b, int batch) {
+        return (jbi * batch + b) * L;
+    }
+
+    private void sums1(int d, int jb, int b, float[] cur, int curOff, float[] sums, int rz, int on) {
         float[] w = whh[d];
-        int wOff = jb * hidden * 3 * L, h0 = curOff + b * hp;
+        int wOff = wBase(jb), ws = 3 * L, h0 = curOff + b * hp;
         FloatVector ar = FloatVector.zero(F), az = FloatVector.zero(F), an = FloatVector.zero(F);
-        for (int q = 0, wq = wOff; q < hidden; q++, wq += 3 * L) {
+        for (int q = 0, wq = wOff; q < hidden; q++, wq += ws) {
             FloatVector hv = FloatVector.broadcast(F, cur[h0 + q]);
             ar = hv.fma(FloatVector.fromArray(F, w, wq), ar);
             az = hv.fma(FloatVector.fromArray(F, w, wq + L), az);
             an = hv.fma(FloatVector.fromArray(F, w, wq + 2 * L), an);
         }
-        int o = b * 2 * L;
-        ar.intoArray(sums, o);
-        az.intoArray(sums, o + L);
-        an.intoArray(sums, nb + b * L);
+        ar.intoArray(sums, rz);
+        az.intoArray(sums, rz + L);
+        an.intoArray(sums, on);
     }
 
-    /** Four rows at once: each weight vector loaded once feeds 4 rows (12 accumulators). Same order per element as
-     * {@link #sums1}, so a row's result does not depend on its neighbours. */
-    private void sums4(int d, int jb, int b, float[] cur, int curOff, float[] sums, int nb) {
+    /** One row, blocks jb … jb + 3: twelve accumulators. Same order per element as {@link #sums1}. */
+    private void sums1x4(int d, int jb, int jb0, int b, int batch, float[] cur, int curOff, float[] sums, int nb) {
         float[] w = whh[d];
-        int wOff = jb * hidden * 3 * L, h0 = curOff + b * hp, h1 = h0 + hp, h2 = h1 + hp, h3 = h2 + hp;
+        int stride = hidden * 3 * L; // four blocks: four streams (measured faster than the four interleaved into one)
+        int w0 = wBase(jb), w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride, h0 = curOff + b * hp;
         FloatVector r0 = FloatVector.zero(F), z0 = FloatVector.zero(F), n0 = FloatVector.zero(F);
         FloatVector r1 = FloatVector.zero(F), z1 = FloatVector.zero(F), n1 = FloatVector.zero(F);
         FloatVector r2 = FloatVector.zero(F), z2 = FloatVector.zero(F), n2 = FloatVector.zero(F);
         FloatVector r3 = FloatVector.zero(F), z3 = FloatVector.zero(F), n3 = FloatVector.zero(F);
-        for (int q = 0, wq = wOff; q < hidden; q++, wq += 3 * L) {
+        for (int q = 0, o = 0; q < hidden; q++, o += 3 * L) {
+            FloatVector x = FloatVector.broadcast(F, cur[h0 + q]);
+            r0 = x.fma(FloatVector.fromArray(F, w, w0 + o), r0);
+            z0 = x.fma(FloatVector.fromArray(F, w, w0 + o + L), z0);
+            n0 = x.fma(FloatVector.fromArray(F, w, w0 + o + 2 * L), n0);
+            r1 = x.fma(FloatVector.fromArray(F, w, w1 + o), r1);
+            z1 = x.fma(FloatVector.fromArray(F, w, w1 + o + L), z1);
+            n1 = x.fma(FloatVector.fromArray(F, w, w1 + o + 2 * L), n1);
+            r2 = x.fma(FloatVector.fromArray(F, w, w2 + o), r2);
+            z2 = x.fma(FloatVector.fromArray(F, w, w2 + o + L), z2);
+            n2 = x.fma(FloatVector.fromArray(F, w, w2 + o + 2 * L), n2);
+            r3 = x.fma(FloatVector.fromArray(F, w, w3 + o), r3);
+            z3 = x.fma(FloatVector.fromArray(F, w, w3 + o + L), z3);
+            n3 = x.fma(FloatVector.fromArray(F, w, w3 + o + 2 * L), n3);
+        }
+        int j = jb - jb0;
+        r0.intoArray(sums, rzAt(j, b, batch));
+        z0.intoArray(sums, rzAt(j, b, batch) + L);
+        n0.intoArray(sums, nb + nAt(j, b, batch));
+        r1.intoArray(sums, rzAt(j + 1, b, batch));
+        z1.intoArray(sums, rzAt(j + 1, b, batch) + L);
+        n1.intoArray(sums, nb + nAt(j + 1, b, batch));
+        r2.intoArray(sums, rzAt(j + 2, b, batch));
+        z2.intoArray(sums, rzAt(j + 2, b, batch) + L);
+        n2.intoArray(sums, nb + nAt(j + 2, b, batch));
+        r3.intoArray(sums, rzAt(j + 3, b, batch));
+        z3.intoArray(sums, rzAt(j + 3, b, batch) + L);
+        n3.intoArray(sums, nb + nAt(j + 3, b, batch));
+    }
+
+    /** Four rows at once: each weight vector loaded once feeds 4 rows (12 accumulators). Same order per element as
+     * {@link #sums1}, so a row's result does not depend on its neighbours. Row b + i's sums go to
+     * {@code rz + i·2L} and {@code on + i·L}. */
+    private void sums4(int d, int jb, int b, float[] cur, int curOff, float[] sums, int rz, int on) {
+        float[] w = whh[d];
+        int wOff = wBase(jb), ws = 3 * L, h0 = curOff + b * hp, h1 = h0 + hp, h2 = h1 + hp, h3 = h2 + hp;
+        FloatVector r0 = FloatVector.zero(F), z0 = FloatVector.zero(F), n0 = FloatVector.zero(F);
+        FloatVector r1 = FloatVector.zero(F), z1 = FloatVector.zero(F), n1 = FloatVector.zero(F);
+        FloatVector r2 = FloatVector.zero(F), z2 = FloatVector.zero(F), n2 = FloatVector.zero(F);
+        FloatVector r3 = FloatVector.zero(F), z3 = FloatVector.zero(F), n3 = FloatVector.zero(F);
+        for (int q = 0, wq = wOff; q < hidden; q++, wq += ws) {
             FloatVector wr = FloatVector.fromArray(F, w, wq);
             FloatVector wz = FloatVector.fromArray(F, w, wq + L);
             FloatVector wn = FloatVector.fromArray(F, w, wq + 2 * L);
@@ -226,52 +311,61 @@ public final class GruKernel {
             z3 = x3.fma(wz, z3);
             n3 = x3.fma(wn, n3);
         }
-        int o = b * 2 * L, on = nb + b * L;
-        r0.intoArray(sums, o);
-        z0.intoArray(sums, o + L);
-        r1.intoArray(sums, o + 2 * L);
-        z1.intoArray(sums, o + 3 * L);
-        r2.intoArray(sums, o + 4 * L);
-        z2.intoArray(sums, o + 5 * L);
-        r3.intoArray(sums, o + 6 * L);
-        z3.intoArray(sums, o + 7 * L);
+        r0.intoArray(sums, rz);
+        z0.intoArray(sums, rz + L);
+        r1.intoArray(sums, rz + 2 * L);
+        z1.intoArray(sums, rz + 3 * L);
+        r2.intoArray(sums, rz + 4 * L);
+        z2.intoArray(sums, rz + 5 * L);
+        r3.intoArray(sums, rz + 6 * L);
+        z3.intoArray(sums, rz + 7 * L);
         n0.intoArray(sums, on);
         n1.intoArray(sums, on + L);
         n2.intoArray(sums, on + 2 * L);
         n3.intoArray(sums, on + 3 * L);
     }
 
-    /** The gate math on each row's recurrent sums of block jb (overwritten), then h' into {@code next} and {@code out}. */
-    private void gates(int d, int jb, int batch, float[] sums, int nb, float[] st, int cur, int next, float[] gi, int giRow, int g,
-                       float[] out, int outRow, int outStride) {
+    /** The gate math on the recurrent sums of blocks [jb0, jb1) (overwritten), then h' into {@code next} and {@code out}. */
+    private void gates(int d, int jb0, int jb1, int batch, float[] sums, int nb, float[] st, int cur, int next, float[] gi,
+                       int giRow, int g, float[] out, int outRow, int outStride) {
         float[] bh = bhh[d];
-        int j = jb * L;
-        boolean full = j + L <= hidden;
-        VectorMask<Float> tail = F.indexInRange(j, hidden);
-        FloatVector br = FloatVector.fromArray(F, bh, j);
-        FloatVector bz = FloatVector.fromArray(F, bh, hp + j);
-        FloatVector bn = FloatVector.fromArray(F, bh, 2 * hp + j);
+        int nbk = jb1 - jb0;
         float[] tmp = VectorMath.temp();
-        for (int b = 0; b < batch; b++) { // r and z arguments
-            int giOff = giRow + b * g, so = b * 2 * L;
-            FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, sums, so).add(br)).intoArray(sums, so);
-            FloatVector.fromArray(F, gi, giOff + hidden + j).add(FloatVector.fromArray(F, sums, so + L).add(bz)).intoArray(sums, so + L);
+        for (int jb = jb0; jb < jb1; jb++) { // r and z arguments
+            int j = jb * L;
+            FloatVector br = FloatVector.fromArray(F, bh, j);
+            FloatVector bz = FloatVector.fromArray(F, bh, hp + j);
+            for (int b = 0; b < batch; b++) {
+                int giOff = giRow + b * g, so = rzAt(jb - jb0, b, batch);
+                FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, sums, so).add(br)).intoArray(sums, so);
+                FloatVector.fromArray(F, gi, giOff + hidden + j).add(FloatVector.fromArray(F, sums, so + L).add(bz)).intoArray(sums, so + L);
+            }
         }
         VectorMath.applyInPlace(Activation.SIGMOID, sums, 0, nb, tmp);
-        for (int b = 0; b < batch; b++) { // n argument: gi_n + r ⊙ (W_hn h + b_hn)
-            int giOff = giRow + b * g, on = nb + b * L;
-            FloatVector r = FloatVector.fromArray(F, sums, b * 2 * L);
-            FloatVector.fromArray(F, gi, giOff + 2 * hidden + j).add(r.mul(FloatVector.fromArray(F, sums, on).add(bn))).intoArray(sums, on);
+        for (int jb = jb0; jb < jb1; jb++) { // n argument: gi_n + r ⊙ (W_hn h + b_hn)
+            int j = jb * L;
+            FloatVector bn = FloatVector.fromArray(F, bh, 2 * hp + j);
+            for (int b = 0; b < batch; b++) {
+                int giOff = giRow + b * g, on = nb + nAt(jb - jb0, b, batch);
+                FloatVector r = FloatVector.fromArray(F, sums, rzAt(jb - jb0, b, batch));
+                FloatVector.fromArray(F, gi, giOff + 2 * hidden + j).add(r.mul(FloatVector.fromArray(F, sums, on).add(bn))).intoArray(sums, on);
+            }
         }
-        VectorMath.applyInPlace(Activation.TANH, sums, nb, batch * L, tmp);
-        for (int b = 0; b < batch; b++) {
-            int outOff = outRow + b * outStride;
-            FloatVector z = FloatVector.fromArray(F, sums, b * 2 * L + L), n = FloatVector.fromArray(F, sums, nb + b * L);
-            FloatVector hOld = FloatVector.fromArray(F, st, cur + b * hp + j);
-            FloatVector hNew = z.fma(hOld.sub(n), n); // (1 − z)·n + z·h
-            hNew.intoArray(st, next + b * hp + j);
-            if (full) hNew.intoArray(out, outOff + j);
-            else hNew.intoArray(out, outOff + j, tail);
+        VectorMath.applyInPlace(Activation.TANH, sums, nb, nbk * batch * L, tmp);
+        for (int jb = jb0; jb < jb1; jb++) {
+            int j = jb * L;
+            boolean full = j + L <= hidden;
+            VectorMask<Float> tail = F.indexInRange(j, hidden); // unconditional: a null phi would defeat escape analysis
+            for (int b = 0; b < batch; b++) {
+                int outOff = outRow + b * outStride;
+                FloatVector z = FloatVector.fromArray(F, sums, rzAt(jb - jb0, b, batch) + L);
+                FloatVector n = FloatVector.fromArray(F, sums, nb + nAt(jb - jb0, b, batch));
+                FloatVector hOld = FloatVector.fromArray(F, st, cur + b * hp + j);
+                FloatVector hNew = z.fma(hOld.sub(n), n); // (1 − z)·n + z·h
+                hNew.intoArray(st, next + b * hp + j);
+                if (full) hNew.intoArray(out, outOff + j);
+                else hNew.intoArray(out, outOff + j, tail);
+            }
         }
     }
 }

@@ -72,12 +72,14 @@ class GruKernelTest {
         }
         run(1, 8, 2, 1, 1, true, true, seed++, pool1, true);          // sequence 1, input size 1
         run(100, 256, 1, 5, 4, true, false, seed++, pool2, true);     // seed GRU layer 0 sizes
+        run(100, 256, 1, 5, 1, true, true, seed++, pool2, true);      // batch 1: one row over four blocks at a time
+        run(37, 520, 1, 3, 2, true, true, seed++, pool3, true);       // batch 2 split over threads, blocks not a multiple of 4
         run(512, 256, 2, 3, 9, true, true, seed, pool3, true);        // bidirectional layer 1 input, big enough to split steps
     }
 
     @Test
     void bitwiseIdenticalForEveryThreadCount() {
-        for (int[] c : new int[][]{{100, 256, 1, 4, 8}, {64, 96, 2, 5, 3}, {30, 40, 2, 3, 33}}) {
+        for (int[] c : new int[][]{{100, 256, 1, 4, 8}, {64, 96, 2, 5, 3}, {30, 40, 2, 3, 33}, {20, 600, 1, 3, 1}}) {
             float[] a = run(c[0], c[1], c[2], c[3], c[4], true, true, 42, pool1, false);
             float[] b = run(c[0], c[1], c[2], c[3], c[4], true, true, 42, pool2, false);
             float[] d = run(c[0], c[1], c[2], c[3], c[4], true, true, 42, pool3, false);
