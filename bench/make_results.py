@@ -6,7 +6,8 @@
 
 Reads, in --raw: jmh.json (the model benchmarks), jmh-peak.json (FmaPeakBench), checks.jsonl (each engine's output
 checked against PyTorch before timing), torch.json (tools/torch_latency.py), run.json (mode, duration, load
-average); and --models/manifest.json (FLOPs per run). With --readme, also replaces the block between
+average); and --models/manifest.json (FLOPs per run). Writes --json (bench/results.json: this run's ratios and
+spreads) after comparing this run's ratios with the ones the previous run left there (section Reproducibility). With --readme, also replaces the block between
 <!-- results:begin --> and <!-- results:end --> in that file with the headline rows.
 
 Latency cells are "median ± spread" in ms: the median of every timed call of all forks, and the largest distance
@@ -214,11 +215,78 @@ def fmt_size(s):
     return f"{k // 1024} MiB" if k % 1024 == 0 else f"{k} KiB"
 
 
-def fmt_ratio(a, b):
+def ratio_of(a, b):
+    """(ratio, spread): a ÷ b with the sum of both relative spreads."""
     r = a.median / b.median
     rel = (a.spread / a.median if a.median else 0) + (b.spread / b.median if b.median else 0)
-    digits = 2 if r < 10 else 1 if r < 100 else 0
-    return f"{r:.{digits}f} ± {r * rel:.{digits}f}"
+    return r, r * rel
+
+
+def ratio_digits(r):
+    return 2 if r < 10 else 1 if r < 100 else 0
+
+
+def fmt_ratio(a, b):
+    r, e = ratio_of(a, b)
+    d = ratio_digits(r)
+    return f"{r:.{d}f} ± {e:.{d}f}"
+
+
+def git_commit(root):  # also run as `make_results.py --commit` by bench/run when it starts
+    """The checkout's commit (short hash), with "+changes" when the working tree differs from it; None outside git."""
+    try:
+        head = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        # the command's own outputs don't count as changes
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":!bench/RESULTS.md", ":!bench/results.json", ":!README.md"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def reproducibility(prev, ratios, commit):
+    """Markdown lines comparing this run's ratios with the previous run's (bench/results.json before this run).
+
+    A ratio reproduces when this run's value lies within the previous run's ratio ± the spread it reported.
+    """
+    L = ["## Reproducibility", ""]
+    if not prev or not prev.get("ratios"):
+        L += ["No previous run to compare with (bench/results.json was missing): rerun the command to get this "
+              "section.", ""]
+        return L, None
+    old = {(r["model"], r["batch"], r["threads"], r["engine"]): r for r in prev["ratios"]}
+    when = prev.get("date", "?")
+    pc = prev.get("commit")
+    L.append(f"Each ratio of this run (code {commit or '?'}) against the previous run of the command (`bench/run "
+             f"{prev.get('mode', '?')}`, {when}, code {pc or '?'}): it reproduces when this run's ratio lies within "
+             "the previous ratio ± the spread that run reported."
+             + (" **The code differed between the two runs**, so a difference may be a change rather than noise."
+                if pc != commit or (commit or "").endswith("+changes") else ""))
+    L.append("")
+    L.append("| model | batch | threads | engine | previous run | this run | difference | within the previous spread |")
+    L.append("|---|---|---|---|--:|--:|--:|---|")
+    n = ok = 0
+    for r in ratios:
+        o = old.get((r["model"], r["batch"], r["threads"], r["engine"]))
+        if o is None:
+            continue
+        n += 1
+        diff = r["ratio"] - o["ratio"]
+        within = abs(diff) <= o["spread"] + 1e-12
+        ok += within
+        d = ratio_digits(max(r["ratio"], o["ratio"]))
+        L.append(f"| {SHORT_TITLES.get(r['model'], r['model'])} | {r['batch']} | {r['threads']} | "
+                 f"{ENGINE_TITLES.get(r['engine'], r['engine'])} / ORT | {o['ratio']:.{d}f} ± {o['spread']:.{d}f} | "
+                 f"{r['ratio']:.{d}f} ± {r['spread']:.{d}f} | {diff:+.{d}f} | {'yes' if within else '**no**'} |")
+    L.append("")
+    if n:
+        L.append(f"{ok} of {n} ratios reproduce.")
+    else:
+        L.append("The previous run measured none of this run's ratios.")
+    L.append("")
+    return L, (ok, n)
 
 
 def engine_order(engines):
@@ -233,7 +301,14 @@ def main():
     ap.add_argument("--models", default=os.path.join(here, "models"))
     ap.add_argument("--out", default=os.path.join(here, "RESULTS.md"))
     ap.add_argument("--readme", default=None)
+    ap.add_argument("--commit", action="store_true", help="print the checkout's commit (as recorded in run.json) and exit")
+    ap.add_argument("--json", default=os.path.join(here, "results.json"),
+                    help="machine-readable ratios of this run; the previous file's are compared with (Reproducibility)")
     args = ap.parse_args()
+    if args.commit:
+        print(git_commit(os.path.dirname(here)) or "")
+        return
+    previous = load_json(args.json)
 
     jmh = load_json(os.path.join(args.raw, "jmh.json"), [])
     peak_entries = load_json(os.path.join(args.raw, "jmh-peak.json"), [])
@@ -347,12 +422,17 @@ def main():
     L.append("| " + " | ".join(head) + " |")
     L.append("|" + "|".join(["---"] * 3 + ["--:"] * (len(head) - 3)) + "|")
     headline = []
+    ratios = []
     for (model, batch, threads) in rows:
         r = [SHORT_TITLES.get(model, model), str(batch), str(threads)]
         r += [engine_cell((model, batch, threads, e)) for e in engines]
         for e in ratio_engines:
             a, b = cells.get((model, batch, threads, e)), cells.get((model, batch, threads, BASELINE))
             r.append(f"**{fmt_ratio(a, b)}**" if a and b else "—")
+            if a and b:
+                q, sp = ratio_of(a, b)
+                ratios.append({"model": model, "batch": batch, "threads": threads, "engine": e, "ratio": q,
+                               "spread": sp, "median_ms": a.median, "baseline_median_ms": b.median})
         tc = torch_cells.get((model, batch, threads))
         r.append(fmt_cell(tc) if tc else "— (no PyTorch)")
         L.append("| " + " | ".join(r) + " |")
@@ -472,9 +552,16 @@ def main():
                  + "; ".join(f"{m.get('title', k)}: {m.get('params', 0) / 1e6:.2f} M parameters"
                              for k, m in models.items()) + ".")
     L.append("")
+    commit = run.get("commit") or git_commit(os.path.dirname(here))
+    repro, counts = reproducibility(previous, ratios, commit)
+    L += repro
     text = "\n".join(L).rstrip() + "\n"
     with open(args.out, "w") as f:
         f.write(text)
+    with open(args.json, "w") as f:
+        json.dump({"mode": mode, "date": f"{when:%Y-%m-%d %H:%M} UTC", "commit": commit, "ratios": ratios}, f,
+                  indent=1)
+        f.write("\n")
 
     if args.readme and os.path.isfile(args.readme):
         with open(args.readme) as f:
@@ -493,8 +580,8 @@ def main():
             new = readme[:readme.index(b)] + "\n".join(block) + readme[readme.index(e) + len(e):]
             with open(args.readme, "w") as f:
                 f.write(new)
-    print(f"make_results: wrote {args.out} ({len(rows)} rows, engines {', '.join(engines) or 'none'})",
-          file=sys.stderr)
+    print(f"make_results: wrote {args.out} ({len(rows)} rows, engines {', '.join(engines) or 'none'})"
+          + (f"; {counts[0]} of {counts[1]} ratios reproduce the previous run's" if counts else ""), file=sys.stderr)
 
 
 if __name__ == "__main__":
