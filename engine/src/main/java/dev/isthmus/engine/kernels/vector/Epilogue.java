@@ -5,7 +5,7 @@ import dev.isthmus.engine.kernels.Activation;
 import java.util.Objects;
 
 /**
- * What {@link PackedGemm} does to each finished tile of C while it is still in L1: C = act(C + bias) + residual.
+ * What {@link PackedGemm} does to each finished block of C, row by row: C = act(C + bias) + residual.
  * The bias runs along the columns (a Linear layer's, one per output feature) or along the rows (a convolution's, one
  * per output channel when the weights are the left operand); the residual has C's shape at its own offset and stride.
  * Immutable; build with {@link #of} and {@link #withResidual} — each call makes a new one, so build them once (at
