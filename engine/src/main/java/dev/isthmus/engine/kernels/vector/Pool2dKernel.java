@@ -90,12 +90,19 @@ public final class Pool2dKernel {
         return Math.max(Math.min(end, in) - Math.max(start, 0), 0);
     }
 
+    /*
+     * UNMASKED_STORES: a row's last vector is stored whole whenever its lanes past the row stay inside this task's
+     * output (y[.., yEnd)): they land on the next row (or the next plane's first row), which this task writes later
+     * in the same order, so they are overwritten. A store with a partial mask runs a per-lane range check on this
+     * JDK (measured: a fifth of the seed CNN's pooling time); only the task's very last row still needs it.
+     */
+
     private static void maxPlanes(float[] x, int xOff, Geometry g, float[] y, int yOff, int p0, int p1) {
-        for (int p = p0; p < p1; p++) maxPlane(x, xOff, p, g, y, yOff);
+        for (int p = p0; p < p1; p++) maxPlane(x, xOff, p, g, y, yOff, yOff + p1 * g.oh * g.ow);
     }
 
     private static void avgPlanes(float[] x, int xOff, Geometry g, float[] f, float[] y, int yOff, int p0, int p1) {
-        for (int p = p0; p < p1; p++) avgPlane(x, xOff, p, g, f, y, yOff);
+        for (int p = p0; p < p1; p++) avgPlane(x, xOff, p, g, f, y, yOff, yOff + p1 * g.oh * g.ow);
     }
 
     /**
@@ -155,9 +162,9 @@ public final class Pool2dKernel {
         }
     }
 
-    private static void maxPlane(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff) {
+    private static void maxPlane(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff, int yEnd) {
         if (g.kw == 2 && g.sw == 2 && g.dw == 1 && L >= 4) {
-            maxPlanePairs(x, xOff, plane, g, y, yOff);
+            maxPlanePairs(x, xOff, plane, g, y, yOff, yEnd);
             return;
         }
         float[] p = g.pad(x, xOff, plane, Float.NEGATIVE_INFINITY);
@@ -176,7 +183,8 @@ public final class Pool2dKernel {
                         acc = acc.max(v);
                     }
                 }
-                acc.intoArray(y, yRow + ox, m);
+                if (yRow + ox + L <= yEnd) acc.intoArray(y, yRow + ox); // see UNMASKED_STORES
+                else acc.intoArray(y, yRow + ox, m);
             }
         }
     }
@@ -201,7 +209,7 @@ public final class Pool2dKernel {
      * vertically with contiguous loads, then even and odd columns are separated by two two-source shuffles and
      * maxed. Reads the input in place when no window touches padding.
      */
-    private static void maxPlanePairs(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff) {
+    private static void maxPlanePairs(float[] x, int xOff, int plane, Geometry g, float[] y, int yOff, int yEnd) {
         boolean inside = g.ph == 0 && g.pw == 0 && g.paddedH == g.h && g.paddedW == g.w;
         float[] p = inside ? x : g.pad(x, xOff, plane, Float.NEGATIVE_INFINITY);
         int base = inside ? xOff + plane * g.h * g.w : 0, pwid = inside ? g.w : g.paddedW;
@@ -212,21 +220,32 @@ public final class Pool2dKernel {
             int r0 = base + oy * g.sh * pwid;
             for (int ox = 0; ox < g.ow; ox += L) {
                 int c0 = 2 * ox;
-                VectorMask<Float> m0 = F.indexInRange(c0, cols), m1 = F.indexInRange(c0 + L, cols);
                 FloatVector a = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), b = a;
-                for (int ky = 0; ky < g.kh; ky++) {
-                    int at = r0 + ky * g.dh * pwid + c0;
-                    a = a.max(FloatVector.fromArray(F, p, at, m0));
-                    b = b.max(FloatVector.fromArray(F, p, at + L, m1));
+                if (r0 + (g.kh - 1) * g.dh * pwid + c0 + 2 * L <= p.length) {
+                    // whole vectors: lanes past the row read the next row (or whatever follows in the array) and
+                    // only feed output lanes past the row, which the stores below drop or overwrite
+                    for (int ky = 0; ky < g.kh; ky++) {
+                        int at = r0 + ky * g.dh * pwid + c0;
+                        a = a.max(FloatVector.fromArray(F, p, at));
+                        b = b.max(FloatVector.fromArray(F, p, at + L));
+                    }
+                } else {
+                    VectorMask<Float> m0 = F.indexInRange(c0, cols), m1 = F.indexInRange(c0 + L, cols);
+                    for (int ky = 0; ky < g.kh; ky++) {
+                        int at = r0 + ky * g.dh * pwid + c0;
+                        a = a.max(FloatVector.fromArray(F, p, at, m0));
+                        b = b.max(FloatVector.fromArray(F, p, at + L, m1));
+                    }
                 }
                 FloatVector out = a.rearrange(se, b).max(a.rearrange(so, b));
-                out.intoArray(y, yRow + ox, F.indexInRange(ox, g.ow));
+                if (yRow + ox + L <= yEnd) out.intoArray(y, yRow + ox); // see UNMASKED_STORES
+                else out.intoArray(y, yRow + ox, F.indexInRange(ox, g.ow));
             }
         }
     }
 
     /** @param f the divisor's row factors at [0, oh), column factors at [oh, oh + ow) */
-    private static void avgPlane(float[] x, int xOff, int plane, Geometry g, float[] f, float[] y, int yOff) {
+    private static void avgPlane(float[] x, int xOff, int plane, Geometry g, float[] f, float[] y, int yOff, int yEnd) {
         float[] p = g.pad(x, xOff, plane, 0f);
         int pwid = g.paddedW;
         for (int oy = 0; oy < g.oh; oy++) {
@@ -245,7 +264,8 @@ public final class Pool2dKernel {
                     }
                 }
                 FloatVector div = FloatVector.fromArray(F, f, g.oh + ox, m).mul(rf);
-                acc.div(div).intoArray(y, yRow + ox, m);
+                if (yRow + ox + L <= yEnd) acc.div(div).intoArray(y, yRow + ox); // see UNMASKED_STORES
+                else acc.div(div).intoArray(y, yRow + ox, m);
             }
         }
     }

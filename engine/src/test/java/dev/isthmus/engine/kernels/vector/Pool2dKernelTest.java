@@ -74,4 +74,33 @@ class Pool2dKernelTest {
             }
         }
     }
+
+    /** Rows narrower than a vector are stored whole where the spill lands on rows still to be written: nothing outside
+     * the output range may change, on one thread or split over tasks. */
+    @Test
+    void writesNothingOutsideItsOutput() {
+        SplittableRandom r = new SplittableRandom(3);
+        try (ComputePool one = new ComputePool(1)) {
+            for (int[] c : new int[][]{{64, 14, 14}, {32, 28, 28}, {3, 5, 6}, {9, 3, 40}}) {
+                int planes = c[0], h = c[1], w = c[2], oh = h / 2, ow = w / 2, n = planes * oh * ow, off = 37;
+                float[] x = Check.random(r, planes * h * w, 3);
+                float[] e = new float[n];
+                Pool2d.max(x, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, e, oh, ow);
+                for (ComputePool p : new ComputePool[]{one, pool}) {
+                    for (boolean avg : new boolean[]{false, true}) {
+                        float[] y = new float[off + n + 3 * Species.L];
+                        java.util.Arrays.fill(y, -7.25f);
+                        if (avg) Pool2dKernel.avg(x, 0, planes, h, w, 2, 2, 2, 2, 0, 0, true, 0, y, off, oh, ow, p);
+                        else Pool2dKernel.max(x, 0, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, y, off, oh, ow, p);
+                        for (int i = 0; i < y.length; i++) {
+                            if (i < off || i >= off + n) {
+                                if (y[i] != -7.25f) throw new AssertionError("wrote y[" + i + "] outside [" + off + ", " + (off + n) + ") " + java.util.Arrays.toString(c));
+                            }
+                        }
+                        if (!avg) Check.bitwise(e, java.util.Arrays.copyOfRange(y, off, off + n), "max pool in place " + java.util.Arrays.toString(c));
+                    }
+                }
+            }
+        }
+    }
 }
