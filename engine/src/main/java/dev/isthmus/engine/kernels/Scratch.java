@@ -24,6 +24,9 @@ public final class Scratch {
     private static final float[] EMPTY = new float[0];
     /** Sizes are rounded up to this many floats (64 bytes), so that slightly growing shapes do not reallocate. */
     private static final int ROUND = 16;
+    /** Floats past what was asked for: a vector access with a partial mask near an array's end takes the Vector
+     * API's slow per-lane range check, anywhere else a single bounds test. */
+    private static final int SLACK = 64;
 
     private final ThreadLocal<float[]> local = new ThreadLocal<>();
 
@@ -58,7 +61,7 @@ public final class Scratch {
 
     private static int roundUp(int n) {
         if (n < 0) throw new NegativeArraySizeException(Integer.toString(n));
-        long r = ((long) n + ROUND - 1) / ROUND * ROUND;
+        long r = ((long) n + SLACK + ROUND - 1) / ROUND * ROUND;
         return r > Integer.MAX_VALUE - 8 ? n : (int) r;
     }
 

@@ -25,6 +25,8 @@ import java.util.Map;
  * results are views of it, valid until the plan runs again.
  */
 final class Plan {
+    /** Floats past the last tensor of a plan's buffer (at least one vector of the widest species). */
+    static final int BUFFER_SLACK = 64;
     /** Alignment of every slot, in floats (64 bytes). */
     private static final int ALIGN = 16;
 
@@ -173,7 +175,9 @@ final class Plan {
             stepIn[si] = in;
             stepOut[si] = out;
         }
-        float[] buf = new float[Math.toIntExact(slots.end)];
+        // slack past the last tensor: a vector access with a partial mask near an array's end takes the Vector API's
+        // per-lane range check (slow: it was a fifth of the seed CNN's pooling), anywhere else a single bounds test
+        float[] buf = new float[Math.toIntExact(slots.end + BUFFER_SLACK)];
         Layer[] layers = new Layer[steps.size()];
         Frame[] frames = new Frame[steps.size()];
         for (int si = 0; si < steps.size(); si++) {
