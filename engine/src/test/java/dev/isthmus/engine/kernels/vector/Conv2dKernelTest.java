@@ -9,10 +9,16 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Convolutions (im2col GEMM and direct) against the reference: strides, padding, dilation, groups, batch 1 and 3. */
+/**
+ * Convolutions (channels, pixels, im2col GEMM and depthwise paths) against the reference: strides, padding, dilation,
+ * groups, batch 1 and 3. Every ungrouped shape also runs on each of the channels, pixels and GEMM paths, whichever the
+ * class picks for it.
+ */
 class Conv2dKernelTest {
     private static ComputePool pool1, pool2, pool3;
 
@@ -51,6 +57,21 @@ class Conv2dKernelTest {
             {1, 8, 8, 37, 41, 3, 3, 3, 2, 1, 1, 0, 0, 1, 1, 8},    // depthwise, strides (3, 2)
             {2, 64, 70, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},  // K = 576 > one depth block of the narrow tile
             {1, 3, 16, 40, 40, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1},   // 7×7 stem, stride 2
+            // awkward shapes for the channels and pixels paths: cout not a multiple of any L, cin 1 and prime, pixel
+            // counts that are no multiple of a tile or a block, 1×1 outputs, kernels 1×1, 3×1 and 5×5
+            {3, 1, 5, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},      // cout 5, cin 1, 63 pixels
+            {1, 3, 17, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // cout 17, cin 3
+            {3, 7, 33, 10, 9, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1},    // cout 33, cin 7, stride 2
+            {1, 7, 33, 9, 11, 3, 3, 1, 1, 0, 0, 0, 0, 2, 2, 1},    // dilation 2, no padding
+            {3, 3, 17, 12, 10, 3, 1, 1, 1, 2, 0, 0, 1, 1, 1, 1},   // 3×1 kernel, asymmetric padding
+            {1, 5, 33, 9, 9, 5, 5, 2, 1, 2, 1, 1, 2, 1, 1, 1},     // 5×5, strides (2, 1), asymmetric padding
+            {3, 7, 17, 3, 3, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 1},     // 1×1 output
+            {1, 3, 64, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},     // 1×1 image, 1×1 kernel
+            {3, 7, 48, 13, 13, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1},   // pointwise, 169 pixels, three vectors at L = 16
+            {1, 3, 80, 23, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // 437 pixels (several blocks), five vectors at L = 16
+            {1, 2, 20, 7, 7, 3, 3, 1, 1, 4, 4, 4, 4, 2, 2, 1},     // padding wider than the dilated kernel's reach
+            {2, 5, 19, 17, 23, 3, 5, 3, 2, 2, 1, 3, 0, 2, 3, 1},   // strides (3, 2), dilation (2, 3), asymmetric padding
+            {1, 3, 20, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // output planes of 4 KB
     };
 
     @Test
@@ -58,19 +79,38 @@ class Conv2dKernelTest {
         SplittableRandom r = new SplittableRandom(3);
         for (int[] c : CASES) {
             for (Activation act : new Activation[]{Activation.NONE, Activation.RELU}) {
-                for (boolean hasBias : new boolean[]{true, false}) run(c, act, hasBias, r, pool2, true);
+                for (boolean hasBias : new boolean[]{true, false}) run(c, act, hasBias, r, pool2, true, null);
+            }
+        }
+    }
+
+    private static final Conv2dKernel.Path[] UNGROUPED = {Conv2dKernel.Path.CHANNELS, Conv2dKernel.Path.PIXELS, Conv2dKernel.Path.GEMM};
+
+    @Test
+    void everyPathMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int[] c : CASES) {
+            if (c[15] != 1) continue;
+            for (Conv2dKernel.Path path : UNGROUPED) {
+                for (Activation act : new Activation[]{Activation.RELU, Activation.GELU, Activation.SIGMOID}) {
+                    run(c, act, true, r, pool2, true, path);
+                }
+                run(c, Activation.NONE, false, r, pool1, true, path);
             }
         }
     }
 
     @Test
     void bitwiseIdenticalForEveryThreadCount() {
-        for (int[] c : new int[][]{CASES[1], CASES[6], CASES[17]}) {
-            float[] y1 = run(c, Activation.NONE, true, new SplittableRandom(9), pool1, false);
-            float[] y2 = run(c, Activation.NONE, true, new SplittableRandom(9), pool2, false);
-            float[] y3 = run(c, Activation.NONE, true, new SplittableRandom(9), pool3, false);
-            Check.bitwise(y1, y2, "conv 2 threads");
-            Check.bitwise(y1, y3, "conv 3 threads");
+        int[][] shapes = {CASES[1], CASES[6], CASES[17], {1, 3, 80, 23, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+        for (int[] c : shapes) {
+            for (Conv2dKernel.Path path : c[15] == 1 ? UNGROUPED : new Conv2dKernel.Path[]{null}) {
+                float[] y1 = run(c, Activation.NONE, true, new SplittableRandom(9), pool1, false, path);
+                float[] y2 = run(c, Activation.NONE, true, new SplittableRandom(9), pool2, false, path);
+                float[] y3 = run(c, Activation.NONE, true, new SplittableRandom(9), pool3, false, path);
+                Check.bitwise(y1, y2, "conv 2 threads " + path);
+                Check.bitwise(y1, y3, "conv 3 threads " + path);
+            }
         }
     }
 
@@ -81,7 +121,37 @@ class Conv2dKernelTest {
         assertFalse(new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4).direct());
     }
 
-    private static float[] run(int[] c, Activation act, boolean hasBias, SplittableRandom r, ComputePool pool, boolean compare) {
+    @Test
+    void picksThePathPerLayer() {
+        assertEquals(Conv2dKernel.Path.DEPTHWISE, new Conv2dKernel(new float[8 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8).path(12, 12, 12));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4).path(12, 12, 12));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
+        // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
+        Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        if (Species.L == 16 && Tiles.WIDE) {
+            assertEquals(Conv2dKernel.Path.PIXELS, conv1.path(28, 28, 28));
+            assertEquals(Conv2dKernel.Path.CHANNELS, conv2.path(14, 14, 14));
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, Conv2dKernel.Path.CHANNELS));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, Conv2dKernel.Path.DEPTHWISE));
+    }
+
+    /** The channels and pixels paths sum every output in the same order: they agree bitwise. */
+    @Test
+    void channelsAndPixelsAgreeBitwise() {
+        for (int[] c : CASES) {
+            if (c[15] != 1) continue;
+            float[] channels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.CHANNELS);
+            float[] pixels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.PIXELS);
+            Check.bitwise(channels, pixels, "channels vs pixels " + java.util.Arrays.toString(c));
+        }
+    }
+
+    private static float[] run(int[] c, Activation act, boolean hasBias, SplittableRandom r, ComputePool pool, boolean compare,
+                               Conv2dKernel.Path path) {
         int n = c[0], cin = c[1], cout = c[2], h = c[3], w = c[4], kh = c[5], kw = c[6], sh = c[7], sw = c[8];
         int pt = c[9], pb = c[10], pl = c[11], pr = c[12], dh = c[13], dw = c[14], groups = c[15];
         int oh = Conv2d.outSize(h, kh, sh, pt, pb, dh), ow = Conv2d.outSize(w, kw, sw, pl, pr, dw);
@@ -91,8 +161,8 @@ class Conv2dKernelTest {
         float[] expected = new float[n * cout * oh * ow];
         if (compare) Conv2d.forward(x, n, cin, h, w, wt, bias, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups, expected, oh, ow, act);
         float[] y = new float[expected.length];
-        new Conv2dKernel(wt, bias, cin, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups).forward(x, n, h, w, y, oh, ow, act, pool);
-        if (compare) Check.close(expected, y, "conv " + java.util.Arrays.toString(c) + " " + act + (hasBias ? " bias" : ""));
+        new Conv2dKernel(wt, bias, cin, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups, path).forward(x, n, h, w, y, oh, ow, act, pool);
+        if (compare) Check.close(expected, y, "conv " + java.util.Arrays.toString(c) + " " + act + (hasBias ? " bias" : "") + " " + path);
         return y;
     }
 }
