@@ -4,7 +4,6 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Scratch;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -180,6 +179,17 @@ public final class VectorMath {
         return s;
     }
 
+    /**
+     * The largest of t[0, L) (NaN if any is NaN, as Math.max): the lanes of a vector stored into t, reduced in scalar
+     * code. {@code reduceLanes(MAX)} is not always intrinsified by C2 (seen in attention's softmax), and its fallback
+     * allocates on every call.
+     */
+    public static float maxLanes(float[] t) {
+        float m = t[0];
+        for (int i = 1; i < L; i++) m = Math.max(m, t[i]);
+        return m;
+    }
+
     /** max(x, 0) with the reference's rule for NaN and −0 (both give +0). */
     public static FloatVector relu(FloatVector x) {
         return FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f));
@@ -196,8 +206,7 @@ public final class VectorMath {
     // and nothing is boxed whatever C2 inlines. exp's polynomial sits in one loop, expInPlace; the functions built
     // on it run as passes over a chunk of CHUNK floats that stays in L1: exp's argument into a temporary, exp in
     // place there, then the combination. Each pass does exactly the operations of the vector functions above, so
-    // the array forms equal them bitwise (VectorMathTest checks). Each loop is one body with a mask per iteration
-    // (all lanes set but in the last), rather than a loop and a masked tail that would repeat the body.
+    // the array forms equal them bitwise (VectorMathTest checks). Each loop runs on whole vectors (see MASKS).
 
     /** Floats per pass of the composite functions (a multiple of every L). */
     static final int CHUNK = 512;
@@ -217,6 +226,19 @@ public final class VectorMath {
 
     /** {@code act} on a[off, off + len) in place; {@code tmp} holds at least {@link #CHUNK} floats (not read). */
     static void applyInPlace(Activation act, float[] a, int off, int len, float[] tmp) {
+        if (act == Activation.NONE || len <= 0) return;
+        int full = len - len % L;
+        if (full > 0) applyFull(act, a, off, full, tmp);
+        if (full < len) { // the tail through a vector-sized buffer (see MASKS)
+            float[] t = ACT_TAIL.floats(L);
+            System.arraycopy(a, off + full, t, 0, len - full);
+            applyFull(act, t, 0, L, tmp);
+            System.arraycopy(t, 0, a, off + full, len - full);
+        }
+    }
+
+    /** {@link #applyInPlace} on whole vectors: len is a multiple of L. */
+    private static void applyFull(Activation act, float[] a, int off, int len, float[] tmp) {
         switch (act) {
             case NONE -> {
             }
@@ -229,11 +251,29 @@ public final class VectorMath {
         }
     }
 
+    // MASKS: the array loops run on whole vectors only; a tail of fewer than L floats is copied into a vector-sized
+    // per-thread buffer, computed there and copied back. With masked loads and stores in these loops C2 now and then
+    // compiled a caller (seen in attention's softmax: about one JVM in ten) without intrinsifying them, and then
+    // every call allocated hundreds of kilobytes of boxed vectors.
+    /** Per thread: the tail buffers of {@link #applyInPlace} and {@link #expInPlace} (separate: the first calls the second). */
+    private static final Scratch ACT_TAIL = new Scratch(), EXP_TAIL = new Scratch();
+
     /** a[off + i] = e^(a[off + i] − shift) for i < len: {@link #exp(FloatVector)} of each vector minus shift. */
     public static void expInPlace(float[] a, int off, int len, float shift) {
+        int full = len - len % L;
+        expFull(a, off, full, shift);
+        if (full < len) { // the tail through a vector-sized buffer (see MASKS)
+            float[] t = EXP_TAIL.floats(L);
+            System.arraycopy(a, off + full, t, 0, len - full);
+            expFull(t, 0, L, shift);
+            System.arraycopy(t, 0, a, off + full, len - full);
+        }
+    }
+
+    /** {@link #expInPlace} on whole vectors: len is a multiple of L. */
+    private static void expFull(float[] a, int off, int len, float shift) {
         for (int i = 0; i < len; i += L) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector x = FloatVector.fromArray(F, a, off + i, m).sub(shift);
+            FloatVector x = FloatVector.fromArray(F, a, off + i).sub(shift);
             FloatVector xc = x.max(EXP_MIN).min(EXP_MAX);
             FloatVector t = xc.fma(LOG2E, ROUND_MAGIC);
             FloatVector n = t.sub(ROUND_MAGIC);
@@ -250,15 +290,14 @@ public final class VectorMath {
             IntVector n2 = ni.sub(n1);
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            p.mul(s1).mul(s2).intoArray(a, off + i, m);
+            p.mul(s1).mul(s2).intoArray(a, off + i);
         }
     }
 
     private static void relu(float[] a, int off, int len) {
         for (int i = 0; i < len; i += L) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector x = FloatVector.fromArray(F, a, off + i, m);
-            FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(a, off + i, m);
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(a, off + i);
         }
     }
 
@@ -267,15 +306,13 @@ public final class VectorMath {
         for (int c = 0; c < len; c += CHUNK) {
             int n = Math.min(CHUNK, len - c), o = off + c;
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, a, o + i, m).abs().neg().intoArray(tmp, i, m);
+                FloatVector.fromArray(F, a, o + i).abs().neg().intoArray(tmp, i);
             }
             expInPlace(tmp, 0, n, 0f);
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector x = FloatVector.fromArray(F, a, o + i), e = FloatVector.fromArray(F, tmp, i);
                 FloatVector num = FloatVector.broadcast(F, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
-                num.div(e.add(1f)).intoArray(a, o + i, m);
+                num.div(e.add(1f)).intoArray(a, o + i);
             }
         }
     }
@@ -285,15 +322,13 @@ public final class VectorMath {
         for (int c = 0; c < len; c += CHUNK) {
             int n = Math.min(CHUNK, len - c), o = off + c;
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, a, o + i, m).abs().neg().intoArray(tmp, i, m);
+                FloatVector.fromArray(F, a, o + i).abs().neg().intoArray(tmp, i);
             }
             expInPlace(tmp, 0, n, 0f);
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector x = FloatVector.fromArray(F, a, o + i), e = FloatVector.fromArray(F, tmp, i);
                 FloatVector num = FloatVector.broadcast(F, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
-                x.mul(num.div(e.add(1f))).intoArray(a, o + i, m);
+                x.mul(num.div(e.add(1f))).intoArray(a, o + i);
             }
         }
     }
@@ -303,13 +338,11 @@ public final class VectorMath {
         for (int c = 0; c < len; c += CHUNK) {
             int n = Math.min(CHUNK, len - c), o = off + c;
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector.fromArray(F, a, o + i, m).abs().mul(-2f).intoArray(tmp, i, m);
+                FloatVector.fromArray(F, a, o + i).abs().mul(-2f).intoArray(tmp, i);
             }
             expInPlace(tmp, 0, n, 0f);
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector x = FloatVector.fromArray(F, a, o + i), e = FloatVector.fromArray(F, tmp, i);
                 FloatVector ax = x.abs();
                 FloatVector big = e.neg().add(1f).div(e.add(1f));
                 big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
@@ -319,23 +352,14 @@ public final class VectorMath {
                 p = p.fma(x2, FloatVector.broadcast(F, T1));
                 p = p.fma(x2, FloatVector.broadcast(F, T0));
                 FloatVector small = x2.mul(p).fma(x, x);
-                small.blend(big, ax.compare(VectorOperators.GE, TANH_SPLIT)).intoArray(a, o + i, m);
+                small.blend(big, ax.compare(VectorOperators.GE, TANH_SPLIT)).intoArray(a, o + i);
             }
         }
     }
 
-    /**
-     * GELU (erf form) as {@link #gelu(FloatVector)}: whole vectors one pass each ({@link #geluAt}); the tail (fewer than
-     * L floats) through {@code tmp}, so no load or store needs a mask.
-     */
+    /** GELU (erf form) as {@link #gelu(FloatVector)}, one pass per vector ({@link #geluAt}); len is a multiple of L. */
     private static void gelu(float[] a, int off, int len, float[] tmp) {
-        int i = 0;
-        for (; i + L <= len; i += L) geluAt(a, off + i);
-        if (i < len) {
-            System.arraycopy(a, off + i, tmp, 0, len - i);
-            geluAt(tmp, 0);
-            System.arraycopy(tmp, 0, a, off + i, len - i);
-        }
+        for (int i = 0; i < len; i += L) geluAt(a, off + i);
     }
 
     /**
@@ -397,18 +421,16 @@ public final class VectorMath {
         for (int c = 0; c < len; c += CHUNK) {
             int n = Math.min(CHUNK, len - c), o = off + c;
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector x = FloatVector.fromArray(F, a, o + i, m);
+                FloatVector x = FloatVector.fromArray(F, a, o + i);
                 FloatVector u2 = x.mul(x).fma(2f * 0.7978845608028654f * 0.044715f, 2f * 0.7978845608028654f).mul(x);
-                u2.abs().neg().intoArray(tmp, i, m);
+                u2.abs().neg().intoArray(tmp, i);
             }
             expInPlace(tmp, 0, n, 0f);
             for (int i = 0; i < n; i += L) {
-                VectorMask<Float> m = F.indexInRange(i, n);
-                FloatVector x = FloatVector.fromArray(F, a, o + i, m), e = FloatVector.fromArray(F, tmp, i, m);
+                FloatVector x = FloatVector.fromArray(F, a, o + i), e = FloatVector.fromArray(F, tmp, i);
                 FloatVector u2 = x.mul(x).fma(2f * 0.7978845608028654f * 0.044715f, 2f * 0.7978845608028654f).mul(x);
                 FloatVector num = FloatVector.broadcast(F, 1f).blend(e, u2.compare(VectorOperators.LT, 0f));
-                x.mul(num.div(e.add(1f))).intoArray(a, o + i, m);
+                x.mul(num.div(e.add(1f))).intoArray(a, o + i);
             }
         }
     }
