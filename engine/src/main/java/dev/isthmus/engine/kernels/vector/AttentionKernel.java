@@ -147,7 +147,8 @@ public final class AttentionKernel {
             mx = mx.max(x);
         }
         float old = ml[r];
-        float mNew = Math.max(old, mx.reduceLanes(VectorOperators.MAX)); // NaN propagates
+        mx.intoArray(t, 0);
+        float mNew = Math.max(old, VectorMath.maxLanes(t)); // NaN propagates
         float safe = mNew == Float.NEGATIVE_INFINITY ? 0f : mNew;
         VectorMath.expInPlace(s, at, width, safe);
         FloatVector sum = FloatVector.zero(F);

@@ -169,25 +169,21 @@ public final class NormKernels {
         FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         int i = 0;
         for (int up = F.loopBound(d); i < up; i += L) mx = mx.max(FloatVector.fromArray(F, x, o + i));
-        float max = mx.reduceLanes(VectorOperators.MAX);
+        mx.intoArray(t, 0);
+        float max = VectorMath.maxLanes(t);
         for (; i < d; i++) max = Math.max(max, x[o + i]);
         if (x != y || o != yo) System.arraycopy(x, o, y, yo, d);
         VectorMath.expInPlace(y, yo, d, max);
         FloatVector acc = FloatVector.zero(F);
         i = 0;
         for (int up = F.loopBound(d); i < up; i += L) acc = acc.add(FloatVector.fromArray(F, y, yo + i));
-        if (i < d) {
-            VectorMask<Float> m = F.indexInRange(i, d);
-            acc = acc.add(FloatVector.fromArray(F, y, yo + i, m), m);
-        }
         acc.intoArray(t, 0);
-        float inv = 1f / VectorMath.sumLanes(t);
+        float sum = VectorMath.sumLanes(t);
+        for (; i < d; i++) sum += y[yo + i]; // tails in scalar code: no masked vector access (see VectorMath's MASKS)
+        float inv = 1f / sum;
         i = 0;
         for (int up = F.loopBound(d); i < up; i += L) FloatVector.fromArray(F, y, yo + i).mul(inv).intoArray(y, yo + i);
-        if (i < d) {
-            VectorMask<Float> m = F.indexInRange(i, d);
-            FloatVector.fromArray(F, y, yo + i, m).mul(inv).intoArray(y, yo + i, m);
-        }
+        for (; i < d; i++) y[yo + i] *= inv;
     }
 
     /**
