@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * way: at batch 1 three chains per block would leave the FMA units waiting on latency); the range's sums (in L1)
  * then go through the gate math and the update in a few passes, and h' is stored. No gate arrays over the whole
  * hidden state beyond the range; gi comes from the one GEMM above.</li>
- * <li>The two directions run as two tasks; within a direction a step is split into one range of blocks per
- * thread when it is big enough (batch·H² ≥ 2^18), with a barrier per step. Every element is summed in the same
+ * <li>The two directions run as two tasks; within a direction a step's passes run as tasks when it is big enough
+ * (batch·H² ≥ 2^18), with a barrier per step. Every element is summed in the same
  * order whatever the split, so results do not depend on the thread count (nor on a row's position in the
  * batch).</li>
  * </ul>
@@ -149,15 +149,16 @@ public final class GruKernel {
         int cur = 0, next = batch * hp;
         for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, states, cur + b * hp, hidden);
         boolean parallel = pool != null && pool.threads() > 1 && blocks > 1 && (long) batch * hidden * hidden * 3 >= PARALLEL_STEP_MIN;
-        // a parallel step is split into one contiguous range of blocks per thread
-        int chunks = parallel ? Math.min(blocks, pool.threads()) : 1;
+        // a step runs in passes over a few blocks (see stepBlocks); in parallel each pass is a task, so the pool
+        // balances them (one range per thread made a step wait for the slower core)
+        int per = passBlocks(batch), passes = (blocks + per - 1) / per;
         for (int s = 0; s < steps; s++) {
             int t = d == 1 ? steps - 1 - s : s;
             int giRow = t * batch * g + d * 3 * hidden;
             int outRow = outOff + t * batch * outStride + d * hidden;
             int c = cur, nx = next;
             if (parallel) {
-                pool.parallelFor(chunks, k -> stepBlocks(d, blocks * k / chunks, blocks * (k + 1) / chunks, batch, states, c, nx,
+                pool.parallelFor(passes, k -> pass(d, k * per, Math.min(blocks, (k + 1) * per), batch, states, c, nx,
                         gi, giRow, g, out, outRow, outStride));
             } else {
                 stepBlocks(d, 0, blocks, batch, states, c, nx, gi, giRow, g, out, outRow, outStride);
@@ -182,11 +183,17 @@ public final class GruKernel {
      */
     private void stepBlocks(int d, int jb0, int jb1, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
                             float[] out, int outRow, int outStride) {
-        // a pass covers sixteen blocks when rows go one at a time (fewer, longer activation loops: measured 0.5 µs
-        // per step faster than four at H = 256, batch 1), one block when they go four at a time: either way the
-        // pass's sums (≤ 16 blocks × 3 rows or 1 block × batch rows, × 3L floats) stay in L1
-        int per = batch >= 4 ? 1 : 16;
+        int per = passBlocks(batch);
         for (int a = jb0; a < jb1; a += per) pass(d, a, Math.min(a + per, jb1), batch, st, cur, next, gi, giRow, g, out, outRow, outStride);
+    }
+
+    /**
+     * Blocks per pass: sixteen when rows go one at a time (fewer, longer activation loops: measured 0.5 µs per step
+     * faster than four at H = 256, batch 1), one when they go four at a time: either way the pass's sums (≤ 16
+     * blocks × 3 rows or 1 block × batch rows, × 3L floats) stay in L1.
+     */
+    private static int passBlocks(int batch) {
+        return batch >= 4 ? 1 : 16;
     }
 
     private void pass(int d, int jb0, int jb1, int batch, float[] st, int cur, int next, float[] gi, int giRow, int g,
