@@ -83,7 +83,7 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
 
     @Override
     public long heldBytes() {
-        return 4L * (weight.length + (bias == null ? 0 : bias.length)) + (fast == null ? 0 : 4L * weight.length); // packed panels: about the weights' size
+        return 4L * (weight.length + (bias == null ? 0 : bias.length)) + (fast == null ? 0 : fast.footprint());
     }
 
     @Override

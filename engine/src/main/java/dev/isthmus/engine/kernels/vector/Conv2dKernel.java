@@ -127,6 +127,15 @@ public final class Conv2dKernel {
         }
     }
 
+    /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
+    public long footprint() {
+        long b = 0;
+        if (packed != null) for (PackedMatrix m : packed) b += 4L * m.footprint(); // footprint() counts floats
+        if (wt != null) b += 4L * wt.length;
+        if (biasP != null) b += 4L * biasP.length;
+        return b;
+    }
+
     /** True when this convolution runs the depthwise kernel (one input channel per output channel); false on the
      * other paths, the direct channels and pixels paths included (see {@link #path}). */
     public boolean direct() {
