@@ -128,24 +128,50 @@ class Cell:
         self.samples = samples
 
 
+def hist_percentile(pairs, q):
+    """The q-quantile (0..1) of samples given as (value, count) pairs."""
+    pairs = sorted(pairs)
+    total = sum(c for _, c in pairs)
+    if total == 0:
+        return None
+    rank = q * (total - 1)
+    seen = 0
+    for v, c in pairs:
+        seen += c
+        if seen > rank:
+            return v
+    return pairs[-1][0]
+
+
 def jmh_cells(entries):
-    """(model, batch, threads, engine) -> Cell, from SampleTime results."""
-    cells = {}
+    """(model, batch, threads, engine) -> Cell, from SampleTime results. A case measured in several entries (bench/run's
+    passes, one fork each) is merged: median and p90 over all its timed calls, spread over all its iterations."""
+    groups = {}
     for e in entries or []:
         cls = e["benchmark"].split(".")[-2]
         model = MODEL_BENCH.get(cls)
         if model is None:
             continue
         p = e["params"]
-        key = (model, int(p["batch"]), int(p["threads"]), p["engine"])
-        pm = e["primaryMetric"]
+        groups.setdefault((model, int(p["batch"]), int(p["threads"]), p["engine"]), []).append(e)
+    cells = {}
+    for key, es in groups.items():
+        pm = es[0]["primaryMetric"]
         unit = pm.get("scoreUnit", "ms/op")
         scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}.get(unit, 1.0)
-        median = pm["scorePercentiles"]["50.0"] * scale
-        iters = [v * scale for fork in e.get("secondaryMetrics", {}).get("p0.50", {}).get("rawData", []) for v in fork]
+        pairs = [(v, c) for e in es for fork in e["primaryMetric"].get("rawDataHistogram", []) for it in fork
+                 for v, c in it]
+        if len(es) == 1 or not pairs:
+            median = pm["scorePercentiles"]["50.0"]
+            p90 = pm["scorePercentiles"].get("90.0")
+        else:
+            median = hist_percentile(pairs, 0.5)
+            p90 = hist_percentile(pairs, 0.9)
+        median *= scale
+        iters = [v * scale for e in es for fork in e.get("secondaryMetrics", {}).get("p0.50", {}).get("rawData", [])
+                 for v in fork]
         spread = max((abs(v - median) for v in iters), default=0.0)
-        p90 = pm["scorePercentiles"].get("90.0")
-        samples = sum(c for fork in pm.get("rawDataHistogram", []) for it in fork for _, c in it)
+        samples = sum(c for _, c in pairs)
         cells[key] = Cell(median, spread, p90 * scale if p90 is not None else None, samples)
     return cells
 
@@ -239,7 +265,7 @@ def git_commit(root):  # also run as `make_results.py --commit` by bench/run whe
                               check=True).stdout.strip()
         # the command's own outputs don't count as changes
         dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                ":!bench/RESULTS.md", ":!bench/results.json", ":!README.md"],
+                                ":!bench/RESULTS.md", ":!bench/results.json", ":!bench/README.md", ":!README.md"],
                                capture_output=True, text=True, check=True).stdout.strip()
         return head + ("+changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -524,8 +550,11 @@ def main():
     L.append("")
     if jmh:
         e0 = jmh[0]
-        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {e0.get('forks')} fork(s) per "
-                 f"case, {e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
+        passes = int(run.get("passes", 1) or 1)
+        forks = (f"{passes} passes over the whole suite, {e0.get('forks')} fork per case each (a case's forks are "
+                 "minutes apart)" if passes > 1 else f"{e0.get('forks')} fork(s) per case")
+        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}, "
+                 f"{e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
                  f"{e0.get('measurementIterations')} × {e0.get('measurementTime')} measured; fork JVM flags "
                  f"`{' '.join(a for a in e0.get('jvmArgs', []) if not a.startswith('-Disthmus'))}`; "
                  f"command-line options `{run.get('jmh_options', '?').strip()}`.")
