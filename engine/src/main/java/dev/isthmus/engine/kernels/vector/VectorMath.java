@@ -357,63 +357,48 @@ public final class VectorMath {
         }
     }
 
-    /** GELU (erf form) as {@link #gelu(FloatVector)}, one pass per vector ({@link #geluAt}); len is a multiple of L. */
+    /** GELU (erf form): tmp = −½·min(|x|, 14)², e^tmp, then erf / erfc and the blend, as {@link #gelu(FloatVector)}. */
     private static void gelu(float[] a, int off, int len, float[] tmp) {
-        for (int i = 0; i < len; i += L) geluAt(a, off + i);
-    }
-
-    /**
-     * GELU of the L floats at a[at] in place, e^(−½·min(|x|, 14)²) computed inline (as {@link #expInPlace}), then erf
-     * near 0 and erfc beyond, blended. Arrays in, arrays out: a method taking or returning vectors is not always
-     * inlined, and then its vectors are boxed.
-     */
-    private static void geluAt(float[] a, int at) {
-        FloatVector x = FloatVector.fromArray(F, a, at);
-        // 1 + erf(z), z = x/√2, near 0 (erfSmall)
-        FloatVector z = x.mul(FRAC_1_SQRT2);
-        FloatVector z2 = z.mul(z);
-        FloatVector q = z2.fma(R5, R4);
-        q = q.fma(z2, FloatVector.broadcast(F, R3));
-        q = q.fma(z2, FloatVector.broadcast(F, R2));
-        q = q.fma(z2, FloatVector.broadcast(F, R1));
-        q = q.fma(z2, FloatVector.broadcast(F, R0));
-        FloatVector near = q.mul(z).add(1f);
-        // erfc(|x|/√2) beyond (erfcHalfSquare): e^(−x²/2) with x²'s rounding error folded back in
-        FloatVector xc = x.abs().min(14f);
-        FloatVector hi = xc.mul(xc);
-        FloatVector lo = xc.fma(xc, hi.neg());
-        FloatVector ex = hi.mul(-0.5f).max(EXP_MIN).min(EXP_MAX);
-        FloatVector t = ex.fma(LOG2E, ROUND_MAGIC);
-        FloatVector n = t.sub(ROUND_MAGIC);
-        FloatVector r = ex.sub(n.mul(LN2_HI));
-        r = r.sub(n.mul(LN2_LO));
-        FloatVector p = r.fma(E6, E5);
-        p = p.fma(r, FloatVector.broadcast(F, E4));
-        p = p.fma(r, FloatVector.broadcast(F, E3));
-        p = p.fma(r, FloatVector.broadcast(F, E2));
-        p = p.fma(r, FloatVector.broadcast(F, E1));
-        p = p.fma(r.mul(r), r).add(1f);
-        IntVector ni = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector e = p.mul(s1).mul(s2).mul(lo.fma(-0.5f, 1f));
-        FloatVector u = xc.mul(FRAC_1_SQRT2);
-        FloatVector w = u.sub(2.5f).div(u.add(2.5f));
-        FloatVector c = w.fma(C9, C8);
-        c = c.fma(w, FloatVector.broadcast(F, C7));
-        c = c.fma(w, FloatVector.broadcast(F, C6));
-        c = c.fma(w, FloatVector.broadcast(F, C5));
-        c = c.fma(w, FloatVector.broadcast(F, C4));
-        c = c.fma(w, FloatVector.broadcast(F, C3));
-        c = c.fma(w, FloatVector.broadcast(F, C2));
-        c = c.fma(w, FloatVector.broadcast(F, C1));
-        c = c.fma(w, FloatVector.broadcast(F, C0));
-        FloatVector erfc = e.mul(c);
-        FloatVector far = erfc.blend(erfc.neg().add(2f), x.compare(VectorOperators.GT, 0f));
-        FloatVector twicePhi = near.blend(far, z.abs().compare(VectorOperators.GE, ERF_SPLIT));
-        x.mul(0.5f).mul(twicePhi).intoArray(a, at);
+        for (int c = 0; c < len; c += CHUNK) {
+            int n = Math.min(CHUNK, len - c), o = off + c;
+            for (int i = 0; i < n; i += L) {
+                FloatVector xc = FloatVector.fromArray(F, a, o + i).abs().min(14f);
+                xc.mul(xc).mul(-0.5f).intoArray(tmp, i);
+            }
+            expInPlace(tmp, 0, n, 0f);
+            for (int i = 0; i < n; i += L) {
+                FloatVector x = FloatVector.fromArray(F, a, o + i);
+                // 1 + erf(z), z = x/√2, near 0 (erfSmall)
+                FloatVector z = x.mul(FRAC_1_SQRT2);
+                FloatVector z2 = z.mul(z);
+                FloatVector q = z2.fma(R5, R4);
+                q = q.fma(z2, FloatVector.broadcast(F, R3));
+                q = q.fma(z2, FloatVector.broadcast(F, R2));
+                q = q.fma(z2, FloatVector.broadcast(F, R1));
+                q = q.fma(z2, FloatVector.broadcast(F, R0));
+                FloatVector near = q.mul(z).add(1f);
+                // erfc(|x|/√2) beyond (erfcHalfSquare), e^(−x²/2) from the temporary
+                FloatVector xc = x.abs().min(14f);
+                FloatVector hi = xc.mul(xc);
+                FloatVector lo = xc.fma(xc, hi.neg());
+                FloatVector e = FloatVector.fromArray(F, tmp, i).mul(lo.fma(-0.5f, 1f));
+                FloatVector t = xc.mul(FRAC_1_SQRT2);
+                FloatVector u = t.sub(2.5f).div(t.add(2.5f));
+                FloatVector p = u.fma(C9, C8);
+                p = p.fma(u, FloatVector.broadcast(F, C7));
+                p = p.fma(u, FloatVector.broadcast(F, C6));
+                p = p.fma(u, FloatVector.broadcast(F, C5));
+                p = p.fma(u, FloatVector.broadcast(F, C4));
+                p = p.fma(u, FloatVector.broadcast(F, C3));
+                p = p.fma(u, FloatVector.broadcast(F, C2));
+                p = p.fma(u, FloatVector.broadcast(F, C1));
+                p = p.fma(u, FloatVector.broadcast(F, C0));
+                FloatVector erfc = e.mul(p);
+                FloatVector far = erfc.blend(erfc.neg().add(2f), x.compare(VectorOperators.GT, 0f));
+                FloatVector twicePhi = near.blend(far, z.abs().compare(VectorOperators.GE, ERF_SPLIT));
+                x.mul(0.5f).mul(twicePhi).intoArray(a, o + i);
+            }
+        }
     }
 
     /** GELU (tanh form) x·σ(2u): tmp = −|2u|, e^tmp, then the sigmoid's combination, as {@link #geluTanh(FloatVector)}. */
