@@ -1,9 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
-import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.reference.Attention;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -11,23 +8,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Blocked attention with online softmax against the reference (full score rows): masks, causal, odd sizes. */
-class AttentionKernelTest {
-    private static ComputePool pool1, pool2, pool3;
-
-    @BeforeAll
-    static void pools() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-        pool3 = new ComputePool(3);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-        pool3.close();
-    }
-
+class AttentionKernelTest extends ThreePools {
     @Test
     void oneHeadMatchesTheReference() {
         SplittableRandom r = new SplittableRandom(1);

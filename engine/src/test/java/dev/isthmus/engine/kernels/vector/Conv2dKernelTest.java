@@ -3,8 +3,6 @@ package dev.isthmus.engine.kernels.vector;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.reference.Conv2d;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -19,23 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * groups, batch 1 and 3. Every ungrouped shape also runs on each of the channels, pixels and GEMM paths, whichever the
  * class picks for it.
  */
-class Conv2dKernelTest {
-    private static ComputePool pool1, pool2, pool3;
-
-    @BeforeAll
-    static void pools() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-        pool3 = new ComputePool(3);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-        pool3.close();
-    }
-
+class Conv2dKernelTest extends ThreePools {
     /** n, cin, cout, h, w, kh, kw, sh, sw, padTop, padBottom, padLeft, padRight, dh, dw, groups */
     private static final int[][] CASES = {
             {3, 1, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // seed CNN conv1 (K = 9)

@@ -2,30 +2,12 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.reference.Gru;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
 /** The fused GRU layer against the reference: sizes below and above a vector, batch 1/3/5, sequence 1, both directions. */
-class GruKernelTest {
-    private static ComputePool pool1, pool2, pool3;
-
-    @BeforeAll
-    static void pools() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-        pool3 = new ComputePool(3);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-        pool3.close();
-    }
-
+class GruKernelTest extends ThreePools {
     /** Runs kernel and reference; returns the kernel's outputs followed by its final states. */
     private static float[] run(int in, int hidden, int dirs, int steps, int batch, boolean bias, boolean h0, long seed,
                                ComputePool pool, boolean compare) {

@@ -3,8 +3,6 @@ package dev.isthmus.engine.kernels.vector;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.reference.Gemm;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -13,23 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The packed GEMM against the reference over awkward shapes, epilogues, offsets and thread counts. */
-class PackedGemmTest {
-    private static ComputePool pool1, pool2, pool3;
-
-    @BeforeAll
-    static void pools() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-        pool3 = new ComputePool(3);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-        pool3.close();
-    }
-
+class PackedGemmTest extends ThreePools {
     /** C = act(A·Bᵀ + bias) + residual in double, the reference's rule plus the residual. */
     private static float[] reference(float[] a, int m, float[] b, int n, int k, float[] bias, Activation act, float[] res) {
         float[] c = new float[m * n];
