@@ -12,7 +12,13 @@ spreads) after comparing this run's ratios with the ones the previous run left t
 
 Latency cells are "median ± spread" in ms: the median of every timed call of all forks, and the largest distance
 of one measurement iteration's median from it (so the spread covers iteration-to-iteration and fork-to-fork
-variation, not just the error of a mean). Ratios carry the sum of both relative spreads.
+variation, not just the error of a mean).
+
+Ratios are taken pass by pass: bench/run measures every case in several passes, the engines of a case back to back
+in each, so each pass gives one ratio (median ÷ ORT's median) under the same conditions. A ratio cell is the mean of
+the passes' ratios ± a 99% prediction interval for the mean of a rerun with as many passes (Student's t with n − 1
+degrees of freedom × their standard deviation × √(2/n)); never less than the noise within one fork (the relative
+range of a fork's iteration medians, the median over passes, summed for both engines).
 """
 import argparse
 import datetime
@@ -248,14 +254,72 @@ def ratio_of(a, b):
     return r, r * rel
 
 
+# Student's t, two-sided 99% (the 0.995 quantile), by degrees of freedom
+T995 = {1: 63.657, 2: 9.925, 3: 5.841, 4: 4.604, 5: 4.032, 6: 3.707, 7: 3.499, 8: 3.355, 9: 3.250, 10: 3.169,
+        12: 3.055, 15: 2.947, 20: 2.845, 30: 2.750, 60: 2.660}
+
+
+def t995(df):
+    """The 0.995 quantile of Student's t for df degrees of freedom (the next smaller tabulated df: conservative)."""
+    return T995[max(k for k in T995 if k <= df)] if df < 120 else 2.576
+
+
+def pass_medians(entries):
+    """(model, batch, threads, engine) -> {pass: (median ms, relative range of its iteration medians)} from the
+    entries bench/run tagged with their pass (isthmusPass)."""
+    out = {}
+    for e in entries or []:
+        model = MODEL_BENCH.get(e["benchmark"].split(".")[-2])
+        if model is None or "isthmusPass" not in e:
+            continue
+        p = e["params"]
+        pm = e["primaryMetric"]
+        scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}.get(pm.get("scoreUnit", "ms/op"), 1.0)
+        med = pm["scorePercentiles"]["50.0"]
+        iters = [v for fork in e.get("secondaryMetrics", {}).get("p0.50", {}).get("rawData", []) for v in fork]
+        rel = (max(iters) - min(iters)) / med if iters and med else 0.0
+        out.setdefault((model, int(p["batch"]), int(p["threads"]), p["engine"]), {})[e["isthmusPass"]] = \
+            (med * scale, rel)
+    return out
+
+
+class Ratio:
+    """A ratio to the baseline: the mean of the passes' ratios ± the spread (see the module's docstring)."""
+
+    def __init__(self, value, spread, per_pass, method):
+        self.value = value
+        self.spread = spread
+        self.per_pass = per_pass
+        self.method = method
+
+
+def ratio_cell(a, b, a_passes, b_passes):
+    """The Ratio of cell a to baseline cell b, from the passes that measured both (pooled medians without passes)."""
+    common = sorted(set(a_passes or {}) & set(b_passes or {}))
+    rs = [a_passes[p][0] / b_passes[p][0] for p in common]
+    if len(rs) < 2:
+        pooled, pooled_spread = ratio_of(a, b)
+        return Ratio(pooled, pooled_spread, rs, "pooled")
+    n = len(rs)
+    mean = sum(rs) / n
+    sd = math.sqrt(sum((r - mean) ** 2 for r in rs) / (n - 1))
+    pi = t995(n - 1) * sd * math.sqrt(2 / n)
+    # floor: the noise within one fork (the median over passes of each engine's relative iteration-to-iteration
+    # range), which no run can resolve below
+    def within(ps):
+        v = sorted(ps[p][1] for p in common)
+        return v[len(v) // 2]
+    floor = mean * (within(a_passes) + within(b_passes))
+    return Ratio(mean, max(pi, floor), rs, "passes")
+
+
 def ratio_digits(r):
     return 2 if r < 10 else 1 if r < 100 else 0
 
 
-def fmt_ratio(a, b):
-    r, e = ratio_of(a, b)
-    d = ratio_digits(r)
-    return f"{r:.{d}f} ± {e:.{d}f}"
+def fmt_ratio(q):
+    d = ratio_digits(q.value)
+    return f"{q.value:.{d}f} ± {q.spread:.{d}f}"
 
 
 def git_commit(root):  # also run as `make_results.py --commit` by bench/run when it starts
@@ -345,6 +409,7 @@ def main():
     manifest = load_json(os.path.join(args.models, "manifest.json"), {"models": {}})
 
     cells = jmh_cells(jmh)
+    by_pass = pass_medians(jmh)
     peak = fma_peak(peak_entries)
     cpu = cpu_info()
     torch_cells = {}
@@ -438,7 +503,9 @@ def main():
     # ---- latency
     L.append("## Latency")
     L.append("")
-    L.append("Median ± spread in ms (lower is better); the ratio is isthmus ÷ ONNX Runtime (below 1: isthmus is faster). "
+    L.append("Median ± spread in ms (lower is better); the ratio is isthmus ÷ ONNX Runtime (below 1: isthmus is faster): "
+             "the mean of the passes' ratios (in each pass the engines of a case run back to back) ± a 99% prediction "
+             "interval for a rerun's ratio (see [README.md](README.md#statistics)). "
              "Same weights and the same input for every engine; every engine's output was checked against PyTorch "
              "before it was timed (see *Correctness*).")
     L.append("")
@@ -453,12 +520,14 @@ def main():
         r = [SHORT_TITLES.get(model, model), str(batch), str(threads)]
         r += [engine_cell((model, batch, threads, e)) for e in engines]
         for e in ratio_engines:
-            a, b = cells.get((model, batch, threads, e)), cells.get((model, batch, threads, BASELINE))
-            r.append(f"**{fmt_ratio(a, b)}**" if a and b else "—")
-            if a and b:
-                q, sp = ratio_of(a, b)
-                ratios.append({"model": model, "batch": batch, "threads": threads, "engine": e, "ratio": q,
-                               "spread": sp, "median_ms": a.median, "baseline_median_ms": b.median})
+            ka, kb = (model, batch, threads, e), (model, batch, threads, BASELINE)
+            a, b = cells.get(ka), cells.get(kb)
+            q = ratio_cell(a, b, by_pass.get(ka), by_pass.get(kb)) if a and b else None
+            r.append(f"**{fmt_ratio(q)}**" if q else "—")
+            if q:
+                ratios.append({"model": model, "batch": batch, "threads": threads, "engine": e, "ratio": q.value,
+                               "spread": q.spread, "per_pass": [round(x, 4) for x in q.per_pass],
+                               "spread_method": q.method, "median_ms": a.median, "baseline_median_ms": b.median})
         tc = torch_cells.get((model, batch, threads))
         r.append(fmt_cell(tc) if tc else "— (no PyTorch)")
         L.append("| " + " | ".join(r) + " |")
