@@ -13,7 +13,7 @@ import java.util.Arrays;
 
 /**
  * A 2-D convolution (NCHW, as {@code torch.nn.Conv2d}: zero padding, stride, dilation, groups) with its weights packed
- * once at load. Four paths ({@link Path}); {@link #path} says which one a call takes.
+ * once at load. Five paths ({@link Path}); {@link #path} says which one a call takes.
  *
  * <ul>
  * <li>Ungrouped convolutions run directly on a zero-padded copy of the image, as register tiles of output pixels ×
@@ -37,9 +37,16 @@ import java.util.Arrays;
  * <li>{@link Path#DEPTHWISE}, depthwise convolutions (groups = cin > 1, with or without a channel multiplier): a
  * zero-padded copy of the input plane, then per output row a vector of output pixels accumulates kh·kw broadcast
  * weights × shifted input rows.</li>
+ * <li>{@link Path#WINOGRAD}, 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when cin ≥ 16, cout ≥ 16, the
+ * taps are below the GEMM's threshold and the output is at least 4×4; can be forced on any such shape): Winograd's F(2×2, 3×3) on 2×2 tiles of output pixels. The
+ * weights are transformed once (U = G·g·Gᵀ, 16 packed right operands of cout × cin); per chunk of tiles, the input
+ * transform (V = Bᵀ·d·B, vectors of input channels), 16 GEMMs (tiles × cin)·(cin × cout), and the output transform
+ * (Y = Aᵀ·M·A + bias, activation) into y: 16 multiply-adds per tile, input and output channel where the direct paths
+ * do 36 (see "Winograd path" below). Float rounding differs from the direct paths (within 1e-4 of them).</li>
  * </ul>
- * Tasks are (image, range of output pixels), (image, group, pixel block) or (image, input channel): disjoint outputs,
- * each output summed in a fixed order, so the result does not depend on the thread count.
+ * Tasks are (image, range of output pixels), (image, group, pixel block), (image, input channel) or (chunk of tile
+ * rows, range of output channels): disjoint outputs, each output summed in a fixed order, so the result does not
+ * depend on the thread count.
  */
 public final class Conv2dKernel {
     private static final VectorSpecies<Float> F = Species.F;
@@ -57,7 +64,9 @@ public final class Conv2dKernel {
         /** im2col panels and the packed GEMM. */
         GEMM,
         /** Direct, per input channel (groups = cin). */
-        DEPTHWISE
+        DEPTHWISE,
+        /** Winograd F(2×2, 3×3): 3×3, stride 1, dilation 1, groups 1; 16 GEMMs on transformed tiles. */
+        WINOGRAD
     }
 
     private final int cin, cout, groups, cinG, coutG, kh, kw, sh, sw, padTop, padLeft, dh, dw, depth;
@@ -72,6 +81,11 @@ public final class Conv2dKernel {
      * output channels (zeros past cout, or everywhere when there is no bias); else null. */
     private final float[] wt, biasP;
     private final int vecs, coP;
+    /** Winograd path (forced, or possible when no path is forced): per position of the 4×4 transformed tile, U =
+     * G·g·Gᵀ as the GEMM's right operand (cout × cin); else null. */
+    private final PackedMatrix[] wino;
+    /** cin rounded up to L: the row length of the transformed input (its extra columns are zero). */
+    private final int cinP;
 
     /**
      * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference (the depthwise path reads it)
@@ -106,25 +120,33 @@ public final class Conv2dKernel {
         boolean depthwise = cinG == 1 && groups > 1;
         if (path == Path.DEPTHWISE && !depthwise) throw new IllegalArgumentException("not a depthwise convolution");
         if ((path == Path.CHANNELS || path == Path.PIXELS) && groups != 1) throw new IllegalArgumentException(path + " needs groups = 1");
+        boolean winograd3x3 = kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1 && groups == 1;
+        if (path == Path.WINOGRAD && !winograd3x3) {
+            throw new IllegalArgumentException("WINOGRAD needs a 3×3 kernel, stride 1, dilation 1 and groups = 1");
+        }
         if (path == null && (depthwise || groups > 1 || depth >= GEMM_DEPTH)) path = depthwise ? Path.DEPTHWISE : Path.GEMM;
         this.path = path;
         this.planes = path == null || path == Path.CHANNELS || path == Path.PIXELS;
+        boolean useWino = path == Path.WINOGRAD
+                || (path == null && winograd3x3 && cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS);
         if (path == Path.GEMM) {
             packed = new PackedMatrix[groups];
             for (int g = 0; g < groups; g++) packed[g] = PackedMatrix.forA(weight, g * coutG * depth, depth, coutG, depth);
         } else {
             packed = null;
         }
-        if (planes) {
+        if (planes || useWino) {
             vecs = (cout + L - 1) / L;
             coP = vecs * L;
-            wt = packWeights();
+            wt = planes ? packWeights() : null;
             biasP = new float[coP];
             if (bias != null) System.arraycopy(bias, 0, biasP, 0, cout);
         } else {
             vecs = coP = 0;
             wt = biasP = null;
         }
+        cinP = roundUp(cin, L);
+        wino = useWino ? winogradWeights() : null;
     }
 
     /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
@@ -133,6 +155,7 @@ public final class Conv2dKernel {
         if (packed != null) for (PackedMatrix m : packed) b += 4L * m.footprint(); // footprint() counts floats
         if (wt != null) b += 4L * wt.length;
         if (biasP != null) b += 4L * biasP.length;
+        if (wino != null) for (PackedMatrix m : wino) b += 4L * m.footprint();
         return b;
     }
 
@@ -144,7 +167,9 @@ public final class Conv2dKernel {
 
     /** The path {@link #forward} takes for an input w pixels wide and an output of oh × ow. */
     public Path path(int w, int oh, int ow) {
-        return path != null ? path : cheaper(w, oh, ow);
+        if (path != null) return path;
+        if (wino != null && oh >= WINOGRAD_MIN_OUTPUT && ow >= WINOGRAD_MIN_OUTPUT) return Path.WINOGRAD;
+        return cheaper(w, oh, ow);
     }
 
     /**
@@ -177,6 +202,7 @@ public final class Conv2dKernel {
             case CHANNELS, PIXELS -> planesForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             case GEMM -> gemmForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             case DEPTHWISE -> depthwiseForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            case WINOGRAD -> winogradForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
         }
     }
 
@@ -484,13 +510,19 @@ public final class Conv2dKernel {
      * when there are fewer than L in all does a group go through the edge scratch.
      */
     private void transposeOut(float[] block, int[] rows, int n, float[] y, int yAt, int ldy) {
-        if (n == 0) return;
+        transposeOut(block, rows, n, y, yAt, ldy, 0, cout);
+    }
+
+    /** {@link #transposeOut(float[], int[], int, float[], int, int)} for output channels [co0, co1) only. */
+    private void transposeOut(float[] block, int[] rows, int n, float[] y, int yAt, int ldy, int co0, int co1) {
+        if (n == 0 || co1 <= co0) return;
         float[] edge = null;
+        int channels = co1 - co0;
         for (int i0 = 0; i0 < n; i0 += L) {
             int i = n >= L ? Math.min(i0, n - L) : 0, m = Math.min(L, n);
             if (m < L) Arrays.fill(rows, n, L, rows[n - 1]); // the transpose reads L rows (the extra ones are dropped)
-            for (int c0 = 0; c0 < cout; c0 += L) {
-                int c = cout >= L ? Math.min(c0, cout - L) : 0, k = Math.min(L, cout), d = yAt + c * ldy + i;
+            for (int c0 = co0; c0 < co1; c0 += L) {
+                int c = channels >= L ? Math.min(c0, co1 - L) : co0, k = Math.min(L, channels), d = yAt + c * ldy + i;
                 if (m == L && k == L) {
                     transpose(block, c, rows, i, y, d, ldy);
                 } else {
@@ -512,6 +544,289 @@ public final class Conv2dKernel {
                 for (int c = 0; c < L; c++) {
                     for (int i = 0; i < L; i++) b[bOff + c * ldb + i] = a[aOff + rows[ri + i] + c];
                 }
+            }
+        }
+    }
+
+    // ---- Winograd path (F(2×2, 3×3), Lavin & Gray) -------------------------------------------------------------
+    //
+    // Each 2×2 block of output pixels (a tile) reads a 4×4 window d of the zero-padded input; with the 4×4 transform
+    // V = Bᵀ·d·B of the window and U = G·g·Gᵀ of the 3×3 kernel, the block is Y = Aᵀ·(Σ_ci U ⊙ V)·A. The sum over
+    // input channels is, for each of the 16 positions of the 4×4 tile, a product (tiles × cin)·(cin × cout): 16
+    // GEMMs of 16·cin·cout multiply-adds per tile, against 36·cin·cout for the direct paths (2.25× fewer).
+    //
+    // A task takes a chunk of whole tile rows (consecutive over the batch, so it may span images; sized so that its
+    // V (16 × tiles × cin) and M (16 × tiles × cout) stay within WINOGRAD_FLOATS) and a range of output channels:
+    // 1. each of the chunk's images (its band of padded input rows) is copied channel-last into a zero-padded
+    //    scratch (L×L register transposes), so that the input transform runs on vectors of input channels and
+    //    writes V[position] as a row-major (tiles × cinP) matrix;
+    // 2. per position, V[position]·U[position] → M[position] (tiles × coP) with PackedGemm, A read in place (at most
+    //    SKINNY_M rows per call, a multiple of MR: no packing per call);
+    // 3. the output transform (+ bias, ReLU) on vectors of output channels writes the chunk's output pixels channel-
+    //    last, and the channels transposes move them into y's rows.
+    // Every output is summed in the same order whatever the split of tasks (chunks depend on the shape only; a
+    // range of output channels is whole panels of B, computed as in the whole GEMM): the result does not depend on
+    // the thread count.
+
+    /** Fewest input and output channels for which the class picks the Winograd path itself: below, the transforms
+     * cost more than the multiplications they save (the seed CNN's conv1, cin = 1, stays direct). */
+    private static final int WINOGRAD_MIN_CHANNELS = 16;
+    /** Smallest output side for which the class picks the Winograd path itself. */
+    private static final int WINOGRAD_MIN_OUTPUT = 4;
+    /** Floats a chunk's V and M may take together: 512 KB, half the L2 of the cores measured (1 MB). */
+    private static final int WINOGRAD_FLOATS = 128 * 1024;
+    /** Rows (tiles) per GEMM call: a multiple of MR, at most SKINNY_M, so the GEMM reads V in place. */
+    private static final int WINOGRAD_ROWS = Math.max(1, Tiles.SKINNY_M / Tiles.MR) * Tiles.MR;
+
+    // Per-thread scratch of the Winograd path: the channel-last band of padded input, V, M, the channel-last output
+    // block, its row table, the input planes' offsets.
+    private static final Scratch WINO_BAND = new Scratch(), WINO_V = new Scratch(), WINO_M = new Scratch(),
+            WINO_OUT = new Scratch();
+    private static final Scratch.Ints WINO_ROWS = new Scratch.Ints(), WINO_PLANES = new Scratch.Ints();
+
+    /** U = G·g·Gᵀ for every (co, ci), as 16 right operands (cout × cin), one per position (row-major in the 4×4). */
+    private PackedMatrix[] winogradWeights() {
+        float[][] u = new float[16][cout * cin];
+        double[][] gt = new double[3][4];
+        for (int co = 0; co < cout; co++) {
+            for (int ci = 0; ci < cin; ci++) {
+                int g = (co * cin + ci) * 9;
+                for (int r = 0; r < 3; r++) { // (g·Gᵀ) row r: G = [[1,0,0],[½,½,½],[½,−½,½],[0,0,1]]
+                    double a = weight[g + r * 3], b = weight[g + r * 3 + 1], c = weight[g + r * 3 + 2];
+                    gt[r][0] = a;
+                    gt[r][1] = (a + b + c) / 2;
+                    gt[r][2] = (a - b + c) / 2;
+                    gt[r][3] = c;
+                }
+                for (int j = 0; j < 4; j++) { // G·(g·Gᵀ) column j
+                    double a = gt[0][j], b = gt[1][j], c = gt[2][j];
+                    u[j][co * cin + ci] = (float) a;
+                    u[4 + j][co * cin + ci] = (float) ((a + b + c) / 2);
+                    u[8 + j][co * cin + ci] = (float) ((a - b + c) / 2);
+                    u[12 + j][co * cin + ci] = (float) c;
+                }
+            }
+        }
+        PackedMatrix[] m = new PackedMatrix[16];
+        for (int p = 0; p < 16; p++) m[p] = PackedMatrix.forB(u[p], cout, cin);
+        return m;
+    }
+
+    /** Tile rows per chunk: as many as keep V and M within WINOGRAD_FLOATS (at least one). */
+    private int winogradChunkRows(int tw) {
+        int tiles = WINOGRAD_FLOATS / (16 * (cinP + coP));
+        return Math.max(1, tiles / tw);
+    }
+
+    private void winogradForward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow,
+                                 Activation act, ComputePool pool) {
+        int th = (oh + 1) / 2, tw = (ow + 1) / 2, rowsAll = n * th;
+        int per = Math.min(rowsAll, winogradChunkRows(tw)), chunks = (rowsAll + per - 1) / per;
+        boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
+        int panels = (cout + Tiles.NR - 1) / Tiles.NR, parts = 1;
+        if (parallel && chunks < 2 * pool.threads()) {
+            // few chunks: split the output channels too, at panels of B (the split never changes a result)
+            parts = Math.min(panels, (2 * pool.threads() + chunks - 1) / chunks);
+        }
+        int ps = parts, tasks = chunks * parts;
+        if (!parallel || tasks == 1) {
+            for (int t = 0; t < tasks; t++) winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act);
+        } else {
+            pool.parallelFor(tasks, t -> winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act));
+        }
+    }
+
+    /**
+     * Tile rows [chunk·per, chunk·per + per) ∩ [0, rowsAll) of the batch (numbered across images: image b's tile row
+     * ty is b·th + ty), output channels of part {@code part} of {@code parts} (whole panels of B).
+     */
+    private void winogradTask(int chunk, int part, int parts, int per, int rowsAll, float[] x, int xOff, int h, int w,
+                              float[] y, int yOff, int oh, int ow, Activation act) {
+        int th = (oh + 1) / 2, tw = (ow + 1) / 2;
+        int r0 = chunk * per, r1 = Math.min(rowsAll, r0 + per), tiles = (r1 - r0) * tw;
+        int panels = (cout + Tiles.NR - 1) / Tiles.NR;
+        int co0 = panels * part / parts * Tiles.NR, co1 = Math.min(cout, panels * (part + 1) / parts * Tiles.NR);
+        int co1P = Math.min(coP, roundUp(co1, L));
+        int vPlane = tiles * cinP, mPlane = tiles * coP, rowPitch = (2 * tw + 2) * cinP;
+        float[] v = WINO_V.floats(16 * vPlane);
+        float[] m = WINO_M.floats(16 * mPlane);
+        // 1. V: the input transform, image by image (a chunk's rows of one image are a band of it)
+        for (int r = r0, j = 0; r < r1; ) {
+            int b = r / th, ty0 = r % th, ty1 = Math.min(th, ty0 + (r1 - r));
+            float[] band = winogradBand(x, xOff + b * cin * h * w, h, w, ty0, ty1, tw);
+            for (int ty = ty0; ty < ty1; ty++) {
+                for (int tx = 0; tx < tw; tx++, j++) {
+                    inputTransform(band, 2 * (ty - ty0) * rowPitch + 2 * tx * cinP, rowPitch, cinP, v, j * cinP, vPlane);
+                }
+            }
+            r += ty1 - ty0;
+        }
+        // 2. M[p] = V[p]·U[p], output channels [co0, co1)
+        for (int p = 0; p < 16; p++) {
+            for (int i0 = 0; i0 < tiles; i0 += WINOGRAD_ROWS) {
+                int rows = Math.min(WINOGRAD_ROWS, tiles - i0);
+                PackedGemm.multiplySkinnyColumns(v, p * vPlane + i0 * cinP, cinP, rows, wino[p], co0, co1 - co0,
+                        m, p * mPlane + i0 * coP, coP);
+            }
+        }
+        // 3. Y: the output transform, + bias, activation, into y, image by image
+        boolean relu = act == Activation.RELU;
+        float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();
+        for (int r = r0, j = 0; r < r1; ) {
+            int b = r / th, ty0 = r % th, ty1 = Math.min(th, ty0 + (r1 - r));
+            int oy0 = 2 * ty0, oy1 = Math.min(oh, 2 * ty1), pixels = (oy1 - oy0) * ow;
+            float[] out = WINO_OUT.floats(pixels * coP);
+            for (int ty = ty0; ty < ty1; ty++) {
+                for (int tx = 0; tx < tw; tx++, j++) {
+                    int oy = 2 * ty, ox = 2 * tx;
+                    outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, out, ((oy - oy0) * ow + ox) * coP, ow * coP,
+                            coP, oy + 1 < oh, ox + 1 < ow);
+                }
+            }
+            if (tmp != null) {
+                // whole vectors per pixel (co0 and co1P are multiples of L): no scalar tails, so each value is the
+                // same whatever the split of channels
+                for (int q = 0; q < pixels; q++) VectorMath.applyInPlace(act, out, q * coP + co0, co1P - co0, tmp);
+            }
+            int[] rows = WINO_ROWS.ints(Math.max(pixels, L));
+            for (int q = 0; q < pixels; q++) rows[q] = q * coP;
+            transposeOut(out, rows, pixels, y, yOff + b * cout * oh * ow + oy0 * ow, oh * ow, co0, co1);
+            r += ty1 - ty0;
+        }
+    }
+
+    /**
+     * Padded rows [2·ty0, 2·ty1 + 2) × columns [0, 2·tw + 2) of the image's cin planes of h×w at x[xImg …] (the input
+     * at padded row padTop, column padLeft), channel-last: padded pixel (r, c) at ((r − 2·ty0)·(2·tw + 2) + c)·cinP,
+     * zeros outside the input and in channels [cin, cinP). The calling thread's {@link #WINO_BAND} scratch.
+     */
+    private float[] winogradBand(float[] x, int xImg, int h, int w, int ty0, int ty1, int tw) {
+        int rows = 2 * (ty1 - ty0) + 2, cols = 2 * tw + 2, size = rows * cols * cinP;
+        float[] d = WINO_BAND.floats(size);
+        Arrays.fill(d, 0, size, 0f);
+        int iy0 = Math.max(0, 2 * ty0 - padTop), iy1 = Math.min(h, 2 * ty0 + rows - padTop);
+        int len = Math.min(w, cols - padLeft); // input columns inside the band
+        if (len <= 0) return d;
+        boolean transposes = cin >= L && len >= L && (L == 4 || L == 8 || L == 16);
+        int[] planes = transposes ? WINO_PLANES.ints(cin) : null;
+        if (transposes) for (int ci = 0; ci < cin; ci++) planes[ci] = ci * h * w;
+        for (int iy = iy0; iy < iy1; iy++) {
+            int at = ((iy + padTop - 2 * ty0) * cols + padLeft) * cinP, s = xImg + iy * w;
+            if (transposes) {
+                // L pixels × L channels at a time; the last group of each overlaps the one before it
+                for (int i0 = 0; i0 < len; i0 += L) {
+                    int i = Math.min(i0, len - L);
+                    for (int c0 = 0; c0 < cin; c0 += L) {
+                        int c = Math.min(c0, cin - L);
+                        transpose(x, s + i, planes, c, d, at + i * cinP + c, cinP);
+                    }
+                }
+            } else {
+                for (int ci = 0; ci < cin; ci++) {
+                    for (int ix = 0, src = s + ci * h * w; ix < len; ix++) d[at + ix * cinP + ci] = x[src + ix];
+                }
+            }
+        }
+        return d;
+    }
+
+    /**
+     * V = Bᵀ·d·B for one tile, every input channel: d(r, c) is the vector of channels at src[s + r·ld + c·cinP + …];
+     * V(i, j) goes to v[vOff + (4i + j)·plane + …]. Bᵀ = [[1,0,−1,0],[0,1,1,0],[0,−1,1,0],[0,1,0,−1]]: first the
+     * columns j of d·B (d(r,0) − d(r,2), d(r,1) + d(r,2), d(r,2) − d(r,1), d(r,1) − d(r,3)), then Bᵀ on each.
+     */
+    private static void inputTransform(float[] src, int s, int ld, int cinP, float[] v, int vOff, int plane) {
+        int c1 = cinP, c2 = 2 * cinP, c3 = 3 * cinP;
+        for (int c = 0; c < cinP; c += L) {
+            int a0 = s + c, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, o = vOff + c;
+            // columns 1 and 2 of d·B share their loads
+            FloatVector d01 = FloatVector.fromArray(F, src, a0 + c1), d02 = FloatVector.fromArray(F, src, a0 + c2);
+            FloatVector d11 = FloatVector.fromArray(F, src, a1 + c1), d12 = FloatVector.fromArray(F, src, a1 + c2);
+            FloatVector d21 = FloatVector.fromArray(F, src, a2 + c1), d22 = FloatVector.fromArray(F, src, a2 + c2);
+            FloatVector d31 = FloatVector.fromArray(F, src, a3 + c1), d32 = FloatVector.fromArray(F, src, a3 + c2);
+            FloatVector u0 = d01.add(d02), u1 = d11.add(d12), u2 = d21.add(d22), u3 = d31.add(d32);
+            u0.sub(u2).intoArray(v, o + plane);
+            u1.add(u2).intoArray(v, o + 5 * plane);
+            u2.sub(u1).intoArray(v, o + 9 * plane);
+            u1.sub(u3).intoArray(v, o + 13 * plane);
+            u0 = d02.sub(d01);
+            u1 = d12.sub(d11);
+            u2 = d22.sub(d21);
+            u3 = d32.sub(d31);
+            u0.sub(u2).intoArray(v, o + 2 * plane);
+            u1.add(u2).intoArray(v, o + 6 * plane);
+            u2.sub(u1).intoArray(v, o + 10 * plane);
+            u1.sub(u3).intoArray(v, o + 14 * plane);
+            u0 = FloatVector.fromArray(F, src, a0).sub(d02);
+            u1 = FloatVector.fromArray(F, src, a1).sub(d12);
+            u2 = FloatVector.fromArray(F, src, a2).sub(d22);
+            u3 = FloatVector.fromArray(F, src, a3).sub(d32);
+            u0.sub(u2).intoArray(v, o);
+            u1.add(u2).intoArray(v, o + 4 * plane);
+            u2.sub(u1).intoArray(v, o + 8 * plane);
+            u1.sub(u3).intoArray(v, o + 12 * plane);
+            u0 = d01.sub(FloatVector.fromArray(F, src, a0 + c3));
+            u1 = d11.sub(FloatVector.fromArray(F, src, a1 + c3));
+            u2 = d21.sub(FloatVector.fromArray(F, src, a2 + c3));
+            u3 = d31.sub(FloatVector.fromArray(F, src, a3 + c3));
+            u0.sub(u2).intoArray(v, o + 3 * plane);
+            u1.add(u2).intoArray(v, o + 7 * plane);
+            u2.sub(u1).intoArray(v, o + 11 * plane);
+            u1.sub(u3).intoArray(v, o + 15 * plane);
+        }
+    }
+
+    /**
+     * Y = Aᵀ·M·A + bias for one tile, output channels [co0, co1P) (multiples of L): M(i, j) is the vector of channels
+     * at m[mOff + (4i + j)·plane + …], Aᵀ = [[1,1,1,0],[0,1,−1,−1]]. Y(0, 0) goes to out[o + …], Y(0, 1) to
+     * out[o + ldp + …] (ldp floats per pixel), Y(1, ·) a row (ldr floats) below; row 1 only when {@code row1}, column 1
+     * only when {@code col1} (the tiles past an odd output size).
+     */
+    private static void outputTransform(float[] m, int mOff, int plane, float[] bias, int co0, int co1P, boolean relu,
+                                        float[] out, int o, int ldr, int ldp, boolean row1, boolean col1) {
+        for (int c = co0; c < co1P; c += L) {
+            int a = mOff + c;
+            FloatVector s00, s01, s02, s03, s10, s11, s12, s13;
+            {
+                FloatVector m0 = FloatVector.fromArray(F, m, a), m1 = FloatVector.fromArray(F, m, a + 4 * plane);
+                FloatVector m2 = FloatVector.fromArray(F, m, a + 8 * plane), m3 = FloatVector.fromArray(F, m, a + 12 * plane);
+                s00 = m0.add(m1).add(m2);
+                s10 = m1.sub(m2).sub(m3);
+            }
+            {
+                FloatVector m0 = FloatVector.fromArray(F, m, a + plane), m1 = FloatVector.fromArray(F, m, a + 5 * plane);
+                FloatVector m2 = FloatVector.fromArray(F, m, a + 9 * plane), m3 = FloatVector.fromArray(F, m, a + 13 * plane);
+                s01 = m0.add(m1).add(m2);
+                s11 = m1.sub(m2).sub(m3);
+            }
+            {
+                FloatVector m0 = FloatVector.fromArray(F, m, a + 2 * plane), m1 = FloatVector.fromArray(F, m, a + 6 * plane);
+                FloatVector m2 = FloatVector.fromArray(F, m, a + 10 * plane), m3 = FloatVector.fromArray(F, m, a + 14 * plane);
+                s02 = m0.add(m1).add(m2);
+                s12 = m1.sub(m2).sub(m3);
+            }
+            {
+                FloatVector m0 = FloatVector.fromArray(F, m, a + 3 * plane), m1 = FloatVector.fromArray(F, m, a + 7 * plane);
+                FloatVector m2 = FloatVector.fromArray(F, m, a + 11 * plane), m3 = FloatVector.fromArray(F, m, a + 15 * plane);
+                s03 = m0.add(m1).add(m2);
+                s13 = m1.sub(m2).sub(m3);
+            }
+            FloatVector bv = FloatVector.fromArray(F, bias, c);
+            FloatVector y00 = s00.add(s01).add(s02).add(bv), y01 = s01.sub(s02).sub(s03).add(bv);
+            if (relu) {
+                y00 = FloatVector.zero(F).blend(y00, y00.compare(VectorOperators.GT, 0f));
+                y01 = FloatVector.zero(F).blend(y01, y01.compare(VectorOperators.GT, 0f));
+            }
+            y00.intoArray(out, o + c);
+            if (col1) y01.intoArray(out, o + ldp + c);
+            if (row1) {
+                FloatVector y10 = s10.add(s11).add(s12).add(bv), y11 = s11.sub(s12).sub(s13).add(bv);
+                if (relu) {
+                    y10 = FloatVector.zero(F).blend(y10, y10.compare(VectorOperators.GT, 0f));
+                    y11 = FloatVector.zero(F).blend(y11, y11.compare(VectorOperators.GT, 0f));
+                }
+                y10.intoArray(out, o + ldr + c);
+                if (col1) y11.intoArray(out, o + ldr + ldp + c);
             }
         }
     }

@@ -78,6 +78,33 @@ public final class PackedGemm {
         }
     }
 
+    /**
+     * C[i][j] = Σ_p A[i][p]·B[col0 + j][p] for j < cols, on the calling thread, no epilogue: columns [col0, col0 + cols)
+     * of the product written at {@code c[cOff + i·ldc + col0 + j]}. A (at most {@value Tiles#SKINNY_M} rows) is read in
+     * place; col0 is a multiple of {@link #panelWidth} and col0 + cols is one too or B's last column, so each element
+     * is summed exactly as the whole product sums it (the Winograd convolution splits its products so).
+     */
+    static void multiplySkinnyColumns(float[] a, int aOff, int lda, int m, PackedMatrix b, int col0, int cols, float[] c,
+                                      int cOff, int ldc) {
+        if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
+        if (m > Tiles.SKINNY_M || col0 % NR != 0 || cols < 0 || col0 + cols > b.count
+                || ((col0 + cols) % NR != 0 && col0 + cols != b.count)) {
+            throw new IllegalArgumentException("bad skinny product: " + m + " rows, columns [" + col0 + ", " + (col0 + cols) + ")");
+        }
+        int k = b.depth;
+        if (m == 0 || cols == 0) return;
+        checkC(c, cOff + col0, ldc, m, cols);
+        if (k > 0) checkRows(a, aOff, lda, m, k, "A");
+        Job job = Job.acquire();
+        try {
+            job.set(Job.DIRECT, a, aOff, lda, m, b.data, col0 / NR * k * NR, cols, k, c, cOff + col0, ldc);
+            job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
+            job.run(null);
+        } finally {
+            job.release();
+        }
+    }
+
     /** Per thread: A packed by {@link #multiply} (handed to the pool's workers for the duration of the call). */
     private static final Scratch PACKED_A = new Scratch();
     /** Per thread: the edge tile of {@link Job#block}. */

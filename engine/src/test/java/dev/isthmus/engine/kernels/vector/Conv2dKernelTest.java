@@ -111,10 +111,19 @@ class Conv2dKernelTest extends ThreePools {
         // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
         Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        if (Species.L == 16 && Tiles.WIDE) {
-            assertEquals(Conv2dKernel.Path.PIXELS, conv1.path(28, 28, 28));
-            assertEquals(Conv2dKernel.Path.CHANNELS, conv2.path(14, 14, 14));
-        }
+        if (Species.L == 16 && Tiles.WIDE) assertEquals(Conv2dKernel.Path.PIXELS, conv1.path(28, 28, 28));
+        // conv2 (3×3, stride 1, 32→64) takes Winograd; conv1 (cin = 1) never does, nor outputs under 4×4
+        assertEquals(Conv2dKernel.Path.WINOGRAD, conv2.path(14, 14, 14));
+        assertTrue(conv1.path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);
+        assertTrue(conv2.path(3, 3, 3) != Conv2dKernel.Path.WINOGRAD);
+        assertTrue(new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1).path(14, 7, 7) != Conv2dKernel.Path.WINOGRAD);
+        assertTrue(new Conv2dKernel(new float[64 * 8 * 9], null, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(14, 14, 14) != Conv2dKernel.Path.WINOGRAD);
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, Conv2dKernel.Path.WINOGRAD));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2dKernel(new float[8 * 8 * 25], null, 8, 8, 5, 5, 1, 1, 2, 2, 1, 1, 1, Conv2dKernel.Path.WINOGRAD));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 1, 1, 2, 2, 2, 2, 1, Conv2dKernel.Path.WINOGRAD));
         assertThrows(IllegalArgumentException.class,
                 () -> new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4, Conv2dKernel.Path.CHANNELS));
         assertThrows(IllegalArgumentException.class,
@@ -129,6 +138,89 @@ class Conv2dKernelTest extends ThreePools {
             float[] channels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.CHANNELS);
             float[] pixels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.PIXELS);
             Check.bitwise(channels, pixels, "channels vs pixels " + java.util.Arrays.toString(c));
+        }
+    }
+
+    private static final Activation[] ACTIVATIONS = {Activation.NONE, Activation.RELU, Activation.GELU, Activation.SIGMOID};
+    private static final int[] WINO_SIDES = {1, 2, 3, 5, 7, 14, 17};
+    private static final int[] WINO_CHANNELS = {1, 3, 7, 17, 32, 64};
+
+    /** A 3×3, stride 1 shape: n, cin, cout, h, w and the same padding on every side. */
+    private static int[] winogradCase(int n, int cin, int cout, int h, int w, int pad) {
+        return new int[]{n, cin, cout, h, w, 3, 3, 1, 1, pad, pad, pad, pad, 1, 1, 1};
+    }
+
+    @Test
+    void winogradMatchesTheReferenceOnEverySide() {
+        SplittableRandom r = new SplittableRandom(17);
+        int k = 0;
+        for (int h : WINO_SIDES) {
+            for (int w : WINO_SIDES) {
+                for (int pad = 0; pad <= 1; pad++) {
+                    if (h + 2 * pad < 3 || w + 2 * pad < 3) continue; // no output
+                    int cin = WINO_CHANNELS[k % WINO_CHANNELS.length], cout = WINO_CHANNELS[(k / 2 + 3) % WINO_CHANNELS.length];
+                    int n = k % 3 == 0 ? 3 : 1;
+                    Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
+                    run(winogradCase(n, cin, cout, h, w, pad), act, k % 4 != 3, r, k % 2 == 0 ? pool2 : pool3, true, Conv2dKernel.Path.WINOGRAD);
+                    k++;
+                }
+            }
+        }
+    }
+
+    @Test
+    void winogradMatchesTheReferenceForEveryChannelCount() {
+        SplittableRandom r = new SplittableRandom(19);
+        for (int cin : WINO_CHANNELS) {
+            for (int cout : WINO_CHANNELS) {
+                for (Activation act : ACTIVATIONS) {
+                    run(winogradCase(3, cin, cout, 7, 5, 1), act, act != Activation.GELU, r, pool2, true, Conv2dKernel.Path.WINOGRAD);
+                }
+                run(winogradCase(1, cin, cout, 14, 17, 0), Activation.RELU, true, r, pool1, true, Conv2dKernel.Path.WINOGRAD);
+            }
+        }
+    }
+
+    /** Shapes for the Winograd path that span several chunks (images of several chunks, chunks of several images),
+     * split output channels, or run deeper than one depth block of the GEMM. */
+    private static final int[][] WINO_BIG = {
+            winogradCase(1, 32, 64, 14, 14, 1),   // seed CNN conv2
+            winogradCase(3, 32, 64, 14, 14, 1),
+            winogradCase(2, 17, 70, 33, 31, 1),   // several chunks per image, cout not a multiple of any panel
+            winogradCase(5, 64, 17, 7, 7, 0),     // several images per chunk
+            winogradCase(1, 600, 40, 9, 11, 1),   // depth above one depth block of the GEMM (KC = 512 or 256)
+    };
+
+    @Test
+    void winogradMatchesTheReferenceOnLargerShapes() {
+        SplittableRandom r = new SplittableRandom(23);
+        for (int[] c : WINO_BIG) {
+            for (Activation act : ACTIVATIONS) run(c, act, true, r, pool2, true, Conv2dKernel.Path.WINOGRAD);
+        }
+    }
+
+    @Test
+    void winogradBitwiseIdenticalForEveryThreadCount() {
+        for (int[] c : WINO_BIG) {
+            for (Activation act : new Activation[]{Activation.NONE, Activation.GELU}) {
+                float[] y1 = run(c, act, true, new SplittableRandom(29), pool1, false, Conv2dKernel.Path.WINOGRAD);
+                float[] y2 = run(c, act, true, new SplittableRandom(29), pool2, false, Conv2dKernel.Path.WINOGRAD);
+                float[] y3 = run(c, act, true, new SplittableRandom(29), pool3, false, Conv2dKernel.Path.WINOGRAD);
+                Check.bitwise(y1, y2, "winograd 2 threads " + java.util.Arrays.toString(c) + " " + act);
+                Check.bitwise(y1, y3, "winograd 3 threads " + java.util.Arrays.toString(c) + " " + act);
+            }
+        }
+    }
+
+    @Test
+    void winogradAgreesWithChannels() {
+        int[][] shapes = {WINO_BIG[0], WINO_BIG[1], WINO_BIG[2], WINO_BIG[3], winogradCase(3, 7, 17, 5, 17, 0), winogradCase(1, 3, 1, 2, 3, 1)};
+        for (int[] c : shapes) {
+            for (Activation act : new Activation[]{Activation.NONE, Activation.RELU}) {
+                float[] channels = run(c, act, true, new SplittableRandom(31), pool2, false, Conv2dKernel.Path.CHANNELS);
+                float[] wino = run(c, act, true, new SplittableRandom(31), pool2, false, Conv2dKernel.Path.WINOGRAD);
+                Check.close(channels, wino, "winograd vs channels " + java.util.Arrays.toString(c) + " " + act);
+            }
         }
     }
 
