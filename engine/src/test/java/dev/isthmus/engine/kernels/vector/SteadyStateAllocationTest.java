@@ -96,6 +96,14 @@ class SteadyStateAllocationTest {
         calls.put("Conv2dKernel.forward gemm 8->16 12x12", () -> conv.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.RELU, pool));
         Conv2dKernel dw = new Conv2dKernel(Check.random(r, 8 * 9, 0.3), Check.random(r, 8, 1), 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8);
         calls.put("Conv2dKernel.forward depthwise 8 12x12", () -> dw.forward(buf, 11, 2, 12, 12, out, 13, 12, 12, Activation.NONE, pool));
+        // the seed CNN's conv2 (32→64 3×3 pad 1 on 14×14) on the path the class picks for it (Winograd), and Winograd
+        // forced on an odd size (edge tiles) with an activation that needs VectorMath's scratch
+        Conv2dKernel conv2 = new Conv2dKernel(Check.random(r, 64 * 32 * 9, 0.1), Check.random(r, 64, 1), 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        calls.put("Conv2dKernel.forward seed conv2 32->64 14x14 (" + conv2.path(14, 14, 14) + ")",
+                () -> conv2.forward(buf, 11, 1, 14, 14, out, 13, 14, 14, Activation.RELU, pool));
+        Conv2dKernel wino = new Conv2dKernel(Check.random(r, 24 * 17 * 9, 0.2), Check.random(r, 24, 1), 17, 24, 3, 3, 1, 1, 0, 0, 1, 1, 1,
+                Conv2dKernel.Path.WINOGRAD);
+        calls.put("Conv2dKernel.forward winograd 17->24 2 x 13x11 GELU", () -> wino.forward(buf, 3, 2, 13, 11, out, 5, 11, 9, Activation.GELU, pool));
 
         // GRU, both directions
         int in = 16, hidden = 24;
