@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The layer kernels at the seed models' sizes, average time per call (µs). GFLOP/s = flops / time: conv1 (1→32, 3×3,
  * 28×28) 0.45 MFLOP per image, conv2 (32→64, 3×3, 14×14) 7.2 MFLOP per image; a GRU layer of H = 256 over 50 steps
- * 2·50·batch·(3H·in + 3H·H) FLOP. Attention: {@link AttentionBench}.
+ * 2·50·batch·(3H·in + 3H·H) FLOP. Attention: {@link AttentionBench}. conv2 also runs forced on the Winograd path
+ * and on the direct channels path (the class's pick before Winograd): {@code seedCnnConv2} times whichever path
+ * {@link Conv2dKernel#path} picks (Winograd for conv2, whose 7.2 MFLOP it computes with 3.2 MFLOP of GEMMs).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -39,7 +41,7 @@ public class LayerKernelsBench {
     public int threads;
 
     ComputePool pool;
-    Conv2dKernel conv1, conv2;
+    Conv2dKernel conv1, conv2, conv2Winograd, conv2Channels;
     float[] image, conv1Out, conv2In, conv2Out;
     GruKernel gru0, gru1;
     float[] seq, gruOut0, gruOut1;
@@ -55,7 +57,10 @@ public class LayerKernelsBench {
         SplittableRandom r = new SplittableRandom(1);
         pool = new ComputePool(threads);
         conv1 = new Conv2dKernel(random(r, 32 * 9), random(r, 32), 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        conv2 = new Conv2dKernel(random(r, 64 * 32 * 9), random(r, 64), 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        float[] w2 = random(r, 64 * 32 * 9), b2 = random(r, 64);
+        conv2 = new Conv2dKernel(w2, b2, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        conv2Winograd = new Conv2dKernel(w2, b2, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, Conv2dKernel.Path.WINOGRAD);
+        conv2Channels = new Conv2dKernel(w2, b2, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, Conv2dKernel.Path.CHANNELS);
         image = random(r, batch * 28 * 28);
         conv1Out = new float[batch * 32 * 28 * 28];
         conv2In = random(r, batch * 32 * 14 * 14);
@@ -84,6 +89,20 @@ public class LayerKernelsBench {
     @Benchmark
     public float[] seedCnnConv2() {
         conv2.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
+        return conv2Out;
+    }
+
+    /** conv2 forced on the Winograd F(2×2, 3×3) path. */
+    @Benchmark
+    public float[] seedCnnConv2Winograd() {
+        conv2Winograd.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
+        return conv2Out;
+    }
+
+    /** conv2 forced on the direct channels path (the default before the Winograd path). */
+    @Benchmark
+    public float[] seedCnnConv2Channels() {
+        conv2Channels.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
         return conv2Out;
     }
 

@@ -96,8 +96,9 @@ public final class Conv2dKernel {
         this(weight, bias, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, null);
     }
 
-    /** The same on the given path (null: the one this class picks); for tests, which run every path on every shape. */
-    Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
+    /** The same on the given path (null: the one this class picks); for tests, which run every path on every shape,
+     * and benchmarks that compare paths. */
+    public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
                  int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
         if (groups <= 0 || cin % groups != 0 || cout % groups != 0) throw new IllegalArgumentException("groups must divide cin and cout");
         this.cin = cin;
