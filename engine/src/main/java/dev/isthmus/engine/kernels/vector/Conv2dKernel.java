@@ -561,8 +561,8 @@ public final class Conv2dKernel {
     // 1. each of the chunk's images (its band of padded input rows) is copied channel-last into a zero-padded
     //    scratch (L×L register transposes), so that the input transform runs on vectors of input channels and
     //    writes V[position] as a row-major (tiles × cinP) matrix;
-    // 2. per position, V[position]·U[position] → M[position] (tiles × coP) with PackedGemm, A read in place (at most
-    //    SKINNY_M rows per call, a multiple of MR: no packing per call);
+    // 2. per position, V[position]·U[position] → M[position] (tiles × coP) with PackedGemm, V read in place (the
+    //    GEMM's skinny kernels: no packing per call);
     // 3. the output transform (+ bias, ReLU) on vectors of output channels writes the chunk's output pixels channel-
     //    last, and the channels transposes move them into y's rows.
     // Every output is summed in the same order whatever the split of tasks (chunks depend on the shape only; a
@@ -576,8 +576,6 @@ public final class Conv2dKernel {
     private static final int WINOGRAD_MIN_OUTPUT = 4;
     /** Floats a chunk's V and M may take together: 512 KB, half the L2 of the cores measured (1 MB). */
     private static final int WINOGRAD_FLOATS = 128 * 1024;
-    /** Rows (tiles) per GEMM call: a multiple of MR, at most SKINNY_M, so the GEMM reads V in place. */
-    private static final int WINOGRAD_ROWS = Math.max(1, Tiles.SKINNY_M / Tiles.MR) * Tiles.MR;
 
     // Per-thread scratch of the Winograd path: the channel-last band of padded input, V, M, the channel-last output
     // block, its row table, the input planes' offsets.
@@ -664,11 +662,7 @@ public final class Conv2dKernel {
         }
         // 2. M[p] = V[p]·U[p], output channels [co0, co1)
         for (int p = 0; p < 16; p++) {
-            for (int i0 = 0; i0 < tiles; i0 += WINOGRAD_ROWS) {
-                int rows = Math.min(WINOGRAD_ROWS, tiles - i0);
-                PackedGemm.multiplySkinnyColumns(v, p * vPlane + i0 * cinP, cinP, rows, wino[p], co0, co1 - co0,
-                        m, p * mPlane + i0 * coP, coP);
-            }
+            PackedGemm.multiplyColumnsInPlace(v, p * vPlane, cinP, tiles, wino[p], co0, co1 - co0, m, p * mPlane, coP);
         }
         // 3. Y: the output transform, + bias, activation, into y, image by image
         boolean relu = act == Activation.RELU;

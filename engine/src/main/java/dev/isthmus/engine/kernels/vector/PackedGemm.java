@@ -80,16 +80,16 @@ public final class PackedGemm {
 
     /**
      * C[i][j] = Σ_p A[i][p]·B[col0 + j][p] for j < cols, on the calling thread, no epilogue: columns [col0, col0 + cols)
-     * of the product written at {@code c[cOff + i·ldc + col0 + j]}. A (at most {@value Tiles#SKINNY_M} rows) is read in
-     * place; col0 is a multiple of {@link #panelWidth} and col0 + cols is one too or B's last column, so each element
-     * is summed exactly as the whole product sums it (the Winograd convolution splits its products so).
+     * of the product written at {@code c[cOff + i·ldc + col0 + j]}, A (m × k, row-major, any m) read in place as the
+     * skinny products read it. col0 is a multiple of {@link #panelWidth} and col0 + cols is one too or B's last
+     * column, so each element is summed exactly as the whole product sums it (the Winograd convolution splits its
+     * products so). For A that stays in L1 or L2 (the Winograd tiles × cin): no packing.
      */
-    static void multiplySkinnyColumns(float[] a, int aOff, int lda, int m, PackedMatrix b, int col0, int cols, float[] c,
-                                      int cOff, int ldc) {
+    static void multiplyColumnsInPlace(float[] a, int aOff, int lda, int m, PackedMatrix b, int col0, int cols, float[] c,
+                                       int cOff, int ldc) {
         if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
-        if (m > Tiles.SKINNY_M || col0 % NR != 0 || cols < 0 || col0 + cols > b.count
-                || ((col0 + cols) % NR != 0 && col0 + cols != b.count)) {
-            throw new IllegalArgumentException("bad skinny product: " + m + " rows, columns [" + col0 + ", " + (col0 + cols) + ")");
+        if (col0 % NR != 0 || cols < 0 || col0 + cols > b.count || ((col0 + cols) % NR != 0 && col0 + cols != b.count)) {
+            throw new IllegalArgumentException("bad columns [" + col0 + ", " + (col0 + cols) + ") of " + b.count);
         }
         int k = b.depth;
         if (m == 0 || cols == 0) return;
@@ -97,9 +97,13 @@ public final class PackedGemm {
         if (k > 0) checkRows(a, aOff, lda, m, k, "A");
         Job job = Job.acquire();
         try {
-            job.set(Job.DIRECT, a, aOff, lda, m, b.data, col0 / NR * k * NR, cols, k, c, cOff + col0, ldc);
-            job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
-            job.run(null);
+            // blocks of MC rows (a direct job covers one); MC is a multiple of MR, so the register tiles are the same
+            for (int i0 = 0; i0 < m; i0 += MC) {
+                job.set(Job.DIRECT, a, aOff + i0 * lda, lda, Math.min(MC, m - i0), b.data, col0 / NR * k * NR, cols, k, c,
+                        cOff + i0 * ldc + col0, ldc);
+                job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
+                job.run(null);
+            }
         } finally {
             job.release();
         }
