@@ -569,10 +569,12 @@ public final class Conv2dKernel {
     // range of output channels is whole panels of B, computed as in the whole GEMM): the result does not depend on
     // the thread count.
 
-    /** Fewest input and output channels for which the class picks the Winograd path itself: below, the transforms
-     * cost more than the multiplications they save (the seed CNN's conv1, cin = 1, stays direct). */
+    /** Fewest input and output channels for which the class picks the Winograd path itself. A starting point, not
+     * yet measured against the direct paths: with few channels the transforms (per tile, ≈ 2 × 16 additions per
+     * input and per output channel) weigh against the 20·cin·cout multiply-adds saved; the seed CNN's conv1
+     * (cin = 1) stays direct. LayerKernelsBench compares conv2 on both paths. */
     private static final int WINOGRAD_MIN_CHANNELS = 16;
-    /** Smallest output side for which the class picks the Winograd path itself. */
+    /** Smallest output side for which the class picks the Winograd path itself (a starting point, as above). */
     private static final int WINOGRAD_MIN_OUTPUT = 4;
     /** Floats a chunk's V and M may take together: 512 KB, half the L2 of the cores measured (1 MB). */
     private static final int WINOGRAD_FLOATS = 128 * 1024;
