@@ -37,8 +37,8 @@ import java.util.Arrays;
  * <li>{@link Path#DEPTHWISE}, depthwise convolutions (groups = cin > 1, with or without a channel multiplier): a
  * zero-padded copy of the input plane, then per output row a vector of output pixels accumulates kh·kw broadcast
  * weights × shifted input rows.</li>
- * <li>{@link Path#WINOGRAD}, 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when cin ≥ 16, cout ≥ 16, the
- * taps are below the GEMM's threshold and the output is at least 4×4; can be forced on any such shape): Winograd's F(2×2, 3×3) on 2×2 tiles of output pixels. The
+ * <li>{@link Path#WINOGRAD}, 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when cin ≥ 32, cout ≥ 32 and
+ * the output is at least 4×4; can be forced on any such shape): Winograd's F(2×2, 3×3) on 2×2 tiles of output pixels. The
  * weights are transformed once (U = G·g·Gᵀ, 16 packed right operands of cout × cin); per chunk of tiles, the input
  * transform (V = Bᵀ·d·B, vectors of input channels), 16 GEMMs (tiles × cin)·(cin × cout), and the output transform
  * (Y = Aᵀ·M·A + bias, activation) into y: 16 multiply-adds per tile, input and output channel where the direct paths
@@ -125,11 +125,14 @@ public final class Conv2dKernel {
         if (path == Path.WINOGRAD && !winograd3x3) {
             throw new IllegalArgumentException("WINOGRAD needs a 3×3 kernel, stride 1, dilation 1 and groups = 1");
         }
-        if (path == null && (depthwise || groups > 1 || depth >= GEMM_DEPTH)) path = depthwise ? Path.DEPTHWISE : Path.GEMM;
+        boolean winogradPays = winograd3x3 && cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS;
+        if (path == null && (depthwise || groups > 1 || (depth >= GEMM_DEPTH && !winogradPays))) {
+            path = depthwise ? Path.DEPTHWISE : Path.GEMM;
+        }
         this.path = path;
         this.planes = path == null || path == Path.CHANNELS || path == Path.PIXELS;
         boolean useWino = path == Path.WINOGRAD
-                || (path == null && winograd3x3 && cin >= WINOGRAD_MIN_CHANNELS && cout >= WINOGRAD_MIN_CHANNELS);
+                || (path == null && winogradPays);
         if (path == Path.GEMM) {
             packed = new PackedMatrix[groups];
             for (int g = 0; g < groups; g++) packed[g] = PackedMatrix.forA(weight, g * coutG * depth, depth, coutG, depth);
@@ -569,12 +572,14 @@ public final class Conv2dKernel {
     // range of output channels is whole panels of B, computed as in the whole GEMM): the result does not depend on
     // the thread count.
 
-    /** Fewest input and output channels for which the class picks the Winograd path itself. A starting point, not
-     * yet measured against the direct paths: with few channels the transforms (per tile, ≈ 2 × 16 additions per
-     * input and per output channel) weigh against the 20·cin·cout multiply-adds saved; the seed CNN's conv1
-     * (cin = 1) stays direct. LayerKernelsBench compares conv2 on both paths. */
-    private static final int WINOGRAD_MIN_CHANNELS = 16;
-    /** Smallest output side for which the class picks the Winograd path itself (a starting point, as above). */
+    /** Fewest input and output channels for which the class picks the Winograd path itself (also over the GEMM
+     * path for deep kernels). Measured (ConvPathsBench, 1 thread, one image, AVX-512): 16 → 16 at 28×28 ran in 40 µs
+     * on Winograd against 19 µs direct (the transforms, ≈ 2 × 16 additions per tile and channel, outweigh the
+     * multiply-adds saved); 32 → 64 at 14×14 25 against 35 µs; 64 → 64 at 7×7 21 against 21; 128 → 128 at 14×14
+     * 172 against 258; 256 → 256 at 7×7 248 against 380 on GEMM; 64 → 64 at 56×56 712 against 998. */
+    private static final int WINOGRAD_MIN_CHANNELS = 32;
+    /** Smallest output side for which the class picks the Winograd path itself: at 7×7 (64 → 64, as above) the
+     * paths ran even; smaller outputs waste more of their edge tiles. */
     private static final int WINOGRAD_MIN_OUTPUT = 4;
     /** Floats a chunk's V and M may take together: 512 KB, half the L2 of the cores measured (1 MB). */
     private static final int WINOGRAD_FLOATS = 128 * 1024;

@@ -118,6 +118,9 @@ class Conv2dKernelTest extends ThreePools {
         assertTrue(conv2.path(3, 3, 3) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1).path(14, 7, 7) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 8 * 9], null, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(14, 14, 14) != Conv2dKernel.Path.WINOGRAD);
+        // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps, past the GEMM threshold) take it
+        assertTrue(new Conv2dKernel(new float[16 * 16 * 9], null, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);
+        assertEquals(Conv2dKernel.Path.WINOGRAD, new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
         assertThrows(IllegalArgumentException.class,
                 () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, Conv2dKernel.Path.WINOGRAD));
         assertThrows(IllegalArgumentException.class,
