@@ -11,7 +11,8 @@ import java.util.function.IntConsumer;
  * {@link #parallelFor} hands out task indices to the pool's workers and the calling thread; the split of work into
  * tasks is the kernel's and never depends on the thread count, so results are bitwise identical for any count.
  *
- * <p>Workers wait for the next parallel section spinning for {@link #SPIN_NANOS} after their last one, then park. A
+ * <p>Workers wait for the next parallel section spinning for {@link #SPIN_NANOS} after their last one, then park
+ * (unless the pool was made not to spin: {@link #ComputePool(int, boolean)}). A
  * model's sections come in quick succession (a GRU step every few microseconds), and waking a parked thread costs
  * tens of microseconds on a virtual machine whose idle vCPU the hypervisor halted (measured here: the seed CNN's
  * conv2 took 48 µs on 2 threads of a parking pool against 27 µs on 1). A section allocates nothing.
@@ -27,6 +28,7 @@ public final class ComputePool implements AutoCloseable {
     private static final ThreadLocal<ComputePool> CURRENT = new ThreadLocal<>();
 
     private final int threads;
+    private final long spinNanos;
     private final Worker[] workers;
     private final ReentrantLock section = new ReentrantLock();
     // the current section: written by the caller before it hands the section to its helpers through their volatile
@@ -39,10 +41,21 @@ public final class ComputePool implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean closed;
 
-    /** A pool of {@code threads} threads in all: the caller plus {@code threads − 1} daemon workers. */
+    /** A pool of {@code threads} threads in all: the caller plus {@code threads − 1} daemon workers that spin between
+     * sections (see the class comment). */
     public ComputePool(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * The same; with {@code spin} false an idle worker parks at once. For models that also run layers on another
+     * runtime's threads (oneDNN's OpenMP team, which spins itself): a worker spinning beside that team takes its
+     * core (measured on 2 threads: the seed CNN on the oneDNN backend went from 0.074 to 0.29 ms at batch 1).
+     */
+    public ComputePool(int threads, boolean spin) {
         if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
         this.threads = threads;
+        this.spinNanos = spin ? SPIN_NANOS : 0;
         workers = new Worker[threads - 1];
         int id = threads > 1 ? POOLS.incrementAndGet() : 0;
         for (int i = 0; i < workers.length; i++) {
@@ -150,7 +163,7 @@ public final class ComputePool implements AutoCloseable {
                 long idleSince = System.nanoTime();
                 int t;
                 while ((t = ticket) == seen && !closed) {
-                    if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    if (System.nanoTime() - idleSince < spinNanos) {
                         Thread.onSpinWait();
                     } else {
                         parked = true; // then re-check: a caller that writes the ticket after this sees parked

@@ -239,7 +239,8 @@ public final class Model implements AutoCloseable {
         Map<String, long[]> outShapes = new LinkedHashMap<>();
         for (int i = 0; i < outputNames.size(); i++) outShapes.put(outputNames.get(i), shapes.get(outputValues.get(i)));
         return new Model(spec, source, List.copyOf(steps), List.copyOf(outputValues), List.copyOf(outputNames), outShapes,
-                binder.boundBytes(), owner, new ComputePool(threads), backend);
+                binder.boundBytes(), owner, new ComputePool(threads, steps.stream().allMatch(s -> s.engine().equals("java"))),
+                backend);
     }
 
     /**

@@ -46,15 +46,25 @@ class ComputePoolTest {
         }
     }
 
-    /** Workers that have parked (idle longer than the spin) still wake for the next section. */
+    /** Workers that have parked (idle longer than the spin, or at once in a pool that does not spin) still wake for
+     * the next section, and share its work. */
     @Test
     void wakesParkedWorkers() throws InterruptedException {
-        try (ComputePool pool = new ComputePool(2)) {
-            for (int round = 0; round < 5; round++) {
-                Thread.sleep(ComputePool.SPIN_NANOS / 1_000_000 + 5);
-                AtomicInteger sum = new AtomicInteger();
-                pool.parallelFor(64, sum::addAndGet);
-                assertEquals(64 * 63 / 2, sum.get());
+        for (boolean spin : new boolean[]{true, false}) {
+            try (ComputePool pool = new ComputePool(2, spin)) {
+                for (int round = 0; round < 5; round++) {
+                    Thread.sleep(ComputePool.SPIN_NANOS / 1_000_000 + 5);
+                    AtomicInteger sum = new AtomicInteger();
+                    java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    pool.parallelFor(8, i -> {
+                        seen.add(Thread.currentThread());
+                        long end = System.nanoTime() + 1_000_000;
+                        while (System.nanoTime() < end) Thread.onSpinWait();
+                        sum.addAndGet(i);
+                    });
+                    assertEquals(8 * 7 / 2, sum.get());
+                    assertEquals(2, seen.size(), "spin " + spin + ": " + seen);
+                }
             }
         }
     }
