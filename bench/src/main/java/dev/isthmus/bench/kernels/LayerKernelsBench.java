@@ -88,21 +88,23 @@ public class LayerKernelsBench {
 
     @Benchmark
     public float[] seedCnnConv2() {
-        conv2.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
-        return conv2Out;
+        return conv2On(conv2);
     }
 
     /** conv2 forced on the Winograd F(2×2, 3×3) path. */
     @Benchmark
     public float[] seedCnnConv2Winograd() {
-        conv2Winograd.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
-        return conv2Out;
+        return conv2On(conv2Winograd);
     }
 
     /** conv2 forced on the direct channels path (the default before the Winograd path). */
     @Benchmark
     public float[] seedCnnConv2Channels() {
-        conv2Channels.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
+        return conv2On(conv2Channels);
+    }
+
+    private float[] conv2On(Conv2dKernel k) {
+        k.forward(conv2In, batch, 14, 14, conv2Out, 14, 14, Activation.RELU, pool);
         return conv2Out;
     }
 

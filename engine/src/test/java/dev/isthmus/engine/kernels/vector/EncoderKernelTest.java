@@ -5,28 +5,12 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.reference.Attention;
 import dev.isthmus.engine.kernels.reference.Gemm;
 import dev.isthmus.engine.kernels.reference.Norms;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
 /** A whole encoder layer on the vector kernels against the same layer composed of reference kernels. */
-class EncoderKernelTest {
-    private static ComputePool pool1, pool2;
-
-    @BeforeAll
-    static void pools() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-    }
-
+class EncoderKernelTest extends ThreePools {
     record Weights(float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
                            float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
         static Weights random(SplittableRandom r, int d, int ff) {

@@ -8,8 +8,6 @@ import dev.isthmus.engine.kernels.reference.Gemm;
 import dev.isthmus.engine.kernels.reference.Gru;
 import dev.isthmus.engine.kernels.reference.Norms;
 import dev.isthmus.engine.kernels.reference.Pool2d;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -24,21 +22,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * other floats are a NaN sentinel (a read outside the input poisons the result), outputs inside arrays of the same
  * sentinel (a write outside the output is caught).
  */
-class OffsetsAndScratchReuseTest {
-    private static ComputePool pool1, pool2;
-
-    @BeforeAll
-    static void open() {
-        pool1 = new ComputePool(1);
-        pool2 = new ComputePool(2);
-    }
-
-    @AfterAll
-    static void close() {
-        pool1.close();
-        pool2.close();
-    }
-
+class OffsetsAndScratchReuseTest extends ThreePools {
     /** A NaN with a payload of its own: what surrounds every input and output. */
     private static final float SENTINEL = Float.intBitsToFloat(0x7fc0dead);
     private static final int[] OFFSETS = {3, 17, 1, 40};
