@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Native memory stays flat: after warm-up, 10,000 runs of the seed CNN and 10,000 of the seed GRU through oneDNN move
- * the process RSS ({@code VmRSS}) by less than 5 MB each. Loading, running and closing both models 600 times after
+ * Native memory stays flat: after warm-up, a second window of 10,000 runs of the seed CNN, and one of the seed GRU,
+ * through oneDNN move the process RSS ({@code VmRSS}) by less than 1 MB each (the first windows may take a one-off
+ * step of a few MB). Loading, running and closing both models 600 times after
  * warm-up shows no per-load trend either (one of two windows of 300 grows by less than 1 MB, the last by less than
  * 5 MB), and the FFM arena memory (NMT "Other") comes back to the kilobyte.
  *
@@ -55,11 +56,18 @@ class OneDnnMemoryTest {
     void tenThousandRunsOfTheSeedCnnAndGruKeepRssFlat() throws Exception {
         assertTrue(Files.isRegularFile(Path.of("/proc/self/status")), "needs Linux /proc");
         Map<String, String> v = child(main("runs", "5000", "10000"));
-        long warm = Long.parseLong(v.get("warm")), cnn = Long.parseLong(v.get("cnn")), gru = Long.parseLong(v.get("gru"));
-        System.out.printf("oneDNN RSS (kB): %d after warm-up, %d after 10,000 CNN runs (%+d), %d after 10,000 GRU runs (%+d); "
-                + "CNN %s ms/run, GRU %s ms/run (batch 3, 1 thread)%n", warm, cnn, cnn - warm, gru, gru - cnn, v.get("cnnMs"), v.get("gruMs"));
-        assertTrue(cnn - warm < LIMIT_KB, "RSS grew by " + (cnn - warm) + " kB over 10,000 CNN runs\n" + v.get("output"));
-        assertTrue(gru - cnn < LIMIT_KB, "RSS grew by " + (gru - cnn) + " kB over 10,000 GRU runs\n" + v.get("output"));
+        long warm = Long.parseLong(v.get("warm")), cnnA = Long.parseLong(v.get("cnnA")), cnnB = Long.parseLong(v.get("cnnB"));
+        long gruA = Long.parseLong(v.get("gruA")), gruB = Long.parseLong(v.get("gruB"));
+        System.out.printf("oneDNN RSS (kB): %d after warm-up; over two windows of 10,000 CNN runs %+d, %+d; over two of "
+                + "10,000 GRU runs %+d, %+d; CNN %s ms/run, GRU %s ms/run (batch 3, 1 thread)%n",
+                warm, cnnA - warm, cnnB - cnnA, gruA - cnnB, gruB - gruA, v.get("cnnMs"), v.get("gruMs"));
+        // A leak grows in every window alike. The first window of each model may take a one-off step of a few MB
+        // (seen up to ~8 MB, none of it in NMT's categories: the native libraries' malloc heap settling); the second
+        // one is flat to the page here (0-30 kB), so 1 MB catches a leak of 100 bytes per run.
+        assertTrue(cnnA - warm < 4 * LIMIT_KB, "RSS grew by " + (cnnA - warm) + " kB over the first 10,000 CNN runs\n" + v.get("output"));
+        assertTrue(gruA - cnnB < 4 * LIMIT_KB, "RSS grew by " + (gruA - cnnB) + " kB over the first 10,000 GRU runs\n" + v.get("output"));
+        assertTrue(cnnB - cnnA < 1024, "RSS grew by " + (cnnB - cnnA) + " kB over the second 10,000 CNN runs\n" + v.get("output"));
+        assertTrue(gruB - gruA < 1024, "RSS grew by " + (gruB - gruA) + " kB over the second 10,000 GRU runs\n" + v.get("output"));
     }
 
     @Test

@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
  * The RSS checks, run in a child JVM by {@link OneDnnMemoryTest} with a fixed, pre-touched heap (so that the Java
  * heap growing or shrinking is not mistaken for native memory). Prints {@code key=value} lines.
  * <ul>
- *   <li>{@code runs WARMUP N}: warm-up, then N runs of the seed CNN, then N of the seed GRU, all on oneDNN; VmRSS at
- *       each point, and the time per run.</li>
+ *   <li>{@code runs WARMUP N}: warm-up, then two windows of N runs of the seed CNN, then two of N of the seed GRU,
+ *       all on oneDNN; VmRSS after each, and the time per run.</li>
  *   <li>{@code loads WARMUP N}: WARMUP then 2·N loads, runs and closes of both models; VmRSS before, between and
  *       after the two windows of N, and NMT's "Other" (where the JDK accounts FFM arena memory) before and after.</li>
  * </ul>
@@ -70,11 +70,15 @@ public final class RssMain {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) cnn.run(x);
                 long t1 = System.nanoTime();
-                System.out.println("cnn=" + settled());
+                System.out.println("cnnA=" + settled());
+                for (int i = 0; i < n; i++) cnn.run(x);
+                System.out.println("cnnB=" + settled());
                 long t2 = System.nanoTime();
                 for (int i = 0; i < n; i++) gru.run(s);
                 long t3 = System.nanoTime();
-                System.out.println("gru=" + settled());
+                System.out.println("gruA=" + settled());
+                for (int i = 0; i < n; i++) gru.run(s);
+                System.out.println("gruB=" + settled());
                 System.out.printf("cnnMs=%.4f%ngruMs=%.4f%n", (t1 - t0) / 1e6 / n, (t3 - t2) / 1e6 / n);
             }
         } else {
