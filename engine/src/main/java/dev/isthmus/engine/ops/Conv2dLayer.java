@@ -8,6 +8,7 @@ import dev.isthmus.engine.graph.WeightBinder;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Conv2d;
+import dev.isthmus.engine.kernels.reference.Pool2d;
 import dev.isthmus.engine.kernels.vector.Conv2dKernel;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
@@ -26,6 +27,8 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
     Conv2dKernel fast;
     /** An activation fused into the convolution's epilogue at load (see {@link #fuse}). */
     Activation act = Activation.NONE;
+    /** A MaxPool2d(2) fused at load (see {@link #fuse}): the result is act(max over 2×2 windows of the convolution). */
+    boolean maxPool2;
 
     public Conv2dLayer(NodeArgs a, WeightBinder w) {
         NodeSpec n = a.node();
@@ -48,17 +51,24 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
     }
 
     /**
-     * Takes over what follows: an activation into the epilogue, or an eval-mode BatchNorm2d with running statistics
-     * folded into the weights (w·γ/√(σ²+ε), (b − μ)·γ/√(σ²+ε) + β), before any activation.
+     * Takes over what follows: an activation into the epilogue, an eval-mode BatchNorm2d with running statistics
+     * folded into the weights (w·γ/√(σ²+ε), (b − μ)·γ/√(σ²+ε) + β) before any activation, or a MaxPool2d(2) after
+     * nothing or a ReLU (the kernel pools each output tile while it is in registers or cache). The fused nodes become
+     * views of this layer's memory, whose first floats then hold the pooled result.
      */
     @Override
     public boolean fuse(Layer next) {
+        if (next instanceof Pool2dLayer p && p.isMaxPool2() && !maxPool2 && (act == Activation.NONE || act == Activation.RELU)) {
+            // ReLU commutes with max; a later activation (conv → pool → act) is applied to the pooled values
+            maxPool2 = true;
+            return true;
+        }
         if (next instanceof ActivationLayer a) {
             if (act != Activation.NONE || a.act == Activation.NONE) return false;
             act = a.act;
             return true;
         }
-        if (next instanceof BatchNorm2dLayer bn && bn.mean != null && act == Activation.NONE && bn.features == outChannels) {
+        if (next instanceof BatchNorm2dLayer bn && bn.mean != null && act == Activation.NONE && !maxPool2 && bn.features == outChannels) {
             int per = weight.length / outChannels;
             float[] w = weight.clone();
             float[] b = new float[outChannels];
@@ -95,13 +105,16 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
     public void run(Frame f) {
         long[] s = f.inShape[0];
         int n = s.length == 4 ? (int) s[0] : 1, h = (int) s[s.length - 2], w = (int) s[s.length - 1];
-        long[] o = f.outShape[0];
-        fast.forward(f.buf, f.in[0], n, h, w, f.buf, f.out[0], (int) o[o.length - 2], (int) o[o.length - 1], act, f.pool);
+        fast.forward(f.buf, f.in[0], n, h, w, f.buf, f.out[0], (int) outDim(h, 0), (int) outDim(w, 1), act, maxPool2, f.pool);
     }
 
     @Override
     public List<long[]> outputShapes(List<long[]> in) {
-        return geometry.outputShapes(in);
+        List<long[]> o = geometry.outputShapes(in);
+        if (!maxPool2) return o;
+        long[] s = o.get(0).clone();
+        for (int k = s.length - 2; k < s.length; k++) s[k] = s[k] < 0 ? -1 : s[k] / 2;
+        return List.of(s);
     }
 
     private long outDim(long in, int axis) {
@@ -115,13 +128,20 @@ public final class Conv2dLayer implements Layer, dev.isthmus.engine.graph.Fusabl
         boolean batched = s.length == 4;
         int n = batched ? (int) s[0] : 1, h = (int) s[s.length - 2], wd = (int) s[s.length - 1];
         int oh = (int) outDim(h, 0), ow = (int) outDim(wd, 1);
-        float[] y = new float[Math.multiplyExact(Math.multiplyExact(n, outChannels), oh * ow)];
+        int ph = maxPool2 ? oh / 2 : oh, pw = maxPool2 ? ow / 2 : ow;
+        float[] y = new float[Math.multiplyExact(Math.multiplyExact(n, outChannels), ph * pw)];
         if (fast != null) {
-            fast.forward(Floats.of(t), n, h, wd, y, oh, ow, act, pool);
+            fast.forward(Floats.of(t), 0, n, h, wd, y, 0, oh, ow, act, maxPool2, pool);
+        } else if (maxPool2) {
+            float[] c = new float[Math.multiplyExact(Math.multiplyExact(n, outChannels), oh * ow)];
+            Conv2d.forward(Floats.of(t), n, inChannels, h, wd, weight, bias, outChannels, kernel[0], kernel[1], stride[0], stride[1],
+                    padTop, padLeft, dilation[0], dilation[1], groups, c, oh, ow, Activation.NONE);
+            Pool2d.max(c, n * outChannels, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, ph, pw);
+            for (int i = 0; i < y.length; i++) y[i] = act.apply(y[i]);
         } else {
             Conv2d.forward(Floats.of(t), n, inChannels, h, wd, weight, bias, outChannels, kernel[0], kernel[1], stride[0], stride[1],
                     padTop, padLeft, dilation[0], dilation[1], groups, y, oh, ow, act);
         }
-        return List.of(batched ? Tensor.ofFloats(y, n, outChannels, oh, ow) : Tensor.ofFloats(y, outChannels, oh, ow));
+        return List.of(batched ? Tensor.ofFloats(y, n, outChannels, ph, pw) : Tensor.ofFloats(y, outChannels, ph, pw));
     }
 }

@@ -48,6 +48,12 @@ public final class Pool2dLayer implements Layer {
         }
     }
 
+    /** PyTorch's {@code MaxPool2d(2)}: 2×2 windows at stride 2, no padding or dilation, floor mode. */
+    boolean isMaxPool2() {
+        return kind == Kind.MAX && kernel[0] == 2 && kernel[1] == 2 && stride[0] == 2 && stride[1] == 2 && padding[0] == 0
+                && padding[1] == 0 && dilation[0] == 1 && dilation[1] == 1 && !ceilMode;
+    }
+
     @Override
     public boolean isPlanned() {
         return Simd.enabled();

@@ -29,6 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -120,6 +123,36 @@ class LayerRoutingTest {
         float[] x = random(3 * 6 * 11 * 9), e = new float[3 * 8 * 6 * 5];
         Conv2d.forward(x, 3, 6, 11, 9, w, b, 8, 3, 3, 2, 2, 1, 1, 1, 1, 2, e, 6, 5, Activation.NONE);
         close(e, run(l, 0, Tensor.ofFloats(x, 3, 6, 11, 9)), "Conv2d");
+    }
+
+    /** conv → ReLU → MaxPool2d(2) and conv → MaxPool2d(2) → GELU fuse into the convolution; other poolings do not. */
+    @Test
+    void conv2dAbsorbsMaxPool2() {
+        float[] w = param("l.weight", 8, 6, 3, 3), b = param("l.bias", 8);
+        Map<String, Object> a = Map.of("in_channels", 6, "out_channels", 8, "kernel_size", 3, "padding", 1);
+        Pool2dLayer pool2 = new Pool2dLayer(Pool2dLayer.Kind.MAX, args("MaxPool2d", Map.of("kernel_size", 2)));
+        float[] x = random(3 * 6 * 13 * 11), conv = new float[3 * 8 * 13 * 11];
+        Conv2d.forward(x, 3, 6, 13, 11, w, b, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, conv, 13, 11, Activation.NONE);
+        float[] pooled = new float[3 * 8 * 6 * 5];
+        Pool2d.max(conv, 3 * 8, 13, 11, 2, 2, 2, 2, 0, 0, 1, 1, pooled, 6, 5);
+        Tensor t = Tensor.ofFloats(x, 3, 6, 13, 11);
+        for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
+            Conv2dLayer l = new Conv2dLayer(args("Conv2d", a), binder());
+            if (act == Activation.RELU) assertTrue(l.fuse(new ActivationLayer(act)), "ReLU before the pooling");
+            assertTrue(l.fuse(pool2), "MaxPool2d(2)");
+            if (act == Activation.GELU) assertTrue(l.fuse(new ActivationLayer(act)), "GELU after the pooling");
+            assertArrayEquals(new long[]{3, 8, 6, 5}, l.outputShapes(List.of(new long[]{3, 6, 13, 11})).get(0));
+            float[] e = pooled.clone();
+            act.applyInPlace(e, 0, e.length);
+            close(e, run(l, 0, t), "Conv2d + MaxPool2d(2), " + act);
+        }
+        Conv2dLayer gelu = new Conv2dLayer(args("Conv2d", a), binder());
+        assertTrue(gelu.fuse(new ActivationLayer(Activation.GELU)));
+        assertFalse(gelu.fuse(pool2), "GELU does not commute with max");
+        Conv2dLayer other = new Conv2dLayer(args("Conv2d", a), binder());
+        assertFalse(other.fuse(new Pool2dLayer(Pool2dLayer.Kind.MAX, args("MaxPool2d", Map.of("kernel_size", 3)))), "3×3 windows");
+        assertFalse(other.fuse(new Pool2dLayer(Pool2dLayer.Kind.MAX, args("MaxPool2d", Map.of("kernel_size", 2, "ceil_mode", true)))), "ceil mode");
+        assertFalse(other.fuse(new Pool2dLayer(Pool2dLayer.Kind.AVG, args("AvgPool2d", Map.of("kernel_size", 2)))), "average");
     }
 
     @Test

@@ -197,16 +197,60 @@ public final class Conv2dKernel {
      */
     public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                         ComputePool pool) {
-        if (xOff < 0 || yOff < 0 || (long) xOff + (long) n * cin * h * w > x.length || (long) yOff + (long) n * cout * oh * ow > y.length) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, false, pool);
+    }
+
+    /**
+     * The same, and with {@code maxPool2} a 2×2 max pooling of stride 2 (PyTorch's {@code MaxPool2d(2)}, floor mode)
+     * on the convolution's output: y is then (n, cout, oh / 2, ow / 2) and holds act(max over each 2×2 window of
+     * conv(x) + bias), which for ReLU equals the max of the ReLUs. The Winograd path pools each 2×2 output tile in its
+     * output transform (one pixel written instead of four); the other paths convolve a few images at a time into
+     * per-thread scratch and pool them from cache.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        boolean maxPool2, ComputePool pool) {
+        long yLen = maxPool2 ? (long) n * cout * (oh / 2) * (ow / 2) : (long) n * cout * oh * ow;
+        if (xOff < 0 || yOff < 0 || (long) xOff + (long) n * cin * h * w > x.length || (long) yOff + yLen > y.length) {
             throw new IllegalArgumentException("x or y too small");
         }
-        if (n == 0 || oh <= 0 || ow <= 0) return;
+        if (n == 0 || oh <= 0 || ow <= 0 || (maxPool2 && (oh < 2 || ow < 2))) return;
         Path p = path(w, oh, ow);
+        if (maxPool2 && p != Path.WINOGRAD) {
+            pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            return;
+        }
         switch (p) {
             case CHANNELS, PIXELS -> planesForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             case GEMM -> gemmForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             case DEPTHWISE -> depthwiseForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
-            case WINOGRAD -> winogradForward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            case WINOGRAD -> winogradForward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, pool);
+        }
+    }
+
+    /** Floats of convolution output that {@link #pooledForward} keeps in scratch at a time: 256 KB, within L2. */
+    private static final int POOLED_FLOATS = 64 * 1024;
+    /** The calling thread's convolution output awaiting pooling. */
+    private static final Scratch UNPOOLED = new Scratch();
+
+    /**
+     * A path other than Winograd, then the 2×2 max pooling: a few images at a time (at least one; as many as fit in
+     * POOLED_FLOATS) convolved into the caller's scratch, then pooled into y while they are still in cache. ReLU
+     * runs before the pooling (it commutes with max); another activation after it, on the pooled values.
+     */
+    private void pooledForward(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow,
+                               Activation act, ComputePool pool) {
+        int per = cout * oh * ow, ph = oh / 2, pw = ow / 2, group = Math.max(1, Math.min(n, POOLED_FLOATS / per));
+        float[] s = UNPOOLED.floats(group * per);
+        Activation inner = act == Activation.RELU ? act : Activation.NONE;
+        for (int b0 = 0; b0 < n; b0 += group) {
+            int g = Math.min(group, n - b0), xAt = xOff + b0 * cin * h * w, yAt = yOff + b0 * cout * ph * pw;
+            switch (p) {
+                case CHANNELS, PIXELS -> planesForward(p, x, xAt, g, h, w, s, 0, oh, ow, inner, pool);
+                case GEMM -> gemmForward(x, xAt, g, h, w, s, 0, oh, ow, inner, pool);
+                default -> depthwiseForward(x, xAt, g, h, w, s, 0, oh, ow, inner, pool);
+            }
+            Pool2dKernel.max(s, 0, g * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yAt, ph, pw, pool);
+            if (act != inner) VectorMath.applyInPlace(act, y, yAt, g * cout * ph * pw);
         }
     }
 
@@ -625,7 +669,7 @@ public final class Conv2dKernel {
     }
 
     private void winogradForward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow,
-                                 Activation act, ComputePool pool) {
+                                 Activation act, boolean pooled, ComputePool pool) {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2, rowsAll = n * th;
         int per = Math.min(rowsAll, winogradChunkRows(tw)), chunks = (rowsAll + per - 1) / per;
         boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
@@ -636,9 +680,9 @@ public final class Conv2dKernel {
         }
         int ps = parts, tasks = chunks * parts;
         if (!parallel || tasks == 1) {
-            for (int t = 0; t < tasks; t++) winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act);
+            for (int t = 0; t < tasks; t++) winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, pooled);
         } else {
-            pool.parallelFor(tasks, t -> winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act));
+            pool.parallelFor(tasks, t -> winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, pooled));
         }
     }
 
@@ -647,7 +691,7 @@ public final class Conv2dKernel {
      * ty is b·th + ty), output channels of part {@code part} of {@code parts} (whole panels of B).
      */
     private void winogradTask(int chunk, int part, int parts, int per, int rowsAll, float[] x, int xOff, int h, int w,
-                              float[] y, int yOff, int oh, int ow, Activation act) {
+                              float[] y, int yOff, int oh, int ow, Activation act, boolean pooled) {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2;
         int r0 = chunk * per, r1 = Math.min(rowsAll, r0 + per), tiles = (r1 - r0) * tw;
         int panels = (cout + Tiles.NR - 1) / Tiles.NR;
@@ -671,28 +715,39 @@ public final class Conv2dKernel {
         for (int p = 0; p < 16; p++) {
             PackedGemm.multiplyColumnsInPlace(v, p * vPlane, cinP, tiles, wino[p], co0, co1 - co0, m, p * mPlane, coP);
         }
-        // 3. Y: the output transform, + bias, activation, into y, image by image
+        // 3. Y: the output transform, + bias, activation, into y, image by image; pooled: one pixel per whole tile
         boolean relu = act == Activation.RELU;
         float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();
+        int ph = oh / 2, pw = ow / 2;
         for (int r = r0, j = 0; r < r1; ) {
             int b = r / th, ty0 = r % th, ty1 = Math.min(th, ty0 + (r1 - r));
-            int oy0 = 2 * ty0, oy1 = Math.min(oh, 2 * ty1), pixels = (oy1 - oy0) * ow;
-            float[] out = WINO_OUT.floats(pixels * coP);
+            int oy0 = 2 * ty0, oy1 = Math.min(oh, 2 * ty1);
+            int pixels = pooled ? Math.max(0, Math.min(ph, ty1) - ty0) * pw : (oy1 - oy0) * ow;
+            float[] out = WINO_OUT.floats(Math.max(1, pixels) * coP);
             for (int ty = ty0; ty < ty1; ty++) {
                 for (int tx = 0; tx < tw; tx++, j++) {
+                    if (pooled) {
+                        if (ty < ph && tx < pw) {
+                            outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, out, ((ty - ty0) * pw + tx) * coP, 0, 0, true, true, true);
+                        }
+                        continue;
+                    }
                     int oy = 2 * ty, ox = 2 * tx;
                     outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, out, ((oy - oy0) * ow + ox) * coP, ow * coP,
-                            coP, oy + 1 < oh, ox + 1 < ow);
+                            coP, oy + 1 < oh, ox + 1 < ow, false);
                 }
             }
-            if (tmp != null) {
-                // whole vectors per pixel (co0 and co1P are multiples of L): no scalar tails, so each value is the
-                // same whatever the split of channels
-                for (int q = 0; q < pixels; q++) VectorMath.applyInPlace(act, out, q * coP + co0, co1P - co0, tmp);
+            if (pixels > 0) {
+                if (tmp != null) {
+                    // whole vectors per pixel (co0 and co1P are multiples of L): no scalar tails, so each value is the
+                    // same whatever the split of channels
+                    for (int q = 0; q < pixels; q++) VectorMath.applyInPlace(act, out, q * coP + co0, co1P - co0, tmp);
+                }
+                int[] rows = WINO_ROWS.ints(Math.max(pixels, L));
+                for (int q = 0; q < pixels; q++) rows[q] = q * coP;
+                if (pooled) transposeOut(out, rows, pixels, y, yOff + b * cout * ph * pw + ty0 * pw, ph * pw, co0, co1);
+                else transposeOut(out, rows, pixels, y, yOff + b * cout * oh * ow + oy0 * ow, oh * ow, co0, co1);
             }
-            int[] rows = WINO_ROWS.ints(Math.max(pixels, L));
-            for (int q = 0; q < pixels; q++) rows[q] = q * coP;
-            transposeOut(out, rows, pixels, y, yOff + b * cout * oh * ow + oy0 * ow, oh * ow, co0, co1);
             r += ty1 - ty0;
         }
     }
@@ -782,10 +837,11 @@ public final class Conv2dKernel {
      * Y = Aᵀ·M·A + bias for one tile, output channels [co0, co1P) (multiples of L): M(i, j) is the vector of channels
      * at m[mOff + (4i + j)·plane + …], Aᵀ = [[1,1,1,0],[0,1,−1,−1]]. Y(0, 0) goes to out[o + …], Y(0, 1) to
      * out[o + ldp + …] (ldp floats per pixel), Y(1, ·) a row (ldr floats) below; row 1 only when {@code row1}, column 1
-     * only when {@code col1} (the tiles past an odd output size).
+     * only when {@code col1} (the tiles past an odd output size). With {@code pool} (a whole tile), only the max of the
+     * four pixels goes to out[o + …]: bias and ReLU commute with max, so it equals pooling the tile's outputs.
      */
     private static void outputTransform(float[] m, int mOff, int plane, float[] bias, int co0, int co1P, boolean relu,
-                                        float[] out, int o, int ldr, int ldp, boolean row1, boolean col1) {
+                                        float[] out, int o, int ldr, int ldp, boolean row1, boolean col1, boolean pool) {
         for (int c = co0; c < co1P; c += L) {
             int a = mOff + c;
             FloatVector s00, s01, s02, s03, s10, s11, s12, s13;
@@ -815,6 +871,12 @@ public final class Conv2dKernel {
             }
             FloatVector bv = FloatVector.fromArray(F, bias, c);
             FloatVector y00 = s00.add(s01).add(s02).add(bv), y01 = s01.sub(s02).sub(s03).add(bv);
+            if (pool) {
+                FloatVector y = y00.max(y01).max(s10.add(s11).add(s12).add(bv).max(s11.sub(s12).sub(s13).add(bv)));
+                if (relu) y = FloatVector.zero(F).blend(y, y.compare(VectorOperators.GT, 0f));
+                y.intoArray(out, o + c);
+                continue;
+            }
             if (relu) {
                 y00 = FloatVector.zero(F).blend(y00, y00.compare(VectorOperators.GT, 0f));
                 y01 = FloatVector.zero(F).blend(y01, y01.compare(VectorOperators.GT, 0f));

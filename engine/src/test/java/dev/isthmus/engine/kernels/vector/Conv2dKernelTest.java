@@ -3,6 +3,7 @@ package dev.isthmus.engine.kernels.vector;
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.reference.Conv2d;
+import dev.isthmus.engine.kernels.reference.Pool2d;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -226,6 +227,89 @@ class Conv2dKernelTest extends ThreePools {
                 Check.close(channels, wino, "winograd vs channels " + java.util.Arrays.toString(c) + " " + act);
             }
         }
+    }
+
+    @Test
+    void maxPoolFusedMatchesConvThenPoolOnEveryPath() {
+        SplittableRandom r = new SplittableRandom(37);
+        int k = 0;
+        for (int[] c : CASES) {
+            Conv2dKernel.Path[] paths = c[15] != 1 ? new Conv2dKernel.Path[]{null} : UNGROUPED;
+            for (Conv2dKernel.Path path : paths) {
+                Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
+                runPooled(c, act, k % 3 != 2, r, k % 2 == 0 ? pool2 : pool1, true, path);
+                k++;
+            }
+        }
+    }
+
+    @Test
+    void maxPoolFusedIntoWinogradOnEverySide() {
+        SplittableRandom r = new SplittableRandom(41);
+        int k = 0;
+        for (int h : WINO_SIDES) {
+            for (int w : WINO_SIDES) {
+                for (int pad = 0; pad <= 1; pad++) {
+                    if (h + 2 * pad < 4 || w + 2 * pad < 4) continue; // no 2×2 window of output
+                    int cin = WINO_CHANNELS[k % WINO_CHANNELS.length], cout = WINO_CHANNELS[(k / 2 + 3) % WINO_CHANNELS.length];
+                    Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
+                    runPooled(winogradCase(k % 3 == 0 ? 3 : 1, cin, cout, h, w, pad), act, k % 4 != 3, r,
+                            k % 2 == 0 ? pool2 : pool3, true, Conv2dKernel.Path.WINOGRAD);
+                    k++;
+                }
+            }
+        }
+        for (int[] c : WINO_BIG) {
+            for (Activation act : ACTIVATIONS) runPooled(c, act, true, r, pool2, true, Conv2dKernel.Path.WINOGRAD);
+        }
+    }
+
+    @Test
+    void maxPoolFusedBitwiseIdenticalForEveryThreadCount() {
+        int[][] shapes = {CASES[0], CASES[1], CASES[6], CASES[17], WINO_BIG[2], WINO_BIG[3]};
+        for (int[] c : shapes) {
+            for (Conv2dKernel.Path path : new Conv2dKernel.Path[]{null, c[15] == 1 ? Conv2dKernel.Path.PIXELS : null}) {
+                for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
+                    float[] y1 = runPooled(c, act, true, new SplittableRandom(43), pool1, false, path);
+                    float[] y2 = runPooled(c, act, true, new SplittableRandom(43), pool2, false, path);
+                    float[] y3 = runPooled(c, act, true, new SplittableRandom(43), pool3, false, path);
+                    Check.bitwise(y1, y2, "pooled conv 2 threads " + java.util.Arrays.toString(c) + " " + path + " " + act);
+                    Check.bitwise(y1, y3, "pooled conv 3 threads " + java.util.Arrays.toString(c) + " " + path + " " + act);
+                }
+            }
+        }
+    }
+
+    /**
+     * The convolution with a fused MaxPool2d(2) against the reference convolution, then the reference max pooling,
+     * then the activation (the kernel's contract: act(max over 2×2 windows), which for ReLU is also max(ReLU)).
+     * Shapes with an output below 2×2 are skipped.
+     */
+    private static float[] runPooled(int[] c, Activation act, boolean hasBias, SplittableRandom r, ComputePool pool,
+                                     boolean compare, Conv2dKernel.Path path) {
+        int n = c[0], cin = c[1], cout = c[2], h = c[3], w = c[4], kh = c[5], kw = c[6], sh = c[7], sw = c[8];
+        int pt = c[9], pb = c[10], pl = c[11], pr = c[12], dh = c[13], dw = c[14], groups = c[15];
+        int oh = Conv2d.outSize(h, kh, sh, pt, pb, dh), ow = Conv2d.outSize(w, kw, sw, pl, pr, dw);
+        if (oh < 2 || ow < 2) return new float[0];
+        float[] x = Check.random(r, n * cin * h * w, 1);
+        float[] wt = Check.random(r, cout * (cin / groups) * kh * kw, 0.5);
+        float[] bias = hasBias ? Check.random(r, cout, 1) : null;
+        float[] expected = new float[n * cout * (oh / 2) * (ow / 2)];
+        if (compare) {
+            float[] conv = new float[n * cout * oh * ow];
+            Conv2d.forward(x, n, cin, h, w, wt, bias, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups, conv, oh, ow, Activation.NONE);
+            Pool2d.max(conv, n * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, expected, oh / 2, ow / 2);
+            for (int i = 0; i < expected.length; i++) expected[i] = act.apply(expected[i]);
+        }
+        // y larger than needed, with a sentinel past the result: nothing may be written there
+        float[] y = new float[expected.length + 2 * Species.L];
+        java.util.Arrays.fill(y, 12345f);
+        new Conv2dKernel(wt, bias, cin, cout, kh, kw, sh, sw, pt, pl, dh, dw, groups, path)
+                .forward(x, 0, n, h, w, y, 0, oh, ow, act, true, pool);
+        for (int i = expected.length; i < y.length; i++) assertEquals(12345f, y[i], "written past the pooled output at " + i);
+        float[] got = java.util.Arrays.copyOf(y, expected.length);
+        if (compare) Check.close(expected, got, "pooled conv " + java.util.Arrays.toString(c) + " " + act + (hasBias ? " bias" : "") + " " + path);
+        return got;
     }
 
     private static float[] run(int[] c, Activation act, boolean hasBias, SplittableRandom r, ComputePool pool, boolean compare,

@@ -103,6 +103,10 @@ class SteadyStateAllocationTest {
                 () -> conv2.forward(buf, 11, 1, 14, 14, out, 13, 14, 14, Activation.RELU, pool));
         Conv2dKernel wino = new Conv2dKernel(Check.random(r, 24 * 17 * 9, 0.2), Check.random(r, 24, 1), 17, 24, 3, 3, 1, 1, 0, 0, 1, 1, 1,
                 Conv2dKernel.Path.WINOGRAD);
+        calls.put("Conv2dKernel.forward seed conv2 + max pool 2",
+                () -> conv2.forward(buf, 11, 1, 14, 14, out, 13, 14, 14, Activation.RELU, true, pool));
+        calls.put("Conv2dKernel.forward gemm 8->16 12x12 + max pool 2 + GELU",
+                () -> conv.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.GELU, true, pool));
         calls.put("Conv2dKernel.forward winograd 17->24 2 x 13x11 GELU", () -> wino.forward(buf, 3, 2, 13, 11, out, 5, 11, 9, Activation.GELU, pool));
 
         // GRU, both directions
