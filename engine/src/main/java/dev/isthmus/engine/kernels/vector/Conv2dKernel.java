@@ -240,7 +240,7 @@ public final class Conv2dKernel {
     private void pooledForward(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow,
                                Activation act, ComputePool pool) {
         int per = cout * oh * ow, ph = oh / 2, pw = ow / 2, group = Math.max(1, Math.min(n, POOLED_FLOATS / per));
-        float[] s = UNPOOLED.floats(group * per);
+        float[] s = UNPOOLED.floats(group * per + L); // L floats of slack for max2x2NonNegative
         Activation inner = act == Activation.RELU ? act : Activation.NONE;
         for (int b0 = 0; b0 < n; b0 += group) {
             int g = Math.min(group, n - b0), xAt = xOff + b0 * cin * h * w, yAt = yOff + b0 * cout * ph * pw;
@@ -249,7 +249,8 @@ public final class Conv2dKernel {
                 case GEMM -> gemmForward(x, xAt, g, h, w, s, 0, oh, ow, inner, pool);
                 default -> depthwiseForward(x, xAt, g, h, w, s, 0, oh, ow, inner, pool);
             }
-            Pool2dKernel.max(s, 0, g * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yAt, ph, pw, pool);
+            if (inner == Activation.RELU && L >= 4) Pool2dKernel.max2x2NonNegative(s, 0, g * cout, oh, ow, y, yAt);
+            else Pool2dKernel.max(s, 0, g * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yAt, ph, pw, pool);
             if (act != inner) VectorMath.applyInPlace(act, y, yAt, g * cout * ph * pw);
         }
     }

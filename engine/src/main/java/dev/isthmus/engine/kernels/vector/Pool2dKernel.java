@@ -80,6 +80,44 @@ public final class Pool2dKernel {
         }
     }
 
+    /** Lane i takes lane 2i (i < L/2): the even lanes of a vector, packed into its low half. */
+    private static final VectorShuffle<Float> EVENS_LOW = VectorShuffle.fromOp(F, i -> (2 * i) % L);
+
+    /**
+     * MaxPool2d(2) (2×2 windows at stride 2, floor mode) on planes of h×w at x[xOff …] into planes of (h/2)×(w/2)
+     * dense at y[yOff …], for values that are never NaN or −0 (a ReLU's output): a compare-and-blend then equals
+     * Java's max, which costs several instructions per lane to order NaN and −0. Per L/2 outputs of a row: the pair
+     * maxima of both input rows at once (the loads at c and c + 1), then the even lanes packed down. x must hold L
+     * floats past the last plane; the caller's y range is written in order, so a store's lanes past its row land on
+     * outputs written later (the last one of all is masked).
+     */
+    static void max2x2NonNegative(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff) {
+        int ph = h / 2, pw = w / 2, half = L / 2, yEnd = yOff + planes * ph * pw;
+        // with h even, the row pairs of all planes follow one another: one flat loop (a third faster than per plane)
+        int rows = h % 2 == 0 ? planes * ph : ph, outer = h % 2 == 0 ? 1 : planes;
+        for (int p = 0; p < outer; p++) {
+            for (int r = 0; r < rows; r++) {
+                int a = xOff + (p * h + 2 * r) * w, o = yOff + (p * ph + r) * pw;
+                if (o + pw - 1 + L <= yEnd) {
+                    for (int ox = 0; ox < pw; ox += half) pairMax(x, a + 2 * ox, w).intoArray(y, o + ox);
+                } else { // the last rows: no store past yEnd
+                    for (int ox = 0; ox < pw; ox += half) {
+                        pairMax(x, a + 2 * ox, w).intoArray(y, o + ox, F.indexInRange(0, Math.min(half, pw - ox)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The maxima of the 2×2 windows at x[c + 2i …] (rows w apart), i < L/2, in the low half of a vector. */
+    private static FloatVector pairMax(float[] x, int c, int w) {
+        FloatVector t0 = FloatVector.fromArray(F, x, c), t1 = FloatVector.fromArray(F, x, c + 1);
+        FloatVector b0 = FloatVector.fromArray(F, x, c + w), b1 = FloatVector.fromArray(F, x, c + w + 1);
+        t0 = t0.blend(t1, t0.lt(t1));
+        b0 = b0.blend(b1, b0.lt(b1));
+        return t0.blend(b0, t0.lt(b0)).rearrange(EVENS_LOW);
+    }
+
     /** Per thread: a padded input plane; the average's divisor factors. */
     private static final Scratch PAD = new Scratch(), DIVISORS = new Scratch();
 

@@ -105,6 +105,8 @@ class SteadyStateAllocationTest {
                 Conv2dKernel.Path.WINOGRAD);
         calls.put("Conv2dKernel.forward seed conv2 + max pool 2",
                 () -> conv2.forward(buf, 11, 1, 14, 14, out, 13, 14, 14, Activation.RELU, true, pool));
+        calls.put("Conv2dKernel.forward gemm 8->16 12x12 + ReLU + max pool 2",
+                () -> conv.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.RELU, true, pool));
         calls.put("Conv2dKernel.forward gemm 8->16 12x12 + max pool 2 + GELU",
                 () -> conv.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.GELU, true, pool));
         calls.put("Conv2dKernel.forward winograd 17->24 2 x 13x11 GELU", () -> wino.forward(buf, 3, 2, 13, 11, out, 5, 11, 9, Activation.GELU, pool));
