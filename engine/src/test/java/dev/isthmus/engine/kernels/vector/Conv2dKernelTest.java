@@ -234,7 +234,9 @@ class Conv2dKernelTest extends ThreePools {
         SplittableRandom r = new SplittableRandom(37);
         int k = 0;
         for (int[] c : CASES) {
-            Conv2dKernel.Path[] paths = c[15] != 1 ? new Conv2dKernel.Path[]{null} : UNGROUPED;
+            // null: the class's pick (pooling on the channels path where it would take a direct one)
+            Conv2dKernel.Path[] paths = c[15] != 1 ? new Conv2dKernel.Path[]{null}
+                    : new Conv2dKernel.Path[]{null, Conv2dKernel.Path.CHANNELS, Conv2dKernel.Path.PIXELS, Conv2dKernel.Path.GEMM};
             for (Conv2dKernel.Path path : paths) {
                 Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
                 runPooled(c, act, k % 3 != 2, r, k % 2 == 0 ? pool2 : pool1, true, path);
@@ -268,9 +270,11 @@ class Conv2dKernelTest extends ThreePools {
 
     @Test
     void maxPoolFusedBitwiseIdenticalForEveryThreadCount() {
-        int[][] shapes = {CASES[0], CASES[1], CASES[6], CASES[17], WINO_BIG[2], WINO_BIG[3]};
+        int[][] shapes = {CASES[0], CASES[1], CASES[6], CASES[17], CASES[28], WINO_BIG[2], WINO_BIG[3]};
         for (int[] c : shapes) {
-            for (Conv2dKernel.Path path : new Conv2dKernel.Path[]{null, c[15] == 1 ? Conv2dKernel.Path.PIXELS : null}) {
+            Conv2dKernel.Path[] paths = c[15] != 1 ? new Conv2dKernel.Path[]{null}
+                    : new Conv2dKernel.Path[]{null, Conv2dKernel.Path.CHANNELS, Conv2dKernel.Path.PIXELS};
+            for (Conv2dKernel.Path path : paths) {
                 for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
                     float[] y1 = runPooled(c, act, true, new SplittableRandom(43), pool1, false, path);
                     float[] y2 = runPooled(c, act, true, new SplittableRandom(43), pool2, false, path);
