@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * 28×28) 0.45 MFLOP per image, conv2 (32→64, 3×3, 14×14) 7.2 MFLOP per image; a GRU layer of H = 256 over 50 steps
  * 2·50·batch·(3H·in + 3H·H) FLOP. Attention: {@link AttentionBench}. conv2 also runs forced on the Winograd path
  * and on the direct channels path (the class's pick before Winograd): {@code seedCnnConv2} times whichever path
- * {@link Conv2dKernel#path} picks (Winograd for conv2, whose 7.2 MFLOP it computes with 3.2 MFLOP of GEMMs).
+ * {@link Conv2dKernel#path} picks (Winograd for conv2, whose 7.2 MFLOP it computes with 3.2 MFLOP of GEMMs). The
+ * {@code Pooled} variants include the MaxPool2d(2) that the seed CNN fuses into each convolution.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -89,6 +90,20 @@ public class LayerKernelsBench {
     @Benchmark
     public float[] seedCnnConv2() {
         return conv2On(conv2);
+    }
+
+    /** conv1 + ReLU + MaxPool2d(2) fused, as the seed CNN runs it: 14×14 pooled output. */
+    @Benchmark
+    public float[] seedCnnConv1Pooled() {
+        conv1.forward(image, 0, batch, 28, 28, conv1Out, 0, 28, 28, Activation.RELU, true, pool);
+        return conv1Out;
+    }
+
+    /** conv2 + ReLU + MaxPool2d(2) fused, as the seed CNN runs it (Winograd, pooled in the output transform). */
+    @Benchmark
+    public float[] seedCnnConv2Pooled() {
+        conv2.forward(conv2In, 0, batch, 14, 14, conv2Out, 0, 14, 14, Activation.RELU, true, pool);
+        return conv2Out;
     }
 
     /** conv2 forced on the Winograd F(2×2, 3×3) path. */
