@@ -624,7 +624,7 @@ def main():
         forks = (f"{passes} passes over the whole suite, {e0.get('forks')} fork per case each (a case's forks are "
                  "minutes apart)" if passes > 1 else f"{e0.get('forks')} fork(s) per case")
         if extra:
-            forks += (f", and {extra} more passes over the batch-1 cases on more than one thread (bimodal on a shared "
+            forks += (f", and {extra} more passes over the cases on more than one thread (bimodal on a shared "
                       "machine: more forks show both modes in the spread)")
         L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}, "
                  f"{e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
