@@ -154,22 +154,35 @@ class Conv2dKernelTest extends ThreePools {
         return new int[]{n, cin, cout, h, w, 3, 3, 1, 1, pad, pad, pad, pad, 1, 1, 1};
     }
 
-    @Test
-    void winogradMatchesTheReferenceOnEverySide() {
-        SplittableRandom r = new SplittableRandom(17);
+    /** One Winograd case: its shape, activation, whether it has a bias, and the pool it runs on. */
+    private interface SideCase {
+        void run(int[] shape, Activation act, boolean hasBias, ComputePool pool);
+    }
+
+    /**
+     * Every pair of WINO_SIDES × padding 0 and 1 whose padded input is at least {@code minPadded} on each side, with
+     * channel counts, batch (1 or 3), activation, bias and pool (2 or 3 threads) varying from case to case.
+     */
+    private void forEachWinogradSide(int minPadded, SideCase test) {
         int k = 0;
         for (int h : WINO_SIDES) {
             for (int w : WINO_SIDES) {
                 for (int pad = 0; pad <= 1; pad++) {
-                    if (h + 2 * pad < 3 || w + 2 * pad < 3) continue; // no output
+                    if (h + 2 * pad < minPadded || w + 2 * pad < minPadded) continue;
                     int cin = WINO_CHANNELS[k % WINO_CHANNELS.length], cout = WINO_CHANNELS[(k / 2 + 3) % WINO_CHANNELS.length];
-                    int n = k % 3 == 0 ? 3 : 1;
-                    Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
-                    run(winogradCase(n, cin, cout, h, w, pad), act, k % 4 != 3, r, k % 2 == 0 ? pool2 : pool3, true, Conv2dKernel.Path.WINOGRAD);
+                    test.run(winogradCase(k % 3 == 0 ? 3 : 1, cin, cout, h, w, pad), ACTIVATIONS[k % ACTIVATIONS.length],
+                            k % 4 != 3, k % 2 == 0 ? pool2 : pool3);
                     k++;
                 }
             }
         }
+    }
+
+    @Test
+    void winogradMatchesTheReferenceOnEverySide() {
+        SplittableRandom r = new SplittableRandom(17);
+        // padded sides of 3 and more: at least one output pixel
+        forEachWinogradSide(3, (c, act, bias, pool) -> run(c, act, bias, r, pool, true, Conv2dKernel.Path.WINOGRAD));
     }
 
     @Test
@@ -250,19 +263,8 @@ class Conv2dKernelTest extends ThreePools {
     @Test
     void maxPoolFusedIntoWinogradOnEverySide() {
         SplittableRandom r = new SplittableRandom(41);
-        int k = 0;
-        for (int h : WINO_SIDES) {
-            for (int w : WINO_SIDES) {
-                for (int pad = 0; pad <= 1; pad++) {
-                    if (h + 2 * pad < 4 || w + 2 * pad < 4) continue; // no 2×2 window of output
-                    int cin = WINO_CHANNELS[k % WINO_CHANNELS.length], cout = WINO_CHANNELS[(k / 2 + 3) % WINO_CHANNELS.length];
-                    Activation act = ACTIVATIONS[k % ACTIVATIONS.length];
-                    runPooled(winogradCase(k % 3 == 0 ? 3 : 1, cin, cout, h, w, pad), act, k % 4 != 3, r,
-                            k % 2 == 0 ? pool2 : pool3, true, Conv2dKernel.Path.WINOGRAD);
-                    k++;
-                }
-            }
-        }
+        // padded sides of 4 and more: at least one 2×2 window of output
+        forEachWinogradSide(4, (c, act, bias, pool) -> runPooled(c, act, bias, r, pool, true, Conv2dKernel.Path.WINOGRAD));
         for (int[] c : WINO_BIG) {
             for (Activation act : ACTIVATIONS) runPooled(c, act, true, r, pool2, true, Conv2dKernel.Path.WINOGRAD);
         }
