@@ -293,6 +293,22 @@ public final class PackedGemm {
                 return;
             }
             float[] edge = EDGE.floats(MR * NR);
+            if (mode == DIRECT && m1 - m0 == 1) {
+                // one row, a matrix-vector product bound by streaming B: each panel in one pass over its whole depth,
+                // one contiguous stream, rather than KC-deep slices of the block's panels in turn (seed CNN fc1, 3136
+                // → 128 with 1.6 MB of weights from L3: 19.4 → 16.6 µs inside the model, 1 thread)
+                for (int p = p0; p < p1; p++) {
+                    int col0 = p * NR, cols = Math.min(NR, n - col0), co = cOff + m0 * ldc + col0;
+                    if (cols == NR) {
+                        MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, c, co, false);
+                    } else {
+                        MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, edge, 0, false);
+                        merge(edge, 1, cols, co, false);
+                    }
+                }
+                ep(m0, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
+                return;
+            }
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 boolean acc = k0 > 0, last = k0 + kc == k;
