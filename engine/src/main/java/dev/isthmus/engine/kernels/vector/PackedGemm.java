@@ -344,7 +344,9 @@ public final class PackedGemm {
                 MicroKernels.row1x2(a, ao, b, bk, kc, dst, dOff, acc);
             } else {
                 int ao = aOff + i0 * lda + k0;
-                if (Tiles.WIDE) MicroKernels.direct12x2(a, ao, lda, rows, b, bk, kc, dst, dOff, dld, acc);
+                // an edge of at most 5 rows on the small tile: less than half the work of the 12-row one (the
+                // Winograd products of 16 tiles, 12 + 4 rows); each row is summed in the same order on either
+                if (Tiles.WIDE && rows > 5) MicroKernels.direct12x2(a, ao, lda, rows, b, bk, kc, dst, dOff, dld, acc);
                 else MicroKernels.direct5x2(a, ao, lda, rows, b, bk, kc, dst, dOff, dld, acc);
             }
         }

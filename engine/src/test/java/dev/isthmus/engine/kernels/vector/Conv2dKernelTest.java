@@ -261,6 +261,20 @@ class Conv2dKernelTest extends ThreePools {
     }
 
     @Test
+    void maxPoolFusedOnTheChannelsPathInSeveralGroupsOfRowPairs() {
+        // 64 channels × 20 pooled pixels a row: 12 row pairs fill a group (64 KB), so an image's 20 pairs (its 41st
+        // row dropped) take two groups on one thread, and tasks of other sizes on 2 and 3
+        int[] c = {2, 3, 64, 41, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        SplittableRandom r = new SplittableRandom(47);
+        for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
+            for (ComputePool pool : new ComputePool[]{pool1, pool2, pool3}) {
+                runPooled(c, act, true, r, pool, true, Conv2dKernel.Path.CHANNELS);
+                runPooled(c, act, true, r, pool, true, null);
+            }
+        }
+    }
+
+    @Test
     void maxPoolFusedIntoWinogradOnEverySide() {
         SplittableRandom r = new SplittableRandom(41);
         // padded sides of 4 and more: at least one 2×2 window of output
