@@ -170,10 +170,12 @@ public final class PackedGemm {
     /**
      * One register tile: C[0, MR) × [0, NR) at {@code c[cOff + i·ldc + j]} (= or +=) Σ_p A[i][p]·B[p][j] over kc, A
      * row-major in place ({@code rows} valid rows, the others alias the last and are not meaningful), B one panel.
+     * An edge of at most 5 rows runs on the 5-row tile (C[0, 5) written): less than half the work of the 12-row one,
+     * and each row is summed in the same order on either.
      */
     static void tileDirect(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc, float[] c, int cOff, int ldc,
                            boolean accumulate) {
-        if (Tiles.WIDE) MicroKernels.direct12x2(a, aOff, lda, rows, b, bOff, kc, c, cOff, ldc, accumulate);
+        if (Tiles.WIDE && rows > 5) MicroKernels.direct12x2(a, aOff, lda, rows, b, bOff, kc, c, cOff, ldc, accumulate);
         else MicroKernels.direct5x2(a, aOff, lda, rows, b, bOff, kc, c, cOff, ldc, accumulate);
     }
 
@@ -343,11 +345,7 @@ public final class PackedGemm {
                 int ao = aOff + i0 * lda + k0;
                 MicroKernels.row1x2(a, ao, b, bk, kc, dst, dOff, acc);
             } else {
-                int ao = aOff + i0 * lda + k0;
-                // an edge of at most 5 rows on the small tile: less than half the work of the 12-row one (the
-                // Winograd products of 16 tiles, 12 + 4 rows); each row is summed in the same order on either
-                if (Tiles.WIDE && rows > 5) MicroKernels.direct12x2(a, ao, lda, rows, b, bk, kc, dst, dOff, dld, acc);
-                else MicroKernels.direct5x2(a, ao, lda, rows, b, bk, kc, dst, dOff, dld, acc);
+                tileDirect(a, aOff + i0 * lda + k0, lda, rows, b, bk, kc, dst, dOff, dld, acc);
             }
         }
 
