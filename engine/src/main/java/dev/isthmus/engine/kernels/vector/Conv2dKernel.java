@@ -81,9 +81,12 @@ public final class Conv2dKernel {
      * output channels (zeros past cout, or everywhere when there is no bias); else null. */
     private final float[] wt, biasP;
     private final int vecs, coP;
-    /** Winograd path (forced, or possible when no path is forced): per position of the 4×4 transformed tile, U =
-     * G·g·Gᵀ as the GEMM's right operand (cout × cin); else null. */
-    private final PackedMatrix[] wino;
+    /** Winograd path (forced, or possible when no path is forced): for each position of the 4×4 transformed tile in
+     * turn, U = G·g·Gᵀ as the GEMM's right operand (cout × cin, padded with zero rows to winoCols), stacked in one
+     * matrix; else null. */
+    private final PackedMatrix wino;
+    /** Columns of each position's operand in {@link #wino}: cout rounded up to the GEMM's panel width. */
+    private final int winoCols;
     /** cin rounded up to L: the row length of the transformed input (its extra columns are zero). */
     private final int cinP;
 
@@ -150,6 +153,7 @@ public final class Conv2dKernel {
             wt = biasP = null;
         }
         cinP = roundUp(cin, L);
+        winoCols = roundUp(cout, PackedGemm.panelWidth());
         wino = useWino ? winogradWeights() : null;
     }
 
@@ -159,7 +163,7 @@ public final class Conv2dKernel {
         if (packed != null) for (PackedMatrix m : packed) b += 4L * m.footprint(); // footprint() counts floats
         if (wt != null) b += 4L * wt.length;
         if (biasP != null) b += 4L * biasP.length;
-        if (wino != null) for (PackedMatrix m : wino) b += 4L * m.footprint();
+        if (wino != null) b += 4L * wino.footprint();
         return b;
     }
 
@@ -710,9 +714,10 @@ public final class Conv2dKernel {
             WINO_OUT = new Scratch(), WINO_RUN = new Scratch();
     private static final Scratch.Ints WINO_ROWS = new Scratch.Ints(), WINO_PLANES = new Scratch.Ints();
 
-    /** U = G·g·Gᵀ for every (co, ci), as 16 right operands (cout × cin), one per position (row-major in the 4×4). */
-    private PackedMatrix[] winogradWeights() {
-        float[][] u = new float[16][cout * cin];
+    /** U = G·g·Gᵀ for every (co, ci), as 16 right operands (cout × cin), one per position (row-major in the 4×4),
+     * stacked (winoCols rows each) and packed as one. */
+    private PackedMatrix winogradWeights() {
+        float[] u = new float[16 * winoCols * cin];
         double[][] gt = new double[3][4];
         for (int co = 0; co < cout; co++) {
             for (int ci = 0; ci < cin; ci++) {
@@ -726,16 +731,15 @@ public final class Conv2dKernel {
                 }
                 for (int j = 0; j < 4; j++) { // G·(g·Gᵀ) column j
                     double a = gt[0][j], b = gt[1][j], c = gt[2][j];
-                    u[j][co * cin + ci] = (float) a;
-                    u[4 + j][co * cin + ci] = (float) ((a + b + c) / 2);
-                    u[8 + j][co * cin + ci] = (float) ((a - b + c) / 2);
-                    u[12 + j][co * cin + ci] = (float) c;
+                    int at = (j * winoCols + co) * cin + ci, pos = 4 * winoCols * cin; // position i·4 + j
+                    u[at] = (float) a;
+                    u[at + pos] = (float) ((a + b + c) / 2);
+                    u[at + 2 * pos] = (float) ((a - b + c) / 2);
+                    u[at + 3 * pos] = (float) c;
                 }
             }
         }
-        PackedMatrix[] m = new PackedMatrix[16];
-        for (int p = 0; p < 16; p++) m[p] = PackedMatrix.forB(u[p], cout, cin);
-        return m;
+        return PackedMatrix.forB(u, 16 * winoCols, cin);
     }
 
     /** Tile rows per chunk: as many as keep V and M within WINOGRAD_FLOATS (at least one). */
@@ -788,9 +792,7 @@ public final class Conv2dKernel {
             r += ty1 - ty0;
         }
         // 2. M[p] = V[p]·U[p], output channels [co0, co1)
-        for (int p = 0; p < 16; p++) {
-            PackedGemm.multiplyColumnsInPlace(v, p * vPlane, cinP, tiles, wino[p], co0, co1 - co0, m, p * mPlane, coP);
-        }
+        PackedGemm.multiplyStackedInPlace(v, 0, vPlane, cinP, tiles, wino, 16, winoCols, co0, co1 - co0, m, 0, mPlane, coP);
         // 3. Y: the output transform, + bias, activation, into y, image by image; pooled: one pixel per whole tile
         boolean relu = act == Activation.RELU;
         float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();

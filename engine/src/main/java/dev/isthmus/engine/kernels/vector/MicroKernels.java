@@ -117,110 +117,122 @@ final class MicroKernels {
     }
 
     static void direct12x2(float[] a, int aOff, int lda, int rows, float[] b, int bOff, int kc, float[] c, int cOff, int ldc, boolean accumulate) {
+        direct12x2(a, aOff, lda, rows, b, bOff, kc, c, cOff, ldc, accumulate, 1, 0, 0, 0);
+    }
+
+    /**
+     * {@link #direct12x2(float[], int, int, int, float[], int, int, float[], int, int, boolean)} for {@code count}
+     * products in turn, the t-th with A, B and C offset by t·aStride, t·bStride and t·cStride (the Winograd
+     * convolution's 16 products of a block of tiles): the row offsets are worked out once, and there is one call.
+     */
+    static void direct12x2(float[] a, int aOff0, int lda, int rows, float[] b, int bOff0, int kc, float[] c, int cOff0, int ldc,
+                           boolean accumulate, int count, int aStride, int bStride, int cStride) {
         int last = rows - 1;
-        int a0 = aOff + Math.min(0, last) * lda;
-        int a1 = aOff + Math.min(1, last) * lda;
-        int a2 = aOff + Math.min(2, last) * lda;
-        int a3 = aOff + Math.min(3, last) * lda;
-        int a4 = aOff + Math.min(4, last) * lda;
-        int a5 = aOff + Math.min(5, last) * lda;
-        int a6 = aOff + Math.min(6, last) * lda;
-        int a7 = aOff + Math.min(7, last) * lda;
-        int a8 = aOff + Math.min(8, last) * lda;
-        int a9 = aOff + Math.min(9, last) * lda;
-        int a10 = aOff + Math.min(10, last) * lda;
-        int a11 = aOff + Math.min(11, last) * lda;
-        final int nr = 2 * L;
-        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
-        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
-        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
-        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
-        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
-        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
-        for (int k = 0, bk = bOff; k < kc; k++, bk += nr) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bk);
-            FloatVector b1 = FloatVector.fromArray(F, b, bk + L);
-            FloatVector x0 = FloatVector.broadcast(F, a[a0 + k]);
-            c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
-            FloatVector x1 = FloatVector.broadcast(F, a[a1 + k]);
-            c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
-            FloatVector x2 = FloatVector.broadcast(F, a[a2 + k]);
-            c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
-            FloatVector x3 = FloatVector.broadcast(F, a[a3 + k]);
-            c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
-            FloatVector x4 = FloatVector.broadcast(F, a[a4 + k]);
-            c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
-            FloatVector x5 = FloatVector.broadcast(F, a[a5 + k]);
-            c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
-            FloatVector x6 = FloatVector.broadcast(F, a[a6 + k]);
-            c60 = x6.fma(b0, c60); c61 = x6.fma(b1, c61);
-            FloatVector x7 = FloatVector.broadcast(F, a[a7 + k]);
-            c70 = x7.fma(b0, c70); c71 = x7.fma(b1, c71);
-            FloatVector x8 = FloatVector.broadcast(F, a[a8 + k]);
-            c80 = x8.fma(b0, c80); c81 = x8.fma(b1, c81);
-            FloatVector x9 = FloatVector.broadcast(F, a[a9 + k]);
-            c90 = x9.fma(b0, c90); c91 = x9.fma(b1, c91);
-            FloatVector x10 = FloatVector.broadcast(F, a[a10 + k]);
-            c100 = x10.fma(b0, c100); c101 = x10.fma(b1, c101);
-            FloatVector x11 = FloatVector.broadcast(F, a[a11 + k]);
-            c110 = x11.fma(b0, c110); c111 = x11.fma(b1, c111);
+        int a0 = Math.min(0, last) * lda;
+        int a1 = Math.min(1, last) * lda;
+        int a2 = Math.min(2, last) * lda;
+        int a3 = Math.min(3, last) * lda;
+        int a4 = Math.min(4, last) * lda;
+        int a5 = Math.min(5, last) * lda;
+        int a6 = Math.min(6, last) * lda;
+        int a7 = Math.min(7, last) * lda;
+        int a8 = Math.min(8, last) * lda;
+        int a9 = Math.min(9, last) * lda;
+        int a10 = Math.min(10, last) * lda;
+        int a11 = Math.min(11, last) * lda;
+        for (int t = 0, aOff = aOff0, bOff = bOff0, cOff = cOff0; t < count; t++, aOff += aStride, bOff += bStride, cOff += cStride) {
+            final int nr = 2 * L;
+            FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+            FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+            FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+            FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+            FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+            FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+            FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+            FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+            FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
+            FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
+            FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
+            FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
+            for (int k = 0, bk = bOff; k < kc; k++, bk += nr) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bk);
+                FloatVector b1 = FloatVector.fromArray(F, b, bk + L);
+                FloatVector x0 = FloatVector.broadcast(F, a[aOff + a0 + k]);
+                c00 = x0.fma(b0, c00); c01 = x0.fma(b1, c01);
+                FloatVector x1 = FloatVector.broadcast(F, a[aOff + a1 + k]);
+                c10 = x1.fma(b0, c10); c11 = x1.fma(b1, c11);
+                FloatVector x2 = FloatVector.broadcast(F, a[aOff + a2 + k]);
+                c20 = x2.fma(b0, c20); c21 = x2.fma(b1, c21);
+                FloatVector x3 = FloatVector.broadcast(F, a[aOff + a3 + k]);
+                c30 = x3.fma(b0, c30); c31 = x3.fma(b1, c31);
+                FloatVector x4 = FloatVector.broadcast(F, a[aOff + a4 + k]);
+                c40 = x4.fma(b0, c40); c41 = x4.fma(b1, c41);
+                FloatVector x5 = FloatVector.broadcast(F, a[aOff + a5 + k]);
+                c50 = x5.fma(b0, c50); c51 = x5.fma(b1, c51);
+                FloatVector x6 = FloatVector.broadcast(F, a[aOff + a6 + k]);
+                c60 = x6.fma(b0, c60); c61 = x6.fma(b1, c61);
+                FloatVector x7 = FloatVector.broadcast(F, a[aOff + a7 + k]);
+                c70 = x7.fma(b0, c70); c71 = x7.fma(b1, c71);
+                FloatVector x8 = FloatVector.broadcast(F, a[aOff + a8 + k]);
+                c80 = x8.fma(b0, c80); c81 = x8.fma(b1, c81);
+                FloatVector x9 = FloatVector.broadcast(F, a[aOff + a9 + k]);
+                c90 = x9.fma(b0, c90); c91 = x9.fma(b1, c91);
+                FloatVector x10 = FloatVector.broadcast(F, a[aOff + a10 + k]);
+                c100 = x10.fma(b0, c100); c101 = x10.fma(b1, c101);
+                FloatVector x11 = FloatVector.broadcast(F, a[aOff + a11 + k]);
+                c110 = x11.fma(b0, c110); c111 = x11.fma(b1, c111);
+            }
+            if (accumulate) {
+                c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+                c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+                c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+                c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+                c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + L));
+                c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
+                c61 = c61.add(FloatVector.fromArray(F, c, cOff + 6 * ldc + L));
+                c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
+                c71 = c71.add(FloatVector.fromArray(F, c, cOff + 7 * ldc + L));
+                c80 = c80.add(FloatVector.fromArray(F, c, cOff + 8 * ldc));
+                c81 = c81.add(FloatVector.fromArray(F, c, cOff + 8 * ldc + L));
+                c90 = c90.add(FloatVector.fromArray(F, c, cOff + 9 * ldc));
+                c91 = c91.add(FloatVector.fromArray(F, c, cOff + 9 * ldc + L));
+                c100 = c100.add(FloatVector.fromArray(F, c, cOff + 10 * ldc));
+                c101 = c101.add(FloatVector.fromArray(F, c, cOff + 10 * ldc + L));
+                c110 = c110.add(FloatVector.fromArray(F, c, cOff + 11 * ldc));
+                c111 = c111.add(FloatVector.fromArray(F, c, cOff + 11 * ldc + L));
+            }
+            c00.intoArray(c, cOff);
+            c01.intoArray(c, cOff + L);
+            c10.intoArray(c, cOff + ldc);
+            c11.intoArray(c, cOff + ldc + L);
+            c20.intoArray(c, cOff + 2 * ldc);
+            c21.intoArray(c, cOff + 2 * ldc + L);
+            c30.intoArray(c, cOff + 3 * ldc);
+            c31.intoArray(c, cOff + 3 * ldc + L);
+            c40.intoArray(c, cOff + 4 * ldc);
+            c41.intoArray(c, cOff + 4 * ldc + L);
+            c50.intoArray(c, cOff + 5 * ldc);
+            c51.intoArray(c, cOff + 5 * ldc + L);
+            c60.intoArray(c, cOff + 6 * ldc);
+            c61.intoArray(c, cOff + 6 * ldc + L);
+            c70.intoArray(c, cOff + 7 * ldc);
+            c71.intoArray(c, cOff + 7 * ldc + L);
+            c80.intoArray(c, cOff + 8 * ldc);
+            c81.intoArray(c, cOff + 8 * ldc + L);
+            c90.intoArray(c, cOff + 9 * ldc);
+            c91.intoArray(c, cOff + 9 * ldc + L);
+            c100.intoArray(c, cOff + 10 * ldc);
+            c101.intoArray(c, cOff + 10 * ldc + L);
+            c110.intoArray(c, cOff + 11 * ldc);
+            c111.intoArray(c, cOff + 11 * ldc + L);
         }
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
-            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
-            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
-            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
-            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
-            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
-            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
-            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
-            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
-            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
-            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
-            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + L));
-            c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
-            c61 = c61.add(FloatVector.fromArray(F, c, cOff + 6 * ldc + L));
-            c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
-            c71 = c71.add(FloatVector.fromArray(F, c, cOff + 7 * ldc + L));
-            c80 = c80.add(FloatVector.fromArray(F, c, cOff + 8 * ldc));
-            c81 = c81.add(FloatVector.fromArray(F, c, cOff + 8 * ldc + L));
-            c90 = c90.add(FloatVector.fromArray(F, c, cOff + 9 * ldc));
-            c91 = c91.add(FloatVector.fromArray(F, c, cOff + 9 * ldc + L));
-            c100 = c100.add(FloatVector.fromArray(F, c, cOff + 10 * ldc));
-            c101 = c101.add(FloatVector.fromArray(F, c, cOff + 10 * ldc + L));
-            c110 = c110.add(FloatVector.fromArray(F, c, cOff + 11 * ldc));
-            c111 = c111.add(FloatVector.fromArray(F, c, cOff + 11 * ldc + L));
-        }
-        c00.intoArray(c, cOff);
-        c01.intoArray(c, cOff + L);
-        c10.intoArray(c, cOff + ldc);
-        c11.intoArray(c, cOff + ldc + L);
-        c20.intoArray(c, cOff + 2 * ldc);
-        c21.intoArray(c, cOff + 2 * ldc + L);
-        c30.intoArray(c, cOff + 3 * ldc);
-        c31.intoArray(c, cOff + 3 * ldc + L);
-        c40.intoArray(c, cOff + 4 * ldc);
-        c41.intoArray(c, cOff + 4 * ldc + L);
-        c50.intoArray(c, cOff + 5 * ldc);
-        c51.intoArray(c, cOff + 5 * ldc + L);
-        c60.intoArray(c, cOff + 6 * ldc);
-        c61.intoArray(c, cOff + 6 * ldc + L);
-        c70.intoArray(c, cOff + 7 * ldc);
-        c71.intoArray(c, cOff + 7 * ldc + L);
-        c80.intoArray(c, cOff + 8 * ldc);
-        c81.intoArray(c, cOff + 8 * ldc + L);
-        c90.intoArray(c, cOff + 9 * ldc);
-        c91.intoArray(c, cOff + 9 * ldc + L);
-        c100.intoArray(c, cOff + 10 * ldc);
-        c101.intoArray(c, cOff + 10 * ldc + L);
-        c110.intoArray(c, cOff + 11 * ldc);
-        c111.intoArray(c, cOff + 11 * ldc + L);
     }
 
     static void packed5x2(float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc, boolean accumulate) {

@@ -79,33 +79,74 @@ public final class PackedGemm {
     }
 
     /**
-     * C[i][j] = Σ_p A[i][p]·B[col0 + j][p] for j < cols, on the calling thread, no epilogue: columns [col0, col0 + cols)
-     * of the product written at {@code c[cOff + i·ldc + col0 + j]}, A (m × k, row-major, any m) read in place as the
-     * skinny products read it. col0 is a multiple of {@link #panelWidth} and col0 + cols is one too or B's last
-     * column, so each element is summed exactly as the whole product sums it (the Winograd convolution splits its
-     * products so). For A that stays in L1 or L2 (the Winograd tiles × cin): no packing.
+     * {@code count} products on the calling thread, no epilogue: for t < count, C_t[i][j] = Σ_p A_t[i][p]·B[t·n + col0
+     * + j][p] for i < m, j < cols, with A_t (m × k, row-major, read in place as the skinny products read it) at
+     * {@code a[aOff + t·aStride + i·lda + p]} and C_t at {@code c[cOff + t·cStride + i·ldc + col0 + j]}: B stacks the
+     * products' right operands, n (a multiple of {@link #panelWidth}) columns each. col0 is a multiple of
+     * {@link #panelWidth} and col0 + cols ≤ n, and each element is summed in the same order whatever col0 and cols
+     * (the Winograd convolution splits its products so). The products share each register tile's set-up: one call of
+     * the 12-row tile per block of rows for all of them (seed CNN conv2, 16 products of 49 × 32 · 32 × 64: 16.4 →
+     * 15.2 µs against one multiply each).
      */
-    static void multiplyColumnsInPlace(float[] a, int aOff, int lda, int m, PackedMatrix b, int col0, int cols, float[] c,
-                                       int cOff, int ldc) {
+    static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count, int n,
+                                       int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
         if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
-        if (col0 % NR != 0 || cols < 0 || col0 + cols > b.count || ((col0 + cols) % NR != 0 && col0 + cols != b.count)) {
-            throw new IllegalArgumentException("bad columns [" + col0 + ", " + (col0 + cols) + ") of " + b.count);
+        if (count < 1 || n % NR != 0 || (long) count * n > b.count || col0 % NR != 0 || cols < 0 || col0 + cols > n) {
+            throw new IllegalArgumentException("bad stack: " + count + " × " + n + " columns of " + b.count + ", columns ["
+                    + col0 + ", " + (col0 + cols) + ")");
         }
         int k = b.depth;
         if (m == 0 || cols == 0) return;
-        checkC(c, cOff + col0, ldc, m, cols);
-        if (k > 0) checkRows(a, aOff, lda, m, k, "A");
-        Job job = Job.acquire();
-        try {
-            // blocks of MC rows (a direct job covers one); MC is a multiple of MR, so the register tiles are the same
-            for (int i0 = 0; i0 < m; i0 += MC) {
-                job.set(Job.DIRECT, a, aOff + i0 * lda, lda, Math.min(MC, m - i0), b.data, col0 / NR * k * NR, cols, k, c,
-                        cOff + i0 * ldc + col0, ldc);
-                job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
-                job.run(null);
+        for (int t = 0; t < count; t += Math.max(1, count - 1)) { // the first and last products bound the others
+            checkC(c, cOff + t * cStride + col0, ldc, m, cols);
+            if (k > 0) checkRows(a, aOff + t * aStride, lda, m, k, "A");
+        }
+        if (k == 0) {
+            for (int t = 0; t < count; t++) {
+                for (int i = 0; i < m; i++) {
+                    int at = cOff + t * cStride + i * ldc + col0;
+                    java.util.Arrays.fill(c, at, at + cols, 0f);
+                }
             }
-        } finally {
-            job.release();
+            return;
+        }
+        float[] edge = EDGE.floats(MR * NR);
+        int bStride = n * k, p1 = (col0 + cols + NR - 1) / NR;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kc = Math.min(KC, k - k0);
+            boolean acc = k0 > 0;
+            for (int p = col0 / NR; p < p1; p++) {
+                int bk = p * k * NR + k0 * NR, w = Math.min(NR, col0 + cols - p * NR);
+                for (int i0 = 0; i0 < m; i0 += MR) {
+                    int rows = Math.min(MR, m - i0), ao = aOff + i0 * lda + k0, co = cOff + i0 * ldc + p * NR;
+                    if (rows == MR && w == NR && Tiles.WIDE) {
+                        MicroKernels.direct12x2(a, ao, lda, rows, b.data, bk, kc, c, co, ldc, acc, count, aStride, bStride, cStride);
+                        continue;
+                    }
+                    for (int t = 0; t < count; t++) {
+                        int at = ao + t * aStride, bt = bk + t * bStride, ct = co + t * cStride;
+                        if (rows == MR && w == NR) {
+                            tileDirect(a, at, lda, rows, b.data, bt, kc, c, ct, ldc, acc);
+                        } else {
+                            if (rows == 1) MicroKernels.row1x2(a, at, b.data, bt, kc, edge, 0, false);
+                            else tileDirect(a, at, lda, rows, b.data, bt, kc, edge, 0, NR, false);
+                            merge(edge, rows, w, c, ct, ldc, acc);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Copies (or adds) the valid rows × cols of an edge tile computed into {@code edge} to C at c[co + i·ldc + j]. */
+    private static void merge(float[] edge, int rows, int cols, float[] c, int co, int ldc, boolean acc) {
+        for (int i = 0; i < rows; i++) {
+            int d = co + i * ldc, s = i * NR;
+            if (acc) {
+                Elementwise.addInPlace(c, d, edge, s, cols);
+            } else {
+                System.arraycopy(edge, s, c, d, cols);
+            }
         }
     }
 
@@ -305,7 +346,7 @@ public final class PackedGemm {
                         MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, c, co, false);
                     } else {
                         MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, edge, 0, false);
-                        merge(edge, 1, cols, co, false);
+                        merge(edge, 1, cols, c, co, ldc, false);
                     }
                 }
                 ep(m0, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
@@ -325,7 +366,7 @@ public final class PackedGemm {
                             tile(i0, rows, k0, kc, bk, c, co, ldc, acc);
                         } else {
                             tile(i0, rows, k0, kc, bk, edge, 0, NR, false);
-                            merge(edge, rows, cols, co, acc);
+                            merge(edge, rows, cols, c, co, ldc, acc);
                         }
                     }
                 }
@@ -346,18 +387,6 @@ public final class PackedGemm {
                 MicroKernels.row1x2(a, ao, b, bk, kc, dst, dOff, acc);
             } else {
                 tileDirect(a, aOff + i0 * lda + k0, lda, rows, b, bk, kc, dst, dOff, dld, acc);
-            }
-        }
-
-        /** Copies (or adds) the valid rows × cols of an edge tile computed into {@code edge} to C. */
-        private void merge(float[] edge, int rows, int cols, int co, boolean acc) {
-            for (int i = 0; i < rows; i++) {
-                int d = co + i * ldc, s = i * NR;
-                if (acc) {
-                    Elementwise.addInPlace(c, d, edge, s, cols);
-                } else {
-                    System.arraycopy(edge, s, c, d, cols);
-                }
             }
         }
     }
