@@ -263,13 +263,17 @@ class Conv2dKernelTest extends ThreePools {
     @Test
     void maxPoolFusedOnTheChannelsPathInSeveralGroupsOfRowPairs() {
         // 64 channels × 20 pooled pixels a row: 12 row pairs fill a group (64 KB), so an image's 20 pairs (its 41st
-        // row dropped) take two groups on one thread, and tasks of other sizes on 2 and 3
-        int[] c = {2, 3, 64, 41, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        // row dropped) take two groups on one thread, and tasks of other sizes on 2 and 3. With 2 vectors of channels
+        // (24 at 512 bits, 8 at 128) the tiles pool themselves, 3 windows each: a row's 20 = 6·3 + 2 leaves the last
+        // tile a window past the output
         SplittableRandom r = new SplittableRandom(47);
-        for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
-            for (ComputePool pool : new ComputePool[]{pool1, pool2, pool3}) {
-                runPooled(c, act, true, r, pool, true, Conv2dKernel.Path.CHANNELS);
-                runPooled(c, act, true, r, pool, true, null);
+        for (int cout : new int[]{64, 24, 8}) {
+            int[] c = {2, 3, cout, 41, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+            for (Activation act : new Activation[]{Activation.RELU, Activation.GELU}) {
+                for (ComputePool pool : new ComputePool[]{pool1, pool2, pool3}) {
+                    runPooled(c, act, true, r, pool, true, Conv2dKernel.Path.CHANNELS);
+                    runPooled(c, act, true, r, pool, true, null);
+                }
             }
         }
     }
