@@ -77,14 +77,21 @@ final class BenchCommand implements Callable<Integer> {
             if (verbosity.verbose) {
                 err.printf(Locale.ROOT, "isthmus: warm-up %d runs in %.1f s (%s)%n", w.runs, w.seconds, w.settled ? "settled" : "time limit reached");
             }
-            List<Long> times = new ArrayList<>();
+            // warm-up leaves garbage (interpreted vector code boxes its vectors): collected now rather than in a timed
+            // run; the timings go to a growing long[] (no boxing while timing)
+            System.gc();
+            long[] t = new long[Math.max(16, minRuns)];
+            int n = 0;
             long end = System.nanoTime() + (long) (seconds * 1e9);
-            while (times.size() < minRuns || System.nanoTime() < end) {
+            while (n < minRuns || System.nanoTime() < end) {
                 long t0 = System.nanoTime();
                 m.run(feed);
-                times.add(System.nanoTime() - t0);
+                long dt = System.nanoTime() - t0;
+                if (n == t.length) t = Arrays.copyOf(t, 2 * n);
+                t[n++] = dt;
             }
-            long[] t = times.stream().mapToLong(Long::longValue).sorted().toArray();
+            t = Arrays.copyOf(t, n);
+            Arrays.sort(t);
             double median = pct(t, 0.5) / 1e6, p90 = pct(t, 0.9) / 1e6, p99 = pct(t, 0.99) / 1e6;
             double throughput = batch * 1000.0 / median;
             String shapeText = shapeText(shapeOf);
