@@ -205,7 +205,7 @@ class Conv2dKernelTest extends ThreePools {
             winogradCase(3, 32, 64, 14, 14, 1),
             winogradCase(2, 17, 70, 33, 31, 1),   // several chunks per image, cout not a multiple of any panel
             winogradCase(5, 64, 17, 7, 7, 0),     // several images per chunk
-            winogradCase(1, 600, 40, 9, 11, 1),   // depth above one depth block of the GEMM (KC = 512 or 256)
+            winogradCase(1, 1100, 40, 9, 11, 1),  // depth above one depth block of the GEMM (KC = 1024 or 256)
             winogradCase(2, 16, 16, 40, 40, 1),   // chunks of more rows (tiles) than one block of the GEMM (MC)
     };
 
