@@ -2,17 +2,16 @@ package dev.isthmus.formats;
 
 import dev.isthmus.engine.backend.Backends;
 import dev.isthmus.engine.errors.ModelFormatException;
-import dev.isthmus.engine.graph.WeightSource;
+import dev.isthmus.engine.ir.WeightSource;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.hf.HfModels;
+import dev.isthmus.formats.hf.HuggingFaceFormat;
+import dev.isthmus.formats.spec.IsthmusFormat;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
-import dev.isthmus.formats.spec.SpecReader;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -34,6 +33,8 @@ public final class ModelLoader {
     public static final String SPEC_KEY = "isthmus.spec";
     public static final String SPEC_FILE = "model.json";
     public static final String WEIGHTS_FILE = "model.safetensors";
+    /** The model formats, asked in order: the first that reads a location lowers it. */
+    public static final java.util.List<ModelFormat> FORMATS = java.util.List.of(new HuggingFaceFormat(), new IsthmusFormat());
 
     private ModelLoader() {
     }
@@ -93,8 +94,9 @@ public final class ModelLoader {
         Location loc = locate(path);
         SafetensorsFile file = openWeights(loc.weights());
         try {
-            ModelSpec spec = readSpec(loc, file);
-            return Model.build(spec, weightSource(file), file, threads, Backends.open(backend, threads));
+            ModelFormat format = format(loc);
+            ModelSpec spec = format.spec(loc, file);
+            return Model.build(spec, format.weights(loc, file), file, threads, Backends.open(backend, threads));
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -110,24 +112,20 @@ public final class ModelLoader {
         }
     }
 
-    /** The spec of a located model: from its spec file (a Hugging Face config.json: derived), else from the weights' metadata. */
+    /** The format that reads a located model. */
+    public static ModelFormat format(Location loc) {
+        for (ModelFormat f : FORMATS) if (f.reads(loc)) return f;
+        throw new IllegalStateException("no format reads " + loc);
+    }
+
+    /** The spec of a located model, as its format lowers it. */
     public static ModelSpec readSpec(Location loc, SafetensorsFile file) {
-        if (HfModels.isConfig(loc.specFile())) return HfModels.spec(loc.specFile(), new LinkedHashSet<>(file.names()));
-        if (loc.specFile() != null) {
-            String json;
-            try {
-                json = Files.readString(loc.specFile(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new ModelFormatException(loc.specFile().toString(), null, "io", "cannot read: " + describe(e), e);
-            }
-            return SpecReader.read(json, loc.specFile().toString());
-        }
-        String json = file.metadata().get(SPEC_KEY);
-        if (json == null) {
-            throw new ModelFormatException(loc.weights().toString(), null, "no-spec",
-                    "no model spec: the metadata has no '" + SPEC_KEY + "' and there is no " + SPEC_FILE + " beside the weights");
-        }
-        return SpecReader.read(json, loc.weights() + " (metadata " + SPEC_KEY + ")");
+        return format(loc).spec(loc, file);
+    }
+
+    /** The weights of a located model as its spec names them. */
+    public static WeightSource weights(Location loc, SafetensorsFile file) {
+        return format(loc).weights(loc, file);
     }
 
     /** The weights of an open file as a {@link WeightSource}. */
@@ -151,7 +149,8 @@ public final class ModelLoader {
         };
     }
 
-    static String describe(Throwable e) {
+    /** A short reason for an I/O failure. */
+    public static String describe(Throwable e) {
         if (e instanceof java.nio.file.NoSuchFileException) return "no such file";
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

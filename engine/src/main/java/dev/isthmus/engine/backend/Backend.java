@@ -1,27 +1,23 @@
 package dev.isthmus.engine.backend;
 
-import dev.isthmus.engine.graph.Layer;
-import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Node;
 
 /**
- * A set of native or alternative implementations of some ops, opened for one model. When a model is built with a
- * backend, each node the backend {@link #supports} is built by it; the others use the Java kernels. The model
- * closes the backend with itself, which frees everything the backend holds for it.
+ * Native or alternative implementations of some ops, opened for one model. After the fusion passes, each node of the
+ * graph is offered to the backend ({@link #compile}); the nodes it claims run on it, the others on the Java kernels.
+ * The model closes the backend with itself, which frees everything the backend holds for it.
  */
 public interface Backend extends AutoCloseable {
     /** The backend's name, e.g. {@code onednn}. */
     String name();
 
-    /** True when this backend implements the {@code torch.nn} op {@code op}. */
-    boolean supports(String op);
-
     /**
-     * Builds the layer for a node this backend supports. Argument problems are {@link IllegalArgumentException}s, as
-     * for the Java layers; returning null leaves the node to the Java kernels (e.g. an argument combination the
-     * backend does not handle).
+     * The node compiled for this backend, or null to leave it to the Java kernels (an op it does not implement, or an
+     * argument combination or fused epilogue it does not handle). The executable reads and writes the plan's buffers
+     * through its {@link dev.isthmus.engine.ir.Frame} as the Java ones do.
      */
-    Layer create(NodeArgs args, WeightBinder weights);
+    Executable compile(Node node);
 
     /** Frees what the backend holds for its model. */
     @Override

@@ -81,6 +81,11 @@ public final class ComputePool implements AutoCloseable {
         return threads;
     }
 
+    /** True when idle workers spin between sections (see {@link #ComputePool(int, boolean)}). */
+    public boolean spins() {
+        return spinNanos > 0 && threads > 1;
+    }
+
     /**
      * Runs {@code task.accept(i)} for every i in [0, tasks) and returns when all are done. Tasks must write disjoint
      * outputs. A call from inside a task of the same pool runs sequentially (no nested fan-out, no deadlock), as does

@@ -1,6 +1,5 @@
 package dev.isthmus.engine.runtime;
 
-import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -8,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One caller's working memory for a {@link Model}: plans cached by input shape, each with its own buffer. A session
+ * One caller's working memory for a {@link Model}: plans cached by input shape, each with its own buffers. A session
  * is for one thread at a time; open one per thread (they are cheap until first run) and share the model.
  *
- * <p>{@link #run} returns the results as views of the plan's buffer: they stay valid until the next run of this
- * session with inputs of the same shapes, or until the session is closed. Copy them ({@link Tensor#toFloatArray})
- * to keep them. In steady state a run allocates nothing: same shapes, same plan, same memory.
+ * <p>{@link #run} returns the results as views of the plan's buffers: they stay valid until the next run of this
+ * session with inputs of the same shapes, or until the session is closed. Copy them ({@link Tensor#toFloatArray}) to
+ * keep them. In steady state a run allocates nothing: same shapes, same plan, same memory.
  */
 public final class Session implements AutoCloseable {
     /** How many shapes a session keeps plans for; the least recently used is dropped beyond that. */
@@ -42,11 +41,10 @@ public final class Session implements AutoCloseable {
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
         if (closed) throw new IllegalStateException("session is closed");
         Tensor[] in = model.checkedInputs(inputs, ordered);
-        List<InputSpec> specs = model.inputs();
         Plan plan = null;
         for (int i = 0; i < plans.size(); i++) {
             Plan p = plans.get(i);
-            if (p.matches(specs, in)) {
+            if (p.matches(in)) {
                 plan = p;
                 if (i > 0) { // most recent first
                     plans.remove(i);
@@ -56,13 +54,7 @@ public final class Session implements AutoCloseable {
             }
         }
         if (plan == null) {
-            long[][] shapes = new long[in.length][];
-            for (int i = 0; i < in.length; i++) {
-                if (in[i] == null) return model.runUnplanned(in); // an optional input left out: no plan for that
-                shapes[i] = in[i].shape();
-            }
-            plan = Plan.build(model, shapes, model.pool());
-            if (plan == null) return model.runUnplanned(in);
+            plan = Plan.build(model, in, model.pool());
             plans.add(0, plan);
             if (plans.size() > MAX_PLANS) plans.remove(plans.size() - 1);
         }

@@ -2,36 +2,44 @@ package dev.isthmus.formats.hf;
 
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.ModelSpec;
-import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.formats.spec.SpecBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.isthmus.formats.spec.SpecBuilder.args;
+import static dev.isthmus.formats.spec.SpecBuilder.ref;
+import static dev.isthmus.formats.spec.SpecBuilder.slice;
+
 /**
- * Hugging Face checkpoints as they are: a directory with {@code config.json} and {@code model.safetensors}. The
- * config's {@code architectures} picks one of {@link #ARCHITECTURES} (without it, {@code model_type} "bert" or
- * "distilbert" means the base model), and the model becomes an {@code isthmus/1} {@link ModelSpec} whose nodes are the
- * HF modules, named by their state-dict prefixes, so the checkpoint's tensor names are used unchanged:
+ * Hugging Face checkpoints as they are: a directory with {@code config.json} and {@code model.safetensors}, lowered
+ * into the general graph as an {@code isthmus/2} spec of ordinary modules and functions whose names are the
+ * checkpoint's own state-dict prefixes, so its tensors are used unchanged. The config's {@code architectures} picks
+ * one of {@link #ARCHITECTURES} (without it, {@code model_type} "bert" or "distilbert" means the base model):
  * <ul>
- *   <li>{@code BertModel}: {@code BertEmbeddings} → {@code BertLayer} × {@code num_hidden_layers} → outputs
- *       {@code last_hidden_state} and, when the checkpoint has the pooler, {@code pooler_output} ({@code BertPooler});</li>
- *   <li>{@code BertForSequenceClassification}: the same under {@code bert.}, then {@code Linear} {@code classifier} on
- *       the pooled output → {@code logits};</li>
- *   <li>{@code DistilBertModel}: {@code DistilBertEmbeddings} → {@code DistilBertTransformerBlock} × {@code n_layers}
- *       → {@code last_hidden_state};</li>
- *   <li>{@code DistilBertForSequenceClassification}: the same under {@code distilbert.}, then {@code SelectToken} 0
- *       → {@code Linear pre_classifier} → {@code ReLU} → {@code Linear classifier} → {@code logits}.</li>
+ *   <li>embeddings: {@code Embedding} of the word ids, plus the token-type embedding (BERT), plus the first
+ *       {@code seq} rows of the position table ({@code get_attr} and a slice), then {@code LayerNorm};</li>
+ *   <li>each encoder layer as {@code transformers} computes it: three {@code Linear} projections,
+ *       {@code scaled_dot_product_attention} with the heads side by side and the additive mask
+ *       {@code (1 − attention_mask) · finfo(float32).min}, the output {@code Linear}, the residual {@code add},
+ *       {@code LayerNorm}, the feed-forward {@code Linear} → activation → {@code Linear}, {@code add},
+ *       {@code LayerNorm} (the fusion passes fold the residuals and the activation into the products);</li>
+ *   <li>{@code BertModel}: results {@code last_hidden_state} and, when the checkpoint has the pooler,
+ *       {@code pooler_output} ({@code tanh(dense(h[:, 0]))}); {@code BertForSequenceClassification}: {@code logits}
+ *       from the {@code classifier} on the pooled output; {@code DistilBertModel}: {@code last_hidden_state};
+ *       {@code DistilBertForSequenceClassification}: {@code h[:, 0]} → {@code pre_classifier} → ReLU →
+ *       {@code classifier} → {@code logits}.</li>
  * </ul>
  * Inputs: {@code input_ids} and {@code attention_mask}, integer (batch, seq), and for BERT {@code token_type_ids},
- * marked optional (extras {@code "optional": true}; absent = zeros). {@code id2label}, ordered by id, becomes the
- * classifiers' labels. A base model's tensors may carry the {@code bert.} / {@code distilbert.} prefix (a checkpoint
- * saved from a model with a head); buffers HF saved such as {@code embeddings.position_ids} are accepted.
+ * optional (zeros of input_ids' shape when left out). {@code id2label}, ordered by id, becomes the classifiers'
+ * labels. A base model's tensors may carry the {@code bert.} / {@code distilbert.} prefix (a checkpoint saved from a
+ * model with a head); buffers HF saved such as {@code embeddings.position_ids} are not weights ({@link #isBuffer}).
  */
 public final class HfModels {
     private HfModels() {
@@ -44,6 +52,8 @@ public final class HfModels {
 
     /** The extras key of an {@link InputSpec} the caller may leave out. */
     public static final String OPTIONAL = "optional";
+    /** {@code torch.finfo(torch.float32).min}: what HF adds to the scores of padded keys. */
+    static final double F32_MIN = -Float.MAX_VALUE;
 
     /** True when {@code file} is a Hugging Face config (its name is {@code config.json}). */
     public static boolean isConfig(Path file) {
@@ -53,6 +63,11 @@ public final class HfModels {
     /** True when {@code dir} holds {@code config.json} and {@code model.safetensors}. */
     public static boolean isCheckpoint(Path dir) {
         return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(CONFIG_FILE)) && Files.isRegularFile(dir.resolve(WEIGHTS_FILE));
+    }
+
+    /** True for the buffers HF saves beside the weights that are not parameters (position and token-type id ranges). */
+    public static boolean isBuffer(String tensor) {
+        return tensor.endsWith("embeddings.position_ids") || tensor.endsWith("embeddings.token_type_ids");
     }
 
     /** The spec of the checkpoint whose config is {@code configFile} and whose tensors are {@code tensorNames}. */
@@ -102,6 +117,15 @@ public final class HfModels {
         return names.contains(prefix + probe) && !names.contains(probe) ? prefix : "";
     }
 
+    /** The tensor names of one encoder layer's submodules, relative to the layer's prefix. */
+    private record LayerNames(String q, String k, String v, String out, String norm1, String fc1, String fc2, String norm2) {
+    }
+
+    private static final LayerNames BERT = new LayerNames("attention.self.query", "attention.self.key", "attention.self.value",
+            "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm");
+    private static final LayerNames DISTILBERT = new LayerNames("attention.q_lin", "attention.k_lin", "attention.v_lin",
+            "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
+
     private static ModelSpec bert(HfConfig c, String arch, String p, Set<String> names, boolean classifier) {
         if (c.bool("is_decoder", false) || c.bool("add_cross_attention", false)) {
             throw c.error("hf-config", "BERT as a decoder (is_decoder / add_cross_attention) is not supported");
@@ -110,90 +134,160 @@ public final class HfModels {
         if (!posType.equals("absolute")) {
             throw c.error("hf-config", "position_embedding_type '" + posType + "' is not supported (only \"absolute\")");
         }
-        int hidden = c.integer("hidden_size", 768);
-        int layers = c.integer("num_hidden_layers", 12);
-        if (layers <= 0) throw c.error("hf-config", "\"num_hidden_layers\" must be positive, found " + layers);
+        int hidden = positive(c, "hidden_size", 768);
+        int layers = positive(c, "num_hidden_layers", 12);
+        int heads = positive(c, "num_attention_heads", 12);
+        int inter = positive(c, "intermediate_size", 3072);
+        int vocab = positive(c, "vocab_size", 30522);
+        int types = positive(c, "type_vocab_size", 2);
         double eps = c.number("layer_norm_eps", 1e-12);
+        String act = activation(c, "hidden_act", c.string("hidden_act", "gelu"));
+        if (hidden % heads != 0) throw c.error("hf-config", "hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
 
-        List<NodeSpec> nodes = new ArrayList<>();
-        nodes.add(node(nodes, "BertEmbeddings", p + "embeddings", List.of("input_ids", "token_type_ids"), "hidden_states.0", args(
-                "vocab_size", c.integer("vocab_size", 30522), "hidden_size", hidden,
-                "max_position_embeddings", c.integer("max_position_embeddings", 512),
-                "type_vocab_size", c.integer("type_vocab_size", 2), "layer_norm_eps", eps)));
-        Map<String, Object> layerArgs = args("hidden_size", hidden, "num_attention_heads", c.integer("num_attention_heads", 12),
-                "intermediate_size", c.integer("intermediate_size", 3072), "hidden_act", c.string("hidden_act", "gelu"),
-                "layer_norm_eps", eps);
-        String h = encoder(nodes, "BertLayer", p + "encoder.layer.", layers, layerArgs);
-        List<String> outputs = new ArrayList<>(List.of(h));
+        SpecBuilder b = new SpecBuilder();
+        b.input(ids("input_ids", null)).input(ids("attention_mask", null)).input(ids("token_type_ids", "input_ids"));
+        String e = p + "embeddings.";
+        String words = b.module("Embedding", e + "word_embeddings", "input_ids", "embeddings.words",
+                "num_embeddings", vocab, "embedding_dim", hidden);
+        String tt = b.module("Embedding", e + "token_type_embeddings", "token_type_ids", "embeddings.token_types",
+                "num_embeddings", types, "embedding_dim", hidden);
+        String sum = b.fn("add", List.of(words, tt), "embeddings.sum");
+        String h = embeddingsTail(b, e, sum, hidden, eps);
+        String bias = maskBias(b);
+        h = encoder(b, p + "encoder.layer.", BERT, layers, h, bias, hidden, heads, inter, eps, act);
+        List<String> outputs = list(h);
         boolean pooler = classifier || names.contains(p + "pooler.dense.weight") || names.contains(p + "pooler.dense.bias");
-        if (pooler) {
-            nodes.add(node(nodes, "BertPooler", p + "pooler", List.of(h), "pooler_output", args("hidden_size", hidden)));
-            outputs.add("pooler_output");
-        }
         List<String> labels = List.of();
+        if (pooler) {
+            String first = firstToken(b, h, "pooler.first_token");
+            String dense = b.module("Linear", p + "pooler.dense", first, "pooler.dense", "in_features", hidden, "out_features", hidden);
+            outputs.add(b.fn("tanh", List.of(dense), "pooler_output"));
+        }
         if (classifier) {
             labels = c.labels();
-            nodes.add(node(nodes, "Linear", "classifier", List.of("pooler_output"), "logits",
-                    args("in_features", hidden, "out_features", labels.size())));
+            b.module("Linear", "classifier", "pooler_output", "logits", "in_features", hidden, "out_features", labels.size());
             outputs = List.of("logits");
         }
-        List<InputSpec> inputs = List.of(ids("input_ids", false), ids("attention_mask", false), ids("token_type_ids", true));
-        return new ModelSpec(ModelSpec.FORMAT, inputs, nodes, outputs, labels, extras(c, arch));
+        return b.build(outputs, labels, extras(c, arch));
     }
 
     private static ModelSpec distilBert(HfConfig c, String arch, String p, boolean classifier) {
-        int dim = c.integer("dim", 768);
-        int layers = c.integer("n_layers", 6);
-        if (layers <= 0) throw c.error("hf-config", "\"n_layers\" must be positive, found " + layers);
-        List<NodeSpec> nodes = new ArrayList<>();
-        nodes.add(node(nodes, "DistilBertEmbeddings", p + "embeddings", List.of("input_ids"), "hidden_states.0", args(
-                "vocab_size", c.integer("vocab_size", 30522), "dim", dim,
-                "max_position_embeddings", c.integer("max_position_embeddings", 512))));
-        Map<String, Object> layerArgs = args("dim", dim, "n_heads", c.integer("n_heads", 12), "hidden_dim", c.integer("hidden_dim", 3072),
-                "activation", c.string("activation", "gelu"));
-        String h = encoder(nodes, "DistilBertTransformerBlock", p + "transformer.layer.", layers, layerArgs);
+        if (c.bool("sinusoidal_pos_embds", false)) {
+            throw c.error("hf-config", "sinusoidal_pos_embds is not supported (the checkpoints on the hub use learned positions)");
+        }
+        int dim = positive(c, "dim", 768);
+        int layers = positive(c, "n_layers", 6);
+        int heads = positive(c, "n_heads", 12);
+        int hiddenDim = positive(c, "hidden_dim", 3072);
+        int vocab = positive(c, "vocab_size", 30522);
+        String act = activation(c, "activation", c.string("activation", "gelu"));
+        if (dim % heads != 0) throw c.error("hf-config", "dim " + dim + " is not divisible by n_heads " + heads);
+        double eps = 1e-12; // DistilBERT's LayerNorms are fixed at 1e-12
+        SpecBuilder b = new SpecBuilder();
+        b.input(ids("input_ids", null)).input(ids("attention_mask", null));
+        String e = p + "embeddings.";
+        String words = b.module("Embedding", e + "word_embeddings", "input_ids", "embeddings.words",
+                "num_embeddings", vocab, "embedding_dim", dim);
+        String h = embeddingsTail(b, e, words, dim, eps);
+        String bias = maskBias(b);
+        h = encoder(b, p + "transformer.layer.", DISTILBERT, layers, h, bias, dim, heads, hiddenDim, eps, act);
         List<String> outputs = List.of(h);
         List<String> labels = List.of();
         if (classifier) {
             labels = c.labels();
-            nodes.add(node(nodes, "SelectToken", null, List.of(h), "pooled_output", args("index", 0)));
-            nodes.add(node(nodes, "Linear", "pre_classifier", List.of("pooled_output"), "pre_classifier",
-                    args("in_features", dim, "out_features", dim)));
-            nodes.add(node(nodes, "ReLU", null, List.of("pre_classifier"), "pre_classifier_relu", args()));
-            nodes.add(node(nodes, "Linear", "classifier", List.of("pre_classifier_relu"), "logits",
-                    args("in_features", dim, "out_features", labels.size())));
+            String first = firstToken(b, h, "pooled_output");
+            String pre = b.module("Linear", "pre_classifier", first, "pre_classifier", "in_features", dim, "out_features", dim);
+            String relu = b.fn("relu", List.of(pre), "pre_classifier_relu");
+            b.module("Linear", "classifier", relu, "logits", "in_features", dim, "out_features", labels.size());
             outputs = List.of("logits");
         }
-        List<InputSpec> inputs = List.of(ids("input_ids", false), ids("attention_mask", false));
-        return new ModelSpec(ModelSpec.FORMAT, inputs, nodes, outputs, labels, extras(c, arch));
+        return b.build(outputs, labels, extras(c, arch));
     }
 
-    /** Appends the layer nodes; values hidden_states.1.. and the last one last_hidden_state. */
-    private static String encoder(List<NodeSpec> nodes, String op, String prefix, int layers, Map<String, Object> args) {
-        String h = "hidden_states.0";
+    /** {@code h[:, 0]}: the first token of every sequence. */
+    private static String firstToken(SpecBuilder b, String h, String out) {
+        return b.node("getitem", null, List.of(h), out, args("index", List.of(slice(null, null, null), 0)));
+    }
+
+    /** Adds the first seq rows of the position table and the embedding LayerNorm; returns the hidden states. */
+    private static String embeddingsTail(SpecBuilder b, String e, String sum, int hidden, double eps) {
+        String seq = b.fn("size", List.of("input_ids"), "embeddings.seq", "dim", 1);
+        String table = b.node("get_attr", e + "position_embeddings.weight", List.of(), "embeddings.position_table", args());
+        String pos = b.node("getitem", null, List.of(table), "embeddings.positions", args("index", List.of(slice(null, ref(seq), null))));
+        String x = b.fn("add", List.of(sum, pos), "embeddings.with_positions");
+        return b.module("LayerNorm", e + "LayerNorm", x, "hidden_states.0", "normalized_shape", List.of(hidden), "eps", eps);
+    }
+
+    /** HF's additive mask (batch, 1, 1, seq): (1 − attention_mask) · finfo(float32).min. */
+    private static String maskBias(SpecBuilder b) {
+        String m1 = b.fn("unsqueeze", List.of("attention_mask"), "mask.1", "dim", 1);
+        String m2 = b.fn("unsqueeze", List.of(m1), "mask.2", "dim", 2);
+        String mf = b.fn("float", List.of(m2), "mask.float");
+        String inv = b.fn("rsub", List.of(mf), "mask.inverted", "other", 1.0);
+        return b.fn("mul", List.of(inv), "mask.bias", "other", F32_MIN);
+    }
+
+    /** Appends the encoder layers; returns the last hidden states' name. */
+    private static String encoder(SpecBuilder b, String prefix, LayerNames n, int layers, String h, String bias, int hidden, int heads,
+                                  int inter, double eps, String act) {
         for (int i = 0; i < layers; i++) {
-            String out = i == layers - 1 ? "last_hidden_state" : "hidden_states." + (i + 1);
-            nodes.add(node(nodes, op, prefix + i, List.of(h, "attention_mask"), out, args));
-            h = out;
+            String l = prefix + i + ".", v = "layer." + i + ".";
+            String q = b.module("Linear", l + n.q(), h, v + "query", "in_features", hidden, "out_features", hidden);
+            String k = b.module("Linear", l + n.k(), h, v + "key", "in_features", hidden, "out_features", hidden);
+            String val = b.module("Linear", l + n.v(), h, v + "value", "in_features", hidden, "out_features", hidden);
+            String ctx = b.fn("scaled_dot_product_attention", List.of(q, k, val, bias), v + "context", "num_heads", heads);
+            String ao = b.module("Linear", l + n.out(), ctx, v + "attention_output", "in_features", hidden, "out_features", hidden);
+            String r1 = b.fn("add", List.of(ao, h), v + "attention_residual");
+            String a = b.module("LayerNorm", l + n.norm1(), r1, v + "attention_normed", "normalized_shape", List.of(hidden), "eps", eps);
+            String f1 = b.module("Linear", l + n.fc1(), a, v + "intermediate", "in_features", hidden, "out_features", inter);
+            String f1a = activationNode(b, act, f1, v + "intermediate_act");
+            String f2 = b.module("Linear", l + n.fc2(), f1a, v + "output", "in_features", inter, "out_features", hidden);
+            String r2 = b.fn("add", List.of(f2, a), v + "output_residual");
+            h = b.module("LayerNorm", l + n.norm2(), r2, i == layers - 1 ? "last_hidden_state" : "hidden_states." + (i + 1),
+                    "normalized_shape", List.of(hidden), "eps", eps);
         }
         return h;
     }
 
-    private static NodeSpec node(List<NodeSpec> nodes, String op, String name, List<String> inputs, String output, Map<String, Object> args) {
-        return new NodeSpec(nodes.size(), op, name, inputs, List.of(output), args);
+    private static String activationNode(SpecBuilder b, String act, String in, String out) {
+        return switch (act) {
+            case "gelu" -> b.fn("gelu", List.of(in), out);
+            case "gelu_tanh" -> b.fn("gelu", List.of(in), out, "approximate", "tanh");
+            default -> b.fn(act, List.of(in), out);
+        };
     }
 
-    private static Map<String, Object> args(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
-        return m;
+    /** HF's {@code hidden_act} / {@code activation} names (ACT2FN) that the graph can express, as function names. */
+    static String activation(HfConfig c, String key, String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "gelu" -> "gelu";
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> "gelu_tanh";
+            case "relu" -> "relu";
+            case "silu", "swish" -> "silu";
+            case "tanh" -> "tanh";
+            case "sigmoid" -> "sigmoid";
+            default -> throw c.error("hf-config", key + " '" + name + "' is not supported (supported: gelu, gelu_new, "
+                    + "gelu_pytorch_tanh, gelu_fast, relu, silu, swish, tanh, sigmoid)");
+        };
     }
 
-    private static InputSpec ids(String name, boolean optional) {
-        return new InputSpec(name, new long[]{-1, -1}, DType.I64, optional ? Map.of(OPTIONAL, true) : Map.of());
+    private static int positive(HfConfig c, String key, int def) {
+        int v = c.integer(key, def);
+        if (v <= 0) throw c.error("hf-config", "\"" + key + "\" must be positive, found " + v);
+        return v;
+    }
+
+    /** An integer (batch, seq) input; with {@code zerosLike} optional, zeros of that input's shape when left out. */
+    private static InputSpec ids(String name, String zerosLike) {
+        return new InputSpec(name, new long[]{-1, -1}, DType.I64, zerosLike == null ? Map.of()
+                : Map.of(OPTIONAL, true, "default", Map.of("zeros_like", zerosLike)));
     }
 
     private static Map<String, Object> extras(HfConfig c, String arch) {
         return args("source", "huggingface", "architecture", arch, "config", c.source());
+    }
+
+    static List<String> list(String... s) {
+        return new ArrayList<>(List.of(s));
     }
 }

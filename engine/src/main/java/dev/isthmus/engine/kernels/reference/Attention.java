@@ -13,10 +13,22 @@ public final class Attention {
     public static void forward(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
                                float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
                                int keyBiasOff) {
+        forward(q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, oOff, oStride, sq, sk, headDim, scale, keyBias,
+                keyBiasOff, false);
+    }
+
+    /** The same; with {@code causal} query i sees only keys j ≤ i. */
+    public static void forward(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
+                               float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
+                               int keyBiasOff, boolean causal) {
         double[] s = new double[sk];
         for (int i = 0; i < sq; i++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < sk; j++) {
+                if (causal && j > i) {
+                    s[j] = Double.NEGATIVE_INFINITY;
+                    continue;
+                }
                 double d = 0;
                 for (int p = 0; p < headDim; p++) d += (double) q[qOff + i * qStride + p] * k[kOff + j * kStride + p];
                 d *= scale;

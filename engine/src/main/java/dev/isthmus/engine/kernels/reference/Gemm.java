@@ -34,4 +34,22 @@ public final class Gemm {
             }
         }
     }
+
+    /**
+     * c (m × n, row stride ldc) = a (m × k, row stride lda) · b, b being (k × n) with row stride ldb, or with
+     * {@code transB} (n × k) with row stride ldb; sums in double.
+     */
+    public static void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff,
+                              int ldc, int m, int n, int k) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0.0;
+                for (int p = 0; p < k; p++) {
+                    float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                    s += (double) a[aOff + i * lda + p] * bv;
+                }
+                c[cOff + i * ldc + j] = (float) s;
+            }
+        }
+    }
 }

@@ -16,8 +16,14 @@ public final class Pool2d {
     /** Max pooling over (planes = n·c) planes of h×w; padding acts as −∞. */
     public static void max(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                            int dh, int dw, float[] y, int oh, int ow) {
+        max(x, 0, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, y, 0, oh, ow);
+    }
+
+    /** As {@link #max(float[], int, int, int, int, int, int, int, int, int, int, int, float[], int, int)} at offsets. */
+    public static void max(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           int dh, int dw, float[] y, int yOff, int oh, int ow) {
         for (int p = 0; p < planes; p++) {
-            int xb = p * h * w;
+            int xb = xOff + p * h * w;
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
                     float m = Float.NEGATIVE_INFINITY;
@@ -31,7 +37,7 @@ public final class Pool2d {
                             if (v > m || Float.isNaN(v)) m = v;
                         }
                     }
-                    y[(p * oh + oy) * ow + ox] = m;
+                    y[yOff + (p * oh + oy) * ow + ox] = m;
                 }
             }
         }
@@ -40,8 +46,14 @@ public final class Pool2d {
     /** Average pooling with count_include_pad and divisor_override (0 = none), as PyTorch's avg_pool2d. */
     public static void avg(float[] x, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
                            boolean countIncludePad, int divisorOverride, float[] y, int oh, int ow) {
+        avg(x, 0, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, 0, oh, ow);
+    }
+
+    /** As {@link #avg(float[], int, int, int, int, int, int, int, int, int, boolean, int, float[], int, int)} at offsets. */
+    public static void avg(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                           boolean countIncludePad, int divisorOverride, float[] y, int yOff, int oh, int ow) {
         for (int p = 0; p < planes; p++) {
-            int xb = p * h * w;
+            int xb = xOff + p * h * w;
             for (int oy = 0; oy < oh; oy++) {
                 for (int ox = 0; ox < ow; ox++) {
                     int hs = oy * sh - ph, ws = ox * sw - pw;
@@ -59,7 +71,7 @@ public final class Pool2d {
                     if (divisorOverride != 0) div = divisorOverride;
                     else if (countIncludePad) div = poolSize;
                     else div = Math.max((he - hs) * (we - ws), 0);
-                    y[(p * oh + oy) * ow + ox] = div == 0 ? Float.NaN : (float) (s / div);
+                    y[yOff + (p * oh + oy) * ow + ox] = div == 0 ? Float.NaN : (float) (s / div);
                 }
             }
         }

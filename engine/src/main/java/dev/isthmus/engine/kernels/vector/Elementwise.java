@@ -2,6 +2,8 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Binary;
+import dev.isthmus.engine.kernels.Broadcast;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -64,5 +66,100 @@ public final class Elementwise {
             VectorMask<Float> m = F.indexInRange(i, len);
             FloatVector.fromArray(F, dst, dOff + i, m).add(s).intoArray(dst, dOff + i, m);
         }
+    }
+
+    /** Below this many result elements a binary op runs as one task. */
+    private static final int BINARY_PARALLEL_MIN = 1 << 15;
+
+    /**
+     * y = act(op(a, b)) over the broadcast {@code s} (runs of the result; in a run each operand advances or repeats an
+     * element). y may be an operand of y's shape at the same offset. Runs are split over {@code pool} in fixed groups.
+     */
+    public static void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, Broadcast s, Activation act,
+                              ComputePool pool) {
+        int runs = s.runs();
+        if (s.size() == 0) return;
+        int per = Math.max(1, BINARY_PARALLEL_MIN / Math.max(1, s.inner()));
+        int tasks = (runs + per - 1) / per;
+        if (pool == null || tasks <= 1 || pool.threads() == 1) {
+            binaryRuns(op, a, aOff, b, bOff, y, yOff, s, act, 0, runs);
+        } else {
+            pool.parallelFor(tasks, t -> binaryRuns(op, a, aOff, b, bOff, y, yOff, s, act, t * per, Math.min(runs, (t + 1) * per)));
+        }
+    }
+
+    private static void binaryRuns(Binary op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, Broadcast s,
+                                   Activation act, int r0, int r1) {
+        int inner = s.inner();
+        boolean aRuns = s.aInner() == 1, bRuns = s.bInner() == 1;
+        for (int r = r0; r < r1; r++) {
+            int ao = aOff + s.aStart(r), bo = bOff + s.bStart(r), yo = yOff + r * inner;
+            if (aRuns && bRuns) {
+                both(op, a, ao, b, bo, y, yo, inner);
+            } else if (aRuns) {
+                scalarB(op, a, ao, b[bo], y, yo, inner);
+            } else {
+                scalarA(op, a[ao], b, bo, y, yo, inner);
+            }
+            if (act != Activation.NONE) VectorMath.applyInPlace(act, y, yo, inner);
+        }
+    }
+
+    private static void both(Binary op, float[] a, int ao, float[] b, int bo, float[] y, int yo, int n) {
+        int i = 0, up = F.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).add(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case SUB -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).sub(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case MUL -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).mul(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case DIV -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).div(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) y[yo + i] = op.apply(a[ao + i], b[bo + i]);
+    }
+
+    private static void scalarB(Binary op, float[] a, int ao, float b, float[] y, int yo, int n) {
+        int i = 0, up = F.loopBound(n);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).add(b).intoArray(y, yo + i);
+            }
+            case SUB -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).sub(b).intoArray(y, yo + i);
+            }
+            case MUL -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).mul(b).intoArray(y, yo + i);
+            }
+            case DIV -> {
+                for (; i < up; i += L) FloatVector.fromArray(F, a, ao + i).div(b).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) y[yo + i] = op.apply(a[ao + i], b);
+    }
+
+    private static void scalarA(Binary op, float a, float[] b, int bo, float[] y, int yo, int n) {
+        int i = 0, up = F.loopBound(n);
+        FloatVector va = FloatVector.broadcast(F, a);
+        switch (op) {
+            case ADD -> {
+                for (; i < up; i += L) va.add(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case SUB -> {
+                for (; i < up; i += L) va.sub(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case MUL -> {
+                for (; i < up; i += L) va.mul(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+            case DIV -> {
+                for (; i < up; i += L) va.div(FloatVector.fromArray(F, b, bo + i)).intoArray(y, yo + i);
+            }
+        }
+        for (; i < n; i++) y[yo + i] = op.apply(a, b[bo + i]);
     }
 }

@@ -248,6 +248,9 @@ public final class VectorMath {
             case SIGMOID -> sigmoid(a, off, len, tmp);
             case TANH -> tanh(a, off, len, tmp);
             case SILU -> silu(a, off, len, tmp);
+            case RELU6 -> relu6(a, off, len);
+            case HARDSWISH -> hard(a, off, len, true);
+            case HARDSIGMOID -> hard(a, off, len, false);
         }
     }
 
@@ -291,6 +294,22 @@ public final class VectorMath {
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             p.mul(s1).mul(s2).intoArray(a, off + i);
+        }
+    }
+
+    private static void relu6(float[] a, int off, int len) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            FloatVector.zero(F).blend(x.min(6f), x.compare(VectorOperators.GT, 0f)).intoArray(a, off + i);
+        }
+    }
+
+    /** hardsigmoid(x) = min(max(x + 3, 0), 6) / 6; hardswish multiplies it by x. */
+    private static void hard(float[] a, int off, int len, boolean swish) {
+        for (int i = 0; i < len; i += L) {
+            FloatVector x = FloatVector.fromArray(F, a, off + i);
+            FloatVector g = x.add(3f).max(0f).min(6f).div(6f);
+            (swish ? x.mul(g) : g).intoArray(a, off + i);
         }
     }
 

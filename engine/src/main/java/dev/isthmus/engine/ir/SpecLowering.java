@@ -1,0 +1,144 @@
+package dev.isthmus.engine.ir;
+
+import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.spec.InputSpec;
+import dev.isthmus.engine.spec.ModelSpec;
+import dev.isthmus.engine.spec.NodeSpec;
+import dev.isthmus.engine.tensor.Shape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The frontend of the {@code isthmus/1} and {@code isthmus/2} specs: lowers a spec and its weights into a
+ * {@link Graph}, inferring every value's type on the way. Checks everything before anything runs and reports every
+ * problem at once: unknown ops and arguments, values used before they are defined, missing, unexpected or
+ * mis-shaped tensors, operands that cannot broadcast, shapes that cannot flow.
+ */
+public final class SpecLowering {
+    /** The spec versions this frontend reads. */
+    public static final Set<String> FORMATS = Set.of("isthmus/1", "isthmus/2");
+    /** The name of the model's result when the spec names no outputs. */
+    public static final String DEFAULT_OUTPUT = "output";
+
+    private SpecLowering() {
+    }
+
+    /** The graph and the weights bound to it. */
+    public record Lowered(Graph graph, Weights weights) {
+    }
+
+    /** Lowers {@code spec}; throws {@link ModelSpecException} listing every problem. */
+    public static Lowered lower(ModelSpec spec, WeightSource source) {
+        List<String> problems = new ArrayList<>();
+        Weights weights = new Weights(source);
+        if (!FORMATS.contains(spec.format())) {
+            problems.add("format is '" + spec.format() + "', expected one of " + String.join(", ", new java.util.TreeSet<>(FORMATS)));
+        }
+        if (spec.inputs().isEmpty()) problems.add("the spec declares no inputs");
+        Graph g = new Graph(spec.inputs());
+        java.util.Set<String> seenInputs = new java.util.HashSet<>();
+        for (InputSpec in : spec.inputs()) {
+            if (!seenInputs.add(in.name())) problems.add("input '" + in.name() + "' is declared twice");
+        }
+        if (spec.nodes().isEmpty()) problems.add("the spec has no nodes");
+        String prev = spec.inputs().isEmpty() ? null : spec.inputs().get(0).name();
+        for (NodeSpec node : spec.nodes()) {
+            prev = lowerNode(g, node, prev, weights, problems);
+        }
+        if (spec.outputs().isEmpty()) {
+            if (prev != null && g.value(prev) != null) g.addOutput(DEFAULT_OUTPUT, g.value(prev));
+        } else {
+            for (String o : spec.outputs()) {
+                Value v = g.value(o);
+                if (v == null) problems.add("output '" + o + "' is not a value of the graph");
+                else if (v.type() != null && !v.type().isTensor()) problems.add("output '" + o + "' is a size value, not a tensor");
+                else g.addOutput(o, v);
+            }
+        }
+        problems.addAll(weights.finish());
+        if (!problems.isEmpty()) throw new ModelSpecException(source.source(), problems);
+        return new Lowered(g, weights);
+    }
+
+    /** Lowers one node; returns the name of its first result. */
+    private static String lowerNode(Graph g, NodeSpec node, String prev, Weights weights, List<String> problems) {
+        String label = node.label();
+        List<String> names = new ArrayList<>(node.inputs().isEmpty() && prev != null && !"get_attr".equals(node.op())
+                ? List.of(prev) : node.inputs());
+        int explicit = names.size();
+        List<String> refs = new ArrayList<>();
+        for (Object v : node.args().values()) OpArgs.collectRefs(v, refs);
+        names.addAll(refs);
+        List<Value> in = new ArrayList<>();
+        boolean typesKnown = true;
+        for (String n : names) {
+            Value v = g.value(n);
+            if (v == null) {
+                problems.add(label + ": input '" + n + "' is not defined before this node");
+                typesKnown = false;
+            } else {
+                in.add(v);
+                if (v.type() == null) typesKnown = false; // its producer failed; already reported
+            }
+        }
+        Op op = null;
+        OpRegistry.Factory f = OpRegistry.factory(node.op());
+        if (f == null) {
+            problems.add(label + ": unknown op '" + node.op() + "' (modules: " + String.join(", ", OpRegistry.modules())
+                    + "; functions: " + String.join(", ", OpRegistry.functions()) + ")");
+            if (node.name() != null) weights.acceptPrefix(node.name() + ".");
+        } else {
+            OpArgs args = new OpArgs(node, refs, explicit);
+            try {
+                op = f.create(args, weights);
+                List<String> unknown = args.unknown();
+                if (!unknown.isEmpty()) {
+                    problems.add(label + ": unknown argument" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                            + (OpRegistry.isModule(node.op()) ? " (not a constructor argument of torch.nn." + node.op() + ")"
+                            : " (not an argument of " + node.op() + ")"));
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(label + ": " + e.getMessage());
+                op = null;
+                // its parameters were not all claimed: don't report them as unexpected as well
+                if (node.name() != null) weights.acceptPrefix(node.name() + ".");
+            }
+        }
+        List<ValueType> outTypes = null;
+        if (op != null && typesKnown) {
+            List<ValueType> types = new ArrayList<>();
+            for (Value v : in) types.add(v.type());
+            try {
+                outTypes = op.infer(types);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                StringBuilder b = new StringBuilder();
+                for (Value v : in) b.append(b.isEmpty() ? "" : ", ").append("'").append(v.name()).append("' ").append(v.type());
+                problems.add(label + ": input " + b + ": " + e.getMessage());
+            }
+        }
+        int results = outTypes != null ? outTypes.size() : Math.max(1, node.outputs().size());
+        if (node.outputs().size() > results) {
+            problems.add(label + ": names " + node.outputs().size() + " outputs, the op has " + results);
+        }
+        List<String> outs = new ArrayList<>();
+        for (int k = 0; k < results; k++) {
+            String name = k < node.outputs().size() ? node.outputs().get(k) : "node" + node.index() + (k == 0 ? "" : ":" + k);
+            if (g.defines(name)) {
+                problems.add(label + ": value '" + name + "' is already defined");
+                name = name + "#" + node.index();
+            }
+            outs.add(name);
+        }
+        g.add(op, label, in, outs, outTypes);
+        return outs.get(0);
+    }
+
+    /** A shape list for messages. */
+    static String shapes(List<long[]> s) {
+        StringBuilder b = new StringBuilder();
+        for (long[] x : s) b.append(b.isEmpty() ? "" : ", ").append(Shape.toString(x));
+        return b.toString();
+    }
+}

@@ -1,0 +1,100 @@
+package dev.isthmus.engine.ir;
+
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Hands ops their parameters while a graph is built, checking each against the shape the op's arguments imply. A
+ * parameter is handed over as the file's tensor (a view of the mapped file, no copy); every problem (missing,
+ * mis-shaped, not floating point) is recorded rather than thrown, so that one load reports them all, and the op
+ * gets null. Tensors no op claimed are reported as unexpected at the end.
+ */
+public final class Weights {
+    private final WeightSource source;
+    private final Set<String> claimed = new HashSet<>();
+    private final List<String> problems = new ArrayList<>();
+    private long boundBytes;
+
+    public Weights(WeightSource source) {
+        this.source = source;
+    }
+
+    /** Where the weights come from. */
+    public String source() {
+        return source.source();
+    }
+
+    /** The floating-point parameter {@code a.param(suffix)}, which must have exactly {@code shape}; null after a problem. */
+    public Tensor require(OpArgs a, String suffix, long... shape) {
+        String key = a.param(suffix);
+        claimed.add(key);
+        Tensor t = source.get(key);
+        if (t == null) {
+            problems.add(a.label() + ": missing tensor '" + key + "' of shape " + Shape.toString(shape));
+            return null;
+        }
+        if (!Shape.equals(t.shape(), shape)) {
+            problems.add(a.label() + ": tensor '" + key + "' has shape " + Shape.toString(t.shape()) + ", the arguments need "
+                    + Shape.toString(shape));
+            return null;
+        }
+        if (!t.dtype().isFloating()) {
+            problems.add(a.label() + ": tensor '" + key + "' is " + t.dtype() + ", a floating-point type is needed");
+            return null;
+        }
+        boundBytes += t.byteSize();
+        return t;
+    }
+
+    /** A tensor of any shape and dtype used directly as a value ({@code get_attr}); null after a problem. */
+    public Tensor constant(String label, String key) {
+        claimed.add(key);
+        Tensor t = source.get(key);
+        if (t == null) {
+            problems.add(label + ": no tensor '" + key + "' in the weights");
+            return null;
+        }
+        boundBytes += t.byteSize();
+        return t;
+    }
+
+    /** Claims a tensor the op accepts but does not use (e.g. BatchNorm's {@code num_batches_tracked}), if present. */
+    public void accept(OpArgs a, String suffix) {
+        claimed.add(a.param(suffix));
+    }
+
+    /** Claims every tensor whose name starts with {@code prefix} without using it. */
+    public void acceptPrefix(String prefix) {
+        for (String n : source.names()) if (n.startsWith(prefix)) claimed.add(n);
+    }
+
+    /** Records a problem found by an op while binding. */
+    public void problem(String message) {
+        problems.add(message);
+    }
+
+    /** True when a problem has been recorded. */
+    public boolean hasProblems() {
+        return !problems.isEmpty();
+    }
+
+    /** Problems so far, plus one for each tensor no op claimed. */
+    public List<String> finish() {
+        List<String> out = new ArrayList<>(problems);
+        List<String> unexpected = new ArrayList<>();
+        for (String n : source.names()) if (!claimed.contains(n)) unexpected.add(n);
+        unexpected.sort(null);
+        for (String n : unexpected) out.add("unexpected tensor '" + n + "' (no node uses it)");
+        return out;
+    }
+
+    /** Bytes of the weight tensors bound so far (as stored in the source). */
+    public long boundBytes() {
+        return boundBytes;
+    }
+}

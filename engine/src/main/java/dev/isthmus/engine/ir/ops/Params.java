@@ -1,0 +1,23 @@
+package dev.isthmus.engine.ir.ops;
+
+import dev.isthmus.engine.tensor.Tensor;
+
+/** Parameters as the kernels take them. */
+final class Params {
+    private Params() {
+    }
+
+    /** The tensor's elements as floats (its own array when it is a heap F32 tensor; never written); null for null. */
+    static float[] floats(Tensor t) {
+        if (t == null) return null;
+        float[] a = t.heapFloats();
+        return a != null ? a : t.toFloatArray();
+    }
+
+    /** Bytes of the tensors (null counts 0). */
+    static long bytes(Tensor... ts) {
+        long b = 0;
+        for (Tensor t : ts) if (t != null) b += t.byteSize();
+        return b;
+    }
+}

@@ -1,0 +1,117 @@
+package dev.isthmus.engine.kernels;
+
+import dev.isthmus.engine.graph.ComputePool;
+
+/**
+ * The kernels every op runs on, chosen once per JVM: the Vector API kernels when the vector module is there and C2
+ * compiles them (see {@link Simd}), otherwise the scalar reference kernels, which are also the oracle the vector ones
+ * are tested against. Ops never ask which one they have; tests hold both in one JVM and compare them.
+ *
+ * <p>Buffers are float arrays with offsets (a plan's buffer, or the caller's arrays); tensors are dense, row-major,
+ * NCHW for images. Kernels split work over {@code pool} (never null; one thread runs everything inline) on output
+ * blocks only, so results never depend on the thread count, and allocate nothing in steady state.
+ */
+public interface KernelProvider {
+    /** {@code reference}, or {@code vector N-bit}. */
+    String name();
+
+    /** The provider this JVM uses: chosen once, from {@link Simd}. */
+    static KernelProvider get() {
+        return Providers.DEFAULT;
+    }
+
+    /** The scalar reference kernels. */
+    static KernelProvider reference() {
+        return Providers.reference();
+    }
+
+    /** The Vector API kernels at this JVM's width; throws when the vector module is not usable here. */
+    static KernelProvider vector() {
+        return Providers.vector();
+    }
+
+    // ---- products with weights prepared once -----------------------------------------------------------------
+
+    /** {@code torch.nn.Linear}: y (rows × out) = act(x (rows × in) · Wᵀ + bias + residual), W (out × in) as stored. */
+    LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act);
+
+    /** A 2-D convolution (NCHW, zero padding) with its weights (cout, cin/groups, kh, kw) prepared at load. */
+    ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias);
+
+    /** One layer of {@code torch.nn.GRU} (both directions when {@code dirs} = 2): per direction (3H, in), (3H, H), (3H). */
+    RecurrentKernel gru(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh);
+
+    /**
+     * One layer of {@code torch.nn.LSTM}: per direction W_ih (4H, in), W_hh (4H, P), biases (4H), and with
+     * {@code proj} > 0 W_hr (P, H) (P = proj, else H).
+     */
+    RecurrentKernel lstm(int in, int hidden, int proj, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh,
+                         float[][] whr);
+
+    /** One layer of {@code torch.nn.RNN} (tanh, or ReLU when {@code relu}): per direction (H, in), (H, H), (H). */
+    RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, float[][] wih, float[][] whh, float[][] bih, float[][] bhh);
+
+    /** A {@code torch.nn.TransformerEncoderLayer} (post-LN, or pre-LN with {@code normFirst}) with its weights prepared. */
+    EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
+                                    float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1,
+                                    float[] w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b);
+
+    // ---- products of activations ------------------------------------------------------------------------------
+
+    /**
+     * c (m × n, row stride ldc) = a (m × k, row stride lda) · b, where b is (k × n) with row stride ldb, or with
+     * {@code transB} (n × k) with row stride ldb. One matrix; batched products call it per batch.
+     */
+    void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
+                int m, int n, int k);
+
+    /**
+     * Scaled dot-product attention of one head: out[i] = Σ_j softmax_j(q_i·k_j·scale + keyBias[j]) v_j, rows at
+     * {@code off + i·stride}; keyBias (one per key) may be null; with {@code causal} query i sees keys j ≤ i.
+     */
+    void attention(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
+                   float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
+                   int keyBiasOff, boolean causal);
+
+    // ---- normalisations ---------------------------------------------------------------------------------------
+
+    /** LayerNorm over rows of d (gamma, beta may be null). y may be x. */
+    void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int d, float[] gamma, float[] beta, double eps,
+                   ComputePool pool);
+
+    /** Inference BatchNorm over (n, c, spatial) with per-channel statistics. y may be x. */
+    void batchNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, float[] mean, float[] var,
+                   float[] gamma, float[] beta, double eps, ComputePool pool);
+
+    /** GroupNorm over (n, c, spatial): statistics per (image, group of c/groups channels); gamma, beta per channel. */
+    void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
+                   float[] beta, double eps, ComputePool pool);
+
+    /** Softmax (or log-softmax) along the middle axis of an (outer, d, inner) layout. y may be x. */
+    void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool);
+
+    // ---- pooling (planes = n·c planes of h × w) ---------------------------------------------------------------
+
+    void maxPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                   float[] y, int yOff, int oh, int ow, ComputePool pool);
+
+    void avgPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                   boolean countIncludePad, int divisorOverride, float[] y, int yOff, int oh, int ow, ComputePool pool);
+
+    void adaptiveAvgPool2d(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow, ComputePool pool);
+
+    // ---- elementwise ------------------------------------------------------------------------------------------
+
+    /** y[i] = act(x[i]), i < n; in place when y is x at the same offset. */
+    void activation(Activation act, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool);
+
+    /** y[i] = op(x[i]) with the op's parameters p, q (e.g. LeakyReLU's slope, clamp's bounds), i < n; in place allowed. */
+    void unary(Unary op, double p, double q, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool);
+
+    /**
+     * y = op(a, b) over a broadcast (see {@link Broadcast}), with the result then passed through {@code act}; y may be
+     * a or b at the same offset when that operand has y's shape.
+     */
+    void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, Broadcast shape, Activation act,
+                ComputePool pool);
+}

@@ -1,0 +1,232 @@
+package dev.isthmus.engine.kernels.reference;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Binary;
+import dev.isthmus.engine.kernels.Broadcast;
+import dev.isthmus.engine.kernels.ConvGeometry;
+import dev.isthmus.engine.kernels.ConvKernel;
+import dev.isthmus.engine.kernels.EncoderLayerKernel;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.RecurrentKernel;
+import dev.isthmus.engine.kernels.Unary;
+
+/**
+ * The scalar reference kernels as a {@link KernelProvider}: plain loops that are obviously PyTorch's arithmetic, sums
+ * in double. They run when SIMD is off and are the oracle the vector kernels are tested against. Single-threaded
+ * (the pool is not used), so results never depend on it.
+ */
+public final class ReferenceKernels implements KernelProvider {
+    public static final ReferenceKernels INSTANCE = new ReferenceKernels();
+
+    private ReferenceKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act) {
+        return new LinearKernel() {
+            @Override
+            public void run(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr,
+                            ComputePool pool) {
+                for (int i = 0; i < rows; i++) {
+                    int xo = xOff + i * ldx, yo = yOff + i * ldy, ro = resOff + i * ldr;
+                    for (int j = 0; j < out; j++) {
+                        double s = bias == null ? 0.0 : bias[j];
+                        for (int p = 0; p < in; p++) s += (double) x[xo + p] * weight[j * in + p];
+                        float v = (float) s;
+                        if (residual != null) v += residual[ro + j];
+                        y[yo + j] = act.apply(v);
+                    }
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return 4L * (weight.length + (bias == null ? 0 : bias.length));
+            }
+        };
+    }
+
+    @Override
+    public ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias) {
+        return new ConvKernel() {
+            @Override
+            public void run(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                            boolean maxPool2, float[] residual, int resOff, ComputePool pool) {
+                int outLen = n * g.cout() * oh * ow;
+                float[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + n * g.cin() * h * w);
+                float[] c = new float[outLen];
+                Conv2d.forward(xs, n, g.cin(), h, w, weight, bias, g.cout(), g.kh(), g.kw(), g.strideH(), g.strideW(),
+                        g.padTop(), g.padLeft(), g.dilationH(), g.dilationW(), g.groups(), c, oh, ow, Activation.NONE);
+                if (maxPool2) {
+                    int ph = oh / 2, pw = ow / 2;
+                    Pool2d.max(c, 0, n * g.cout(), oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yOff, ph, pw);
+                    for (int i = 0; i < n * g.cout() * ph * pw; i++) y[yOff + i] = act.apply(y[yOff + i]);
+                    return;
+                }
+                for (int i = 0; i < outLen; i++) {
+                    float v = c[i];
+                    if (residual != null) v += residual[resOff + i];
+                    y[yOff + i] = act.apply(v);
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return 4L * (weight.length + (bias == null ? 0 : bias.length));
+            }
+        };
+    }
+
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                float[] xs = java.util.Arrays.copyOfRange(x, xOff, xOff + steps * batch * in);
+                float[] o = new float[steps * batch * dirs * hidden];
+                for (int d = 0; d < dirs; d++) {
+                    float[] hd = java.util.Arrays.copyOfRange(h, hOff + d * batch * hidden, hOff + (d + 1) * batch * hidden);
+                    Gru.layer(xs, steps, batch, in, wih[d], whh[d], bih[d], bhh[d], hidden, d == 1, hd, o, dirs * hidden, d * hidden);
+                    System.arraycopy(hd, 0, h, hOff + d * batch * hidden, batch * hidden);
+                }
+                System.arraycopy(o, 0, out, outOff, o.length);
+            }
+
+            @Override
+            public long heldBytes() {
+                return bytes(wih, whh, bih, bhh);
+            }
+        };
+    }
+
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh,
+                                float[][] whr) {
+        int p = proj > 0 ? proj : hidden;
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                for (int d = 0; d < dirs; d++) {
+                    Recurrent.lstm(x, xOff, steps, batch, in, wih[d], whh[d], bih[d], bhh[d], whr == null ? null : whr[d], hidden, p,
+                            d == 1, h, hOff + d * batch * p, c, cOff + d * batch * hidden, out, outOff + d * p, dirs * p);
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return bytes(wih, whh, bih, bhh) + (whr == null ? 0 : bytes(whr));
+            }
+        };
+    }
+
+    @Override
+    public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                for (int d = 0; d < dirs; d++) {
+                    Recurrent.rnn(x, xOff, steps, batch, in, wih[d], whh[d], bih[d], bhh[d], hidden, relu, d == 1, h,
+                            hOff + d * batch * hidden, out, outOff + d * hidden, dirs * hidden);
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return bytes(wih, whh, bih, bhh);
+            }
+        };
+    }
+
+    static long bytes(float[][]... groups) {
+        long b = 0;
+        for (float[][] g : groups) if (g != null) for (float[] a : g) b += a == null ? 0 : 4L * a.length;
+        return b;
+    }
+
+    @Override
+    public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, float[] inW,
+                                           float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
+                                           float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        return new EncoderLayer(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b);
+    }
+
+    @Override
+    public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
+                       int m, int n, int k) {
+        Gemm.matmul(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
+    }
+
+    @Override
+    public void attention(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
+                          float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
+                          int keyBiasOff, boolean causal) {
+        Attention.forward(q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, oOff, oStride, sq, sk, headDim, scale,
+                keyBias, keyBiasOff, causal);
+    }
+
+    @Override
+    public void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int d, float[] gamma, float[] beta, double eps,
+                          ComputePool pool) {
+        Norms.layerNorm(x, xOff, y, yOff, rows, d, gamma, beta, eps);
+    }
+
+    @Override
+    public void batchNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, float[] mean, float[] var,
+                          float[] gamma, float[] beta, double eps, ComputePool pool) {
+        Norms.batchNorm(x, xOff, y, yOff, n, c, spatial, mean, var, gamma, beta, eps);
+    }
+
+    @Override
+    public void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
+                          float[] beta, double eps, ComputePool pool) {
+        Norms.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps);
+    }
+
+    @Override
+    public void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool) {
+        Norms.softmax(x, xOff, y, yOff, outer, d, inner, log);
+    }
+
+    @Override
+    public void maxPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
+                          int dw, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        Pool2d.max(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, y, yOff, oh, ow);
+    }
+
+    @Override
+    public void avgPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                          boolean countIncludePad, int divisorOverride, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        Pool2d.avg(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, yOff, oh, ow);
+    }
+
+    @Override
+    public void adaptiveAvgPool2d(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        Pool2d.adaptiveAvg(x, xOff, planes, h, w, y, yOff, oh, ow);
+    }
+
+    @Override
+    public void activation(Activation act, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
+        Elementwise.activation(act, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void unary(Unary op, double p, double q, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
+        Elementwise.unary(op, p, q, x, xOff, y, yOff, n);
+    }
+
+    @Override
+    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, Broadcast shape, Activation act,
+                       ComputePool pool) {
+        Elementwise.binary(op, a, aOff, b, bOff, y, yOff, shape, act);
+    }
+}

@@ -1,0 +1,216 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Binary;
+import dev.isthmus.engine.kernels.Broadcast;
+import dev.isthmus.engine.kernels.ConvGeometry;
+import dev.isthmus.engine.kernels.ConvKernel;
+import dev.isthmus.engine.kernels.EncoderLayerKernel;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.RecurrentKernel;
+import dev.isthmus.engine.kernels.Simd;
+import dev.isthmus.engine.kernels.Unary;
+import dev.isthmus.engine.kernels.reference.ReferenceKernels;
+
+/**
+ * The Vector API kernels as a {@link KernelProvider}, at the width {@link Species} fixes for this JVM. Where no vector
+ * kernel exists yet for an op the reference one runs (noted at each such method).
+ */
+public final class VectorKernels implements KernelProvider {
+    private static final KernelProvider REF = ReferenceKernels.INSTANCE;
+
+    public VectorKernels() {
+    }
+
+    @Override
+    public String name() {
+        return "vector " + Species.F.vectorBitSize() + "-bit";
+    }
+
+    @Override
+    public LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act) {
+        PackedMatrix packed = PackedMatrix.forB(weight, out, in);
+        Epilogue withAct = Epilogue.of(bias, act), plain = Epilogue.of(bias, Activation.NONE);
+        long bytes = 4L * (packed.footprint() + (bias == null ? 0 : bias.length));
+        return new LinearKernel() {
+            @Override
+            public void run(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr,
+                            ComputePool pool) {
+                if (residual == null) {
+                    PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, withAct, pool);
+                } else {
+                    PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, plain, residual, resOff, ldr, pool);
+                    if (act != Activation.NONE) for (int i = 0; i < rows; i++) VectorMath.applyInPlace(act, y, yOff + i * ldy, out);
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return bytes;
+            }
+        };
+    }
+
+    @Override
+    public ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias) {
+        Conv2dKernel k = new Conv2dKernel(weight, bias, g.cin(), g.cout(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
+                g.padLeft(), g.dilationH(), g.dilationW(), g.groups());
+        int cout = g.cout();
+        return new ConvKernel() {
+            @Override
+            public void run(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                            boolean maxPool2, float[] residual, int resOff, ComputePool pool) {
+                if (residual == null) {
+                    k.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, pool);
+                    return;
+                }
+                if (maxPool2) throw new IllegalArgumentException("a residual cannot follow a fused pooling");
+                k.forward(x, xOff, n, h, w, y, yOff, oh, ow, Activation.NONE, false, pool);
+                int len = n * cout * oh * ow;
+                Elementwise.addInPlace(y, yOff, residual, resOff, len);
+                VectorMath.applyInPlace(act, y, yOff, len);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.footprint() + 4L * weight.length;
+            }
+
+            @Override
+            public String describe(int h, int w, int oh, int ow) {
+                return k.path(w, oh, ow).name().toLowerCase(java.util.Locale.ROOT);
+            }
+        };
+    }
+
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
+        GruKernel k = new GruKernel(in, hidden, dirs, wih, whh, bih, bhh);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.footprint();
+            }
+        };
+    }
+
+    /** No vector LSTM yet: the reference runs. */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh,
+                                float[][] whr) {
+        return REF.lstm(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+    }
+
+    /** No vector RNN yet: the reference runs. */
+    @Override
+    public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
+        return REF.rnn(in, hidden, dirs, relu, wih, whh, bih, bhh);
+    }
+
+    @Override
+    public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, float[] inW,
+                                           float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
+                                           float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        EncoderKernel k = new EncoderKernel(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b);
+        return new EncoderLayerKernel() {
+            @Override
+            public void apply(float[] x, int xOff, float[] y, int yOff, int batch, int seq, float[] keyBias, int kbOff, ComputePool pool) {
+                k.apply(x, xOff, y, yOff, batch, seq, keyBias, kbOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.footprint();
+            }
+        };
+    }
+
+    /** No vector product of activations yet: the reference runs. */
+    @Override
+    public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
+                       int m, int n, int k) {
+        REF.matmul(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
+    }
+
+    @Override
+    public void attention(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride, float[] v, int vOff, int vStride,
+                          float[] out, int oOff, int oStride, int sq, int sk, int headDim, double scale, float[] keyBias,
+                          int keyBiasOff, boolean causal) {
+        AttentionKernel.attend(q, qOff, qStride, k, kOff, kStride, v, vOff, vStride, out, oOff, oStride, sq, sk, headDim, scale,
+                keyBias, keyBiasOff, causal);
+    }
+
+    @Override
+    public void layerNorm(float[] x, int xOff, float[] y, int yOff, int rows, int d, float[] gamma, float[] beta, double eps,
+                          ComputePool pool) {
+        NormKernels.layerNorm(x, xOff, y, yOff, rows, d, gamma, beta, eps, pool);
+    }
+
+    @Override
+    public void batchNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, float[] mean, float[] var,
+                          float[] gamma, float[] beta, double eps, ComputePool pool) {
+        NormKernels.batchNorm(x, xOff, y, yOff, n, c, spatial, mean, var, gamma, beta, eps, pool);
+    }
+
+    /** No vector GroupNorm yet: the reference runs. */
+    @Override
+    public void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
+                          float[] beta, double eps, ComputePool pool) {
+        REF.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps, pool);
+    }
+
+    /** Log-softmax has no vector kernel yet: the reference runs for it. */
+    @Override
+    public void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool) {
+        if (log) REF.softmax(x, xOff, y, yOff, outer, d, inner, true, pool);
+        else NormKernels.softmax(x, xOff, y, yOff, outer, d, inner, pool);
+    }
+
+    @Override
+    public void maxPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
+                          int dw, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        Pool2dKernel.max(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, y, yOff, oh, ow, pool);
+    }
+
+    @Override
+    public void avgPool2d(float[] x, int xOff, int planes, int h, int w, int kh, int kw, int sh, int sw, int ph, int pw,
+                          boolean countIncludePad, int divisorOverride, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        Pool2dKernel.avg(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, yOff, oh, ow, pool);
+    }
+
+    /** The reference runs (adaptive windows vary in size; a global average pool is one sum per plane). */
+    @Override
+    public void adaptiveAvgPool2d(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow, ComputePool pool) {
+        REF.adaptiveAvgPool2d(x, xOff, planes, h, w, y, yOff, oh, ow, pool);
+    }
+
+    @Override
+    public void activation(Activation act, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
+        Elementwise.activation(act, x, xOff, y, yOff, n, pool);
+    }
+
+    /** No vector kernels for these yet: the reference runs. */
+    @Override
+    public void unary(Unary op, double p, double q, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
+        REF.unary(op, p, q, x, xOff, y, yOff, n, pool);
+    }
+
+    @Override
+    public void binary(Binary op, float[] a, int aOff, float[] b, int bOff, float[] y, int yOff, Broadcast shape, Activation act,
+                       ComputePool pool) {
+        Elementwise.binary(op, a, aOff, b, bOff, y, yOff, shape, act, pool);
+    }
+
+    /** The width this provider runs at, in bits. */
+    public static int bits() {
+        return Simd.enabled() ? Simd.bits() : Species.F.vectorBitSize();
+    }
+}
