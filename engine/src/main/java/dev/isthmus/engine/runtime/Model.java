@@ -101,10 +101,18 @@ public final class Model implements AutoCloseable {
      * (null: the Java kernels for all). The model owns the backend and closes it with itself.
      */
     public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads, Backend backend) {
+        return build(spec, weights, owner, threads, backend, true);
+    }
+
+    /**
+     * As {@link #build(ModelSpec, WeightSource, AutoCloseable, int, Backend)}; with {@code fuse} false the graph runs
+     * as lowered, node by node (what the fusion passes are tested against).
+     */
+    public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads, Backend backend, boolean fuse) {
         try {
             SpecLowering.Lowered l = SpecLowering.lower(spec, weights);
             Graph g = l.graph();
-            Passes.optimise(g);
+            Passes.optimise(g, fuse);
             KernelProvider kernels = KernelProvider.get();
             List<Step> steps = new ArrayList<>();
             for (Node n : g.nodes()) {

@@ -98,6 +98,11 @@ public final class BinaryOp implements Op {
         return act;
     }
 
+    /** The constant operand, or NaN when both operands are inputs. */
+    public double constantOperand() {
+        return other;
+    }
+
     /** The same with {@code a} applied to the result (F32 tensors). */
     public BinaryOp withActivation(Activation a) {
         return new BinaryOp(name, op, other, reversed, alpha, rounding, a);

@@ -1,0 +1,92 @@
+package dev.isthmus.engine.passes;
+
+import dev.isthmus.engine.ir.Graph;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.ir.Value;
+import dev.isthmus.engine.ir.ValueType;
+import dev.isthmus.engine.ir.ops.Attention;
+import dev.isthmus.engine.ir.ops.BinaryOp;
+import dev.isthmus.engine.ir.ops.MatMul;
+import dev.isthmus.engine.ir.ops.Permute;
+import dev.isthmus.engine.ir.ops.Softmax;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Binary;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A hand-written attention, {@code softmax(q @ k.transpose(-2, -1) · s [+ mask], dim=-1) @ v}, becomes one
+ * {@code scaled_dot_product_attention} on the blocked attention kernel (online softmax, no score matrix in memory).
+ * The scale may be a {@code mul} or {@code div} by a constant; the mask must be one the attention kernel takes (the
+ * same for every head and query: a key padding mask); otherwise the nodes stay as they are.
+ */
+final class FuseAttention {
+    private FuseAttention() {
+    }
+
+    static void run(Graph g) {
+        for (Node o : new ArrayList<>(g.nodes())) {
+            if (!g.nodes().contains(o) || !(o.op() instanceof MatMul pv) || pv.transB()) continue;
+            Value p = o.input(0), v = o.input(1);
+            Node sm = single(g, p, o);
+            if (sm == null || !(sm.op() instanceof Softmax soft) || soft.isLog() || p.type() == null) continue;
+            if (soft.axisFor(p.type().rank()) != p.type().rank() - 1) continue;
+            Value s = sm.input(0);
+            Node cur = single(g, s, sm);
+            Value mask = null;
+            if (cur != null && cur.op() instanceof BinaryOp add && add.binary() == Binary.ADD && add.twoInputs()
+                    && add.activation() == Activation.NONE) {
+                Value a = cur.input(0), b = cur.input(1);
+                Node pa = a.producer(), pb = b.producer();
+                boolean aScores = pa != null && isScoresSide(pa);
+                boolean bScores = pb != null && isScoresSide(pb);
+                if (aScores == bScores) continue;
+                mask = aScores ? b : a;
+                Value scores = aScores ? a : b;
+                cur = single(g, scores, cur);
+            }
+            double scale = 1.0;
+            if (cur != null && cur.op() instanceof BinaryOp mul && !mul.twoInputs() && mul.activation() == Activation.NONE
+                    && (mul.binary() == Binary.MUL || mul.binary() == Binary.DIV) && !Double.isNaN(mul.constantOperand())) {
+                scale = mul.binary() == Binary.MUL ? mul.constantOperand() : 1.0 / mul.constantOperand();
+                cur = single(g, cur.input(0), cur);
+            }
+            if (cur == null || !(cur.op() instanceof MatMul qk)) continue;
+            Value q = cur.input(0), k = cur.input(1);
+            if (!qk.transB()) {
+                Node t = single(g, k, cur);
+                if (t == null || !(t.op() instanceof Permute perm) || k.type() == null || !perm.swapsLastTwo(k.type().rank())) continue;
+                k = t.input(0);
+            }
+            List<Value> in = new ArrayList<>(List.of(q, k, v));
+            if (mask != null) in.add(mask);
+            Attention att = new Attention(0, false, scale, mask != null);
+            try {
+                List<ValueType> types = new ArrayList<>();
+                for (Value x : in) {
+                    if (x.type() == null) throw new IllegalArgumentException("unknown type");
+                    types.add(x.type());
+                }
+                List<ValueType> out = att.infer(types);
+                if (!java.util.Arrays.equals(out.get(0).dims(), o.output(0).type().dims())) continue;
+            } catch (IllegalArgumentException e) {
+                continue; // a mask or layout the attention kernel does not take: leave the nodes
+            }
+            g.rewrite(o, att, in);
+        }
+    }
+
+    /** The producer of {@code v} when {@code v} is read only by {@code reader}; else null. */
+    private static Node single(Graph g, Value v, Node reader) {
+        Node p = v.producer();
+        return p != null && Patterns.soleReader(g, v) == reader ? p : null;
+    }
+
+    /** True when a node is the scores' side of the mask add: the product q·kᵀ or its scaling. */
+    private static boolean isScoresSide(Node n) {
+        if (n.op() instanceof MatMul) return true;
+        return n.op() instanceof BinaryOp b && !b.twoInputs() && (b.binary() == Binary.MUL || b.binary() == Binary.DIV)
+                && n.input(0).producer() != null && n.input(0).producer().op() instanceof MatMul;
+    }
+}
