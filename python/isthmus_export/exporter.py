@@ -77,13 +77,23 @@ def _unpack_count(frame):
     return None
 
 
-class _Proxy(torch.fx.Proxy):
-    def __iter__(self):
-        frame = inspect.currentframe().f_back
-        n = _unpack_count(frame)
-        if n is not None:
-            return (self[i] for i in range(n))
-        return self.tracer.iter(self)
+def _proxy_iter(self):
+    """Proxy.__iter__ that finds ``a, b = proxy`` by byte offset (see _unpack_count)."""
+    n = _unpack_count(inspect.currentframe().f_back)
+    if n is not None:
+        return (self[i] for i in range(n))
+    return self.tracer.iter(self)
+
+
+class _FixedProxyIter:
+    """Installs _proxy_iter on torch.fx.Proxy (and so on its Attribute proxies, ``x.shape``) while tracing."""
+
+    def __enter__(self):
+        self.saved = torch.fx.Proxy.__iter__
+        torch.fx.Proxy.__iter__ = _proxy_iter
+
+    def __exit__(self, *exc):
+        torch.fx.Proxy.__iter__ = self.saved
 
 
 class _Tracer(torch.fx.Tracer):
@@ -98,9 +108,6 @@ class _Tracer(torch.fx.Tracer):
             return False
         # Any other torch.nn module stays whole too: it is reported as unknown rather than traced into internals.
         return M.is_torch_nn(m)
-
-    def proxy(self, node):
-        return _Proxy(node, self)
 
     def iter(self, obj):
         node = obj.node
@@ -234,7 +241,7 @@ class _Converter:
         self.env = {}                      # fx node -> value name | tuple | _Const | POISON
         self.kind = {}                     # value name -> "tensor" | "size"
         self.size_of = {}                  # value name of a whole-shape size tuple -> its tensor's value name
-        self.reads = {}                    # state-dict name -> (shape, dtype, who)
+        self.reads = {}                    # state-dict name -> (shape, dtype, who, reading node's name)
         self.get_attrs = {}                # name -> tensor, for get_attr nodes
         self.modules = dict(root.named_modules())
 
@@ -341,7 +348,7 @@ class _Converter:
         if not isinstance(t, torch.Tensor):
             raise _Refuse(f"get_attr {target!r} is a {type(t).__name__}, not a tensor")
         self.get_attrs[target] = t
-        self.reads.setdefault(target, (list(t.shape), t.dtype, f"get_attr {target}"))
+        self.reads.setdefault(target, (list(t.shape), t.dtype, f"get_attr {target}", target))
         self.emit({"op": "get_attr", "name": target, "inputs": []}, node, [node.name], ["tensor"])
         self.env[node] = node.name
 
@@ -383,7 +390,7 @@ class _Converter:
         except M.Unsupported as e:
             raise _Refuse(f"module {qual} ({kind.op}): {e}")
         for suffix, (shape, dtype) in kind.tensors(args).items():
-            self.reads.setdefault(f"{qual}.{suffix}", (list(shape), dtype, f"{kind.op} {qual}"))
+            self.reads.setdefault(f"{qual}.{suffix}", (list(shape), dtype, f"{kind.op} {qual}", qual))
         spec_node = {"op": kind.op, "name": qual}
         spec_node.update(args)
         spec_node["inputs"] = inputs
@@ -838,9 +845,11 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
         raise ExportError(what, ["example_inputs must be a non-empty dict name -> tensor"])
     module.eval()
     problems = []
-    if M.kind_of(module) is not None or M.is_torch_nn(module) and not isinstance(module, M.CONTAINERS):
-        raise ExportError(what, [f"the model itself is a torch.nn.{what}; put it inside a container "
-                                 f"(e.g. nn.Sequential(model)) so its tensors have a name"])
+    if M.kind_of(module) is not None:
+        raise ExportError(what, [f"the model itself is a {_class_name(type(module))}; put it inside a container "
+                                 f"(e.g. nn.Sequential(model)) so that its tensors have a name"])
+    if M.is_torch_nn(module) and not isinstance(module, M.CONTAINERS):
+        raise ExportError(what, [f"the model is a {_class_name(type(module))}, which is not in the spec"])
 
     # ---- inputs --------------------------------------------------------------------------------------------
     spec_inputs = []
@@ -890,7 +899,8 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
     # ---- trace ---------------------------------------------------------------------------------------------
     tracer = _Tracer()
     try:
-        graph = tracer.trace(module, concrete_args=concrete or None)
+        with _FixedProxyIter():
+            graph = tracer.trace(module, concrete_args=concrete or None)
     except Exception as e:  # noqa: BLE001 - whatever fx raised, said with the user's line
         loc = _exception_location(e)
         raise ExportError(what, [f"tracing failed{' at ' + loc if loc else ''}: {type(e).__name__}: {e}"]) from e
@@ -927,43 +937,47 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
         problems.append(str(e))
         outs = []
 
-    # ---- output names ----------------------------------------------------------------------------------------
-    rename, out_names = {}, []
-    taken = set(conv.kind) | {i["name"] for i in spec_inputs}
+    # ---- output names: a dict's keys name its values ------------------------------------------------------
     input_set = {i["name"] for i in spec_inputs}
-    extra_nodes = []
+    rename = {}                                        # value name -> final name
+    owner = {n: n for n in conv.kind}                  # final name -> value name, for every name in use
+    out_names, extra_nodes = [], []
     for v, key in outs:
         if v is POISON:
             continue
-        if key is None or key == rename.get(v, v):
-            out_names.append(rename.get(v, v))
-            continue
-        if key in input_set:
-            problems.append(f"output {key!r} has the name of an input")
+        cur = rename.get(v, v)
+        if key is None or key == cur:
+            out_names.append(cur)
             continue
         if key in out_names:
             problems.append(f"output {key!r} appears twice")
             continue
-        if key in taken:
-            # another value holds the name: move it aside
-            fresh = _fresh(key, taken)
-            taken.add(fresh)
-            for old, new in list(rename.items()):
-                if new == key:
-                    rename[old] = fresh
-            if key in conv.kind and key not in rename:
-                rename[key] = fresh
-        if v in input_set or v in rename:
-            extra_nodes.append({"op": "clone", "inputs": [rename.get(v, v)], "outputs": [key]})
+        if key in input_set:
+            problems.append(f"output {key!r} has the name of an input")
+            continue
+        if key in owner:                               # another value holds the name: move it aside
+            holder = owner.pop(key)
+            fresh = _fresh(key, set(owner) | input_set | {key})
+            rename[holder] = fresh
+            owner[fresh] = holder
+        if v in input_set or cur in out_names:         # the value keeps its name; a copy takes the key
+            extra_nodes.append({"op": "clone", "inputs": [cur], "outputs": [key]})
+            owner[key] = key
         else:
             rename[v] = key
-        taken.add(key)
+            owner.pop(cur, None)
+            owner[key] = v
         out_names.append(key)
+
+    nodes = _prune([_renamed(n, rename) for n in conv.nodes] + extra_nodes, out_names)
+    readers = {n["name"] for n in nodes if "name" in n}
 
     # ---- tensors ---------------------------------------------------------------------------------------------
     state = module.state_dict()
     tensors = {}
-    for name, (shape, dtype, who) in sorted(conv.reads.items()):
+    for name, (shape, dtype, who, reader) in sorted(conv.reads.items()):
+        if reader not in readers:
+            continue
         t = state.get(name)
         if t is None:
             t = conv.get_attrs.get(name)
@@ -994,7 +1008,6 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
     if problems:
         raise ExportError(what, problems)
 
-    nodes = [_renamed(n, rename) for n in conv.nodes] + extra_nodes
     spec = {"format": FORMAT, "inputs": spec_inputs}
     if labels is not None:
         spec["labels"] = labels
@@ -1026,6 +1039,32 @@ def _flatten(t):
         else:
             out.append(e)
     return out
+
+
+def _refs(x, found):
+    if isinstance(x, dict):
+        if set(x) == {"ref"}:
+            found.add(x["ref"])
+        else:
+            for v in x.values():
+                _refs(v, found)
+    elif isinstance(x, list):
+        for v in x:
+            _refs(v, found)
+    return found
+
+
+def _prune(nodes, outputs):
+    """Drop nodes none of whose results is read: a whole-shape ``size`` whose elements all became ``size`` with
+    a ``dim``, for one."""
+    needed = set(outputs)
+    kept = []
+    for n in reversed(nodes):
+        if any(o in needed for o in n["outputs"]):
+            kept.append(n)
+            needed.update(n.get("inputs", []))
+            _refs({k: v for k, v in n.items() if k not in ("inputs", "outputs")}, needed)
+    return kept[::-1]
 
 
 def _fresh(base, taken):
