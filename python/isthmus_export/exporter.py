@@ -202,7 +202,10 @@ def _is_size(v):
 
 
 class _ExampleRun(torch.fx.Interpreter):
+    current = None
+
     def run_node(self, n):
+        self.current = n
         result = super().run_node(n)
         n.meta["isthmus"] = _summary(result)
         return result
@@ -914,13 +917,16 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
             run_args.append(example_inputs[p.name])
         else:
             run_args.append(concrete[p.name])
+    example_run = _ExampleRun(gm)
     try:
         with torch.no_grad():
-            _ExampleRun(gm).run(*run_args)
+            example_run.run(*run_args)
     except Exception as e:  # noqa: BLE001
-        loc = _exception_location(e)
-        raise ExportError(what, [f"the traced model failed on the example inputs{' at ' + loc if loc else ''}: "
-                                 f"{type(e).__name__}: {e}"]) from e
+        node = example_run.current
+        loc = _user_location(node.stack_trace) if node is not None else None
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise ExportError(what, [f"the model failed on the example inputs{' at ' + loc if loc else ''}: "
+                                 f"{type(e).__name__}: {first}"]) from e
 
     def where(n):
         loc = _user_location(n.stack_trace)

@@ -147,6 +147,20 @@ class Inception(nn.Module):
         return self.fc(x)
 
 
+class TokenTagger(nn.Module):
+    """Embedding -> GRU -> a Linear on every token, over int64 token ids."""
+
+    def __init__(self, vocab=30, dim=8, tags=5):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim, padding_idx=0)
+        self.gru = nn.GRU(dim, dim, batch_first=True)
+        self.out = nn.Linear(dim, tags)
+
+    def forward(self, ids):
+        h, _ = self.gru(self.embed(ids))
+        return self.out(h)
+
+
 class Unsupported(nn.Module):
     """Three things the spec cannot express at once: an unknown module, torch.einsum and a tensor index."""
 
@@ -159,3 +173,40 @@ class Unsupported(nn.Module):
     def forward(self, x, idx):
         y = torch.einsum("bi,ij->bj", self.act(x), self.w)
         return self.fc(y[idx])
+
+
+def _uniform(shape, lo, hi, gen):
+    return torch.rand(shape, generator=gen) * (hi - lo) + lo
+
+
+NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, nn.GroupNorm)
+
+
+@torch.no_grad()
+def randomise(model, seed):
+    """Give every parameter and buffer of ``model`` new random values from ``seed``, so that no zero bias, unit
+    norm weight or default running statistic can hide a bug: norm weights in [0.5, 1.5], running variances in
+    [0.5, 2], running means and biases in [-0.5, 0.5], other weights ~U(+-1.2 sqrt(3 / fan_in)),
+    num_batches_tracked 7 (an Embedding's padding row stays zero, as PyTorch makes it)."""
+    gen = torch.Generator().manual_seed(seed)
+    for mod in model.modules():
+        for name, t in list(mod.named_parameters(recurse=False)) + list(mod.named_buffers(recurse=False)):
+            if t is None:
+                continue
+            if not t.is_floating_point():
+                if name == "num_batches_tracked":
+                    t.fill_(7)
+                continue
+            if isinstance(mod, NORMS) and name == "weight":
+                t.copy_(_uniform(t.shape, 0.5, 1.5, gen))
+            elif name == "running_var":
+                t.copy_(_uniform(t.shape, 0.5, 2.0, gen))
+            elif t.dim() >= 2:
+                fan_in = t.shape[1] * (t[0, 0].numel() if t.dim() > 2 else 1)
+                a = 1.2 * (3.0 / fan_in) ** 0.5
+                t.copy_(_uniform(t.shape, -a, a, gen))
+            else:
+                t.copy_(_uniform(t.shape, -0.5, 0.5, gen))
+            if isinstance(mod, nn.Embedding) and mod.padding_idx is not None and name == "weight":
+                t[mod.padding_idx].zero_()
+    return model
