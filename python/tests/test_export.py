@@ -425,34 +425,7 @@ class HandWrittenTest(ExportCase):
         self.assertEqual(spec["inputs"][0]["dtype"], "I64")
 
     def test_functions_sizes_and_dict_outputs(self):
-        class M(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.lin = nn.Linear(6, 6)
-                self.gn = nn.GroupNorm(2, 6)
-                self.register_buffer("offset", torch.randn(6))
-                self.unused = nn.BatchNorm1d(4)
-
-            def forward(self, x, input):
-                b, t, _ = x.shape
-                h = self.lin(x).relu_()
-                h = h + self.offset
-                z = input.view(input.size(0), -1)
-                z = (1 - z) * 2 + 2 / (z.abs() + 1) - z ** 2 - (-z)
-                z = torch.clamp(z, min=-3.0).clamp_max(3.0)
-                z = torch.stack([z, z.exp(), (z.abs() + 0.5).sqrt(), (z.abs() + 0.5).rsqrt(),
-                                 (z.abs() + 1).log(), (z.abs() + 1).reciprocal()], 1)
-                z = z.sum(1) + z.amax(dim=1) + z.mean() + input.shape[0]
-                g = self.gn(h.permute(0, 2, 1).unsqueeze(-1)).squeeze(-1).transpose(1, 2)
-                sz = g.shape[1:]
-                r = g.reshape(b, sz[0] * sz[1] // 2, 2)
-                u = (F.hardswish(r) + F.hardsigmoid(r) + F.silu(r) + F.gelu(r, approximate="tanh") + F.elu(r)
-                     + F.leaky_relu(r, 0.2) + F.relu6(r) + torch.tanh(r) + torch.sigmoid(r))
-                pooled = F.adaptive_avg_pool1d(u, 3) + F.avg_pool1d(u, 2, 1, 1)[..., :3] + F.max_pool1d(u, 2, 1, 1)[:, :, :3]
-                return {"u": u, "z": z, "w": torch.flatten(g, 1), "pooled": pooled.float(), "same": input,
-                        "t": x[:, :t - 1].to(torch.float32)}
-
-        model = S.randomise(M(), 14)
+        model = S.randomise(S.FunctionalOps(), 14)
         spec, tensors = self.roundtrip(model, {"x": randn(2, 3, 6), "input": randn(4, 2, 3)},
                                        dynamic={"x": [1]}, others=[{"x": randn(3, 5, 6), "input": randn(1, 2, 3)}])
         self.assertEqual(spec["outputs"], ["u", "z", "w", "pooled", "same", "t"])
