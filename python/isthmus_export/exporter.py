@@ -246,7 +246,6 @@ class _Converter:
         self.size_of = {}                  # value name of a whole-shape size tuple -> its tensor's value name
         self.reads = {}                    # state-dict name -> (shape, dtype, who, reading node's name)
         self.get_attrs = {}                # name -> tensor, for get_attr nodes
-        self.modules = dict(root.named_modules())
 
     # ---- reporting ------------------------------------------------------------------------------------------
 
@@ -339,6 +338,10 @@ class _Converter:
                     outputs = node.args[0]
             except _Refuse as e:
                 self.problem(node, str(e))
+                self.env[node] = POISON
+            except Exception as e:  # noqa: BLE001 - a case this converter does not foresee: say where
+                self.problem(node, f"cannot convert fx node {node.name} ({node.op} {node.target}): "
+                                   f"{type(e).__name__}: {e}")
                 self.env[node] = POISON
         return outputs
 
@@ -906,7 +909,8 @@ def build(module, example_inputs, *, labels=None, image=None, dynamic=None):
             graph = tracer.trace(module, concrete_args=concrete or None)
     except Exception as e:  # noqa: BLE001 - whatever fx raised, said with the user's line
         loc = _exception_location(e)
-        raise ExportError(what, [f"tracing failed{' at ' + loc if loc else ''}: {type(e).__name__}: {e}"]) from e
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise ExportError(what, [f"tracing failed{' at ' + loc if loc else ''}: {type(e).__name__}: {first}"]) from e
     gm = torch.fx.GraphModule(module, graph, class_name=what)
 
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
