@@ -254,7 +254,8 @@ class _Converter:
         return f" at {loc}" if loc else ""
 
     def problem(self, node, text):
-        self.problems.append(text + self.where(node))
+        tag = f" (fx node {node.name})" if node.op in ("call_function", "call_method", "get_attr") else ""
+        self.problems.append(text + tag + self.where(node))
 
     # ---- values -----------------------------------------------------------------------------------------------
 
