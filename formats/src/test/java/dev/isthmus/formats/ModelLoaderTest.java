@@ -127,7 +127,7 @@ class ModelLoaderTest {
         SafetensorsWriter.write(f, w, Map.of(ModelLoader.SPEC_KEY, spec));
         ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(f, 1));
         assertEquals(1, e.problems().size(), e.getMessage());
-        assertTrue(e.getMessage().contains("node 1 'fc' (Linear): input 'node0' [?, 192]: expects in_features (the last dimension) = 100"),
+        assertTrue(e.getMessage().contains("node 1 'fc' (Linear): input 'node0' F32[?, 192]: expects in_features (the last dimension) = 100"),
                 e.getMessage());
     }
 

@@ -59,8 +59,9 @@ public final class Node {
     }
 
     void setInputs(List<Value> in) {
+        List<Value> copy = new ArrayList<>(in); // in may be a view of this node's own list
         inputs.clear();
-        inputs.addAll(in);
+        inputs.addAll(copy);
     }
 
     void setOutput(int i, Value v) {

@@ -59,6 +59,7 @@ final class FuseAttention {
                 if (t == null || !(t.op() instanceof Permute perm) || k.type() == null || !perm.swapsLastTwo(k.type().rank())) continue;
                 k = t.input(0);
             }
+            if (mask != null && (mask.type() == null || q.type() == null || !Attention.isKeyMask(mask.type().dims(), q.type().rank()))) continue;
             List<Value> in = new ArrayList<>(List.of(q, k, v));
             if (mask != null) in.add(mask);
             Attention att = new Attention(0, false, scale, mask != null);

@@ -183,7 +183,19 @@ final class Plan {
             slot.put(v, new Slot(isInt, off));
             inputSlots[i] = off;
         }
+        // constants first: filled once when the plan is made, their memory is theirs for the whole run
         List<Object[]> constants = new ArrayList<>(); // [Tensor, Slot]
+        for (Model.Step s : steps) {
+            Node n = s.node();
+            if (n.op().constant() == null || !type.get(n.output(0)).isTensor()) continue;
+            Value o = n.output(0);
+            ValueType t = type.get(o);
+            boolean isInt = t.dtype() != DType.F32;
+            Slot sl = new Slot(isInt, (isInt ? longs : floats).take(t.numel()));
+            slot.put(o, sl);
+            pinned.put(o, true);
+            constants.add(new Object[]{n.op().constant(), sl});
+        }
         int[][] stepIn = new int[steps.size()][], stepOut = new int[steps.size()][];
         int[] stepScratch = new int[steps.size()], stepScratchSize = new int[steps.size()];
         for (int si = 0; si < steps.size(); si++) {
@@ -210,12 +222,7 @@ final class Plan {
                     continue;
                 }
                 if (k == 0 && op.constant() != null) {
-                    int off = (isInt ? longs : floats).take(t.numel());
-                    Slot sl = new Slot(isInt, off);
-                    slot.put(o, sl);
-                    pinned.put(o, true);
-                    constants.add(new Object[]{op.constant(), sl});
-                    outOff[k] = off;
+                    outOff[k] = slot.get(o).offset();
                     continue;
                 }
                 if (k == 0) {

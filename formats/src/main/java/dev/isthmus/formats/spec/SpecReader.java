@@ -2,6 +2,7 @@ package dev.isthmus.formats.spec;
 
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.ir.SpecLowering;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.spec.NodeSpec;
@@ -44,8 +45,8 @@ public final class SpecReader {
         if (!(format instanceof String)) {
             problems.add("missing \"format\": \"" + ModelSpec.FORMAT + "\"");
             format = "";
-        } else if (!ModelSpec.FORMAT.equals(format)) {
-            problems.add("format '" + format + "' is not supported (this version reads '" + ModelSpec.FORMAT + "')");
+        } else if (!SpecLowering.FORMATS.contains(format)) {
+            problems.add("format '" + format + "' is not supported (this version reads " + String.join(", ", new java.util.TreeSet<>(SpecLowering.FORMATS)) + ")");
         }
         List<InputSpec> inputs = new ArrayList<>();
         Object ins = root.get("inputs");

@@ -49,57 +49,80 @@ class HfModelsTest {
         return s.nodes().stream().map(n -> String.valueOf(n.name())).toList();
     }
 
+    /** The module nodes' state-dict prefixes (their tensors' names), in order. */
+    static List<String> modules(ModelSpec s) {
+        return s.nodes().stream().filter(n -> Character.isUpperCase(n.op().charAt(0))).map(NodeSpec::name).toList();
+    }
+
+    static long count(ModelSpec s, String op) {
+        return s.nodes().stream().filter(n -> n.op().equals(op)).count();
+    }
+
     @Test
     void bertForSequenceClassification() {
         ModelSpec s = HfModels.spec(config(BERT_CLS), Set.of());
-        assertEquals(ModelSpec.FORMAT, s.format());
+        assertEquals("isthmus/2", s.format());
         assertEquals(List.of("input_ids", "attention_mask", "token_type_ids"), s.inputs().stream().map(InputSpec::name).toList());
         assertEquals(Boolean.TRUE, s.inputs().get(2).extras().get(HfModels.OPTIONAL));
+        assertEquals(Map.of("zeros_like", "input_ids"), s.inputs().get(2).extras().get("default"), "token types default to zeros");
         assertFalse(s.inputs().get(1).extras().containsKey(HfModels.OPTIONAL));
-        assertEquals(List.of("BertEmbeddings", "BertLayer", "BertLayer", "BertLayer", "BertPooler", "Linear"), ops(s));
-        assertEquals(List.of("bert.embeddings", "bert.encoder.layer.0", "bert.encoder.layer.1", "bert.encoder.layer.2",
-                "bert.pooler", "classifier"), names(s));
+        List<String> m = modules(s);
+        assertEquals(List.of("bert.embeddings.word_embeddings", "bert.embeddings.token_type_embeddings", "bert.embeddings.LayerNorm"),
+                m.subList(0, 3));
+        assertEquals(List.of("bert.encoder.layer.0.attention.self.query", "bert.encoder.layer.0.attention.self.key",
+                "bert.encoder.layer.0.attention.self.value", "bert.encoder.layer.0.attention.output.dense",
+                "bert.encoder.layer.0.attention.output.LayerNorm", "bert.encoder.layer.0.intermediate.dense",
+                "bert.encoder.layer.0.output.dense", "bert.encoder.layer.0.output.LayerNorm"), m.subList(3, 11));
+        assertEquals(List.of("bert.pooler.dense", "classifier"), m.subList(m.size() - 2, m.size()));
+        assertEquals(3 + 3 * 8 + 2, m.size(), "three layers of eight modules");
+        assertEquals(3, count(s, "scaled_dot_product_attention"));
+        NodeSpec attention = s.nodes().stream().filter(n -> n.op().equals("scaled_dot_product_attention")).findFirst().orElseThrow();
+        assertEquals(5, attention.args().get("num_heads"));
+        NodeSpec norm = s.nodes().stream().filter(n -> "bert.encoder.layer.1.output.LayerNorm".equals(n.name())).findFirst().orElseThrow();
+        assertEquals(1e-7, ((Number) norm.args().get("eps")).doubleValue());
         assertEquals(List.of("logits"), s.outputs());
         assertEquals(List.of("negative", "neutral", "positive"), s.labels(), "id2label ordered by id");
-        NodeSpec layer = s.nodes().get(1);
-        assertEquals(List.of("hidden_states.0", "attention_mask"), layer.inputs());
-        assertEquals(1e-7, ((Number) layer.args().get("layer_norm_eps")).doubleValue());
-        assertEquals(5, layer.args().get("num_attention_heads"));
-        assertEquals(List.of("last_hidden_state"), s.nodes().get(3).outputs());
-        assertEquals(3, s.nodes().get(5).args().get("out_features"));
-        assertEquals(List.of("input_ids", "token_type_ids"), s.nodes().get(0).inputs());
-        assertEquals(3, s.nodes().get(0).args().get("type_vocab_size"));
+        NodeSpec cls = s.nodes().get(s.nodes().size() - 1);
+        assertEquals(3, cls.args().get("out_features"));
+        NodeSpec types = s.nodes().stream().filter(n -> "bert.embeddings.token_type_embeddings".equals(n.name())).findFirst().orElseThrow();
+        assertEquals(List.of("token_type_ids"), types.inputs());
+        assertEquals(3, types.args().get("num_embeddings"));
     }
 
     @Test
     void bertModelPrefixAndPooler() {
         String json = BERT_CLS.replace("BertForSequenceClassification", "BertModel");
         ModelSpec plain = HfModels.spec(config(json), Set.of("embeddings.word_embeddings.weight", "pooler.dense.weight"));
-        assertEquals("embeddings", plain.nodes().get(0).name());
+        assertEquals("embeddings.word_embeddings", modules(plain).get(0));
         assertEquals(List.of("last_hidden_state", "pooler_output"), plain.outputs());
         assertEquals(List.of(), plain.labels(), "a base model has no labels");
         ModelSpec prefixed = HfModels.spec(config(json), Set.of("bert.embeddings.word_embeddings.weight"));
-        assertEquals("bert.embeddings", prefixed.nodes().get(0).name());
-        assertEquals("bert.encoder.layer.2", prefixed.nodes().get(3).name());
+        assertEquals("bert.embeddings.word_embeddings", modules(prefixed).get(0));
+        assertTrue(modules(prefixed).contains("bert.encoder.layer.2.output.LayerNorm"));
         assertEquals(List.of("last_hidden_state"), prefixed.outputs(), "no pooler in the checkpoint: no pooler_output");
-        assertFalse(ops(prefixed).contains("BertPooler"));
+        assertFalse(modules(prefixed).contains("bert.pooler.dense"));
     }
 
     @Test
     void distilBert() {
         ModelSpec base = HfModels.spec(config(DISTIL_BASE), Set.of("embeddings.word_embeddings.weight"));
         assertEquals(List.of("input_ids", "attention_mask"), base.inputs().stream().map(InputSpec::name).toList());
-        assertEquals(List.of("DistilBertEmbeddings", "DistilBertTransformerBlock", "DistilBertTransformerBlock"), ops(base));
-        assertEquals(List.of("embeddings", "transformer.layer.0", "transformer.layer.1"), names(base));
+        List<String> m = modules(base);
+        assertEquals(List.of("embeddings.word_embeddings", "embeddings.LayerNorm", "transformer.layer.0.attention.q_lin",
+                "transformer.layer.0.attention.k_lin", "transformer.layer.0.attention.v_lin", "transformer.layer.0.attention.out_lin",
+                "transformer.layer.0.sa_layer_norm", "transformer.layer.0.ffn.lin1", "transformer.layer.0.ffn.lin2",
+                "transformer.layer.0.output_layer_norm"), m.subList(0, 10));
+        assertEquals(2 + 2 * 8, m.size());
         assertEquals(List.of("last_hidden_state"), base.outputs());
 
         String cls = DISTIL_BASE.replace("DistilBertModel", "DistilBertForSequenceClassification")
                 .replace("\"vocab_size\": 97", "\"vocab_size\": 97, \"id2label\": {\"0\": \"no\", \"1\": \"yes\"}");
         ModelSpec s = HfModels.spec(config(cls), Set.of());
-        assertEquals(List.of("DistilBertEmbeddings", "DistilBertTransformerBlock", "DistilBertTransformerBlock", "SelectToken",
-                "Linear", "ReLU", "Linear"), ops(s));
-        assertEquals(List.of("distilbert.embeddings", "distilbert.transformer.layer.0", "distilbert.transformer.layer.1", "null",
-                "pre_classifier", "null", "classifier"), names(s));
+        List<String> ms = modules(s);
+        assertEquals("distilbert.embeddings.word_embeddings", ms.get(0));
+        assertEquals(List.of("pre_classifier", "classifier"), ms.subList(ms.size() - 2, ms.size()));
+        List<String> tail = s.nodes().subList(s.nodes().size() - 4, s.nodes().size()).stream().map(NodeSpec::op).toList();
+        assertEquals(List.of("getitem", "Linear", "relu", "Linear"), tail);
         assertEquals(List.of("logits"), s.outputs());
         assertEquals(List.of("no", "yes"), s.labels());
     }

@@ -99,6 +99,17 @@ public final class Attention implements Op {
         return List.of(ValueType.f32(o));
     }
 
+    /**
+     * True when a mask of shape {@code ms} is, for sure, the same for every head and query of a rank-{@code r} attention
+     * (its query and head dimensions are 1, not merely unknown): what the fusion of a hand-written attention requires.
+     */
+    public static boolean isKeyMask(long[] ms, int r) {
+        if (ms.length == 2) return true;
+        if (ms.length != r || r < 2 || ms[r - 2] != 1) return false;
+        for (int i = 1; i < ms.length - 2; i++) if (ms[i] != 1) return false;
+        return true;
+    }
+
     private static boolean ok(long d, long want) {
         return d < 0 || want < 0 || d == want || d == 1;
     }
