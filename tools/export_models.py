@@ -11,6 +11,9 @@ Needs Debian's python3-torch, python3-numpy and python3-onnx (run with /usr/bin/
              Input x [B, 50, 100]; outputs logits [B, 50, 10] and h_n [2, B, 256].
     encoder  a DistilBERT-size encoder: nn.TransformerEncoder of 6 x TransformerEncoderLayer(768, 12 heads, 3072,
              exact GELU, batch_first, post-LN). Input x [B, 128, 768].
+    resnet50, mobilenet_v2, efficientnet_b0, resnet18
+             torchvision's classifiers at full size (random weights, BatchNorm statistics randomised), exported
+             with python/isthmus_export. Input x [B, 3, 224, 224].
 
 from their isthmus/1 specs (the torch modules are built from the spec by tools/make_fixtures.py's SpecModel, so the
 state-dict names are exactly PyTorch's), re-randomises every parameter (make_fixtures.randomise: nn.TransformerEncoder
@@ -46,6 +49,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_fixtures  # noqa: E402  (SpecModel, randomise: the spec conventions of the golden fixtures)
 import safetensors_io  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
 
 torch.set_num_threads(1)
 # torch.onnx's advice about GRU batch sizes and prim::Constant shape inference does not apply here: the exported GRU
@@ -92,6 +97,42 @@ def encoder_flops(b, seq=128, d=768, ff=3072, layers=6):
     return b * layers * (proj + attn + ffn)
 
 
+def conv_linear_flops(model, shape):
+    """2 x the multiply-adds of every Conv2d and Linear for one forward pass on an input of this shape."""
+    total = [0]
+
+    def hook(mod, inp, out):
+        if isinstance(mod, torch.nn.Conv2d):
+            total[0] += 2 * out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
+        elif isinstance(mod, torch.nn.Linear):
+            total[0] += 2 * out.numel() * mod.in_features
+
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        model(torch.zeros(shape))
+    for h in hs:
+        h.remove()
+    return total[0]
+
+
+def torchvision_model(factory):
+    def build():
+        import torchvision
+        return getattr(torchvision.models, factory)()
+    return build
+
+
+def vision(title, factory, batches):
+    return dict(
+        title=title,
+        torchvision=torchvision_model(factory),
+        input_shape=lambda b: (b, 3, 224, 224),
+        batches=batches,
+        outputs=["output"],
+        dynamic={"x": {0: "batch"}, "output": {0: "batch"}},
+    )
+
+
 MODELS = {
     "cnn": dict(
         title="seed CNN",
@@ -129,6 +170,10 @@ MODELS = {
         dynamic={"x": {0: "batch"}, "output": {0: "batch"}},
         flops=encoder_flops,
     ),
+    "resnet50": vision("ResNet-50 (torchvision)", "resnet50", [1]),
+    "mobilenet_v2": vision("MobileNetV2 (torchvision)", "mobilenet_v2", [1]),
+    "efficientnet_b0": vision("EfficientNet-B0 (torchvision)", "efficientnet_b0", [1]),
+    "resnet18": vision("ResNet-18 (torchvision)", "resnet18", [8]),
 }
 
 
@@ -152,7 +197,44 @@ def run_torch(model, x, double):
     with torch.no_grad():
         outs = m(x=t)
     model.float()
+    if isinstance(outs, torch.Tensor):
+        outs = [outs]
     return [o.detach().numpy() for o in outs]
+
+
+class Named(torch.nn.Module):
+    """forward(x=...) around a torchvision classifier, so that it runs like the spec-built models."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def build_torchvision(cfg, st_path):
+    """The classifier with every parameter and BatchNorm statistic re-randomised, exported with isthmus_export."""
+    import isthmus_export
+    model = cfg["torchvision"]()
+    with torch.no_grad():
+        make_fixtures.randomise(model)
+    for m in model.modules():  # well-conditioned activations through 50 layers: unit-ish gains, positive variances
+        if isinstance(m, (torch.nn.BatchNorm2d,)):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.0)
+                m.bias.uniform_(-0.1, 0.1)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+        elif isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            fan_in = m.weight[0].numel()
+            with torch.no_grad():
+                m.weight.normal_(0, (2.0 / fan_in) ** 0.5)
+                if m.bias is not None:
+                    m.bias.uniform_(-0.1, 0.1)
+    model.float().eval()
+    isthmus_export.export(model, {"x": torch.zeros(cfg["input_shape"](1))}, st_path)
+    return model
 
 
 def export_one(name, cfg, out_dir, seed):
@@ -162,20 +244,28 @@ def export_one(name, cfg, out_dir, seed):
     os.makedirs(d)
     model_seed = (seed * 1_000_003 + zlib.crc32(name.encode())) & 0x7FFFFFFF
     torch.manual_seed(model_seed)
-    spec = cfg["spec"]
-    model = make_fixtures.SpecModel(spec)
-    make_fixtures.randomise(model)
-    model.float()
-    model.eval()
-    sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     st_path = os.path.join(d, "model.safetensors")
-    safetensors_io.save(st_path, sd, metadata={"isthmus.spec": json.dumps(spec, separators=(",", ":"))})
-    safetensors_io.check_layout(st_path)
+    if "torchvision" in cfg:
+        net = build_torchvision(cfg, st_path)
+        model = Named(net).eval()
+        sd = net.state_dict()
+        input_name = "x"
+        wrapper = model
+        cfg = dict(cfg, flops=lambda b, net=net, shape=cfg["input_shape"]: conv_linear_flops(net, shape(b)))
+    else:
+        spec = cfg["spec"]
+        model = make_fixtures.SpecModel(spec)
+        make_fixtures.randomise(model)
+        model.float()
+        model.eval()
+        sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        safetensors_io.save(st_path, sd, metadata={"isthmus.spec": json.dumps(spec, separators=(",", ":"))})
+        safetensors_io.check_layout(st_path)
+        input_name = spec["inputs"][0]["name"]
+        wrapper = Exported(model, input_name).eval()
 
     # ---- ONNX
-    input_name = spec["inputs"][0]["name"]
-    wrapper = Exported(model, input_name).eval()
-    example = torch.randn(cfg["input_shape"](2))
+    example = torch.randn(cfg["input_shape"](1 if "torchvision" in cfg else 2))
     onnx_path = os.path.join(d, "model.onnx")
     torch.onnx.export(wrapper, (example,), onnx_path, opset_version=OPSET, input_names=[input_name],
                       output_names=cfg["outputs"], dynamic_axes=cfg["dynamic"], do_constant_folding=True)
@@ -223,7 +313,7 @@ def export_one(name, cfg, out_dir, seed):
         "input": input_name,
         "outputs": cfg["outputs"],
         "batches": cfg["batches"],
-        "params": int(sum(v.numel() for v in sd.values())),
+        "params": int(sum(v.numel() for k, v in sd.items() if v.is_floating_point())),
         "cases": cases,
     }
 

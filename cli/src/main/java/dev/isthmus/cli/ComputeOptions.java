@@ -34,7 +34,7 @@ final class ComputeOptions {
         Model m = ModelLoader.load(model, threads(), backend);
         if (verbose) {
             Map<String, Integer> count = new LinkedHashMap<>();
-            for (Model.NodeInfo n : m.nodes()) count.merge(n.engine() + " " + n.node().op(), 1, Integer::sum);
+            for (Model.NodeInfo n : m.nodes()) count.merge(n.backend() + " " + n.op(), 1, Integer::sum);
             StringBuilder b = new StringBuilder();
             count.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(v > 1 ? " ×" + v : ""));
             err.println("isthmus: loaded " + model + " with " + m.threads() + " thread" + (m.threads() == 1 ? "" : "s")

@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
 /** {@code isthmus inspect}: what a safetensors file, model directory or npy file holds. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Show what a model or tensor file holds.", "",
-                "Prints each tensor's name, dtype, shape and bytes, the metadata, and a summary of the isthmus/1 spec with "
-                        + "the shape each node produces. The file is fully validated; a malformed one is reported in one "
+                "Prints each tensor's name, dtype, shape and bytes, the metadata, the spec's nodes, and the graph after "
+                        + "fusion with the shape each node produces. The file is fully validated; a malformed one is reported in one "
                         + "line with exit code 1.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus inspect examples/mnist/model.safetensors", "  isthmus inspect my-model/", "  isthmus inspect input.npy"})
@@ -73,7 +73,7 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
             if (loc.specFile() == null && !meta.containsKey(ModelLoader.SPEC_KEY)) {
-                out.println("no isthmus/1 spec: plain weights (runnable once a spec is added)");
+                out.println("no isthmus spec: plain weights (runnable once a spec is added)");
                 return 0;
             }
             ModelSpec ms = ModelLoader.readSpec(loc, st);
@@ -84,14 +84,16 @@ final class InspectCommand implements Callable<Integer> {
             }
             Model m;
             try {
-                m = Model.build(ms, ModelLoader.weightSource(st), null);
+                m = Model.build(ms, ModelLoader.weights(loc, st), null, 1);
             } catch (ModelSpecException e) {
                 for (var n : ms.nodes()) out.println("  " + nodeLine(n));
                 throw e;
             }
+            out.println("graph after fusion (" + m.nodes().size() + " nodes from " + ms.nodes().size() + "):");
             for (Model.NodeInfo n : m.nodes()) {
                 String shapes = n.outputShapes().stream().map(Shape::toString).collect(Collectors.joining(", "));
-                out.println("  " + nodeLine(n.node()) + " -> " + shapes);
+                out.println("  " + n.label() + (n.summary().isEmpty() ? "" : " [" + n.summary() + "]") + " -> " + shapes
+                        + (n.absorbed().isEmpty() ? "" : "   (absorbed: " + String.join(", ", n.absorbed()) + ")"));
             }
             m.outputShapes().forEach((k, v) -> out.println("  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));
             if (!m.labels().isEmpty()) {
