@@ -9,7 +9,7 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.reference.Conv2d;
 import dev.isthmus.engine.kernels.reference.Pool2d;
-import dev.isthmus.engine.kernels.vector.Conv2dKernel;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Tensor;
 

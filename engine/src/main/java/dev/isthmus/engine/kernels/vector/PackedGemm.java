@@ -88,8 +88,8 @@ public final class PackedGemm {
      * the 12-row tile per block of rows for all of them (seed CNN conv2, 16 products of 49 × 32 · 32 × 64: 16.4 →
      * 15.2 µs against one multiply each).
      */
-    static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count, int n,
-                                       int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
+    public static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count,
+                                              int n, int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
         if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
         if (count < 1 || n % NR != 0 || (long) count * n > b.count || col0 % NR != 0 || cols < 0 || col0 + cols > n) {
             throw new IllegalArgumentException("bad stack: " + count + " × " + n + " columns of " + b.count + ", columns ["
@@ -167,9 +167,9 @@ public final class PackedGemm {
 
     /** {@link #multiplyPanels(PackedMatrix, float[], int, int, float[], int, int, Epilogue, ComputePool)} with the
      * epilogue's parts spelled out (no {@link Epilogue} per call). */
-    static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
-                               float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff,
-                               int resLd, ComputePool pool) {
+    public static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
+                                      float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual,
+                                      int resOff, int resLd, ComputePool pool) {
         if (a.width != MR) throw new IllegalArgumentException("A was not packed as a left operand");
         int m = a.count, k = a.depth;
         checkC(c, cOff, ldc, m, n);

@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
