@@ -69,7 +69,7 @@ final class Im2colConv extends ConvAlgorithm {
         float[] panels = PANELS.floats(PackedGemm.panelFloats(cols, depth));
         im2col(x, xOff + (b * cin + g * cinG) * h * w, h, w, oh, ow, j0, cols, panels);
         int cOff = yOff + (b * cout + g * coutG) * pixels + j0;
-        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, cOff, pixels, bias, g * coutG, true, act, null, 0, 0, null);
+        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, cOff, pixels, bias, g * coutG, true, act, null, 0, 0, false, null);
     }
 
     /**
