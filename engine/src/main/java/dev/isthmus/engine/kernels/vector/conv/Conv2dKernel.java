@@ -28,9 +28,10 @@ import dev.isthmus.engine.kernels.vector.VectorMath;
  * multiply-adds per tile, input and output channel where the direct paths do 36. Float rounding differs from the
  * direct paths (within 1e-4 of them).</li>
  * </ul>
- * Every path splits its work into tasks with disjoint outputs, each output summed in a fixed order, so the result
- * does not depend on the thread count. Nothing is allocated per call in steady state: the work buffers are
- * per-thread scratch.
+ * Every path can add a residual before the activation in the same pass (ResNet's and MobileNet's skip connections),
+ * and can pool (MaxPool2d(2)) its output. Every path splits its work into tasks with disjoint outputs, each output
+ * summed in a fixed order, so the result does not depend on the thread count. Nothing is allocated per call in
+ * steady state: the work buffers are per-thread scratch.
  */
 public final class Conv2dKernel {
     private static final int L = Species.L;
@@ -141,28 +142,66 @@ public final class Conv2dKernel {
      */
     public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                         boolean maxPool2, ComputePool pool) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, null, 0, pool);
+    }
+
+    /**
+     * y (n, cout, oh, ow) = act(conv(x (n, cin, h, w)) + bias + residual) in one pass, as ResNet's
+     * {@code relu(bn(conv(x)) + identity)} or (activation NONE) MobileNet's {@code bn(conv(x)) + x} with the
+     * BatchNorm folded into the weights: x dense at {@code x[xOff …]}, y dense at {@code y[yOff …]}, the residual
+     * (n, cout, oh, ow) dense at {@code residual[resOff …]}, or null for none (then this is
+     * {@link #forward(float[], int, int, int, int, float[], int, int, int, Activation, ComputePool)}). Every path adds
+     * the residual where it adds the bias and applies the activation (in its register tiles, its GEMM's tiles, its
+     * output transform), never in a pass of its own over y. y may be the residual itself (the same array at the same
+     * offset): each element of the residual is read only by the task that writes that element of y, before it does.
+     * Otherwise the residual must not overlap y, and y must not overlap x.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        float[] residual, int resOff, ComputePool pool) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, false, residual, resOff, pool);
+    }
+
+    /**
+     * Both of the above in one signature (what a layer that fuses either calls): the fused 2×2 max pooling when
+     * {@code maxPool2}, a residual when {@code residual} is not null; not both (an IllegalArgumentException).
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        boolean maxPool2, float[] residual, int resOff, ComputePool pool) {
         long yLen = maxPool2 ? (long) n * cout * (oh / 2) * (ow / 2) : (long) n * cout * oh * ow;
         if (xOff < 0 || yOff < 0 || (long) xOff + (long) n * cin * h * w > x.length || (long) yOff + yLen > y.length) {
             throw new IllegalArgumentException("x or y too small");
         }
+        if (residual != null) checkResidual(y, yOff, yLen, residual, resOff, maxPool2);
         if (n == 0 || oh <= 0 || ow <= 0 || (maxPool2 && (oh < 2 || ow < 2))) return;
         Path p = path(w, oh, ow);
         if (maxPool2 && p != Path.WINOGRAD) {
-            if (ConvPaths.poolsOnChannels(p, path, direct)) direct.forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, true, pool);
-            else pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            if (ConvPaths.poolsOnChannels(p, path, direct)) {
+                direct.forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
+            } else {
+                pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            }
             return;
         }
-        run(p, x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, pool);
+        run(p, x, xOff, n, h, w, y, yOff, oh, ow, act, residual, resOff, maxPool2, pool);
     }
 
-    /** The convolution on path p (pooled: Winograd only). */
+    /** The residual fits, is y itself or apart from it, and comes without the fused pooling. */
+    private static void checkResidual(float[] y, int yOff, long yLen, float[] residual, int resOff, boolean maxPool2) {
+        if (maxPool2) throw new IllegalArgumentException("a residual cannot be added with the fused max pooling");
+        if (resOff < 0 || (long) resOff + yLen > residual.length) throw new IllegalArgumentException("residual too small");
+        if (residual == y && resOff != yOff && resOff < yOff + yLen && yOff < resOff + yLen) {
+            throw new IllegalArgumentException("the residual overlaps y without being y");
+        }
+    }
+
+    /** The convolution on path p, with a residual or none (res null); pooled: Winograd only, with no residual. */
     private void run(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
-                     boolean pooled, ComputePool pool) {
+                     float[] res, int resOff, boolean pooled, ComputePool pool) {
         switch (p) {
-            case CHANNELS, PIXELS -> direct.forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, false, pool);
-            case GEMM -> gemm.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
-            case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
-            case WINOGRAD -> winograd.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, pooled, pool);
+            case CHANNELS, PIXELS -> direct.forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
+            case GEMM -> gemm.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case WINOGRAD -> winograd.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
         }
     }
 
@@ -184,7 +223,7 @@ public final class Conv2dKernel {
         Activation inner = act == Activation.RELU ? act : Activation.NONE;
         for (int b0 = 0; b0 < n; b0 += group) {
             int g = Math.min(group, n - b0), xAt = xOff + b0 * cin * h * w, yAt = yOff + b0 * cout * ph * pw;
-            run(p, x, xAt, g, h, w, s, 0, oh, ow, inner, false, pool);
+            run(p, x, xAt, g, h, w, s, 0, oh, ow, inner, null, 0, false, pool);
             if (inner == Activation.RELU && L >= 4) Pool2dKernel.max2x2NonNegative(s, 0, g * cout, oh, ow, y, yAt);
             else Pool2dKernel.max(s, 0, g * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yAt, ph, pw, pool);
             if (act != inner) VectorMath.applyInPlace(act, y, yAt, g * cout * ph * pw);

@@ -19,6 +19,7 @@ import static dev.isthmus.engine.kernels.vector.conv.DirectTiles.run12x1;
 import static dev.isthmus.engine.kernels.vector.conv.DirectTiles.run12x2;
 import static dev.isthmus.engine.kernels.vector.conv.DirectTiles.run5x2;
 import static dev.isthmus.engine.kernels.vector.conv.DirectTiles.run6x4;
+import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeIn;
 import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeOut;
 
 /**
@@ -52,6 +53,11 @@ import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeOut;
  *
  * <p>The fused 2×2 max pooling runs on the channels path ({@link #channelTilesPooled}): it pools in its channel-last
  * blocks (or in the tiles' registers) and transposes a quarter of the pixels.
+ *
+ * <p>A residual (y's shape) is staged in a chunk's block where the tiles will store (by {@link Transposes#transposeIn}
+ * on the channels path, by run copies on the pixels path) and the tiles add it to their sums before their ReLU;
+ * another activation then runs on the block, before it goes to y. A chunk reads the residual of exactly the output
+ * pixels it writes, before it writes them, so y may be the residual itself.
  *
  * <p>Tasks are (image, range of virtual pixels): disjoint outputs, each summed in a fixed order, so the result does
  * not depend on the thread count.
@@ -117,11 +123,13 @@ final class DirectConv extends ConvAlgorithm {
     }
 
     /**
-     * y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias) on path p (CHANNELS or PIXELS); with {@code pooled}, y
-     * is (n, cout, oh / 2, ow / 2) and holds the 2×2 max pooling of that, on the channels path whatever p.
+     * y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias + residual) on path p (CHANNELS or PIXELS), the residual
+     * (n, cout, oh, ow) at res[resOff …] or none (res null; it may be y at yOff). With {@code pooled} (and no
+     * residual), y is (n, cout, oh / 2, ow / 2) and holds the 2×2 max pooling of act(conv(x) + bias), on the
+     * channels path whatever p.
      */
     void forward(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
-                 boolean pooled, ComputePool pool) {
+                 float[] res, int resOff, boolean pooled, ComputePool pool) {
         // pooled: tasks and blocks are whole pairs of output rows (2·pitch virtual pixels), the last odd row dropped
         int pitch = pitch(w, ow), virt = pooled ? oh / 2 * 2 * pitch : (oh - 1) * pitch + ow;
         boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
@@ -133,9 +141,9 @@ final class DirectConv extends ConvAlgorithm {
         }
         int px = per, parts = (virt + per - 1) / per, tasks = n * parts;
         if (!parallel || tasks == 1) {
-            for (int t = 0; t < tasks; t++) planesTask(p, t, parts, px, x, xOff, h, w, y, yOff, oh, ow, act, pooled);
+            for (int t = 0; t < tasks; t++) planesTask(p, t, parts, px, x, xOff, h, w, y, yOff, oh, ow, act, res, resOff, pooled);
         } else {
-            pool.parallelFor(tasks, t -> planesTask(p, t, parts, px, x, xOff, h, w, y, yOff, oh, ow, act, pooled));
+            pool.parallelFor(tasks, t -> planesTask(p, t, parts, px, x, xOff, h, w, y, yOff, oh, ow, act, res, resOff, pooled));
         }
     }
 
@@ -151,7 +159,7 @@ final class DirectConv extends ConvAlgorithm {
 
     /** Virtual pixels [q0, q0 + per) of image t / parts, q0 = (t % parts)·per. */
     private void planesTask(Path p, int t, int parts, int per, float[] x, int xOff, int h, int w, float[] y, int yOff, int oh,
-                            int ow, Activation act, boolean pooled) {
+                            int ow, Activation act, float[] res, int resOff, boolean pooled) {
         int b = t / parts;
         int pitch = pitch(w, ow), rowsPerPhase = (paddedRows(h, oh) + sh - 1) / sh, plane = rowsPerPhase * pitch;
         int virt = pooled ? oh / 2 * 2 * pitch : (oh - 1) * pitch + ow;
@@ -172,9 +180,9 @@ final class DirectConv extends ConvAlgorithm {
             channelTilesPooled(src, taps, q0, count, pitch, y, yOff + b * cout * (oh / 2) * (ow / 2), oh / 2, ow / 2, act);
             return;
         }
-        int yImg = yOff + b * cout * oh * ow;
-        if (p == Path.CHANNELS) channelTiles(src, taps, q0, count, pitch, y, yImg, oh, ow, act);
-        else pixelTiles(src, taps, q0, count, pitch, y, yImg, oh, ow, act);
+        int yImg = yOff + b * cout * oh * ow, rImg = resOff + b * cout * oh * ow;
+        if (p == Path.CHANNELS) channelTiles(src, taps, q0, count, pitch, y, yImg, oh, ow, act, res, rImg);
+        else pixelTiles(src, taps, q0, count, pitch, y, yImg, oh, ow, act, res, rImg);
     }
 
     /**
@@ -209,17 +217,19 @@ final class DirectConv extends ConvAlgorithm {
         return d;
     }
 
-    /** The channels path on virtual pixels [q0, q0 + count) of one image (y's at y[yImg …]). */
+    /**
+     * The channels path on virtual pixels [q0, q0 + count) of one image (y's at y[yImg …], the residual's, when res is
+     * not null, at res[rImg …]). Per chunk: the residual of its output pixels transposed into the block, the tiles
+     * (which add it before their ReLU), another activation on the block, the transposes into y.
+     */
     private void channelTiles(float[] src, int[] taps, int q0, int count, int pitch, float[] y, int yImg, int oh,
-                              int ow, Activation act) {
+                              int ow, Activation act, float[] res, int rImg) {
         float[] block = BLOCK.floats(CHUNK * coP);
         int[] rows = ROWS.ints(CHUNK);
         boolean relu = act == Activation.RELU;
         float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();
         for (int c0 = 0; c0 < count; c0 += CHUNK) {
             int cn = Math.min(CHUNK, count - c0), q = q0 + c0;
-            channelBlock(src, q, cn, taps, relu, block);
-            if (tmp != null) VectorMath.applyInPlace(act, block, 0, cn * coP, tmp);
             // the block's rows of the chunk's output pixels (virtual pixels with ox < ow), in y's order: a chunk
             // holds one run of consecutive output pixels, from p
             int oy = q / pitch, ox = q % pitch, n = 0, p = oy * ow + Math.min(ox, ow);
@@ -227,31 +237,35 @@ final class DirectConv extends ConvAlgorithm {
                 if (ox < ow) rows[n++] = j * coP;
                 if (++ox == pitch) ox = 0;
             }
+            if (res != null) transposeIn(res, rImg + p, oh * ow, block, rows, n, 0, cout);
+            channelBlock(src, q, cn, taps, relu, res != null, block);
+            if (tmp != null) VectorMath.applyInPlace(act, block, 0, cn * coP, tmp);
             transposeOut(block, rows, n, y, yImg + p, oh * ow, 0, cout);
         }
     }
 
     /**
      * The channels path's register tiles for virtual pixels [q, q + cn) (rounded up to whole tiles, at most a multiple
-     * of TILE_PIXELS) into block (pixel j's coP channels at j·coP), + bias, ReLU when {@code relu}.
+     * of TILE_PIXELS) into block (pixel j's coP channels at j·coP), + bias, + what the block holds when {@code res}
+     * (a residual), ReLU when {@code relu}.
      */
-    private void channelBlock(float[] src, int q, int cn, int[] taps, boolean relu, float[] block) {
+    private void channelBlock(float[] src, int q, int cn, int[] taps, boolean relu, boolean res, float[] block) {
         for (int v0 = 0, nv; v0 < vecs; v0 += nv) {
             nv = blockVectors(vecs - v0);
             int co = v0 * L, wOff = depth * co;
             if (Species.WIDE_REGISTERS) {
                 if (nv == 4) {
-                    for (int j = 0; j < cn; j += 6) run6x4(src, q + j, taps, depth, wt, wOff, biasP, co, relu, block, j * coP + co, coP);
+                    for (int j = 0; j < cn; j += 6) run6x4(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
                 } else if (nv == 2) {
-                    for (int j = 0; j < cn; j += 12) run12x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, block, j * coP + co, coP);
+                    for (int j = 0; j < cn; j += 12) run12x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
                 } else {
-                    for (int j = 0; j < cn; j += 12) run12x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, block, j * coP + co, coP);
+                    for (int j = 0; j < cn; j += 12) run12x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
                 }
             } else {
                 if (nv == 2) {
-                    for (int j = 0; j < cn; j += 5) run5x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, block, j * coP + co, coP);
+                    for (int j = 0; j < cn; j += 5) run5x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
                 } else {
-                    for (int j = 0; j < cn; j += 10) run10x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, block, j * coP + co, coP);
+                    for (int j = 0; j < cn; j += 10) run10x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
                 }
             }
         }
@@ -292,7 +306,7 @@ final class DirectConv extends ConvAlgorithm {
                     }
                     continue;
                 }
-                channelBlock(src, q, span, taps, relu, block);
+                channelBlock(src, q, span, taps, relu, false, block);
                 for (int ox = 0; ox < pw; ox++) {
                     int a = 2 * ox * coP, b = a + coP, c = a + pitch * coP, d = c + coP, o = (i * pw + ox) * coP;
                     for (int v = 0; v < coP; v += L) {
@@ -317,22 +331,35 @@ final class DirectConv extends ConvAlgorithm {
 
     /** The pixels path on virtual pixels [q0, q0 + count) of one image (y's at y[yImg …]). */
     private void pixelTiles(float[] src, int[] taps, int q0, int count, int pitch, float[] y, int yImg, int oh,
-                            int ow, Activation act) {
+                            int ow, Activation act, float[] res, int rImg) {
         float[] block = BLOCK.floats(coP * PIX_CHUNK);
         boolean relu = act == Activation.RELU;
         float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();
         int pixels = oh * ow, group = planesAtOnce(pixels);
         for (int c0 = 0; c0 < count; c0 += PIX_CHUNK) {
             int cn = Math.min(PIX_CHUNK, count - c0), q = q0 + c0;
+            if (res != null) {
+                // the residual of the chunk's real pixels into the block, where the tiles add it before their ReLU
+                for (int c1 = 0; c1 < cout; c1 += group) {
+                    int c2 = Math.min(cout, c1 + group);
+                    for (int j = 0, oy = q / pitch, ox = q % pitch; j < cn; ) {
+                        int len = Math.min(ow - ox, cn - j);
+                        if (len > 0) copyRunsIn(res, rImg + oy * ow + ox, pixels, c1, c2, j, len, block);
+                        j += Math.min(pitch - ox, cn - j);
+                        ox = 0;
+                        oy++;
+                    }
+                }
+            }
             for (int v0 = 0, nv; v0 < vecs; v0 += nv) {
                 nv = blockVectors(vecs - v0);
                 // the groups of PIX_CHANNELS in the weights' block of nv·L channels that hold real channels
                 for (int co = v0 * L; co < Math.min(cout, (v0 + nv) * L); co += PIX_CHANNELS) {
                     int wOff = depth * v0 * L + co - v0 * L, ldw = nv * L, row = co * PIX_CHUNK;
                     if (PIX_CHANNELS == 8) {
-                        for (int j = 0; j < cn; j += PIX_PIXELS) pix8x3(src, q + j, taps, depth, wt, wOff, ldw, biasP, co, relu, block, row + j, PIX_CHUNK);
+                        for (int j = 0; j < cn; j += PIX_PIXELS) pix8x3(src, q + j, taps, depth, wt, wOff, ldw, biasP, co, relu, res != null, block, row + j, PIX_CHUNK);
                     } else {
-                        for (int j = 0; j < cn; j += PIX_PIXELS) pix4x2(src, q + j, taps, depth, wt, wOff, ldw, biasP, co, relu, block, row + j, PIX_CHUNK);
+                        for (int j = 0; j < cn; j += PIX_PIXELS) pix4x2(src, q + j, taps, depth, wt, wOff, ldw, biasP, co, relu, res != null, block, row + j, PIX_CHUNK);
                     }
                 }
             }
@@ -379,6 +406,23 @@ final class DirectConv extends ConvAlgorithm {
             VectorMask<Float> m = F.indexInRange(i, len);
             for (int co = c1, s = co * PIX_CHUNK + j + i, d = yAt + co * ldy + i; co < c2; co++, s += PIX_CHUNK, d += ldy) {
                 FloatVector.fromArray(F, block, s, m).intoArray(y, d, m);
+            }
+        }
+    }
+
+    /** block[co·PIX_CHUNK + j + i] = r[rAt + co·ldr + i] for i < len, co in [c1, c2): {@link #copyRuns} the other
+     * way. */
+    private static void copyRunsIn(float[] r, int rAt, int ldr, int c1, int c2, int j, int len, float[] block) {
+        int i = 0;
+        for (; i + L <= len; i += L) {
+            for (int co = c1, s = rAt + co * ldr + i, d = co * PIX_CHUNK + j + i; co < c2; co++, s += ldr, d += PIX_CHUNK) {
+                FloatVector.fromArray(F, r, s).intoArray(block, d);
+            }
+        }
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            for (int co = c1, s = rAt + co * ldr + i, d = co * PIX_CHUNK + j + i; co < c2; co++, s += ldr, d += PIX_CHUNK) {
+                FloatVector.fromArray(F, r, s, m).intoArray(block, d, m);
             }
         }
     }

@@ -13,8 +13,10 @@ import jdk.incubator.vector.VectorSpecies;
  * are at wt[wOff + k·V·L …]; stored pixel-major at c[cOff + i·ldc + v·L]. pixRxV (pixels path): output channels
  * [co, co + R), whose weights are at wt[wOff + k·ldw …], × the V·L consecutive virtual pixels from q; stored
  * channel-major at c[cOff + i·ldc + v·L]. In both the accumulators start from the bias, the taps run in order (the
- * same FMAs, so the two agree bitwise) and ReLU, when asked, is applied in registers with the reference's rule (NaN
- * and −0 give +0). For tap k the input of virtual pixel q is src[q + taps[k]] (see {@link DirectConv}).
+ * same FMAs, so the two agree bitwise); with {@code res} the tile then adds what c already holds where it stores
+ * (the residual, staged there by {@link DirectConv}: each tile reads only the elements it writes); ReLU, when asked,
+ * comes last, in registers, with the reference's rule (NaN and −0 give +0). For tap k the input of virtual pixel q
+ * is src[q + taps[k]] (see {@link DirectConv}).
  *
  * <p>Which tile runs where: 6×4 and 12×2 / 12×1 on 32 vector registers, 5×2 and 10×1 on 16 (see {@link DirectConv});
  * the pixels tile is 8×3 on 32 registers, 4×2 on 16. Written out by a short generator script, then kept as ordinary
@@ -28,7 +30,7 @@ final class DirectTiles {
     private static final int L = Species.L;
 
     static void run6x4(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
         FloatVector c02 = FloatVector.fromArray(F, bias, co + 2 * L);
@@ -57,6 +59,32 @@ final class DirectTiles {
             c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41); c42 = x4.fma(w2, c42); c43 = x4.fma(w3, c43);
             FloatVector x5 = FloatVector.broadcast(F, src[s + 5]);
             c50 = x5.fma(w0, c50); c51 = x5.fma(w1, c51); c52 = x5.fma(w2, c52); c53 = x5.fma(w3, c53);
+        }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+            c02 = c02.add(FloatVector.fromArray(F, c, cOff + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(F, c, cOff + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(F, c, cOff + ldc + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(F, c, cOff + ldc + 3 * L));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+            c22 = c22.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 2 * L));
+            c23 = c23.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 3 * L));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
+            c32 = c32.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 2 * L));
+            c33 = c33.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 3 * L));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
+            c42 = c42.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 2 * L));
+            c43 = c43.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 3 * L));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + L));
+            c52 = c52.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 2 * L));
+            c53 = c53.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 3 * L));
         }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
@@ -201,7 +229,7 @@ final class DirectTiles {
     }
 
     static void run12x2(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
         FloatVector c10 = c00, c11 = c01;
@@ -245,6 +273,32 @@ final class DirectTiles {
             FloatVector x11 = FloatVector.broadcast(F, src[s + 11]);
             c110 = x11.fma(w0, c110); c111 = x11.fma(w1, c111);
         }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + L));
+            c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(F, c, cOff + 6 * ldc + L));
+            c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(F, c, cOff + 7 * ldc + L));
+            c80 = c80.add(FloatVector.fromArray(F, c, cOff + 8 * ldc));
+            c81 = c81.add(FloatVector.fromArray(F, c, cOff + 8 * ldc + L));
+            c90 = c90.add(FloatVector.fromArray(F, c, cOff + 9 * ldc));
+            c91 = c91.add(FloatVector.fromArray(F, c, cOff + 9 * ldc + L));
+            c100 = c100.add(FloatVector.fromArray(F, c, cOff + 10 * ldc));
+            c101 = c101.add(FloatVector.fromArray(F, c, cOff + 10 * ldc + L));
+            c110 = c110.add(FloatVector.fromArray(F, c, cOff + 11 * ldc));
+            c111 = c111.add(FloatVector.fromArray(F, c, cOff + 11 * ldc + L));
+        }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
             c00 = z.blend(c00, c00.compare(VectorOperators.GT, 0f));
@@ -287,7 +341,7 @@ final class DirectTiles {
     }
 
     static void run12x1(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c10 = c00;
         FloatVector c20 = c00;
@@ -329,6 +383,20 @@ final class DirectTiles {
             FloatVector x11 = FloatVector.broadcast(F, src[s + 11]);
             c110 = x11.fma(w0, c110);
         }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+            c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
+            c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
+            c80 = c80.add(FloatVector.fromArray(F, c, cOff + 8 * ldc));
+            c90 = c90.add(FloatVector.fromArray(F, c, cOff + 9 * ldc));
+            c100 = c100.add(FloatVector.fromArray(F, c, cOff + 10 * ldc));
+            c110 = c110.add(FloatVector.fromArray(F, c, cOff + 11 * ldc));
+        }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
             c00 = z.blend(c00, c00.compare(VectorOperators.GT, 0f));
@@ -359,7 +427,7 @@ final class DirectTiles {
     }
 
     static void run5x2(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
         FloatVector c10 = c00, c11 = c01;
@@ -382,6 +450,18 @@ final class DirectTiles {
             FloatVector x4 = FloatVector.broadcast(F, src[s + 4]);
             c40 = x4.fma(w0, c40); c41 = x4.fma(w1, c41);
         }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
+        }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
             c00 = z.blend(c00, c00.compare(VectorOperators.GT, 0f));
@@ -403,7 +483,7 @@ final class DirectTiles {
     }
 
     static void run10x1(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c10 = c00;
         FloatVector c20 = c00;
@@ -439,6 +519,18 @@ final class DirectTiles {
             FloatVector x9 = FloatVector.broadcast(F, src[s + 9]);
             c90 = x9.fma(w0, c90);
         }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+            c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
+            c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
+            c80 = c80.add(FloatVector.fromArray(F, c, cOff + 8 * ldc));
+            c90 = c90.add(FloatVector.fromArray(F, c, cOff + 9 * ldc));
+        }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
             c00 = z.blend(c00, c00.compare(VectorOperators.GT, 0f));
@@ -465,7 +557,7 @@ final class DirectTiles {
     }
 
     static void pix8x3(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, int ldw, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.broadcast(F, bias[co]);
         FloatVector c01 = c00, c02 = c00;
         FloatVector c10 = FloatVector.broadcast(F, bias[co + 1]);
@@ -503,6 +595,32 @@ final class DirectTiles {
             c60 = w6.fma(x0, c60); c61 = w6.fma(x1, c61); c62 = w6.fma(x2, c62);
             FloatVector w7 = FloatVector.broadcast(F, wt[wk + 7]);
             c70 = w7.fma(x0, c70); c71 = w7.fma(x1, c71); c72 = w7.fma(x2, c72);
+        }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+            c02 = c02.add(FloatVector.fromArray(F, c, cOff + 2 * L));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+            c12 = c12.add(FloatVector.fromArray(F, c, cOff + ldc + 2 * L));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+            c22 = c22.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + 2 * L));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
+            c32 = c32.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + 2 * L));
+            c40 = c40.add(FloatVector.fromArray(F, c, cOff + 4 * ldc));
+            c41 = c41.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + L));
+            c42 = c42.add(FloatVector.fromArray(F, c, cOff + 4 * ldc + 2 * L));
+            c50 = c50.add(FloatVector.fromArray(F, c, cOff + 5 * ldc));
+            c51 = c51.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + L));
+            c52 = c52.add(FloatVector.fromArray(F, c, cOff + 5 * ldc + 2 * L));
+            c60 = c60.add(FloatVector.fromArray(F, c, cOff + 6 * ldc));
+            c61 = c61.add(FloatVector.fromArray(F, c, cOff + 6 * ldc + L));
+            c62 = c62.add(FloatVector.fromArray(F, c, cOff + 6 * ldc + 2 * L));
+            c70 = c70.add(FloatVector.fromArray(F, c, cOff + 7 * ldc));
+            c71 = c71.add(FloatVector.fromArray(F, c, cOff + 7 * ldc + L));
+            c72 = c72.add(FloatVector.fromArray(F, c, cOff + 7 * ldc + 2 * L));
         }
         if (relu) {
             FloatVector z = FloatVector.zero(F);
@@ -542,7 +660,7 @@ final class DirectTiles {
     }
 
     static void pix4x2(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, int ldw, float[] bias, int co,
-                         boolean relu, float[] c, int cOff, int ldc) {
+                         boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.broadcast(F, bias[co]);
         FloatVector c01 = c00;
         FloatVector c10 = FloatVector.broadcast(F, bias[co + 1]);
@@ -563,6 +681,16 @@ final class DirectTiles {
             c20 = w2.fma(x0, c20); c21 = w2.fma(x1, c21);
             FloatVector w3 = FloatVector.broadcast(F, wt[wk + 3]);
             c30 = w3.fma(x0, c30); c31 = w3.fma(x1, c31);
+        }
+        if (res) {
+            c00 = c00.add(FloatVector.fromArray(F, c, cOff));
+            c01 = c01.add(FloatVector.fromArray(F, c, cOff + L));
+            c10 = c10.add(FloatVector.fromArray(F, c, cOff + ldc));
+            c11 = c11.add(FloatVector.fromArray(F, c, cOff + ldc + L));
+            c20 = c20.add(FloatVector.fromArray(F, c, cOff + 2 * ldc));
+            c21 = c21.add(FloatVector.fromArray(F, c, cOff + 2 * ldc + L));
+            c30 = c30.add(FloatVector.fromArray(F, c, cOff + 3 * ldc));
+            c31 = c31.add(FloatVector.fromArray(F, c, cOff + 3 * ldc + L));
         }
         if (relu) {
             FloatVector z = FloatVector.zero(F);

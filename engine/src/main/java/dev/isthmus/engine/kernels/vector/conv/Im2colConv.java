@@ -14,7 +14,8 @@ import java.util.Arrays;
  * pixels): the weights of the group are the packed left operand (cout/groups × cin/groups·kh·kw, packed at
  * construction) and im2col writes the input patches straight into the B panel layout (depth-major, NR output pixels
  * per panel, no intermediate matrix). C = W·patches is then already NCHW: no transpose. Bias (per output channel,
- * i.e. per row) and the activation are the GEMM's epilogue.
+ * i.e. per row), a residual (added before the activation: where the GEMM's sums start) and the activation are the
+ * GEMM's epilogue.
  *
  * <p>Tasks are (image, group, block of output pixels): disjoint outputs, each summed in a fixed order, so the result
  * does not depend on the thread count.
@@ -39,9 +40,12 @@ final class Im2colConv extends ConvAlgorithm {
         for (int i = 0; i < groups; i++) packed[i] = PackedMatrix.forA(weight, i * coutG * depth, depth, coutG, depth);
     }
 
-    /** y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias). */
+    /**
+     * y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias + residual), the residual (n, cout, oh, ow) at
+     * res[resOff …] or none (res null; it may be y at yOff: the GEMM then accumulates onto it in place).
+     */
     void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
-                 ComputePool pool) {
+                 float[] res, int resOff, ComputePool pool) {
         int pixels = oh * ow;
         boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * pixels * depth >= (1 << 18);
         int per = PIXELS_PER_TASK;
@@ -55,21 +59,22 @@ final class Im2colConv extends ConvAlgorithm {
         int blocks = (pixels + px - 1) / px;
         int tasks = n * groups * blocks;
         if (!parallel || tasks == 1) {
-            for (int t = 0; t < tasks; t++) gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act);
+            for (int t = 0; t < tasks; t++) gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act, res, resOff);
         } else {
-            pool.parallelFor(tasks, t -> gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act));
+            pool.parallelFor(tasks, t -> gemmTask(t, blocks, px, x, xOff, h, w, y, yOff, oh, ow, act, res, resOff));
         }
     }
 
     private void gemmTask(int t, int blocks, int per, float[] x, int xOff, int h, int w, float[] y, int yOff, int oh, int ow,
-                          Activation act) {
+                          Activation act, float[] res, int resOff) {
         int b = t / (groups * blocks), rest = t % (groups * blocks), g = rest / blocks, blk = rest % blocks;
         int pixels = oh * ow;
         int j0 = blk * per, cols = Math.min(per, pixels - j0);
         float[] panels = PANELS.floats(PackedGemm.panelFloats(cols, depth));
         im2col(x, xOff + (b * cin + g * cinG) * h * w, h, w, oh, ow, j0, cols, panels);
-        int cOff = yOff + (b * cout + g * coutG) * pixels + j0;
-        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, cOff, pixels, bias, g * coutG, true, act, null, 0, 0, false, null);
+        int at = (b * cout + g * coutG) * pixels + j0;
+        PackedGemm.multiplyPanels(packed[g], panels, 0, cols, y, yOff + at, pixels, bias, g * coutG, true, act, res, resOff + at,
+                pixels, true, null);
     }
 
     /**

@@ -12,6 +12,7 @@ import jdk.incubator.vector.VectorOperators;
 import java.util.Arrays;
 
 import static dev.isthmus.engine.kernels.vector.conv.Transposes.transpose;
+import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeIn;
 import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeOut;
 
 /**
@@ -32,8 +33,10 @@ import static dev.isthmus.engine.kernels.vector.conv.Transposes.transposeOut;
  * as a row-major (tiles × cinP) matrix;</li>
  * <li>per position, V[position]·U[position] → M[position] (tiles × coP) with PackedGemm, V read in place (the
  * GEMM's skinny kernels: no packing per call);</li>
- * <li>the output transform (+ bias, ReLU) on vectors of output channels writes the chunk's output pixels
- * channel-last, and the channels transposes move them into y's rows.</li>
+ * <li>the output transform (+ bias, + residual, ReLU) on vectors of output channels writes the chunk's output pixels
+ * channel-last, and the channels transposes move them into y's rows. A residual is first transposed channel-last
+ * into the same block, each pixel where the transform writes it: a task reads the residual of exactly the pixels
+ * and channels it writes, before it writes them, so y may be the residual itself.</li>
  * </ol>
  * Every output is summed in the same order whatever the split of tasks (chunks depend on the shape only; a range of
  * output channels is whole panels of B, computed as in the whole GEMM): the result does not depend on the thread
@@ -108,11 +111,12 @@ final class WinogradConv extends ConvAlgorithm {
     }
 
     /**
-     * y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias); with {@code pooled}, y is (n, cout, oh / 2, ow / 2)
-     * and holds the 2×2 max pooling of that.
+     * y (n, cout, oh, ow) at y[yOff …] = act(conv(x) + bias + residual), the residual (n, cout, oh, ow) at
+     * res[resOff …] or none (res null; it may be y at yOff). With {@code pooled} (and no residual), y is (n, cout,
+     * oh / 2, ow / 2) and holds the 2×2 max pooling of act(conv(x) + bias).
      */
     void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
-                 boolean pooled, ComputePool pool) {
+                 float[] res, int resOff, boolean pooled, ComputePool pool) {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2, rowsAll = n * th;
         int per = Math.min(rowsAll, winogradChunkRows(tw)), chunks = (rowsAll + per - 1) / per;
         boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
@@ -123,9 +127,12 @@ final class WinogradConv extends ConvAlgorithm {
         }
         int ps = parts, tasks = chunks * parts;
         if (!parallel || tasks == 1) {
-            for (int t = 0; t < tasks; t++) winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, pooled);
+            for (int t = 0; t < tasks; t++) {
+                winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, res, resOff, pooled);
+            }
         } else {
-            pool.parallelFor(tasks, t -> winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, pooled));
+            pool.parallelFor(tasks, t -> winogradTask(t / ps, t % ps, ps, per, rowsAll, x, xOff, h, w, y, yOff, oh, ow, act, res,
+                    resOff, pooled));
         }
     }
 
@@ -134,7 +141,7 @@ final class WinogradConv extends ConvAlgorithm {
      * ty is b·th + ty), output channels of part {@code part} of {@code parts} (whole panels of B).
      */
     private void winogradTask(int chunk, int part, int parts, int per, int rowsAll, float[] x, int xOff, int h, int w,
-                              float[] y, int yOff, int oh, int ow, Activation act, boolean pooled) {
+                              float[] y, int yOff, int oh, int ow, Activation act, float[] res, int resOff, boolean pooled) {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2;
         int r0 = chunk * per, r1 = Math.min(rowsAll, r0 + per), tiles = (r1 - r0) * tw;
         int panels = (cout + NR - 1) / NR;
@@ -156,7 +163,8 @@ final class WinogradConv extends ConvAlgorithm {
         }
         // 2. M[p] = V[p]·U[p], output channels [co0, co1)
         PackedGemm.multiplyStackedInPlace(v, 0, vPlane, cinP, tiles, wino, 16, winoCols, co0, co1 - co0, m, 0, mPlane, coP);
-        // 3. Y: the output transform, + bias, activation, into y, image by image; pooled: one pixel per whole tile
+        // 3. Y: the output transform, + bias, + residual, activation, into y, image by image; pooled: one pixel per
+        // whole tile
         boolean relu = act == Activation.RELU;
         float[] tmp = act == Activation.NONE || relu ? null : VectorMath.temp();
         int ph = oh / 2, pw = ow / 2;
@@ -165,17 +173,22 @@ final class WinogradConv extends ConvAlgorithm {
             int oy0 = 2 * ty0, oy1 = Math.min(oh, 2 * ty1);
             int pixels = pooled ? Math.max(0, Math.min(ph, ty1) - ty0) * pw : (oy1 - oy0) * ow;
             float[] out = WINO_OUT.floats(Math.max(1, pixels) * coP);
+            int[] rows = WINO_ROWS.ints(Math.max(pixels, L));
+            for (int q = 0; q < pixels; q++) rows[q] = q * coP;
+            // a residual: the band's pixels × the task's channels, channel-last where the output transform adds it
+            if (res != null) transposeIn(res, resOff + b * cout * oh * ow + oy0 * ow, oh * ow, out, rows, pixels, co0, co1);
             for (int ty = ty0; ty < ty1; ty++) {
                 for (int tx = 0; tx < tw; tx++, j++) {
                     if (pooled) {
                         if (ty < ph && tx < pw) {
-                            outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, out, ((ty - ty0) * pw + tx) * coP, 0, 0, true, true, true);
+                            int o = ((ty - ty0) * pw + tx) * coP;
+                            outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, false, out, o, 0, 0, true, true, true);
                         }
                         continue;
                     }
                     int oy = 2 * ty, ox = 2 * tx;
-                    outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, out, ((oy - oy0) * ow + ox) * coP, ow * coP,
-                            coP, oy + 1 < oh, ox + 1 < ow, false);
+                    outputTransform(m, j * coP, mPlane, biasP, co0, co1P, relu, res != null, out, ((oy - oy0) * ow + ox) * coP,
+                            ow * coP, coP, oy + 1 < oh, ox + 1 < ow, false);
                 }
             }
             if (pixels > 0) {
@@ -184,8 +197,6 @@ final class WinogradConv extends ConvAlgorithm {
                     // same whatever the split of channels
                     for (int q = 0; q < pixels; q++) VectorMath.applyInPlace(act, out, q * coP + co0, co1P - co0, tmp);
                 }
-                int[] rows = WINO_ROWS.ints(Math.max(pixels, L));
-                for (int q = 0; q < pixels; q++) rows[q] = q * coP;
                 if (pooled) transposeOut(out, rows, pixels, y, yOff + b * cout * ph * pw + ty0 * pw, ph * pw, co0, co1);
                 else transposeOut(out, rows, pixels, y, yOff + b * cout * oh * ow + oy0 * ow, oh * ow, co0, co1);
             }
@@ -298,11 +309,14 @@ final class WinogradConv extends ConvAlgorithm {
      * Y = Aᵀ·M·A + bias for one tile, output channels [co0, co1P) (multiples of L): M(i, j) is the vector of channels
      * at m[mOff + (4i + j)·plane + …], Aᵀ = [[1,1,1,0],[0,1,−1,−1]]. Y(0, 0) goes to out[o + …], Y(0, 1) to
      * out[o + ldp + …] (ldp floats per pixel), Y(1, ·) a row (ldr floats) below; row 1 only when {@code row1}, column 1
-     * only when {@code col1} (the tiles past an odd output size). With {@code pool} (a whole tile), only the max of the
-     * four pixels goes to out[o + …]: bias and ReLU commute with max, so it equals pooling the tile's outputs.
+     * only when {@code col1} (the tiles past an odd output size). With {@code res}, out already holds a residual at
+     * those places, added to each pixel before its ReLU (read only where the pixel is written). With {@code pool} (a
+     * whole tile, no residual), only the max of the four pixels goes to out[o + …]: bias and ReLU commute with max,
+     * so it equals pooling the tile's outputs.
      */
     private static void outputTransform(float[] m, int mOff, int plane, float[] bias, int co0, int co1P, boolean relu,
-                                        float[] out, int o, int ldr, int ldp, boolean row1, boolean col1, boolean pool) {
+                                        boolean res, float[] out, int o, int ldr, int ldp, boolean row1, boolean col1,
+                                        boolean pool) {
         for (int c = co0; c < co1P; c += L) {
             int a = mOff + c;
             FloatVector s00, s01, s02, s03, s10, s11, s12, s13;
@@ -338,6 +352,10 @@ final class WinogradConv extends ConvAlgorithm {
                 y.intoArray(out, o + c);
                 continue;
             }
+            if (res) {
+                y00 = y00.add(FloatVector.fromArray(F, out, o + c));
+                if (col1) y01 = y01.add(FloatVector.fromArray(F, out, o + ldp + c));
+            }
             if (relu) {
                 y00 = FloatVector.zero(F).blend(y00, y00.compare(VectorOperators.GT, 0f));
                 y01 = FloatVector.zero(F).blend(y01, y01.compare(VectorOperators.GT, 0f));
@@ -346,6 +364,10 @@ final class WinogradConv extends ConvAlgorithm {
             if (col1) y01.intoArray(out, o + ldp + c);
             if (row1) {
                 FloatVector y10 = s10.add(s11).add(s12).add(bv), y11 = s11.sub(s12).sub(s13).add(bv);
+                if (res) {
+                    y10 = y10.add(FloatVector.fromArray(F, out, o + ldr + c));
+                    if (col1) y11 = y11.add(FloatVector.fromArray(F, out, o + ldr + ldp + c));
+                }
                 if (relu) {
                     y10 = FloatVector.zero(F).blend(y10, y10.compare(VectorOperators.GT, 0f));
                     y11 = FloatVector.zero(F).blend(y11, y11.compare(VectorOperators.GT, 0f));
