@@ -1,7 +1,7 @@
 package dev.isthmus.bench.kernels;
 
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.kernels.vector.Conv2dKernel;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -2,7 +2,7 @@ package dev.isthmus.bench.kernels;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.kernels.vector.Conv2dKernel;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import dev.isthmus.engine.kernels.vector.GruKernel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

@@ -225,9 +225,10 @@ public final class Conv implements Op {
         return List.of(ValueType.f32(o));
     }
 
+    /** The result may be written over the residual (each element is read before its own result is written). */
     @Override
     public boolean mayOverwrite(int i) {
-        return false; // the kernels' in-place residual is not wired yet
+        return residual && i == 1;
     }
 
     @Override

@@ -103,6 +103,12 @@ public final class Linear implements Op {
         return List.of(ValueType.f32(o));
     }
 
+    /** The result may be written over the residual (each element is read before its own result is written). */
+    @Override
+    public boolean mayOverwrite(int i) {
+        return residual && i == 1;
+    }
+
     @Override
     public long paramBytes() {
         return Params.bytes(weight, bias);

@@ -20,6 +20,19 @@ public final class Conv2d {
                                float[] weight, float[] bias, int cout, int kh, int kw,
                                int strideH, int strideW, int padTop, int padLeft, int dilH, int dilW, int groups,
                                float[] y, int oh, int ow, Activation act) {
+        forward(x, n, cin, h, w, weight, bias, cout, kh, kw, strideH, strideW, padTop, padLeft, dilH, dilW, groups, y, oh, ow,
+                act, null, 0);
+    }
+
+    /**
+     * The same with a residual added before the activation: y = act(conv(x) + bias + residual), the residual
+     * (n, cout, oh, ow) at residual[resOff …], or null for none. y may be the residual itself (resOff 0): each
+     * element of it is read just before the same element of y is written.
+     */
+    public static void forward(float[] x, int n, int cin, int h, int w,
+                               float[] weight, float[] bias, int cout, int kh, int kw,
+                               int strideH, int strideW, int padTop, int padLeft, int dilH, int dilW, int groups,
+                               float[] y, int oh, int ow, Activation act, float[] residual, int resOff) {
         int cinG = cin / groups;
         int coutG = cout / groups;
         for (int b = 0; b < n; b++) {
@@ -42,7 +55,9 @@ public final class Conv2d {
                                 }
                             }
                         }
-                        y[((b * cout + oc) * oh + oy) * ow + ox] = act.apply((float) s);
+                        int at = ((b * cout + oc) * oh + oy) * ow + ox;
+                        if (residual != null) s += residual[resOff + at];
+                        y[at] = act.apply((float) s);
                     }
                 }
             }

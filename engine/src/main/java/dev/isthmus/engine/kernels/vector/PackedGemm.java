@@ -18,7 +18,8 @@ import static dev.isthmus.engine.kernels.vector.Tiles.NR;
  * in MC × KC blocks that stay in L2) or, for skinny shapes (m ≤ {@value Tiles#SKINNY_M}), read in place — packing
  * would cost as much as the product. Loops: output block (task) → depth block of KC → B panel of NR columns (its
  * KC×NR sliver stays in L1/L2) → MR-row tile (micro-kernel). The block gets the epilogue (bias, activation,
- * residual) right after its last depth block, row by row, while it is in L2.
+ * residual) right after its last depth block, row by row, while it is in L2; a residual that comes before the
+ * activation is instead where the block's sums start (the tiles accumulate onto it).
  *
  * <p>Measured single-thread on Zen 5 (AVX-512, JMH, bench/kernels-results.md): ≈ 210–225 GFLOP/s from 512³ to
  * 2048³ (the L1 peak of the register tile is ≈ 257).
@@ -44,9 +45,10 @@ public final class PackedGemm {
     }
 
     /**
-     * {@link #multiply(float[], int, int, int, PackedMatrix, float[], int, int, Epilogue, ComputePool)} plus, when
-     * {@code residual} is not null, C[i][j] += residual[resOff + i·resLd + j] after the epilogue (in place of the
-     * epilogue's own residual): saves an {@link Epilogue#withResidual} per call.
+     * {@link #multiply(float[], int, int, int, PackedMatrix, float[], int, int, Epilogue, ComputePool)} with, when
+     * {@code residual} is not null, residual[resOff + i·resLd + j] in place of the epilogue's own residual (added
+     * after the activation, or before it when the epilogue was built with
+     * {@link Epilogue#withResidualBeforeActivation}): saves an {@link Epilogue#withResidual} per call.
      */
     static void multiply(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] c, int cOff, int ldc,
                          Epilogue ep, float[] residual, int resOff, int resLd, ComputePool pool) {
@@ -62,6 +64,7 @@ public final class PackedGemm {
             resOff = e.resOff;
             resLd = e.resLd;
         }
+        if (e.residualFirst) checkResidualFirst(c, cOff, ldc, m, n, residual, resOff, resLd);
         Job job = Job.acquire();
         try {
             if (m <= Tiles.SKINNY_M) {
@@ -71,7 +74,7 @@ public final class PackedGemm {
                 PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
                 job.set(Job.PACKED, ap, 0, 0, m, b.data, 0, n, k, c, cOff, ldc);
             }
-            job.epilogue(e.bias, e.biasOff, e.biasPerRow, e.act, residual, resOff, resLd);
+            job.epilogue(e.bias, e.biasOff, e.biasPerRow, e.act, residual, resOff, resLd, e.residualFirst);
             job.run(pool);
         } finally {
             job.release();
@@ -88,8 +91,8 @@ public final class PackedGemm {
      * the 12-row tile per block of rows for all of them (seed CNN conv2, 16 products of 49 × 32 · 32 × 64: 16.4 →
      * 15.2 µs against one multiply each).
      */
-    static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count, int n,
-                                       int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
+    public static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count,
+                                              int n, int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
         if (b.width != NR) throw new IllegalArgumentException("B was not packed as a right operand");
         if (count < 1 || n % NR != 0 || (long) count * n > b.count || col0 % NR != 0 || cols < 0 || col0 + cols > n) {
             throw new IllegalArgumentException("bad stack: " + count + " × " + n + " columns of " + b.count + ", columns ["
@@ -162,22 +165,28 @@ public final class PackedGemm {
     public static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
                                       Epilogue ep, ComputePool pool) {
         Epilogue e = ep == null ? Epilogue.NONE : ep;
-        multiplyPanels(a, bPanels, bOff, n, c, cOff, ldc, e.bias, e.biasOff, e.biasPerRow, e.act, e.residual, e.resOff, e.resLd, pool);
+        multiplyPanels(a, bPanels, bOff, n, c, cOff, ldc, e.bias, e.biasOff, e.biasPerRow, e.act, e.residual, e.resOff, e.resLd,
+                e.residualFirst, pool);
     }
 
-    /** {@link #multiplyPanels(PackedMatrix, float[], int, int, float[], int, int, Epilogue, ComputePool)} with the
-     * epilogue's parts spelled out (no {@link Epilogue} per call). */
-    static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
-                               float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff,
-                               int resLd, ComputePool pool) {
+    /**
+     * {@link #multiplyPanels(PackedMatrix, float[], int, int, float[], int, int, Epilogue, ComputePool)} with the
+     * epilogue's parts spelled out (no {@link Epilogue} per call): bias per column or per row (may be null), the
+     * activation, and the residual (may be null) added after the activation, or before it when
+     * {@code residualFirst} (see {@link Epilogue#withResidualBeforeActivation}; it may then be C itself).
+     */
+    public static void multiplyPanels(PackedMatrix a, float[] bPanels, int bOff, int n, float[] c, int cOff, int ldc,
+                                      float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual,
+                                      int resOff, int resLd, boolean residualFirst, ComputePool pool) {
         if (a.width != MR) throw new IllegalArgumentException("A was not packed as a left operand");
         int m = a.count, k = a.depth;
         checkC(c, cOff, ldc, m, n);
         if (m == 0 || n == 0) return;
+        if (residualFirst) checkResidualFirst(c, cOff, ldc, m, n, residual, resOff, resLd);
         Job job = Job.acquire();
         try {
             job.set(Job.PACKED, a.data, 0, 0, m, bPanels, bOff, n, k, c, cOff, ldc);
-            job.epilogue(bias, biasOff, biasPerRow, act, residual, resOff, resLd);
+            job.epilogue(bias, biasOff, biasPerRow, act, residual, resOff, resLd, residualFirst);
             job.run(pool);
         } finally {
             job.release();
@@ -235,6 +244,17 @@ public final class PackedGemm {
         if (m > 0 && n > 0) checkRows(c, cOff, ldc, m, n, "C");
     }
 
+    /** A residual added before the activation: inside its array, and either C itself or apart from it. */
+    private static void checkResidualFirst(float[] c, int cOff, int ldc, int m, int n, float[] residual, int resOff, int resLd) {
+        if (residual == null || m == 0 || n == 0) return;
+        if (resLd < n) throw new IllegalArgumentException("bad residual stride " + resLd + " for " + n + " columns");
+        checkRows(residual, resOff, resLd, m, n, "residual");
+        if (residual == c && !(resOff == cOff && resLd == ldc)) {
+            long r0 = resOff, r1 = resOff + (long) (m - 1) * resLd + n, c0 = cOff, c1 = cOff + (long) (m - 1) * ldc + n;
+            if (r0 < c1 && c0 < r1) throw new IllegalArgumentException("the residual overlaps C without being C");
+        }
+    }
+
     private static void checkRows(float[] x, int off, int ld, int rows, int cols, String what) {
         long need = (long) (rows - 1) * ld + cols;
         if (off < 0 || off + need > x.length) {
@@ -267,6 +287,8 @@ public final class PackedGemm {
         Activation act;
         float[] residual;
         int resOff, resLd;
+        /** The residual comes before the activation: C starts from it (see {@link #block}). */
+        boolean residualFirst;
         int mBlocks, nBlocks;
 
         static Job acquire() {
@@ -279,6 +301,7 @@ public final class PackedGemm {
         void release() {
             a = b = c = bias = residual = null;
             act = null;
+            residualFirst = false;
             busy = false;
         }
 
@@ -299,7 +322,8 @@ public final class PackedGemm {
             this.nBlocks = (panels(n) + NC / NR - 1) / (NC / NR);
         }
 
-        void epilogue(float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff, int resLd) {
+        void epilogue(float[] bias, int biasOff, boolean biasPerRow, Activation act, float[] residual, int resOff, int resLd,
+                      boolean residualFirst) {
             this.bias = bias;
             this.biasOff = biasOff;
             this.biasPerRow = biasPerRow;
@@ -307,10 +331,24 @@ public final class PackedGemm {
             this.residual = residual;
             this.resOff = resOff;
             this.resLd = resLd;
+            this.residualFirst = residualFirst && residual != null;
         }
 
+        /** The epilogue of a finished part of C: bias and activation, and a residual that comes after the activation
+         * (one that comes before is in C already). */
         private void ep(int r0, int rows, int c0, int cols) {
-            Epilogue.apply(c, cOff, ldc, r0, rows, c0, cols, bias, biasOff, biasPerRow, act, residual, resOff, resLd);
+            Epilogue.apply(c, cOff, ldc, r0, rows, c0, cols, bias, biasOff, biasPerRow, act, residualFirst ? null : residual,
+                    resOff, resLd, false);
+        }
+
+        /**
+         * A residual that comes before the activation, for rows [m0, m1) × columns [c0, c0 + cols) of C: copied into
+         * C unless it is C, so that the tiles accumulate A·B onto it (in their registers, as onto an earlier depth
+         * block). Each element of the residual is read by the task that writes that element of C, before it does.
+         */
+        private void stageResidual(int m0, int m1, int c0, int cols) {
+            if (residual == c && resOff == cOff && resLd == ldc) return;
+            for (int i = m0; i < m1; i++) System.arraycopy(residual, resOff + i * resLd + c0, c, cOff + i * ldc + c0, cols);
         }
 
         void run(ComputePool pool) {
@@ -328,9 +366,12 @@ public final class PackedGemm {
             int m0 = mb * MC, m1 = Math.min(m, m0 + MC);
             int pPer = NC / NR;
             int p0 = nb * pPer, p1 = Math.min(panels(n), p0 + pPer);
+            // a residual before the activation is where the block's sums start: every depth block accumulates
+            boolean staged = residualFirst;
+            if (staged) stageResidual(m0, m1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
             if (k == 0) {
                 for (int i = m0; i < m1; i++) {
-                    java.util.Arrays.fill(c, cOff + i * ldc + p0 * NR, cOff + i * ldc + Math.min(n, p1 * NR), 0f);
+                    if (!staged) java.util.Arrays.fill(c, cOff + i * ldc + p0 * NR, cOff + i * ldc + Math.min(n, p1 * NR), 0f);
                     ep(i, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
                 }
                 return;
@@ -343,10 +384,10 @@ public final class PackedGemm {
                 for (int p = p0; p < p1; p++) {
                     int col0 = p * NR, cols = Math.min(NR, n - col0), co = cOff + m0 * ldc + col0;
                     if (cols == NR) {
-                        MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, c, co, false);
+                        MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, c, co, staged);
                     } else {
                         MicroKernels.row1x2(a, aOff + m0 * lda, b, bOff + p * k * NR, k, edge, 0, false);
-                        merge(edge, 1, cols, c, co, ldc, false);
+                        merge(edge, 1, cols, c, co, ldc, staged);
                     }
                 }
                 ep(m0, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
@@ -354,7 +395,7 @@ public final class PackedGemm {
             }
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                boolean acc = k0 > 0, last = k0 + kc == k;
+                boolean acc = k0 > 0 || staged, last = k0 + kc == k;
                 for (int p = p0; p < p1; p++) {
                     int bk = bOff + p * k * NR + k0 * NR;
                     int col0 = p * NR, cols = Math.min(NR, n - col0);

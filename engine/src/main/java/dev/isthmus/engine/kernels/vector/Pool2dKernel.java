@@ -91,7 +91,7 @@ public final class Pool2dKernel {
      * floats past the last plane; the caller's y range is written in order, so a store's lanes past its row land on
      * outputs written later (the last one of all is masked).
      */
-    static void max2x2NonNegative(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff) {
+    public static void max2x2NonNegative(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff) {
         int ph = h / 2, pw = w / 2, half = L / 2, yEnd = yOff + planes * ph * pw;
         // with h even, the row pairs of all planes follow one another: one flat loop (a third faster than per plane)
         int rows = h % 2 == 0 ? planes * ph : ph, outer = h % 2 == 0 ? 1 : planes;

@@ -12,6 +12,7 @@ import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.Unary;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import dev.isthmus.engine.kernels.reference.ReferenceKernels;
 
 /**
@@ -32,18 +33,16 @@ public final class VectorKernels implements KernelProvider {
     @Override
     public LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act) {
         PackedMatrix packed = PackedMatrix.forB(weight, out, in);
-        Epilogue withAct = Epilogue.of(bias, act), plain = Epilogue.of(bias, Activation.NONE);
+        Epilogue withAct = Epilogue.of(bias, act);
+        // the residual array is given per call; this one only marks the order: act(x·Wᵀ + bias + residual)
+        Epilogue residualFirst = Epilogue.of(bias, act).withResidualBeforeActivation(new float[1], 0, 0);
         long bytes = 4L * (packed.footprint() + (bias == null ? 0 : bias.length));
         return new LinearKernel() {
             @Override
             public void run(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr,
                             ComputePool pool) {
-                if (residual == null) {
-                    PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, withAct, pool);
-                } else {
-                    PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, plain, residual, resOff, ldr, pool);
-                    if (act != Activation.NONE) for (int i = 0; i < rows; i++) VectorMath.applyInPlace(act, y, yOff + i * ldy, out);
-                }
+                if (residual == null) PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, withAct, pool);
+                else PackedGemm.multiply(x, xOff, ldx, rows, packed, y, yOff, ldy, residualFirst, residual, resOff, ldr, pool);
             }
 
             @Override
@@ -57,20 +56,11 @@ public final class VectorKernels implements KernelProvider {
     public ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias) {
         Conv2dKernel k = new Conv2dKernel(weight, bias, g.cin(), g.cout(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
                 g.padLeft(), g.dilationH(), g.dilationW(), g.groups());
-        int cout = g.cout();
         return new ConvKernel() {
             @Override
             public void run(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                             boolean maxPool2, float[] residual, int resOff, ComputePool pool) {
-                if (residual == null) {
-                    k.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, pool);
-                    return;
-                }
-                if (maxPool2) throw new IllegalArgumentException("a residual cannot follow a fused pooling");
-                k.forward(x, xOff, n, h, w, y, yOff, oh, ow, Activation.NONE, false, pool);
-                int len = n * cout * oh * ow;
-                Elementwise.addInPlace(y, yOff, residual, resOff, len);
-                VectorMath.applyInPlace(act, y, yOff, len);
+                k.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, residual, resOff, pool);
             }
 
             @Override

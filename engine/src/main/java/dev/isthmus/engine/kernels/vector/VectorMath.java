@@ -214,7 +214,7 @@ public final class VectorMath {
     private static final Scratch TMP = new Scratch();
 
     /** A temporary for {@link #applyInPlace(Activation, float[], int, int, float[])}: the calling thread's. */
-    static float[] temp() {
+    public static float[] temp() {
         return TMP.floats(CHUNK);
     }
 
@@ -225,7 +225,7 @@ public final class VectorMath {
     }
 
     /** {@code act} on a[off, off + len) in place; {@code tmp} holds at least {@link #CHUNK} floats (not read). */
-    static void applyInPlace(Activation act, float[] a, int off, int len, float[] tmp) {
+    public static void applyInPlace(Activation act, float[] a, int off, int len, float[] tmp) {
         if (act == Activation.NONE || len <= 0) return;
         int full = len - len % L;
         if (full > 0) applyFull(act, a, off, full, tmp);

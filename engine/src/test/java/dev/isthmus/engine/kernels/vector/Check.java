@@ -5,18 +5,18 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Comparison and data helpers of the kernel tests. */
-final class Check {
+public final class Check {
     private Check() {
     }
 
     /** The kernels' tolerance against the scalar reference: |a − e| ≤ 1e-4 · max(1, |e|). */
-    static final double TOL = 1e-4;
+    public static final double TOL = 1e-4;
 
-    static void close(float[] expected, float[] actual, String what) {
+    public static void close(float[] expected, float[] actual, String what) {
         close(expected, actual, TOL, what);
     }
 
-    static void close(float[] expected, float[] actual, double tol, String what) {
+    public static void close(float[] expected, float[] actual, double tol, String what) {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + ", expected " + expected.length);
         for (int i = 0; i < expected.length; i++) {
             double e = expected[i], a = actual[i];
@@ -27,7 +27,7 @@ final class Check {
         }
     }
 
-    static void bitwise(float[] expected, float[] actual, String what) {
+    public static void bitwise(float[] expected, float[] actual, String what) {
         for (int i = 0; i < expected.length; i++) {
             if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
                 fail(what + ": element " + i + " is " + actual[i] + ", expected exactly " + expected[i]);
@@ -35,7 +35,7 @@ final class Check {
         }
     }
 
-    static float[] random(SplittableRandom r, int n, double scale) {
+    public static float[] random(SplittableRandom r, int n, double scale) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
         return a;

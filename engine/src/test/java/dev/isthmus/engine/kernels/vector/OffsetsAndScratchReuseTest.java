@@ -8,6 +8,7 @@ import dev.isthmus.engine.kernels.reference.Gemm;
 import dev.isthmus.engine.kernels.reference.Gru;
 import dev.isthmus.engine.kernels.reference.Norms;
 import dev.isthmus.engine.kernels.reference.Pool2d;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -131,6 +131,108 @@ class PackedGemmTest extends ThreePools {
         }
     }
 
+    /** C = act(A·Bᵀ + bias + residual) in double, with C (m × n) at c[cOff + i·ldc + j] and the residual likewise. */
+    private static double residualFirst(float[] a, float[] b, int n, int k, float[] bias, Activation act, float[] res,
+                                        int resOff, int resLd, int i, int j) {
+        double s = bias == null ? 0 : bias[j];
+        for (int p = 0; p < k; p++) s += (double) a[i * k + p] * b[j * k + p];
+        return act.apply((float) (s + res[resOff + i * resLd + j]));
+    }
+
+    /**
+     * The residual before the activation: skinny A (read in place, one row on its own), packed A, edge tiles, depth
+     * 0 and depth over one block; out of place (residual at an offset and stride of its own) and in place (C is the
+     * residual), which agree bitwise; 1, 2 and 3 threads, which agree bitwise too.
+     */
+    @Test
+    void residualBeforeTheActivation() {
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] shapes = {{1, 37, 67}, {1, 200, 1031}, {5, 29, 3}, {13, 33, 600}, {32, 17, 1}, {45, 29, 67}, {97, 65, 1031},
+                {211, 100, 255}, {7, 5, 0}};
+        int call = 0;
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = Check.random(r, m * k, 1), b = Check.random(r, n * k, 1);
+            PackedMatrix pb = PackedMatrix.forB(b, n, k);
+            for (Activation act : Activation.values()) {
+                float[] bias = call % 3 == 2 ? null : Check.random(r, n, 1);
+                int resOff = 5, resLd = n + 3, cOff = 2;
+                float[] res = Check.random(r, resOff + m * resLd, 1);
+                float[] c = new float[cOff + m * n + 4];
+                java.util.Arrays.fill(c, 42f);
+                ComputePool pool = call % 3 == 0 ? pool1 : call % 3 == 1 ? pool2 : pool3;
+                PackedGemm.multiply(a, 0, k, m, pb, c, cOff, n, Epilogue.of(bias, act).withResidualBeforeActivation(res, resOff, resLd), pool);
+                float[] inPlace = new float[cOff + m * n + 4];
+                java.util.Arrays.fill(inPlace, 42f);
+                for (int i = 0; i < m; i++) System.arraycopy(res, resOff + i * resLd, inPlace, cOff + i * n, n);
+                PackedGemm.multiply(a, 0, k, m, pb, inPlace, cOff, n, Epilogue.of(bias, act).withResidualBeforeActivation(inPlace, cOff, n),
+                        call % 2 == 0 ? pool2 : pool3);
+                String what = "gemm " + m + "×" + n + "×" + k + " " + act + " residual first";
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double e = residualFirst(a, b, n, k, bias, act, res, resOff, resLd, i, j);
+                        float got = c[cOff + i * n + j];
+                        if (!(Math.abs(got - e) <= Check.TOL * Math.max(1, Math.abs(e)))) {
+                            throw new AssertionError(what + ": C[" + i + "][" + j + "] = " + got + ", expected " + e);
+                        }
+                    }
+                }
+                Check.bitwise(c, inPlace, what + ", in place against out of place");
+                for (int i = 0; i < cOff; i++) if (c[i] != 42f) throw new AssertionError(what + ": wrote before C");
+                for (int i = cOff + m * n; i < c.length; i++) if (c[i] != 42f) throw new AssertionError(what + ": wrote after C");
+                call++;
+            }
+        }
+    }
+
+    @Test
+    void residualBeforeTheActivationWithTheLeftOperandPacked() {
+        SplittableRandom r = new SplittableRandom(17);
+        for (int[] s : new int[][]{{1, 1, 1}, {7, 50, 9}, {32, 196, 288}, {13, 33, 1100}, {64, 97, 27}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] w = Check.random(r, m * k, 1), x = Check.random(r, n * k, 1), bias = Check.random(r, m, 1);
+            float[] res = Check.random(r, m * n, 1);
+            float[] panels = PackedMatrix.forB(x, n, k).data;
+            PackedMatrix pa = PackedMatrix.forA(w, 0, k, m, k);
+            float[] c = new float[m * n], inPlace = res.clone();
+            PackedGemm.multiplyPanels(pa, panels, 0, n, c, 0, n, Epilogue.perRow(bias, 0, Activation.RELU).withResidualBeforeActivation(res, 0, n), pool2);
+            PackedGemm.multiplyPanels(pa, panels, 0, n, inPlace, 0, n, bias, 0, true, Activation.RELU, inPlace, 0, n, true, pool3);
+            float[] e = new float[m * n];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double acc = bias[i];
+                    for (int p = 0; p < k; p++) acc += (double) w[i * k + p] * x[j * k + p];
+                    e[i * n + j] = Activation.RELU.apply((float) (acc + res[i * n + j]));
+                }
+            }
+            Check.close(e, c, "panels " + m + "×" + n + "×" + k + " residual first");
+            Check.bitwise(c, inPlace, "panels " + m + "×" + n + "×" + k + " residual first, in place against out of place");
+        }
+    }
+
+    @Test
+    void residualAfterTheActivationIsUnchanged() {
+        // the existing order: C = act(A·B + bias) + residual (a negative residual survives a ReLU)
+        float[] c = new float[2];
+        PackedGemm.multiply(new float[]{1f}, 0, 1, 1, PackedMatrix.forB(new float[]{1f, -1f}, 2, 1), c, 0, 2,
+                Epilogue.of(null, Activation.RELU).withResidual(new float[]{-3f, -3f}, 0, 2), pool1);
+        assertArrayEquals(new float[]{-2f, -3f}, c);
+        PackedGemm.multiply(new float[]{1f}, 0, 1, 1, PackedMatrix.forB(new float[]{1f, -1f}, 2, 1), c, 0, 2,
+                Epilogue.of(null, Activation.RELU).withResidualBeforeActivation(new float[]{-3f, 5f}, 0, 2), pool1);
+        assertArrayEquals(new float[]{0f, 4f}, c);
+    }
+
+    @Test
+    void rejectsAResidualBeforeTheActivationThatOverlapsC() {
+        PackedMatrix b = PackedMatrix.forB(new float[12], 3, 4);
+        float[] c = new float[20];
+        assertThrows(IllegalArgumentException.class, () -> PackedGemm.multiply(new float[8], 0, 4, 2, b, c, 0, 3,
+                Epilogue.NONE.withResidualBeforeActivation(c, 2, 3), pool1));
+        assertThrows(IndexOutOfBoundsException.class, () -> PackedGemm.multiply(new float[8], 0, 4, 2, b, c, 0, 3,
+                Epilogue.NONE.withResidualBeforeActivation(new float[5], 0, 3), pool1));
+        PackedGemm.multiply(new float[8], 0, 4, 2, b, c, 0, 3, Epilogue.NONE.withResidualBeforeActivation(c, 10, 3), pool1);
+    }
+
     @Test
     void rejectsOperandsThatDoNotFit() {
         PackedMatrix b = PackedMatrix.forB(new float[12], 3, 4);

@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,8 @@ class SteadyStateAllocationTest {
         calls.put("PackedGemm.multiply 200x48x512 (A packed in 2 tasks)",
                 () -> PackedGemm.multiply(buf, 1, 512, 200, deep, out, 3, 48, Epilogue.NONE, pool));
         calls.put("PackedGemm.multiply 4x48x64", () -> PackedGemm.multiply(buf, 7, 64, 4, b, out, 3, 48, ep, pool));
+        Epilogue first = Epilogue.of(Check.random(r, 48, 1), Activation.GELU).withResidualBeforeActivation(buf, 5, 48);
+        calls.put("PackedGemm.multiply 64x48x64 residual first", () -> PackedGemm.multiply(buf, 7, 64, 64, b, out, 3, 48, first, pool));
 
         // convolutions: im2col GEMM (3×3, pad 1) and the direct depthwise path
         Conv2dKernel conv = new Conv2dKernel(Check.random(r, 16 * 8 * 9, 0.3), Check.random(r, 16, 1), 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -110,6 +113,18 @@ class SteadyStateAllocationTest {
         calls.put("Conv2dKernel.forward gemm 8->16 12x12 + max pool 2 + GELU",
                 () -> conv.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.GELU, true, pool));
         calls.put("Conv2dKernel.forward winograd 17->24 2 x 13x11 GELU", () -> wino.forward(buf, 3, 2, 13, 11, out, 5, 11, 9, Activation.GELU, pool));
+        // a residual before the activation on every path: in place (y is the residual) with ReLU, apart with GELU
+        float[] w816 = Check.random(r, 16 * 8 * 9, 0.3), b16 = Check.random(r, 16, 1);
+        for (Conv2dKernel.Path p : new Conv2dKernel.Path[]{Conv2dKernel.Path.CHANNELS, Conv2dKernel.Path.PIXELS,
+                Conv2dKernel.Path.GEMM, Conv2dKernel.Path.WINOGRAD}) {
+            Conv2dKernel k = new Conv2dKernel(w816, b16, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, p);
+            calls.put("Conv2dKernel.forward " + p + " 8->16 12x12 + residual in place",
+                    () -> k.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.RELU, out, 13, pool));
+            calls.put("Conv2dKernel.forward " + p + " 8->16 12x12 + residual GELU",
+                    () -> k.forward(buf, 11, 1, 12, 12, out, 13, 12, 12, Activation.GELU, buf, 3000, pool));
+        }
+        calls.put("Conv2dKernel.forward depthwise 8 12x12 + residual in place",
+                () -> dw.forward(buf, 11, 2, 12, 12, out, 13, 12, 12, Activation.RELU, out, 13, pool));
 
         // GRU, both directions
         int in = 16, hidden = 24;
@@ -157,10 +172,10 @@ class SteadyStateAllocationTest {
         StringBuilder report = new StringBuilder("steady-state bytes per call (single-thread pool):\n");
         for (Map.Entry<String, Runnable> e : calls.entrySet()) {
             double bytes = bytesPerCall(mx, e.getValue());
-            report.append(String.format("  %-54s %8.1f%n", e.getKey(), bytes));
+            report.append(String.format("  %-62s %8.1f%n", e.getKey(), bytes));
             if (bytes > MAX_BYTES_PER_CALL) over.add(e.getKey() + ": " + bytes);
         }
-        report.append(String.format("  %-54s %8.1f  (reported only)%n", "Pool2dKernel.max 3x3/2 pad 1 8x24x24", bytesPerCall(mx, stridedMax)));
+        report.append(String.format("  %-62s %8.1f  (reported only)%n", "Pool2dKernel.max 3x3/2 pad 1 8x24x24", bytesPerCall(mx, stridedMax)));
         System.out.print(report);
         assertTrue(over.isEmpty(), "allocating more than " + MAX_BYTES_PER_CALL + " bytes per call: " + over + "\n" + report);
     }

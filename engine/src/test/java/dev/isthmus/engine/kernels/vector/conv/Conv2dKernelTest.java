@@ -1,9 +1,12 @@
-package dev.isthmus.engine.kernels.vector;
+package dev.isthmus.engine.kernels.vector.conv;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.reference.Conv2d;
 import dev.isthmus.engine.kernels.reference.Pool2d;
+import dev.isthmus.engine.kernels.vector.Check;
+import dev.isthmus.engine.kernels.vector.Species;
+import dev.isthmus.engine.kernels.vector.ThreePools;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -112,7 +115,7 @@ class Conv2dKernelTest extends ThreePools {
         // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
         Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
-        if (Species.L == 16 && Tiles.WIDE) assertEquals(Conv2dKernel.Path.PIXELS, conv1.path(28, 28, 28));
+        if (Species.L == 16 && Species.WIDE_REGISTERS) assertEquals(Conv2dKernel.Path.PIXELS, conv1.path(28, 28, 28));
         // conv2 (3×3, stride 1, 32→64) takes Winograd; conv1 (cin = 1) never does, nor outputs under 4×4
         assertEquals(Conv2dKernel.Path.WINOGRAD, conv2.path(14, 14, 14));
         assertTrue(conv1.path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);

@@ -1,0 +1,232 @@
+package dev.isthmus.engine.kernels.vector.conv;
+
+import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Scratch;
+import dev.isthmus.engine.kernels.vector.Pool2dKernel;
+import dev.isthmus.engine.kernels.vector.Species;
+import dev.isthmus.engine.kernels.vector.VectorMath;
+
+/**
+ * A 2-D convolution (NCHW, as {@code torch.nn.Conv2d}: zero padding, stride, dilation, groups) with its weights packed
+ * once at load. Five paths ({@link Path}), one class each; {@link #path} says which one a call takes and
+ * {@link ConvPaths} holds the rules.
+ *
+ * <ul>
+ * <li>{@link Path#CHANNELS} and {@link Path#PIXELS} ({@link DirectConv}): ungrouped convolutions directly on a
+ * zero-padded copy of the image, as register tiles of output pixels × output channels that accumulate broadcasts ×
+ * vectors tap by tap: no im2col, nothing packed per call. CHANNELS takes vectors over output channels and transposes
+ * the tiles into y's channel rows; PIXELS takes vectors over output pixels and needs no transpose. The two read the
+ * same packed weights and sum every output in the same order (their results are bitwise equal), so each call takes
+ * whichever does less work for its shape.</li>
+ * <li>{@link Path#GEMM} ({@link Im2colConv}): grouped convolutions, and ungrouped ones with very many taps per
+ * output; im2col straight into the GEMM's panels, the weights as its packed left operand.</li>
+ * <li>{@link Path#DEPTHWISE} ({@link DepthwiseConv}): depthwise convolutions (groups = cin > 1, with or without a
+ * channel multiplier).</li>
+ * <li>{@link Path#WINOGRAD} ({@link WinogradConv}): 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when
+ * cin ≥ 32, cout ≥ 32 and the output is at least 4×4; can be forced on any such shape): Winograd's F(2×2, 3×3), 16
+ * multiply-adds per tile, input and output channel where the direct paths do 36. Float rounding differs from the
+ * direct paths (within 1e-4 of them).</li>
+ * </ul>
+ * Every path can add a residual before the activation in the same pass (ResNet's and MobileNet's skip connections),
+ * and can pool (MaxPool2d(2)) its output. Every path splits its work into tasks with disjoint outputs, each output
+ * summed in a fixed order, so the result does not depend on the thread count. Nothing is allocated per call in
+ * steady state: the work buffers are per-thread scratch.
+ */
+public final class Conv2dKernel {
+    private static final int L = Species.L;
+
+    /** How a convolution is computed (see the class comment). */
+    public enum Path {
+        /** Direct: register tiles of output pixels × vectors of output channels, transposed into y. */
+        CHANNELS,
+        /** Direct: register tiles of output channels × vectors of output pixels. */
+        PIXELS,
+        /** im2col panels and the packed GEMM. */
+        GEMM,
+        /** Direct, per input channel (groups = cin). */
+        DEPTHWISE,
+        /** Winograd F(2×2, 3×3): 3×3, stride 1, dilation 1, groups 1; 16 GEMMs on transformed tiles. */
+        WINOGRAD
+    }
+
+    private final int cin, cout;
+    /** The path, or null: CHANNELS, PIXELS or WINOGRAD, whichever {@link ConvPaths#pick} picks for the call. */
+    private final Path path;
+    /** The algorithms this kernel can run (null where its path can never be taken). */
+    private final DirectConv direct;
+    private final WinogradConv winograd;
+    private final Im2colConv gemm;
+    private final DepthwiseConv depthwise;
+    /** The bias padded to whole vectors of output channels (the direct and Winograd paths share it), or null. */
+    private final float[] biasP;
+
+    /**
+     * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference (the depthwise path reads it)
+     * @param bias   (cout) or null
+     */
+    public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
+                        int padTop, int padLeft, int dilationH, int dilationW, int groups) {
+        this(weight, bias, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, null);
+    }
+
+    /** The same on the given path (null: the one this class picks); for tests, which run every path on every shape,
+     * and benchmarks that compare paths. */
+    public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
+                        int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
+        ConvGeometry g = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
+        int depth = g.depth();
+        if (weight.length != cout * depth) throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
+        this.cin = cin;
+        this.cout = cout;
+        this.path = ConvPaths.fixed(g, path);
+        boolean planes = this.path == null || this.path == Path.CHANNELS || this.path == Path.PIXELS;
+        boolean useWinograd = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
+        if (planes || useWinograd) {
+            biasP = new float[(cout + L - 1) / L * L];
+            if (bias != null) System.arraycopy(bias, 0, biasP, 0, cout);
+        } else {
+            biasP = null;
+        }
+        this.direct = planes ? new DirectConv(g, weight, biasP) : null;
+        this.winograd = useWinograd ? new WinogradConv(g, weight, biasP) : null;
+        this.gemm = this.path == Path.GEMM ? new Im2colConv(g, weight, bias) : null;
+        this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, weight, bias) : null;
+    }
+
+    /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
+    public long footprint() {
+        long b = 0;
+        if (gemm != null) for (var m : gemm.packed) b += 4L * m.footprint(); // footprint() counts floats
+        if (direct != null) b += 4L * direct.wt.length;
+        if (biasP != null) b += 4L * biasP.length;
+        if (winograd != null) b += 4L * winograd.wino.footprint();
+        return b;
+    }
+
+    /** True when this convolution runs the depthwise kernel (one input channel per output channel); false on the
+     * other paths, the direct channels and pixels paths included (see {@link #path}). */
+    public boolean direct() {
+        return path == Path.DEPTHWISE;
+    }
+
+    /** The path {@link #forward} takes for an input w pixels wide and an output of oh × ow. */
+    public Path path(int w, int oh, int ow) {
+        return ConvPaths.pick(path, winograd != null, direct, w, oh, ow);
+    }
+
+    /**
+     * y (n, cout, oh, ow) = act(conv(x (n, cin, h, w)) + bias). oh and ow (which imply the trailing padding) are the
+     * caller's, as in the reference.
+     */
+    public void forward(float[] x, int n, int h, int w, float[] y, int oh, int ow, Activation act, ComputePool pool) {
+        forward(x, 0, n, h, w, y, 0, oh, ow, act, pool);
+    }
+
+    /**
+     * {@link #forward(float[], int, int, int, float[], int, int, Activation, ComputePool)} on x (n, cin, h, w) dense at
+     * {@code x[xOff …]} into y (n, cout, oh, ow) dense at {@code y[yOff …]}. y's range must not overlap x's. The work
+     * buffers are per-thread scratch: nothing is allocated in steady state on one thread.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        ComputePool pool) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, false, pool);
+    }
+
+    /**
+     * The same, and with {@code maxPool2} a 2×2 max pooling of stride 2 (PyTorch's {@code MaxPool2d(2)}, floor mode)
+     * on the convolution's output: y is then (n, cout, oh / 2, ow / 2) and holds act(max over each 2×2 window of
+     * conv(x) + bias), which for ReLU equals the max of the ReLUs. The Winograd path pools each 2×2 output tile in its
+     * output transform (one pixel written instead of four), the channels path in its tiles and blocks; the other
+     * paths convolve a few images at a time into per-thread scratch and pool them from cache.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        boolean maxPool2, ComputePool pool) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, maxPool2, null, 0, pool);
+    }
+
+    /**
+     * y (n, cout, oh, ow) = act(conv(x (n, cin, h, w)) + bias + residual) in one pass, as ResNet's
+     * {@code relu(bn(conv(x)) + identity)} or (activation NONE) MobileNet's {@code bn(conv(x)) + x} with the
+     * BatchNorm folded into the weights: x dense at {@code x[xOff …]}, y dense at {@code y[yOff …]}, the residual
+     * (n, cout, oh, ow) dense at {@code residual[resOff …]}, or null for none (then this is
+     * {@link #forward(float[], int, int, int, int, float[], int, int, int, Activation, ComputePool)}). Every path adds
+     * the residual where it adds the bias and applies the activation (in its register tiles, its GEMM's tiles, its
+     * output transform), never in a pass of its own over y. y may be the residual itself (the same array at the same
+     * offset): each element of the residual is read only by the task that writes that element of y, before it does.
+     * Otherwise the residual must not overlap y, and y must not overlap x.
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        float[] residual, int resOff, ComputePool pool) {
+        forward(x, xOff, n, h, w, y, yOff, oh, ow, act, false, residual, resOff, pool);
+    }
+
+    /**
+     * Both of the above in one signature (what a layer that fuses either calls): the fused 2×2 max pooling when
+     * {@code maxPool2}, a residual when {@code residual} is not null; not both (an IllegalArgumentException).
+     */
+    public void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                        boolean maxPool2, float[] residual, int resOff, ComputePool pool) {
+        long yLen = maxPool2 ? (long) n * cout * (oh / 2) * (ow / 2) : (long) n * cout * oh * ow;
+        if (xOff < 0 || yOff < 0 || (long) xOff + (long) n * cin * h * w > x.length || (long) yOff + yLen > y.length) {
+            throw new IllegalArgumentException("x or y too small");
+        }
+        if (residual != null) checkResidual(y, yOff, yLen, residual, resOff, maxPool2);
+        if (n == 0 || oh <= 0 || ow <= 0 || (maxPool2 && (oh < 2 || ow < 2))) return;
+        Path p = path(w, oh, ow);
+        if (maxPool2 && p != Path.WINOGRAD) {
+            if (ConvPaths.poolsOnChannels(p, path, direct)) {
+                direct.forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
+            } else {
+                pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
+            }
+            return;
+        }
+        run(p, x, xOff, n, h, w, y, yOff, oh, ow, act, residual, resOff, maxPool2, pool);
+    }
+
+    /** The residual fits, is y itself or apart from it, and comes without the fused pooling. */
+    private static void checkResidual(float[] y, int yOff, long yLen, float[] residual, int resOff, boolean maxPool2) {
+        if (maxPool2) throw new IllegalArgumentException("a residual cannot be added with the fused max pooling");
+        if (resOff < 0 || (long) resOff + yLen > residual.length) throw new IllegalArgumentException("residual too small");
+        if (residual == y && resOff != yOff && resOff < yOff + yLen && yOff < resOff + yLen) {
+            throw new IllegalArgumentException("the residual overlaps y without being y");
+        }
+    }
+
+    /** The convolution on path p, with a residual or none (res null); pooled: Winograd only, with no residual. */
+    private void run(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
+                     float[] res, int resOff, boolean pooled, ComputePool pool) {
+        switch (p) {
+            case CHANNELS, PIXELS -> direct.forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
+            case GEMM -> gemm.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case WINOGRAD -> winograd.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
+        }
+    }
+
+    /** Floats of convolution output that {@link #pooledForward} keeps in scratch at a time: 256 KB, within L2. */
+    private static final int POOLED_FLOATS = 64 * 1024;
+    /** The calling thread's convolution output awaiting pooling. */
+    private static final Scratch UNPOOLED = new Scratch();
+
+    /**
+     * A path other than Winograd and the channels path's pooled tiles, then the 2×2 max pooling: a few images at a
+     * time (at least one; as many as fit in POOLED_FLOATS) convolved into the caller's scratch, then pooled into y
+     * while they are still in cache. ReLU runs before the pooling (it commutes with max); another activation after
+     * it, on the pooled values.
+     */
+    private void pooledForward(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow,
+                               Activation act, ComputePool pool) {
+        int per = cout * oh * ow, ph = oh / 2, pw = ow / 2, group = Math.max(1, Math.min(n, POOLED_FLOATS / per));
+        float[] s = UNPOOLED.floats(group * per + L); // L floats of slack for max2x2NonNegative
+        Activation inner = act == Activation.RELU ? act : Activation.NONE;
+        for (int b0 = 0; b0 < n; b0 += group) {
+            int g = Math.min(group, n - b0), xAt = xOff + b0 * cin * h * w, yAt = yOff + b0 * cout * ph * pw;
+            run(p, x, xAt, g, h, w, s, 0, oh, ow, inner, null, 0, false, pool);
+            if (inner == Activation.RELU && L >= 4) Pool2dKernel.max2x2NonNegative(s, 0, g * cout, oh, ow, y, yAt);
+            else Pool2dKernel.max(s, 0, g * cout, oh, ow, 2, 2, 2, 2, 0, 0, 1, 1, y, yAt, ph, pw, pool);
+            if (act != inner) VectorMath.applyInPlace(act, y, yAt, g * cout * ph * pw);
+        }
+    }
+}

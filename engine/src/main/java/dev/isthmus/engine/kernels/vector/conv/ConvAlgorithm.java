@@ -1,0 +1,105 @@
+package dev.isthmus.engine.kernels.vector.conv;
+
+import dev.isthmus.engine.kernels.Scratch;
+import dev.isthmus.engine.kernels.vector.Species;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * What the convolution algorithms share: the geometry as plain final fields (the kernels read them in their loops),
+ * the zero-padded copies of input planes and a few helpers. One subclass per algorithm: {@link DirectConv} (the
+ * channels and pixels paths), {@link WinogradConv}, {@link Im2colConv} (the GEMM path), {@link DepthwiseConv}.
+ */
+abstract class ConvAlgorithm {
+    static final VectorSpecies<Float> F = Species.F;
+    static final int L = Species.L;
+
+    final int cin, cout, groups, cinG, coutG, kh, kw, sh, sw, padTop, padLeft, dh, dw, depth;
+
+    ConvAlgorithm(ConvGeometry g) {
+        this.cin = g.cin();
+        this.cout = g.cout();
+        this.groups = g.groups();
+        this.cinG = g.cinG();
+        this.coutG = g.coutG();
+        this.kh = g.kh();
+        this.kw = g.kw();
+        this.sh = g.sh();
+        this.sw = g.sw();
+        this.padTop = g.padTop();
+        this.padLeft = g.padLeft();
+        this.dh = g.dh();
+        this.dw = g.dw();
+        this.depth = g.depth();
+    }
+
+    /** Per thread: zero-padded input planes (the direct paths' phase planes, the im2col and depthwise paths' copies;
+     * one at a time on a thread, so they share the buffer). */
+    static final Scratch PAD = new Scratch();
+
+    /** Rows of the zero-padded input planes: every tap of every output row is inside. */
+    int paddedRows(int h, int oh) {
+        return Math.max(h + padTop, (oh - 1) * sh + (kh - 1) * dh + 1);
+    }
+
+    /** Columns of the zero-padded input planes. */
+    int paddedCols(int w, int ow) {
+        return Math.max(w + padLeft, (ow - 1) * sw + (kw - 1) * dw + 1);
+    }
+
+    /**
+     * {@code planes} planes of h×w at x[xOff …] copied into zero-padded ph×pw planes (the input at row padTop, column
+     * padLeft) in the calling thread's {@link #PAD} scratch, whose first {@code size} floats are defined.
+     */
+    float[] zeroedPlanes(float[] x, int xOff, int planes, int h, int w, int ph, int pw, int size) {
+        float[] pad = PAD.floats(size);
+        int planeSize = ph * pw;
+        if (padTop == 0 && padLeft == 0 && pw == w) {
+            // the input rows fill each padded plane's first h rows completely: zero only what follows them
+            for (int ic = 0; ic < planes; ic++) {
+                int at = ic * planeSize;
+                System.arraycopy(x, xOff + ic * h * w, pad, at, h * w);
+                Arrays.fill(pad, at + h * w, at + planeSize, 0f);
+            }
+            Arrays.fill(pad, planes * planeSize, size, 0f);
+        } else {
+            Arrays.fill(pad, 0, size, 0f);
+            for (int ic = 0; ic < planes; ic++) {
+                for (int iy = 0; iy < h; iy++) {
+                    System.arraycopy(x, xOff + (ic * h + iy) * w, pad, ic * planeSize + (iy + padTop) * pw + padLeft, w);
+                }
+            }
+        }
+        return pad;
+    }
+
+    /** dst[d, d + len) = src[s, s + len) by vectors, the last one masked. */
+    static void copyRun(float[] src, int s, float[] dst, int d, int len) {
+        int i = 0;
+        for (; i + L <= len; i += L) FloatVector.fromArray(F, src, s + i).intoArray(dst, d + i);
+        if (i < len) {
+            VectorMask<Float> m = F.indexInRange(i, len);
+            FloatVector.fromArray(F, src, s + i, m).intoArray(dst, d + i, m);
+        }
+    }
+
+    static int roundUp(int a, int m) {
+        return (a + m - 1) / m * m;
+    }
+
+    static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
+    static int lcm(int a, int b) {
+        return a / gcd(a, b) * b;
+    }
+}
