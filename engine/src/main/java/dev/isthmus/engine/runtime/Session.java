@@ -39,6 +39,19 @@ public final class Session implements AutoCloseable {
      * @return the results by output name; views valid until the next run of this session (see the class comment)
      */
     public Map<String, Tensor> run(Map<String, Tensor> inputs) {
+        return run(inputs, null);
+    }
+
+    /**
+     * Runs the model as {@link #run(Map)} does, adding each node's wall time in nanoseconds to {@code nanos[i]} for node
+     * i of {@link Model#nodes()} (for profiles: {@code isthmus bench --profile}).
+     */
+    public Map<String, Tensor> runProfiled(Map<String, Tensor> inputs, long[] nanos) {
+        if (nanos.length < model.steps().size()) throw new IllegalArgumentException("nanos needs " + model.steps().size() + " entries");
+        return run(inputs, nanos);
+    }
+
+    private Map<String, Tensor> run(Map<String, Tensor> inputs, long[] nanos) {
         if (closed) throw new IllegalStateException("session is closed");
         Tensor[] in = model.checkedInputs(inputs, ordered);
         Plan plan = null;
@@ -58,7 +71,7 @@ public final class Session implements AutoCloseable {
             plans.add(0, plan);
             if (plans.size() > MAX_PLANS) plans.remove(plans.size() - 1);
         }
-        return plan.run(in);
+        return plan.run(in, nanos);
     }
 
     /** Runs a model with one input. */
