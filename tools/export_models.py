@@ -233,8 +233,19 @@ def build_torchvision(cfg, st_path):
                 if m.bias is not None:
                     m.bias.uniform_(-0.1, 0.1)
     model.float().eval()
-    isthmus_export.export(model, {"x": torch.zeros(cfg["input_shape"](1))}, st_path)
+    isthmus_export.export(DictOutput(model), {"x": torch.zeros(cfg["input_shape"](1))}, st_path)
     return model
+
+
+class DictOutput(torch.nn.Module):
+    """The classifier with its result named "output", as the other models' and the ONNX file's."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return {"output": self.model(x)}
 
 
 def export_one(name, cfg, out_dir, seed):

@@ -122,8 +122,7 @@ final class PredictCommand implements Callable<Integer> {
             List<Path> files = FileArgs.expand(inputs, decoder.extensions());
             if (files.isEmpty()) throw new UsageException("no input files found in " + inputs);
             List<String> labels = m.labels();
-            boolean endsInSoftmax = !m.spec().nodes().isEmpty()
-                    && m.spec().nodes().get(m.spec().nodes().size() - 1).op().equals("Softmax") && m.spec().outputs().isEmpty();
+            boolean endsInSoftmax = m.outputOp(0).equalsIgnoreCase("softmax");
             Progress progress = new Progress(err, files.size(), !json && Terminal.stderrIsTerminal() && files.size() >= 50);
             ExecutorService decoders = Executors.newFixedThreadPool(Math.min(nThreads, 4), r -> {
                 Thread t = new Thread(r, "isthmus-decode");
@@ -386,11 +385,15 @@ final class PredictCommand implements Callable<Integer> {
                 + " of shape (batch, steps, features); this model's input is " + in + ". Use 'isthmus run' with .npy tensors.");
     }
 
-    /** True unless the first node is a GRU or Transformer reading (seq, batch, features). */
+    /** True unless the first recurrent or Transformer node reads (seq, batch, features). */
     private static boolean isBatchFirst(Model m) {
-        NodeSpec first = m.spec().nodes().get(0);
-        Object bf = first.args().get("batch_first");
-        if (first.op().equals("TransformerEncoder") && first.args().get("encoder_layer") instanceof Map<?, ?> el) bf = el.get("batch_first");
-        return !(first.op().equals("GRU") || first.op().startsWith("TransformerEncoder")) || Boolean.TRUE.equals(bf);
+        for (NodeSpec n : m.spec().nodes()) {
+            boolean rnn = n.op().equals("GRU") || n.op().equals("LSTM") || n.op().equals("RNN");
+            if (!rnn && !n.op().startsWith("TransformerEncoder")) continue;
+            Object bf = n.args().get("batch_first");
+            if (n.op().equals("TransformerEncoder") && n.args().get("encoder_layer") instanceof Map<?, ?> el) bf = el.get("batch_first");
+            return Boolean.TRUE.equals(bf);
+        }
+        return true;
     }
 }

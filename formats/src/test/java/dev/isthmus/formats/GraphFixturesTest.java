@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * 1e-4 × max(1, max |PyTorch output|) of PyTorch, fused and node by node, on one thread and two.
  */
 class GraphFixturesTest {
-    static final Path ROOT = Path.of("..", "fixtures", "graph");
+    static final Path ROOT = Path.of(System.getProperty("isthmus.graph.fixtures", "../fixtures/graph"));
     static final double TOL = 1e-4;
 
     record Case(String name, Path model, Map<String, Path> inputs, List<Path> outputs) {

@@ -180,6 +180,15 @@ public final class Model implements AutoCloseable {
         return graph.outputNames();
     }
 
+    /**
+     * The name of the op computing result {@code i} after the passes ({@code softmax}, {@code Linear}, ...), or
+     * {@code input} when a result is a model input.
+     */
+    public String outputOp(int i) {
+        Node n = graph.outputs().get(i).producer();
+        return n == null ? "input" : n.op().name();
+    }
+
     /** The result shapes the spec's input shapes imply ({@code -1} = depends on the input). */
     public Map<String, long[]> outputShapes() {
         Map<String, long[]> m = new LinkedHashMap<>();
