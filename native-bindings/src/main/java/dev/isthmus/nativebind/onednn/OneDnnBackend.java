@@ -1,9 +1,12 @@
 package dev.isthmus.nativebind.onednn;
 
 import dev.isthmus.engine.backend.Backend;
-import dev.isthmus.engine.graph.Layer;
-import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.WeightBinder;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.ir.ops.Conv;
+import dev.isthmus.engine.ir.ops.Linear;
+import dev.isthmus.engine.ir.ops.Pool;
+import dev.isthmus.engine.ir.ops.Recurrent;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
 
@@ -15,31 +18,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * oneDNN for one model (or one session): a thread count and the layers built with it. Closing it closes every layer
- * it built, freeing their native memory (primitives, descriptors, memory objects, packed weights, scratchpads) at
- * that moment; a layer still running finishes first and frees after. What stays for the life of the process: the
- * library, one CPU engine, and oneDNN's primitive cache (compiled kernels of recently created primitives, at most
- * 1024 by default; {@code ONEDNN_PRIMITIVE_CACHE_CAPACITY} sets it), so that loading the same model again is fast
- * and costs no memory.
+ * oneDNN for one model: a thread count and the layers compiled with it (the graph nodes it claimed, see
+ * {@link #compile}). Closing it (the model does, with itself) closes every layer it compiled, freeing their native
+ * memory (primitives, descriptors, memory objects, packed weights, scratchpads) at that moment; a layer still running
+ * finishes first and frees after. What stays for the life of the process: the library, one CPU engine, and oneDNN's
+ * primitive cache (compiled kernels of recently created primitives, at most 1024 by default;
+ * {@code ONEDNN_PRIMITIVE_CACHE_CAPACITY} sets it), so that loading the same model again is fast and costs no memory.
  *
  * <h2>Threads</h2>
  * oneDNN runs its primitives on OpenMP threads (the bundled build uses GNU libgomp). {@link #open(int) open(n)} makes
  * every oneDNN call of this backend use n threads: before creating or running a primitive, the calling thread's
  * OpenMP thread count is set to n with {@code omp_set_num_threads} (found in the libgomp that libdnnl itself
  * loaded). {@code OMP_NUM_THREADS} only sets the initial value and is then overridden. A model run is sequential
- * layer by layer, and oneDNN layers never use the model's Java {@code ComputePool}; so while a oneDNN layer runs the
- * Java workers are idle, and while a Java layer runs OpenMP's workers are idle (after a short spin): never more than
- * n busy threads per concurrent {@code Model.run}. To serve several requests in parallel, give each model fewer
- * threads (total = concurrent runs × n); OpenMP keeps a separate team per calling thread. Set
- * {@code OMP_WAIT_POLICY=PASSIVE} in the environment to make idle OpenMP workers sleep at once instead of spinning
- * (libgomp reads it at process start).
+ * node by node, and oneDNN layers never use the model's Java {@code ComputePool}; so while a oneDNN layer runs the
+ * Java workers are idle (a model with nodes on a backend never lets them spin), and while a Java node runs OpenMP's
+ * workers are idle (after a short spin): never more than n busy threads per concurrent {@code Model.run}. To serve
+ * several requests in parallel, give each model fewer threads (total = concurrent runs × n); OpenMP keeps a separate
+ * team per calling thread. Set {@code OMP_WAIT_POLICY=PASSIVE} in the environment to make idle OpenMP workers sleep
+ * at once instead of spinning (libgomp reads it at process start).
  */
 public final class OneDnnBackend implements Backend {
     /** The name users select this backend by ({@code --backend onednn}). */
     public static final String NAME = "onednn";
 
-    /** The {@code torch.nn} ops this backend implements. */
-    public static final Set<String> OPS = Set.of("Conv2d", "Linear", "GRU", "MaxPool2d", "AvgPool2d");
+    /**
+     * The ops (by {@link dev.isthmus.engine.ir.Op#name()}) this backend may claim; {@link #compile} still declines
+     * the argument combinations and fused epilogues it cannot run exactly.
+     */
+    public static final Set<String> OPS = Set.of("Conv1d", "Conv2d", "Linear", "GRU", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d");
 
     /** Plans (primitives for one input shape) kept per layer; more shapes than this evict the least recently used. */
     static final int PLANS_PER_LAYER = Integer.getInteger("isthmus.onednn.plansPerLayer", 16);
@@ -88,62 +94,34 @@ public final class OneDnnBackend implements Backend {
         return NAME;
     }
 
-    /** True when this backend implements the {@code torch.nn} op {@code op}. */
-    @Override
-    public boolean supports(String op) {
-        return OPS.contains(op);
-    }
-
     /**
-     * The oneDNN layer for a node, or null when oneDNN does not implement the node's op (the caller then builds the
-     * Java layer, e.g. with {@code Ops.create}). Arguments are read and checked with PyTorch's rules and the same
-     * messages as the Java layers; weights are claimed from {@code weights} exactly as the Java layer would claim
-     * them. The layer belongs to this backend and is closed with it (or earlier, by its own {@code close()}).
+     * The node on oneDNN, or null to leave it to the Java kernels. Claimed: {@code Conv2d} and {@code Conv1d} (as 2-D
+     * with height 1) with no epilogue or a fused ReLU; {@code Linear} with at least one input and one output feature,
+     * with no epilogue or a fused ReLU; {@code GRU} with every argument (an initial state h_0 too); max and average
+     * pooling, 1-D and 2-D, with every argument (the rare shapes oneDNN's averaging cannot match run on the op's Java
+     * kernel inside the layer). Declined: a fused residual, a fused max pooling, any other fused activation, LSTM and
+     * RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
+     * memory here. The layer belongs to this backend and is closed with it.
      *
-     * @throws IllegalArgumentException for invalid arguments, as the Java layers
+     * @throws IllegalStateException when the backend is closed
      */
     @Override
-    public Layer create(NodeArgs args, WeightBinder weights) {
-        return create(args, weights, Activation.NONE);
-    }
-
-    /**
-     * As {@link #create(NodeArgs, WeightBinder)}, with an activation fused into the layer as a oneDNN post-op:
-     * {@link Activation#RELU} for Conv2d and Linear (a graph planner replaces "Conv2d → ReLU" by one such layer when
-     * the Conv2d's result has no other consumer).
-     *
-     * @throws IllegalArgumentException when the op cannot fuse {@code epilogue}
-     */
-    public Layer create(NodeArgs args, WeightBinder weights, Activation epilogue) {
+    public Executable compile(Node node) {
         if (closed.get()) throw new IllegalStateException("the oneDNN backend is closed");
-        String op = args.node().op();
-        if (epilogue != Activation.NONE && !(epilogue == Activation.RELU && (op.equals("Conv2d") || op.equals("Linear")))) {
-            throw new IllegalArgumentException("oneDNN " + op + " cannot fuse " + epilogue);
-        }
-        try {
-            return switch (op) {
-                case "Conv2d" -> new OneDnnConv2d(this, args, weights, epilogue);
-                case "Linear" -> new OneDnnLinear(this, args, weights, epilogue);
-                case "GRU" -> new OneDnnGru(this, args, weights);
-                case "MaxPool2d" -> new OneDnnPool2d(this, OneDnnPool2d.Kind.MAX, args);
-                case "AvgPool2d" -> new OneDnnPool2d(this, OneDnnPool2d.Kind.AVG, args);
-                default -> null;
-            };
-        } catch (Unsupported e) {
-            return null;
-        }
+        String label = node.label();
+        return switch (node.op()) {
+            case Conv c when !c.hasResidual() && !c.hasMaxPool2() && plainOrRelu(c.activation()) -> new OneDnnConv2d(this, label, c);
+            case Linear l when !l.hasResidual() && plainOrRelu(l.activation()) && l.inFeatures() > 0 && l.outFeatures() > 0 ->
+                    new OneDnnLinear(this, label, l);
+            case Recurrent r when r.cell() == Recurrent.Cell.GRU -> new OneDnnGru(this, label, r);
+            case Pool p -> new OneDnnPool2d(this, label, p);
+            default -> null;
+        };
     }
 
-    /**
-     * Thrown by a layer constructor, before it claims any weight, for valid arguments oneDNN cannot run (e.g. a
-     * Linear with 0 features): {@link #create} then returns null and the caller builds the Java layer.
-     */
-    static final class Unsupported extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Unsupported(String message) {
-            super(message, null, false, false);
-        }
+    /** The epilogues a oneDNN convolution or matmul runs exactly: none, or a ReLU post-op. */
+    private static boolean plainOrRelu(Activation a) {
+        return a == Activation.NONE || a == Activation.RELU;
     }
 
     /** Called by a layer's constructor once it owns native memory. */
@@ -161,9 +139,14 @@ public final class OneDnnBackend implements Backend {
         if (layers.remove(layer)) life.release();
     }
 
-    /** The layers built and not yet closed. */
+    /** The layers compiled and not yet closed. */
     public int openLayers() {
         return layers.size();
+    }
+
+    /** The layers compiled and not yet closed, for tests. */
+    List<OneDnnLayerBase> layers() {
+        return List.copyOf(layers);
     }
 
     /** Sets the calling thread's OpenMP thread count to this backend's; called before each oneDNN create or run. */
@@ -205,7 +188,7 @@ public final class OneDnnBackend implements Backend {
                 "dnnl_sgemm");
     }
 
-    /** Closes every layer built by this backend; idempotent. */
+    /** Closes every layer compiled by this backend; idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;

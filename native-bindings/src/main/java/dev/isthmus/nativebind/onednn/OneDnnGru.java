@@ -1,19 +1,11 @@
 package dev.isthmus.nativebind.onednn;
 
-import dev.isthmus.engine.graph.ComputePool;
-import dev.isthmus.engine.graph.Frame;
-import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.Shapes;
-import dev.isthmus.engine.graph.WeightBinder;
-import dev.isthmus.engine.spec.NodeSpec;
-import dev.isthmus.engine.tensor.Shape;
-import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.engine.ir.Frame;
+import dev.isthmus.engine.ir.ops.Recurrent;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
-import java.util.List;
 
 /**
  * {@code torch.nn.GRU} on oneDNN's linear-before-reset GRU ({@code lbr_gru}), which is PyTorch's formulation:
@@ -40,29 +32,23 @@ public final class OneDnnGru extends OneDnnLayerBase {
     private record Key(int steps, int batch, boolean ntc, boolean h0) {
     }
 
-    OneDnnGru(OneDnnBackend backend, NodeArgs a, WeightBinder w) {
-        super(backend, a.node().label());
-        NodeSpec n = a.node();
-        inputSize = a.requiredInt("input_size");
-        hidden = a.requiredInt("hidden_size");
-        layers = a.integer("num_layers", 1);
-        boolean hasBias = a.bool("bias", true);
-        batchFirst = a.bool("batch_first", false);
-        dirs = a.bool("bidirectional", false) ? 2 : 1;
-        a.ignore("dropout", "device", "dtype");
-        if (a.integer("proj_size", 0) != 0) throw new IllegalArgumentException("proj_size is not a GRU argument");
-        if (inputSize <= 0 || hidden <= 0 || layers <= 0) throw new IllegalArgumentException("input_size, hidden_size and num_layers must be positive");
+    /** Takes a {@code torch.nn.GRU} ({@link OneDnnBackend#compile} checks the cell). */
+    OneDnnGru(OneDnnBackend backend, String label, Recurrent gru) {
+        super(backend, label);
+        inputSize = gru.inputSize();
+        hidden = gru.hiddenSize();
+        layers = gru.layers();
+        dirs = gru.directions();
+        batchFirst = gru.batchFirst();
         int h = hidden, g3 = 3 * hidden;
         float[][] wih = new float[layers * dirs][], whh = new float[layers * dirs][], bih = new float[layers * dirs][], bhh = new float[layers * dirs][];
         for (int l = 0; l < layers; l++) {
-            int in = l == 0 ? inputSize : hidden * dirs;
             for (int d = 0; d < dirs; d++) {
-                String sfx = "_l" + l + (d == 1 ? "_reverse" : "");
                 int i = l * dirs + d;
-                wih[i] = w.require(n, "weight_ih" + sfx, g3, in);
-                whh[i] = w.require(n, "weight_hh" + sfx, g3, hidden);
-                bih[i] = hasBias ? w.require(n, "bias_ih" + sfx, g3) : null;
-                bhh[i] = hasBias ? w.require(n, "bias_hh" + sfx, g3) : null;
+                wih[i] = gru.weightIh(l, d);
+                whh[i] = gru.weightHh(l, d);
+                bih[i] = gru.biasIh(l, d);
+                bhh[i] = gru.biasHh(l, d);
             }
         }
         wLayer = new PackedWeights[layers];
@@ -96,29 +82,6 @@ public final class OneDnnGru extends OneDnnLayerBase {
         registered();
     }
 
-    @Override
-    public int maxInputs() {
-        return 2;
-    }
-
-    @Override
-    public List<long[]> outputShapes(List<long[]> in) {
-        long[] s = in.getFirst();
-        Shapes.rank(s, 2, 3);
-        Shapes.dim(s, -1, inputSize, "input_size (the last dimension)");
-        long batch = s.length == 2 ? 0 : (batchFirst ? s[0] : s[1]);
-        long[] out = s.clone();
-        out[out.length - 1] = (long) hidden * dirs;
-        long[] hn = s.length == 2 ? new long[]{(long) layers * dirs, hidden} : new long[]{(long) layers * dirs, batch, hidden};
-        if (in.size() > 1 && !Arrays.equals(in.get(1), hn)) {
-            long[] h0 = in.get(1);
-            boolean ok = h0.length == hn.length;
-            for (int i = 0; ok && i < h0.length; i++) ok = h0[i] < 0 || hn[i] < 0 || h0[i] == hn[i];
-            if (!ok) throw new IllegalArgumentException("h_0 must have shape " + Shape.toString(hn) + ", got " + Shape.toString(h0));
-        }
-        return List.of(out, hn);
-    }
-
     private Key key(long[] s, boolean h0) {
         boolean unbatched = s.length == 2;
         int steps = (int) (unbatched ? s[0] : (batchFirst ? s[1] : s[0]));
@@ -127,53 +90,13 @@ public final class OneDnnGru extends OneDnnLayerBase {
     }
 
     @Override
-    public void prepare(List<long[]> inputShapes) {
-        List<long[]> c = concrete(inputShapes);
-        outputShapes(c);
-        Key k = key(c.getFirst(), c.size() > 1);
-        enter();
-        try {
-            GruPlan p = plans.acquire(k, GruPlan::new);
-            p.give(p.take());
-            p.release();
-        } finally {
-            exit();
-        }
-    }
-
-    @Override
-    public List<Tensor> forward(List<Tensor> inputs, ComputePool pool) {
-        Tensor x = inputs.getFirst();
-        Tensor h0 = inputs.size() > 1 ? inputs.get(1) : null;
-        long[] s = x.shape();
-        Key k = key(s, h0 != null);
-        long[] os = s.clone();
-        os[os.length - 1] = (long) hidden * dirs;
-        long[] hs = s.length == 2 ? new long[]{(long) layers * dirs, hidden} : new long[]{(long) layers * dirs, k.batch, hidden};
-        enter();
-        try {
-            GruPlan p = plans.acquire(k, GruPlan::new);
-            try {
-                Workspace ws = p.take();
-                try {
-                    execute(p, ws, source(x, ws.src), h0 == null ? null : source(h0, ws.h0));
-                    float[] y = toHeap(ws.dst, 0, Math.toIntExact(Shape.numel(os)));
-                    float[] hn = toHeap(ws.hn, 0, Math.toIntExact(Shape.numel(hs)));
-                    return List.of(Tensor.ofFloats(y, os), Tensor.ofFloats(hn, hs));
-                } finally {
-                    p.give(ws);
-                }
-            } finally {
-                p.release();
-            }
-        } finally {
-            exit();
-        }
+    public void prepare(Frame f) {
+        warm(plans, key(f.inShape[0], f.inputs() > 1), GruPlan::new);
     }
 
     @Override
     public void run(Frame f) {
-        boolean h0 = f.in.length > 1;
+        boolean h0 = f.inputs() > 1;
         enter();
         try {
             GruPlan p = plans.acquire(key(f.inShape[0], h0), GruPlan::new);
@@ -301,6 +224,18 @@ public final class OneDnnGru extends OneDnnLayerBase {
         protected void freePrimitives() {
             for (Primitive p : prims) if (p != null) p.close();
         }
+    }
+
+    @Override
+    public long heldBytes() {
+        long b = 0;
+        for (int l = 0; l < layers; l++) b += wLayer[l].bytes() + wIter[l].bytes() + bias[l].bytes();
+        return b;
+    }
+
+    @Override
+    int cachedPlans() {
+        return plans.size();
     }
 
     @Override

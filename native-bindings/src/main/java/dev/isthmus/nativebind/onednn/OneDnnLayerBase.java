@@ -1,15 +1,13 @@
 package dev.isthmus.nativebind.onednn;
 
-import dev.isthmus.engine.graph.Frame;
-import dev.isthmus.engine.tensor.DType;
-import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.engine.ir.Frame;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
-/** What every oneDNN layer shares: its life cycle (pinned while running, freed once on close) and tensor staging. */
+/** What every oneDNN layer shares: its life cycle (pinned while running, freed once on close) and frame staging. */
 abstract class OneDnnLayerBase implements OneDnnLayer {
     final OneDnnBackend backend;
     final String label;
@@ -62,18 +60,29 @@ abstract class OneDnnLayerBase implements OneDnnLayer {
         life.release();
     }
 
-    /** The planned path has inputs and results in the session's float[]; these copy them to and from native memory. */
-    @Override
-    public final boolean isPlanned() {
-        return true;
+    /**
+     * Builds the plan (primitives, weights reordered into the layout they want, one workspace) for {@code key} now,
+     * when the engine makes a plan for a shape, rather than at the first run.
+     */
+    final <K, W extends AutoCloseable, P extends Plan<W>> void warm(PlanCache<K, P> plans, K key, Function<K, P> factory) {
+        enter();
+        try {
+            P p = plans.acquire(key, factory);
+            try {
+                p.give(p.take());
+            } finally {
+                p.release();
+            }
+        } finally {
+            exit();
+        }
     }
 
     /**
-     * The planned path of a single-primitive layer: takes the plan for {@code key} and one of its workspaces, copies
-     * input 0 of the frame into the staging source, runs the primitive, and copies the result to output 0.
+     * The run of a single-primitive layer: takes the plan for {@code key} and one of its workspaces, copies input 0 of
+     * the frame into the staging source, runs the primitive, and copies the result to output 0.
      */
-    final <K, P extends Plan<StagedWorkspace>> void runStaged(PlanCache<K, P> plans, K key, java.util.function.Function<K, P> factory,
-                                                              Frame f) {
+    final <K, P extends Plan<StagedWorkspace>> void runStaged(PlanCache<K, P> plans, K key, Function<K, P> factory, Frame f) {
         enter();
         try {
             P p = plans.acquire(key, factory);
@@ -95,7 +104,7 @@ abstract class OneDnnLayerBase implements OneDnnLayer {
         }
     }
 
-    /** Copies input {@code i} of a frame into native memory. */
+    /** Copies input {@code i} of a frame into native memory (native code cannot hold a pointer into the Java heap). */
     static void load(Frame f, int i, MemorySegment dst) {
         MemorySegment.copy(f.buf, f.in[i], dst, ValueLayout.JAVA_FLOAT, 0, f.inSize(i));
     }
@@ -119,39 +128,14 @@ abstract class OneDnnLayerBase implements OneDnnLayer {
         if (closed.compareAndSet(false, true)) life.release();
     }
 
-    /** Frees the plans and weights; runs once, when no forward is running. */
+    /** Frees the plans and weights; runs once, when no run is going on. */
     abstract void freeNative();
 
-    /** The shapes with every unknown (-1) dimension taken as 1. */
-    static List<long[]> concrete(List<long[]> shapes) {
-        return shapes.stream().map(s -> {
-            long[] c = s.clone();
-            for (int i = 0; i < c.length; i++) if (c[i] < 0) c[i] = 1;
-            return c;
-        }).toList();
-    }
+    /** Plans (input shapes) cached now. */
+    abstract int cachedPlans();
 
-    /**
-     * The tensor's elements as a native F32 buffer: its own memory when it already is one (no copy), else a copy into
-     * {@code staging} (heap arrays must be copied: native code cannot hold a pointer into the Java heap).
-     */
-    static MemorySegment source(Tensor t, MemorySegment staging) {
-        MemorySegment s = t.segment();
-        if (t.dtype() == DType.F32 && s.isNative() && (s.address() & 3) == 0) return s;
-        long n = t.numel();
-        if (t.dtype() == DType.F32) {
-            MemorySegment.copy(s, 0, staging, 0, n * Float.BYTES);
-        } else {
-            float[] f = t.toFloatArray();
-            MemorySegment.copy(f, 0, staging, ValueLayout.JAVA_FLOAT, 0, f.length);
-        }
-        return staging;
-    }
-
-    /** {@code n} floats of a native result, as a new Java array (the result tensor's storage). */
-    static float[] toHeap(MemorySegment s, long offsetFloats, int n) {
-        float[] y = new float[n];
-        MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, offsetFloats * Float.BYTES, y, 0, n);
-        return y;
+    @Override
+    public String toString() {
+        return "oneDNN " + label;
     }
 }

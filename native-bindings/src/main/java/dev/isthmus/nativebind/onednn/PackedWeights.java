@@ -59,6 +59,13 @@ final class PackedWeights implements AutoCloseable {
         return dst;
     }
 
+    /** Native bytes held now: the packed copies, and the PyTorch-layout copy until the first reorder. */
+    synchronized long bytes() {
+        long b = plain != null ? plain.byteSize() : 0;
+        for (MemorySegment m : buffers) b += m.byteSize();
+        return b;
+    }
+
     /** How many layouts are held (1 after the first run, in practice for good). */
     synchronized int layouts() {
         return mds.size();

@@ -1,14 +1,19 @@
 package dev.isthmus.nativebind.onednn;
 
+import dev.isthmus.engine.errors.ModelSpecException;
 import dev.isthmus.engine.graph.ComputePool;
-import dev.isthmus.engine.graph.Layer;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Graph;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.ir.ops.Conv;
+import dev.isthmus.engine.ir.ops.Linear;
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.kernels.reference.Conv2d;
-import dev.isthmus.engine.kernels.reference.Gemm;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,30 +29,64 @@ import java.util.Map;
 import java.util.Random;
 
 import static dev.isthmus.nativebind.onednn.Nodes.assertClose;
+import static dev.isthmus.nativebind.onednn.Nodes.assertSameResults;
+import static dev.isthmus.nativebind.onednn.Nodes.input;
+import static dev.isthmus.nativebind.onednn.Nodes.node;
 import static dev.isthmus.nativebind.onednn.Nodes.pair;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Each oneDNN layer against the engine's scalar reference kernels, within 1e-4, on several shapes and settings. */
+/**
+ * Each op oneDNN claims, in a model built from a spec, against the same model on the engine's scalar reference
+ * kernels, within 1e-4, on several shapes and settings; the epilogues it fuses and the ones it declines.
+ */
 class OneDnnLayersTest {
     static final double TOL = 1e-4;
-    static OneDnnBackend backend;
     static final ComputePool POOL = ComputePool.single();
 
     @BeforeAll
-    static void open() {
+    static void available() {
         OneDnnStatus s = OneDnn.probe();
         assertTrue(s.available(), "oneDNN must load in this build (the jar is a dependency): " + s.reason());
-        backend = OneDnnBackend.open(2);
     }
 
-    @AfterAll
-    static void close() {
-        backend.close();
-        assertEquals(0, backend.openLayers());
+    /** Builds {@code spec} on oneDNN and on the reference kernels, runs both, compares; returns the oneDNN model's node backends. */
+    static List<String> compare(String what, ModelSpec spec, Nodes.Weights ws, Tensor... inputs) {
+        OneDnnBackend b = OneDnnBackend.open(2);
+        try (Model onednn = Model.build(spec, ws, null, 2, b); Model ref = Nodes.reference(spec, ws)) {
+            assertSameResults(what, Nodes.run(ref, inputs), Nodes.run(onednn, inputs), TOL);
+            for (OneDnnLayerBase l : b.layers()) assertFalse(l.implementation().isEmpty());
+            return Nodes.backends(onednn);
+        } finally {
+            assertEquals(0, b.openLayers(), "the model closes the backend and its layers");
+        }
+    }
+
+    static Map<String, Object> convArgs(int cin, int cout, List<Integer> kernel, List<Integer> stride, List<Integer> dilation,
+                                        int groups, boolean bias, Object padding) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("in_channels", cin);
+        args.put("out_channels", cout);
+        args.put("kernel_size", kernel);
+        args.put("stride", stride);
+        args.put("dilation", dilation);
+        args.put("groups", groups);
+        args.put("bias", bias);
+        args.put("padding", padding);
+        return args;
+    }
+
+    /** {@code op} on x, then a ReLU node when {@code relu} (which the engine's passes may fuse). */
+    static ModelSpec withRelu(String op, String name, Map<String, Object> args, boolean relu, long... shape) {
+        if (!relu) return Nodes.oneNode(op, name, args, 1, shape);
+        return Nodes.spec(List.of(input("x", shape)), List.of("y"),
+                node(0, op, name, List.of("x"), List.of("a"), args),
+                node(1, "ReLU", null, List.of("a"), List.of("y"), Map.of()));
     }
 
     // n, cin, h, w, cout, kh, kw, sh, sw, padding ("same", "valid" or "ph:pw"), dh, dw, groups, bias, relu
@@ -69,51 +108,36 @@ class OneDnnLayersTest {
                                 int dh, int dw, int groups, boolean bias, boolean relu) {
         Nodes.Weights ws = new Nodes.Weights(cin * 31L + cout);
         float scale = (float) (1.2 * Math.sqrt(3.0 / (cin / groups * kh * kw)));
-        float[] wt = ws.add("c.weight", scale, cout, cin / groups, kh, kw);
-        float[] b = bias ? ws.add("c.bias", 0.5f, cout) : null;
-        Map<String, Object> args = new LinkedHashMap<>();
-        args.put("in_channels", cin);
-        args.put("out_channels", cout);
-        args.put("kernel_size", pair(kh, kw));
-        args.put("stride", pair(sh, sw));
-        args.put("dilation", pair(dh, dw));
-        args.put("groups", groups);
-        args.put("bias", bias);
-        int padTop, padLeft;
-        if (padding.equals("same") || padding.equals("valid")) {
-            args.put("padding", padding);
-            padTop = padding.equals("same") ? dh * (kh - 1) / 2 : 0;
-            padLeft = padding.equals("same") ? dw * (kw - 1) / 2 : 0;
-        } else {
-            String[] p = padding.split(":");
-            padTop = Integer.parseInt(p[0]);
-            padLeft = Integer.parseInt(p[1]);
-            args.put("padding", pair(padTop, padLeft));
-        }
-        NodeSpec node = Nodes.node("Conv2d", "c", args);
-        OneDnnLayer layer = relu
-                ? (OneDnnLayer) backend.create(new dev.isthmus.engine.graph.NodeArgs(node), new dev.isthmus.engine.graph.WeightBinder(ws), Activation.RELU)
-                : Nodes.onednn(backend, node, ws);
-        try {
-            float[] x = Nodes.random(new Random(h * 7L + w), n * cin * h * w);
-            Tensor out = layer.forward(List.of(Tensor.ofFloats(x, n, cin, h, w)), POOL).getFirst();
-            long[] shape = layer.outputShapes(List.of(new long[]{n, cin, h, w})).getFirst();
-            assertArrayEquals(shape, out.shape());
-            int oh = (int) shape[2], ow = (int) shape[3];
-            float[] y = new float[n * cout * oh * ow];
-            Conv2d.forward(x, n, cin, h, w, wt, b, cout, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups, y, oh, ow,
-                    relu ? Activation.RELU : Activation.NONE);
-            assertClose("conv", y, out.toFloatArray(), TOL);
-            // unbatched CHW takes the same path with n = 1
-            if (n == 1) {
-                Tensor chw = layer.forward(List.of(Tensor.ofFloats(x, cin, h, w)), POOL).getFirst();
-                assertArrayEquals(new long[]{cout, oh, ow}, chw.shape());
-                assertClose("conv CHW", y, chw.toFloatArray(), TOL);
-            }
-            assertTrue(!layer.implementation().isEmpty());
-        } finally {
-            layer.close();
-        }
+        ws.add("c.weight", scale, cout, cin / groups, kh, kw);
+        if (bias) ws.add("c.bias", 0.5f, cout);
+        Object pad = padding.equals("same") || padding.equals("valid") ? padding
+                : pair(Integer.parseInt(padding.split(":")[0]), Integer.parseInt(padding.split(":")[1]));
+        Map<String, Object> args = convArgs(cin, cout, pair(kh, kw), pair(sh, sw), pair(dh, dw), groups, bias, pad);
+        float[] x = Nodes.random(new Random(h * 7L + w), n * cin * h * w);
+        List<String> where = compare("conv", withRelu("Conv2d", "c", args, relu, n, cin, h, w), ws, Tensor.ofFloats(x, n, cin, h, w));
+        assertEquals("onednn", where.getFirst(), "the convolution runs on oneDNN");
+        // unbatched CHW takes the same path with n = 1
+        if (n == 1) compare("conv CHW", withRelu("Conv2d", "c", args, relu, cin, h, w), ws, Tensor.ofFloats(x, cin, h, w));
+    }
+
+    // n, cin, l, cout, k, stride, padding ("same", "valid" or a number), dilation, groups, bias
+    @ParameterizedTest(name = "conv1d n={0} cin={1} l={2} cout={3} k={4} s={5} pad={6} d={7} g={8} bias={9}")
+    @CsvSource({
+            "2, 3, 17, 8, 3, 1, 1, 1, 1, true",
+            "1, 4, 20, 6, 4, 2, 0, 2, 2, false",
+            "3, 6, 15, 6, 4, 1, same, 1, 6, true",
+            "2, 5, 9, 7, 1, 1, valid, 1, 1, true",
+    })
+    void conv1dRunsAsAConvolutionOfHeightOne(int n, int cin, int l, int cout, int k, int s, String padding, int d, int groups, boolean bias) {
+        Nodes.Weights ws = new Nodes.Weights(cin * 17L + l);
+        ws.add("c.weight", (float) Math.sqrt(3.0 / (cin / groups * k)), cout, cin / groups, k);
+        if (bias) ws.add("c.bias", 0.5f, cout);
+        Object pad = padding.equals("same") || padding.equals("valid") ? padding : Integer.parseInt(padding);
+        Map<String, Object> args = convArgs(cin, cout, List.of(k), List.of(s), List.of(d), groups, bias, pad);
+        float[] x = Nodes.random(new Random(l), n * cin * l);
+        List<String> where = compare("conv1d", Nodes.oneNode("Conv1d", "c", args, 1, n, cin, l), ws, Tensor.ofFloats(x, n, cin, l));
+        assertEquals(List.of("onednn"), where);
+        compare("conv1d CL", Nodes.oneNode("Conv1d", "c", args, 1, cin, l), ws, Tensor.ofFloats(java.util.Arrays.copyOf(x, cin * l), cin, l));
     }
 
     // rows, in, out, bias, relu
@@ -128,36 +152,29 @@ class OneDnnLayersTest {
     })
     void linearMatchesReference(int rows, int in, int out, boolean bias, boolean relu) {
         Nodes.Weights ws = new Nodes.Weights(rows * 131L + in);
-        float[] wt = ws.add("fc.weight", (float) Math.sqrt(3.0 / in), out, in);
-        float[] b = bias ? ws.add("fc.bias", 0.5f, out) : null;
-        NodeSpec node = Nodes.node("Linear", "fc", Map.of("in_features", in, "out_features", out, "bias", bias));
-        OneDnnLayer layer = (OneDnnLayer) backend.create(new dev.isthmus.engine.graph.NodeArgs(node),
-                new dev.isthmus.engine.graph.WeightBinder(ws), relu ? Activation.RELU : Activation.NONE);
-        try {
-            float[] x = Nodes.random(new Random(out), rows * in);
-            float[] y = new float[rows * out];
-            Gemm.matmulTransB(x, 0, wt, 0, b, 0, y, 0, rows, out, in, relu ? Activation.RELU : Activation.NONE);
-            assertClose("linear", y, layer.forward(List.of(Tensor.ofFloats(x, rows, in)), POOL).getFirst().toFloatArray(), TOL);
-            // rank 3 and rank 1 inputs flatten to rows
-            if (rows % 1 == 0 && rows > 1) {
-                Tensor t3 = layer.forward(List.of(Tensor.ofFloats(x, 1, rows, in)), POOL).getFirst();
-                assertArrayEquals(new long[]{1, rows, out}, t3.shape());
-                assertClose("linear rank 3", y, t3.toFloatArray(), TOL);
-            }
-            if (rows == 1) {
-                Tensor t1 = layer.forward(List.of(Tensor.ofFloats(x, in)), POOL).getFirst();
-                assertArrayEquals(new long[]{out}, t1.shape());
-                assertClose("linear rank 1", y, t1.toFloatArray(), TOL);
-            }
-        } finally {
-            layer.close();
-        }
+        ws.add("fc.weight", (float) Math.sqrt(3.0 / in), out, in);
+        if (bias) ws.add("fc.bias", 0.5f, out);
+        Map<String, Object> args = Map.of("in_features", in, "out_features", out, "bias", bias);
+        float[] x = Nodes.random(new Random(out), rows * in);
+        List<String> where = compare("linear", withRelu("Linear", "fc", args, relu, rows, in), ws, Tensor.ofFloats(x, rows, in));
+        assertEquals("onednn", where.getFirst());
+        // rank 3 and rank 1 inputs flatten to rows
+        if (rows > 1) compare("linear rank 3", withRelu("Linear", "fc", args, relu, 1, rows, in), ws, Tensor.ofFloats(x, 1, rows, in));
+        if (rows == 1) compare("linear rank 1", withRelu("Linear", "fc", args, relu, in), ws, Tensor.ofFloats(x, in));
     }
 
     @Test
     void linearWithoutFeaturesIsLeftToJava() {
-        NodeSpec node = Nodes.node("Linear", "fc", Map.of("in_features", 0, "out_features", 3));
-        assertNull(backend.create(new dev.isthmus.engine.graph.NodeArgs(node), new dev.isthmus.engine.graph.WeightBinder(new Nodes.Weights(1))));
+        Nodes.Weights ws = new Nodes.Weights(1);
+        ws.add("fc.weight", 1f, 3, 0);
+        float[] b = ws.add("fc.bias", 1f, 3);
+        ModelSpec spec = Nodes.oneNode("Linear", "fc", Map.of("in_features", 0, "out_features", 3), 1, 2, 0);
+        try (Model m = Nodes.onednn(spec, ws, 1)) {
+            assertEquals(List.of(Model.JAVA), Nodes.backends(m));
+            // no features in: the result is the bias in every row
+            assertArrayEquals(new float[]{b[0], b[1], b[2], b[0], b[1], b[2]},
+                    Nodes.run(m, Tensor.ofFloats(new float[0], 2, 0)).getFirst().toFloatArray());
+        }
     }
 
     // input, hidden, layers, bidirectional, batch_first, bias, steps, batch, h0, unbatched
@@ -189,29 +206,16 @@ class OneDnnLayersTest {
                 }
             }
         }
-        NodeSpec node = Nodes.node("GRU", "g", Map.of("input_size", in, "hidden_size", hidden, "num_layers", layers,
-                "bidirectional", bidir, "batch_first", batchFirst, "bias", bias));
-        OneDnnLayer layer = Nodes.onednn(backend, node, ws);
-        Layer java = Nodes.java(node, ws);
-        try {
-            Random r = new Random(steps * 31L + batch);
-            long[] xs = unbatched ? new long[]{steps, in} : batchFirst ? new long[]{batch, steps, in} : new long[]{steps, batch, in};
-            List<Tensor> inputs = new ArrayList<>();
-            inputs.add(Tensor.ofFloats(Nodes.random(r, steps * batch * in), xs));
-            if (h0) {
-                long[] hs = unbatched ? new long[]{(long) layers * dirs, hidden} : new long[]{(long) layers * dirs, batch, hidden};
-                inputs.add(Tensor.ofFloats(Nodes.random(r, layers * dirs * batch * hidden), hs));
-            }
-            List<Tensor> expected = java.forward(inputs, POOL);
-            List<Tensor> actual = layer.forward(inputs, POOL);
-            for (int k = 0; k < 2; k++) {
-                assertArrayEquals(expected.get(k).shape(), actual.get(k).shape(), "shape of result " + k);
-                assertClose(k == 0 ? "gru output" : "gru h_n", expected.get(k).toFloatArray(), actual.get(k).toFloatArray(), TOL);
-            }
-            assertArrayEquals(layer.outputShapes(inputs.stream().map(Tensor::shape).toList()).get(0), actual.get(0).shape());
-        } finally {
-            layer.close();
-        }
+        Map<String, Object> args = Map.of("input_size", in, "hidden_size", hidden, "num_layers", layers,
+                "bidirectional", bidir, "batch_first", batchFirst, "bias", bias);
+        Random r = new Random(steps * 31L + batch);
+        long[] xs = unbatched ? new long[]{steps, in} : batchFirst ? new long[]{batch, steps, in} : new long[]{steps, batch, in};
+        List<Tensor> inputs = new ArrayList<>();
+        inputs.add(Tensor.ofFloats(Nodes.random(r, steps * batch * in), xs));
+        long[] hs = unbatched ? new long[]{(long) layers * dirs, hidden} : new long[]{(long) layers * dirs, batch, hidden};
+        if (h0) inputs.add(Tensor.ofFloats(Nodes.random(r, layers * dirs * batch * hidden), hs));
+        ModelSpec spec = h0 ? Nodes.oneNodeOf("GRU", "g", args, 2, xs, hs) : Nodes.oneNode("GRU", "g", args, 2, xs);
+        assertEquals(List.of("onednn"), compare("gru", spec, ws, inputs.toArray(Tensor[]::new)));
     }
 
     // op, n, c, h, w, kernel, stride, padding, dilation, ceil, count_include_pad, divisor
@@ -232,6 +236,9 @@ class OneDnnLayersTest {
             "AvgPool2d, 2, 3, 13, 11, 3, 2, 1, 1, false, true, 5",
             "AvgPool2d, 2, 3, 13, 11, 3, 2, 1, 1, true, false, 7",
             "AvgPool2d, 2, 3, 12, 12, 2, 2, 0, 1, false, true, 0",
+            "MaxPool1d, 2, 3, 1, 13, 3, 2, 1, 2, true, true, 0",
+            "AvgPool1d, 2, 3, 1, 13, 3, 2, 1, 1, false, false, 0",
+            "AvgPool1d, 2, 3, 1, 13, 3, 2, 1, 1, true, true, 0",
     })
     void poolingMatchesReference(String op, int n, int c, int h, int w, int k, int s, int p, int d, boolean ceil,
                                  boolean includePad, int divisor) {
@@ -240,75 +247,145 @@ class OneDnnLayersTest {
         args.put("stride", s);
         args.put("padding", p);
         args.put("ceil_mode", ceil);
-        if (op.equals("MaxPool2d")) {
+        if (op.startsWith("Max")) {
             args.put("dilation", d);
         } else {
             args.put("count_include_pad", includePad);
             if (divisor != 0) args.put("divisor_override", divisor);
         }
-        NodeSpec node = Nodes.node(op, null, args);
+        boolean oneD = op.endsWith("1d");
         Nodes.Weights none = new Nodes.Weights(0);
-        OneDnnLayer layer = Nodes.onednn(backend, node, none);
-        Layer java = Nodes.java(node, none);
-        try {
-            float[] x = Nodes.random(new Random(h * 13L + w), n * c * h * w);
-            List<Tensor> in = List.of(Tensor.ofFloats(x, n, c, h, w));
-            Tensor e = java.forward(in, POOL).getFirst(), a = layer.forward(in, POOL).getFirst();
-            assertArrayEquals(e.shape(), a.shape());
-            assertClose(op, e.toFloatArray(), a.toFloatArray(), TOL);
-            List<Tensor> chw = List.of(Tensor.ofFloats(x, (long) n * c, h, w));
-            assertClose(op + " CHW", java.forward(chw, POOL).getFirst().toFloatArray(), layer.forward(chw, POOL).getFirst().toFloatArray(), TOL);
-        } finally {
-            layer.close();
-        }
+        float[] x = Nodes.random(new Random(h * 13L + w), n * c * h * w);
+        long[] nchw = oneD ? new long[]{n, c, w} : new long[]{n, c, h, w};
+        long[] chw = oneD ? new long[]{(long) n * c, w} : new long[]{(long) n * c, h, w};
+        assertEquals(List.of("onednn"), compare(op, Nodes.oneNode(op, null, args, 1, nchw), none, Tensor.ofFloats(x, nchw)));
+        assertEquals(List.of("onednn"), compare(op + " CHW", Nodes.oneNode(op, null, args, 1, chw), none, Tensor.ofFloats(x, chw)));
     }
 
     @Test
-    void nativeInputsAreUsedInPlaceAndGiveTheSameResult() {
+    void heapNativeAndHalfPrecisionInputsGiveTheSameResult() {
         Nodes.Weights ws = new Nodes.Weights(5);
         ws.add("c.weight", 0.3f, 8, 3, 3, 3);
         ws.add("c.bias", 0.5f, 8);
-        NodeSpec node = Nodes.node("Conv2d", "c", Map.of("in_channels", 3, "out_channels", 8, "kernel_size", 3, "padding", 1));
-        OneDnnLayer layer = Nodes.onednn(backend, node, ws);
+        ModelSpec spec = Nodes.oneNode("Conv2d", "c", Map.of("in_channels", 3, "out_channels", 8, "kernel_size", 3, "padding", 1), 1,
+                -1, 3, 9, 9);
         float[] x = Nodes.random(new Random(3), 2 * 3 * 9 * 9);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Model m = Nodes.onednn(spec, ws, 2); Arena arena = Arena.ofConfined()) {
             Tensor heap = Tensor.ofFloats(x, 2, 3, 9, 9);
             Tensor nat = Tensor.allocate(DType.F32, new long[]{2, 3, 9, 9}, arena);
             MemorySegment.copy(x, 0, nat.segment(), ValueLayout.JAVA_FLOAT, 0, x.length);
-            float[] a = layer.forward(List.of(heap), POOL).getFirst().toFloatArray();
-            float[] b = layer.forward(List.of(nat), POOL).getFirst().toFloatArray();
+            float[] a = Nodes.run(m, heap).getFirst().toFloatArray();
+            float[] b = Nodes.run(m, nat).getFirst().toFloatArray();
             assertArrayEquals(a, b);
             // F16 input converts on the way in
             Tensor f16 = Tensor.allocate(DType.F16, new long[]{2, 3, 9, 9}, arena);
             for (int i = 0; i < x.length; i++) f16.segment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(x[i]));
-            float[] c = layer.forward(List.of(f16), POOL).getFirst().toFloatArray();
+            float[] c = Nodes.run(m, f16).getFirst().toFloatArray();
             assertClose("f16 input", a, c, 2e-2);
-        } finally {
-            layer.close();
+        }
+    }
+
+    /** The epilogues the fusion passes may give a convolution or a Linear: a ReLU runs as a oneDNN post-op; others stay on Java. */
+    @Test
+    void aFusedReluIsAPostOpAndOtherEpiloguesAreDeclined() {
+        Nodes.Weights ws = new Nodes.Weights(11), fw = new Nodes.Weights(12);
+        ws.add("c.weight", 0.4f, 6, 3, 3, 3);
+        ws.add("c.bias", 0.5f, 6);
+        fw.add("fc.weight", 0.3f, 5, 12);
+        fw.add("fc.bias", 0.5f, 5);
+        ModelSpec convSpec = Nodes.oneNode("Conv2d", "c", Map.of("in_channels", 3, "out_channels", 6, "kernel_size", 3), 1, 2, 3, 8, 8);
+        ModelSpec fcSpec = Nodes.oneNode("Linear", "fc", Map.of("in_features", 12, "out_features", 5), 1, 4, 12);
+        Graph cg = Nodes.lower(convSpec, ws), fg = Nodes.lower(fcSpec, fw);
+        Node conv = cg.nodes().getFirst(), fc = fg.nodes().getFirst();
+        Conv c = (Conv) conv.op();
+        Linear l = (Linear) fc.op();
+        try (OneDnnBackend b = OneDnnBackend.open(1)) {
+            cg.rewrite(conv, c.withActivation(Activation.RELU));
+            fg.rewrite(fc, l.withActivation(Activation.RELU));
+            Random r = new Random(4);
+            float[] x = Nodes.random(r, 2 * 3 * 8 * 8), v = Nodes.random(r, 4 * 12);
+            for (Node n : List.of(conv, fc)) {
+                long[] shape = n == conv ? new long[]{2, 3, 8, 8} : new long[]{4, 12};
+                float[] in = n == conv ? x : v;
+                Executable e = b.compile(n);
+                assertInstanceOf(OneDnnLayer.class, e, n + " with a ReLU");
+                float[] got = Nodes.runFrame(e, n, List.of(shape), List.of(in), POOL).getFirst();
+                float[] want = Nodes.runFrame(n.op().compile(KernelProvider.reference()), n, List.of(shape), List.of(in), POOL).getFirst();
+                assertClose(n + " + relu", want, got, TOL);
+                boolean negative = false;
+                for (float y : want) negative |= y < 0;
+                assertFalse(negative, "the ReLU was applied");
+            }
+            // what oneDNN cannot run exactly
+            for (Activation a : new Activation[]{Activation.GELU, Activation.SIGMOID, Activation.TANH, Activation.SILU}) {
+                cg.rewrite(conv, c.withActivation(a));
+                assertNull(b.compile(conv), "conv + " + a);
+                fg.rewrite(fc, l.withActivation(a));
+                assertNull(b.compile(fc), "linear + " + a);
+            }
+            cg.rewrite(conv, c.withResidual());
+            assertNull(b.compile(conv), "conv + residual");
+            cg.rewrite(conv, c.withActivation(Activation.RELU).withResidual());
+            assertNull(b.compile(conv), "conv + residual + relu");
+            cg.rewrite(conv, c.withMaxPool2());
+            assertNull(b.compile(conv), "conv + max_pool2d(2)");
+            cg.rewrite(conv, c.withActivation(Activation.RELU).withMaxPool2());
+            assertNull(b.compile(conv), "conv + relu + max_pool2d(2)");
+            fg.rewrite(fc, l.withResidual());
+            assertNull(b.compile(fc), "linear + residual");
+            assertEquals(2, b.openLayers());
         }
     }
 
     @Test
-    void closedLayerRefusesToRun() {
-        NodeSpec node = Nodes.node("MaxPool2d", null, Map.of("kernel_size", 2));
-        OneDnnLayer layer = Nodes.onednn(backend, node, new Nodes.Weights(0));
-        List<Tensor> in = List.of(Tensor.ofFloats(new float[16], 1, 1, 4, 4));
-        layer.forward(in, POOL);
-        layer.close();
-        layer.close();
-        assertThrows(IllegalStateException.class, () -> layer.forward(in, POOL));
+    void otherOpsAreLeftToJava() {
+        Nodes.Weights ws = new Nodes.Weights(2);
+        for (String k : List.of("weight_ih_l0", "weight_hh_l0")) ws.add("r." + k, 0.3f, 4 * 3, 3);
+        for (String k : List.of("bias_ih_l0", "bias_hh_l0")) ws.add("r." + k, 0.3f, 4 * 3);
+        ws.add("n.weight", 1f, 3);
+        ws.add("n.bias", 1f, 3);
+        ModelSpec spec = Nodes.spec(List.of(input("x", 2, 5, 3)), List.of("y"),
+                node(0, "LSTM", "r", List.of("x"), List.of("a", "h", "cell"), Map.of("input_size", 3, "hidden_size", 3, "batch_first", true)),
+                node(1, "LayerNorm", "n", List.of("a"), List.of("b"), Map.of("normalized_shape", 3)),
+                node(2, "Tanh", null, List.of("b"), List.of("y"), Map.of()));
+        Tensor x = Tensor.ofFloats(Nodes.random(new Random(1), 30), 2, 5, 3);
+        OneDnnBackend b = OneDnnBackend.open(1);
+        try (Model m = Model.build(spec, ws, null, 1, b); Model ref = Nodes.reference(spec, ws)) {
+            assertEquals(List.of(Model.JAVA, Model.JAVA, Model.JAVA), Nodes.backends(m));
+            assertEquals(0, b.openLayers());
+            assertFalse(m.usesBackend());
+            assertSameResults("java nodes", Nodes.run(ref, x), Nodes.run(m, x), TOL);
+        }
     }
 
     @Test
-    void invalidArgumentsAreReportedLikeTheJavaLayers() {
-        NodeSpec node = Nodes.node("Conv2d", "c", Map.of("in_channels", 3, "out_channels", 4, "kernel_size", 3, "groups", 2));
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> backend.create(new dev.isthmus.engine.graph.NodeArgs(node), new dev.isthmus.engine.graph.WeightBinder(new Nodes.Weights(0))));
+    void aClosedLayerRefusesToRun() {
+        ModelSpec spec = Nodes.oneNode("MaxPool2d", null, Map.of("kernel_size", 2), 1, 1, 1, 4, 4);
+        Node n = Nodes.lower(spec, new Nodes.Weights(0)).nodes().getFirst();
+        try (OneDnnBackend b = OneDnnBackend.open(1)) {
+            OneDnnLayer layer = (OneDnnLayer) b.compile(n);
+            List<long[]> shape = List.<long[]>of(new long[]{1, 1, 4, 4});
+            List<float[]> in = List.of(new float[16]);
+            Nodes.runFrame(layer, n, shape, in, POOL);
+            layer.close();
+            layer.close();
+            assertEquals(0, b.openLayers());
+            assertThrows(IllegalStateException.class, () -> Nodes.runFrame(layer, n, shape, in, POOL));
+        }
+    }
+
+    @Test
+    void invalidArgumentsAreReportedByTheOpAndTheBackendIsClosed() {
+        Nodes.Weights ws = new Nodes.Weights(0);
+        ws.add("c.weight", 1f, 4, 1, 3, 3);
+        ws.add("c.bias", 1f, 4);
+        ModelSpec conv = Nodes.oneNode("Conv2d", "c", Map.of("in_channels", 3, "out_channels", 4, "kernel_size", 3, "groups", 2), 1,
+                1, 3, 8, 8);
+        OneDnnBackend b = OneDnnBackend.open(1);
+        var e = assertThrows(ModelSpecException.class, () -> Model.build(conv, ws, null, 1, b));
         assertTrue(e.getMessage().contains("groups = 2 must divide in_channels = 3"), e.getMessage());
-        NodeSpec pool = Nodes.node("MaxPool2d", null, Map.of("kernel_size", 2, "padding", 2));
-        assertThrows(IllegalArgumentException.class,
-                () -> backend.create(new dev.isthmus.engine.graph.NodeArgs(pool), new dev.isthmus.engine.graph.WeightBinder(new Nodes.Weights(0))));
-        assertNull(backend.create(new dev.isthmus.engine.graph.NodeArgs(Nodes.node("ReLU", null, Map.of())),
-                new dev.isthmus.engine.graph.WeightBinder(new Nodes.Weights(0))));
+        assertThrows(IllegalStateException.class, () -> b.compile(null), "a failed build closes the backend");
+        ModelSpec pool = Nodes.oneNode("MaxPool2d", null, Map.of("kernel_size", 2, "padding", 2), 1, 1, 1, 8, 8);
+        assertThrows(ModelSpecException.class, () -> Nodes.onednn(pool, new Nodes.Weights(0), 1));
     }
 }

@@ -64,8 +64,7 @@ class OneDnnLoadingTest {
         assertTrue(Backends.names().contains("onednn"));
         try (var b = Backends.open("onednn", 1)) {
             assertEquals("onednn", b.name());
-            assertTrue(b.supports("GRU"));
-            assertFalse(b.supports("LayerNorm"));
+            assertTrue(b instanceof OneDnnBackend);
         }
     }
 

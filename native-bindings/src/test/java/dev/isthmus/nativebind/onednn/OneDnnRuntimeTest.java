@@ -1,11 +1,12 @@
 package dev.isthmus.nativebind.onednn;
 
 import dev.isthmus.engine.graph.ComputePool;
-import dev.isthmus.engine.graph.Frame;
-import dev.isthmus.engine.graph.Layer;
-import dev.isthmus.engine.graph.NodeArgs;
-import dev.isthmus.engine.graph.WeightBinder;
-import dev.isthmus.engine.spec.NodeSpec;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.runtime.Session;
+import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -24,15 +25,20 @@ import java.util.concurrent.Future;
 import static dev.isthmus.nativebind.onednn.Nodes.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Threads, concurrency, plan caching, the planned (Frame) path, GEMM, and freeing on close. */
+/** Threads, concurrency, plan caching, running on a plan's buffer, GEMM, and freeing on close. */
 class OneDnnRuntimeTest {
     static final ComputePool POOL = ComputePool.single();
+    static final Map<String, Object> GRU_ARGS = Map.of("input_size", 10, "hidden_size", 16, "num_layers", 2, "batch_first", true,
+            "bidirectional", true);
 
-    static NodeSpec seedGru() {
-        return Nodes.node("GRU", "g", Map.of("input_size", 10, "hidden_size", 16, "num_layers", 2, "batch_first", true, "bidirectional", true));
+    /** A 2-layer bidirectional batch_first GRU on (batch, steps, 10), results output and h_n. */
+    static ModelSpec seedGru() {
+        return Nodes.oneNode("GRU", "g", GRU_ARGS, 2, -1, -1, 10);
     }
 
     static Nodes.Weights gruWeights() {
@@ -48,33 +54,38 @@ class OneDnnRuntimeTest {
         return w;
     }
 
+    static Tensor sequence(int seed, int batch, int steps) {
+        return Tensor.ofFloats(Nodes.random(new Random(seed), batch * steps * 10), batch, steps, 10);
+    }
+
     @Test
     void theBackendsThreadCountIsWhatOpenMpUsesOnTheCallingThread() {
         LoadedLibrary lib = LoadedLibrary.require();
-        try (OneDnnBackend one = OneDnnBackend.open(1); OneDnnBackend two = OneDnnBackend.open(2)) {
-            Nodes.Weights w = gruWeights();
-            OneDnnLayer a = Nodes.onednn(one, seedGru(), w), b = Nodes.onednn(two, seedGru(), w);
-            List<Tensor> in = List.of(Tensor.ofFloats(Nodes.random(new Random(1), 4 * 9 * 10), 4, 9, 10));
-            List<Tensor> ya = a.forward(in, POOL);
+        Nodes.Weights w = gruWeights();
+        try (Model one = Nodes.onednn(seedGru(), w, 1); Model two = Nodes.onednn(seedGru(), w, 2)) {
+            assertEquals(List.of("onednn"), Nodes.backends(one));
+            assertTrue(one.usesBackend());
+            assertFalse(one.spins(), "the model's workers must not spin beside OpenMP's");
+            Tensor x = sequence(1, 4, 9);
+            List<Tensor> ya = Nodes.run(one, x);
             assertEquals(1, lib.currentThreads());
-            List<Tensor> yb = b.forward(in, POOL);
+            List<Tensor> yb = Nodes.run(two, x);
             assertEquals(2, lib.currentThreads());
             assertClose("1 vs 2 threads", ya.get(0).toFloatArray(), yb.get(0).toFloatArray(), 1e-5);
-            assertEquals(1, one.threads());
+            assertEquals(2, two.threads());
         }
         assertThrows(IllegalArgumentException.class, () -> OneDnnBackend.open(0));
     }
 
     @Test
-    void manyThreadsShareOneLayer() throws Exception {
-        try (OneDnnBackend b = OneDnnBackend.open(1); ExecutorService ex = Executors.newFixedThreadPool(6)) {
-            OneDnnLayer gru = Nodes.onednn(b, seedGru(), gruWeights());
-            List<List<Tensor>> inputs = new ArrayList<>();
+    void manyThreadsShareOneModel() throws Exception {
+        try (Model gru = Nodes.onednn(seedGru(), gruWeights(), 1); ExecutorService ex = Executors.newFixedThreadPool(6)) {
+            List<Tensor> inputs = new ArrayList<>();
             List<float[]> expected = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                List<Tensor> in = List.of(Tensor.ofFloats(Nodes.random(new Random(i), 3 * (4 + i) * 10), 3, 4 + i, 10));
+                Tensor in = sequence(i, 3, 4 + i);
                 inputs.add(in);
-                expected.add(gru.forward(in, POOL).get(0).toFloatArray());
+                expected.add(Nodes.run(gru, in).get(0).toFloatArray());
             }
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> fs = new ArrayList<>();
@@ -82,9 +93,14 @@ class OneDnnRuntimeTest {
                 int id = t;
                 fs.add(ex.submit(() -> {
                     go.await();
-                    for (int r = 0; r < 200; r++) {
-                        int i = (id + r) % 6;
-                        assertArrayEquals(expected.get(i), gru.forward(inputs.get(i), POOL).get(0).toFloatArray());
+                    // half the threads through sessions of their own, half through Model.run's pool of sessions
+                    try (Session s = gru.newSession()) {
+                        for (int r = 0; r < 200; r++) {
+                            int i = (id + r) % 6;
+                            float[] y = id % 2 == 0 ? s.run(Map.of("x", inputs.get(i))).get("y0").toFloatArray()
+                                    : Nodes.run(gru, inputs.get(i)).get(0).toFloatArray();
+                            assertArrayEquals(expected.get(i), y);
+                        }
                     }
                     return null;
                 }));
@@ -98,8 +114,8 @@ class OneDnnRuntimeTest {
     void closingWhileOtherThreadsRunNeverCrashes() throws Exception {
         for (int round = 0; round < 20; round++) {
             OneDnnBackend b = OneDnnBackend.open(1);
-            OneDnnLayer gru = Nodes.onednn(b, seedGru(), gruWeights());
-            List<Tensor> in = List.of(Tensor.ofFloats(Nodes.random(new Random(round), 2 * 5 * 10), 2, 5, 10));
+            Model gru = Model.build(seedGru(), gruWeights(), null, 1, b);
+            Tensor in = sequence(round, 2, 5);
             try (ExecutorService ex = Executors.newFixedThreadPool(3)) {
                 List<Future<Integer>> fs = new ArrayList<>();
                 for (int t = 0; t < 3; t++) {
@@ -107,7 +123,7 @@ class OneDnnRuntimeTest {
                         int ok = 0;
                         try {
                             for (int r = 0; r < 1000; r++) {
-                                gru.forward(in, POOL);
+                                Nodes.run(gru, in);
                                 ok++;
                             }
                         } catch (IllegalStateException closed) {
@@ -117,7 +133,7 @@ class OneDnnRuntimeTest {
                     }));
                 }
                 Thread.sleep(2);
-                b.close();
+                gru.close();
                 for (Future<Integer> f : fs) f.get();
             }
             assertEquals(0, b.openLayers());
@@ -126,74 +142,68 @@ class OneDnnRuntimeTest {
 
     @Test
     void plansAreCachedPerShapeAndTheLeastRecentlyUsedIsDropped() {
-        try (OneDnnBackend b = OneDnnBackend.open(1)) {
-            OneDnnLayer gru = Nodes.onednn(b, seedGru(), gruWeights());
-            Layer java = Nodes.java(seedGru(), gruWeights());
+        OneDnnBackend b = OneDnnBackend.open(1);
+        try (Model gru = Model.build(seedGru(), gruWeights(), null, 1, b); Model ref = Nodes.reference(seedGru(), gruWeights())) {
+            OneDnnLayerBase layer = b.layers().getFirst();
             int shapes = OneDnnBackend.PLANS_PER_LAYER + 5;
             for (int pass = 0; pass < 2; pass++) {
                 for (int t = 1; t <= shapes; t++) {
-                    List<Tensor> in = List.of(Tensor.ofFloats(Nodes.random(new Random(t), 2 * t * 10), 2, t, 10));
-                    assertClose("T=" + t, java.forward(in, POOL).get(1).toFloatArray(), gru.forward(in, POOL).get(1).toFloatArray(), 1e-4);
+                    Tensor in = sequence(t, 2, t);
+                    assertClose("T=" + t, Nodes.run(ref, in).get(1).toFloatArray(), Nodes.run(gru, in).get(1).toFloatArray(), 1e-4);
+                    assertTrue(layer.cachedPlans() <= OneDnnBackend.PLANS_PER_LAYER, layer.cachedPlans() + " plans");
                 }
             }
-            assertTrue(gru.implementation().contains("rnn") || !gru.implementation().isEmpty(), gru.implementation());
+            assertEquals(OneDnnBackend.PLANS_PER_LAYER, layer.cachedPlans());
+            assertTrue(layer.implementation().contains("rnn") || !layer.implementation().isEmpty(), layer.implementation());
+            // the weights, reordered once: 2 layers × 2 directions × (3·16·(10 or 32) + 3·16·16 + 4·16) floats, or more when padded
+            assertTrue(gru.heldBytes() >= 4L * 2 * (3 * 16 * (10 + 32) + 2 * (3 * 16 * 16 + 4 * 16)), gru.heldBytes() + " bytes");
         }
+        assertEquals(0, b.openLayers());
     }
 
     @Test
-    void thePlannedPathReadsAndWritesTheFrameBuffer() {
+    void layersReadAndWriteTheirSlicesOfThePlansBuffer() {
         try (OneDnnBackend b = OneDnnBackend.open(1)) {
-            Nodes.Weights w = gruWeights();
-            OneDnnLayer gru = Nodes.onednn(b, seedGru(), w);
+            Node gru = Nodes.lower(seedGru(), gruWeights()).nodes().getFirst();
+            Node gruH0 = Nodes.lower(Nodes.oneNodeOf("GRU", "g", GRU_ARGS, 2, new long[]{-1, -1, 10}, new long[]{4, -1, 16}), gruWeights())
+                    .nodes().getFirst();
             Nodes.Weights cw = new Nodes.Weights(3);
             cw.add("c.weight", 0.3f, 4, 2, 3, 3);
             cw.add("c.bias", 0.3f, 4);
-            NodeSpec convNode = Nodes.node("Conv2d", "c", Map.of("in_channels", 2, "out_channels", 4, "kernel_size", 3, "padding", "same"));
-            OneDnnLayer conv = Nodes.onednn(b, convNode, cw);
-            NodeSpec poolNode = Nodes.node("AvgPool2d", null, Map.of("kernel_size", 3, "stride", 2, "padding", 1, "ceil_mode", true));
-            OneDnnLayer pool = Nodes.onednn(b, poolNode, new Nodes.Weights(0));
-            assertTrue(gru.isPlanned() && conv.isPlanned() && pool.isPlanned());
+            Node conv = Nodes.lower(Nodes.oneNode("Conv2d", "c", Map.of("in_channels", 2, "out_channels", 4, "kernel_size", 3, "padding", "same"),
+                    1, -1, 2, -1, -1), cw).nodes().getFirst();
+            Nodes.Weights fw = new Nodes.Weights(4);
+            fw.add("fc.weight", 0.3f, 6, 7);
+            fw.add("fc.bias", 0.3f, 6);
+            Node fc = Nodes.lower(Nodes.oneNode("Linear", "fc", Map.of("in_features", 7, "out_features", 6), 1, -1, 7), fw).nodes().getFirst();
+            Node pool = Nodes.lower(Nodes.oneNode("AvgPool2d", null, Map.of("kernel_size", 3, "stride", 2, "padding", 1, "ceil_mode", true),
+                    1, -1, 2, -1, -1), new Nodes.Weights(0)).nodes().getFirst();
 
-            checkFrame(gru, List.of(new long[]{3, 5, 10}, new long[]{4, 3, 16}));
-            checkFrame(gru, List.of(new long[]{3, 5, 10}));
-            checkFrame(conv, List.of(new long[]{2, 2, 7, 6}));
-            checkFrame(pool, List.of(new long[]{2, 2, 7, 6}));  // overhang with count_include_pad: the Java fallback
-            checkFrame(pool, List.of(new long[]{2, 2, 9, 9}));  // no overhang: oneDNN
+            checkFrame(b, gruH0, List.of(new long[]{3, 5, 10}, new long[]{4, 3, 16}));
+            checkFrame(b, gru, List.of(new long[]{3, 5, 10}));
+            checkFrame(b, conv, List.of(new long[]{2, 2, 7, 6}));
+            checkFrame(b, fc, List.of(new long[]{3, 2, 7}));
+            OneDnnPool2d avg = (OneDnnPool2d) checkFrame(b, pool, List.of(new long[]{2, 2, 7, 6}));
+            assertEquals(0, avg.cachedPlans(), "a ceil_mode window past the padding with count_include_pad: the Java kernel");
+            avg = (OneDnnPool2d) checkFrame(b, pool, List.of(new long[]{2, 2, 9, 9}));
+            assertEquals(1, avg.cachedPlans(), "no overhang: oneDNN");
         }
     }
 
-    /** Runs {@code layer} through a hand-made frame (inputs and results at odd offsets of one buffer) and through forward. */
-    private static void checkFrame(Layer layer, List<long[]> shapes) {
-        List<long[]> outs = layer.outputShapes(shapes);
+    /** Runs a node compiled by {@code b} through a frame, twice, against the node on the reference kernels. */
+    private static OneDnnLayer checkFrame(OneDnnBackend b, Node node, List<long[]> shapes) {
+        Executable e = b.compile(node);
+        assertInstanceOf(OneDnnLayer.class, e, node.toString());
+        Executable ref = node.op().compile(KernelProvider.reference());
         Random r = new Random(shapes.size());
-        int off = 5;
-        int[] in = new int[shapes.size()], out = new int[outs.size()];
-        List<Tensor> tensors = new ArrayList<>();
-        List<float[]> data = new ArrayList<>();
-        for (int i = 0; i < shapes.size(); i++) {
-            in[i] = off;
-            int n = (int) dev.isthmus.engine.tensor.Shape.numel(shapes.get(i));
-            float[] x = Nodes.random(r, n);
-            data.add(x);
-            tensors.add(Tensor.ofFloats(x, shapes.get(i)));
-            off += n + 3;
-        }
-        for (int i = 0; i < outs.size(); i++) {
-            out[i] = off;
-            off += (int) dev.isthmus.engine.tensor.Shape.numel(outs.get(i)) + 7;
-        }
-        float[] buf = new float[off + 11];
-        for (int i = 0; i < shapes.size(); i++) System.arraycopy(data.get(i), 0, buf, in[i], data.get(i).length);
-        Frame f = new Frame(buf, in, shapes.toArray(long[][]::new), new Tensor[shapes.size()], out, outs.toArray(long[][]::new), 0, 0, POOL);
+        List<float[]> inputs = new ArrayList<>();
+        for (long[] s : shapes) inputs.add(Nodes.random(r, (int) dev.isthmus.engine.tensor.Shape.numel(s)));
+        List<float[]> want = Nodes.runFrame(ref, node, shapes, inputs, POOL);
         for (int rep = 0; rep < 2; rep++) {
-            layer.run(f);
-            List<Tensor> expected = layer.forward(tensors, POOL);
-            for (int i = 0; i < outs.size(); i++) {
-                float[] e = expected.get(i).toFloatArray();
-                float[] a = java.util.Arrays.copyOfRange(buf, out[i], out[i] + e.length);
-                assertArrayEquals(e, a, "result " + i);
-            }
+            List<float[]> got = Nodes.runFrame(e, node, shapes, inputs, POOL);
+            for (int i = 0; i < want.size(); i++) assertClose(node + " result " + i, want.get(i), got.get(i), 1e-4);
         }
+        return (OneDnnLayer) e;
     }
 
     @Test
@@ -217,15 +227,18 @@ class OneDnnRuntimeTest {
     @Test
     void closingTheBackendClosesItsLayers() {
         OneDnnBackend b = OneDnnBackend.open(1);
-        OneDnnLayer gru = Nodes.onednn(b, seedGru(), gruWeights());
-        OneDnnLayer pool = Nodes.onednn(b, Nodes.node("MaxPool2d", null, Map.of("kernel_size", 2)), new Nodes.Weights(0));
+        Node gruNode = Nodes.lower(seedGru(), gruWeights()).nodes().getFirst();
+        Node poolNode = Nodes.lower(Nodes.oneNode("MaxPool2d", null, Map.of("kernel_size", 2), 1, 1, 1, 4, 4), new Nodes.Weights(0))
+                .nodes().getFirst();
+        OneDnnLayer gru = (OneDnnLayer) b.compile(gruNode), pool = (OneDnnLayer) b.compile(poolNode);
         assertEquals(2, b.openLayers());
         pool.close();
         assertEquals(1, b.openLayers());
         b.close();
         assertEquals(0, b.openLayers());
-        assertThrows(IllegalStateException.class, () -> gru.forward(List.of(Tensor.ofFloats(new float[10], 1, 1, 10)), POOL));
-        assertThrows(IllegalStateException.class, () -> b.create(new NodeArgs(seedGru()), new WeightBinder(gruWeights())));
+        assertThrows(IllegalStateException.class,
+                () -> Nodes.runFrame(gru, gruNode, List.<long[]>of(new long[]{1, 1, 10}), List.of(new float[10]), POOL));
+        assertThrows(IllegalStateException.class, () -> b.compile(gruNode));
         b.close();
     }
 }
