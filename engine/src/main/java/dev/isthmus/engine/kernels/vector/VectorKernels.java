@@ -102,17 +102,39 @@ public final class VectorKernels implements KernelProvider {
         };
     }
 
-    /** No vector LSTM yet: the reference runs. */
     @Override
     public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh,
                                 float[][] whr) {
-        return REF.lstm(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+        LstmKernel k = new LstmKernel(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.heldBytes();
+            }
+        };
     }
 
-    /** No vector RNN yet: the reference runs. */
     @Override
     public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
-        return REF.rnn(in, hidden, dirs, relu, wih, whh, bih, bhh);
+        RnnKernel k = new RnnKernel(in, hidden, dirs, relu, wih, whh, bih, bhh);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, null, 0, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.heldBytes();
+            }
+        };
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.isthmus.engine.kernels.vector;
 
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.Simd;
+
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,6 +11,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class Check {
     private Check() {
     }
+
+    /**
+     * The Vector API kernels as a provider: {@link KernelProvider#vector()}, or, where SIMD is turned off (that
+     * provider then refuses to exist), the same kernels made directly, which still run at the preferred width.
+     */
+    static final KernelProvider VECTOR = Simd.enabled() ? KernelProvider.vector() : new VectorKernels();
 
     /** The kernels' tolerance against the scalar reference: |a − e| ≤ 1e-4 · max(1, |e|). */
     static final double TOL = 1e-4;
