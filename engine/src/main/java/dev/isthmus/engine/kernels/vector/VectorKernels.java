@@ -155,11 +155,10 @@ public final class VectorKernels implements KernelProvider {
         };
     }
 
-    /** No vector product of activations yet: the reference runs. */
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
                        int m, int n, int k) {
-        REF.matmul(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
+        MatmulKernel.multiply(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
     }
 
     @Override
