@@ -181,18 +181,15 @@ public final class VectorKernels implements KernelProvider {
         NormKernels.batchNorm(x, xOff, y, yOff, n, c, spatial, mean, var, gamma, beta, eps, pool);
     }
 
-    /** No vector GroupNorm yet: the reference runs. */
     @Override
     public void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
                           float[] beta, double eps, ComputePool pool) {
-        REF.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps, pool);
+        NormKernels.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps, pool);
     }
 
-    /** Log-softmax has no vector kernel yet: the reference runs for it. */
     @Override
     public void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool) {
-        if (log) REF.softmax(x, xOff, y, yOff, outer, d, inner, true, pool);
-        else NormKernels.softmax(x, xOff, y, yOff, outer, d, inner, pool);
+        NormKernels.softmax(x, xOff, y, yOff, outer, d, inner, log, pool);
     }
 
     @Override

@@ -29,7 +29,7 @@ final class Check {
         if (expected.length != actual.length) fail(what + ": length " + actual.length + ", expected " + expected.length);
         for (int i = 0; i < expected.length; i++) {
             double e = expected[i], a = actual[i];
-            if (Double.isNaN(e) && Double.isNaN(a)) continue;
+            if (Double.isNaN(e) && Double.isNaN(a) || a == e) continue; // a == e: equal infinities too
             if (!(Math.abs(a - e) <= tol * Math.max(1.0, Math.abs(e)))) {
                 fail(what + ": element " + i + " is " + a + ", expected " + e + " (|diff| " + Math.abs(a - e) + ")");
             }
