@@ -204,10 +204,10 @@ public final class VectorKernels implements KernelProvider {
         Pool2dKernel.avg(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, yOff, oh, ow, pool);
     }
 
-    /** The reference runs (adaptive windows vary in size; a global average pool is one sum per plane). */
+    /** A global average (1 × 1) is vectorised; other adaptive windows run the reference's loops, over the pool. */
     @Override
     public void adaptiveAvgPool2d(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow, ComputePool pool) {
-        REF.adaptiveAvgPool2d(x, xOff, planes, h, w, y, yOff, oh, ow, pool);
+        AdaptivePool2dKernel.avg(x, xOff, planes, h, w, y, yOff, oh, ow, pool);
     }
 
     @Override
