@@ -12,15 +12,13 @@ import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.Unary;
-import dev.isthmus.engine.kernels.reference.ReferenceKernels;
 
 /**
- * The Vector API kernels as a {@link KernelProvider}, at the width {@link Species} fixes for this JVM. Where no vector
- * kernel exists yet for an op the reference one runs (noted at each such method).
+ * The Vector API kernels as a {@link KernelProvider}, at the width {@link Species} fixes for this JVM. Every op has a
+ * vector kernel; where part of an op stays scalar (general adaptive pooling windows, POW with a general exponent) the
+ * method says so.
  */
 public final class VectorKernels implements KernelProvider {
-    private static final KernelProvider REF = ReferenceKernels.INSTANCE;
-
     public VectorKernels() {
     }
 
@@ -215,10 +213,10 @@ public final class VectorKernels implements KernelProvider {
         Elementwise.activation(act, x, xOff, y, yOff, n, pool);
     }
 
-    /** No vector kernels for these yet: the reference runs. */
+    /** Vectorised per op (see {@link UnaryKernels}); POW with an exponent other than 0, ½, 1, 2, 3 or −1 runs Math.pow. */
     @Override
     public void unary(Unary op, double p, double q, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
-        REF.unary(op, p, q, x, xOff, y, yOff, n, pool);
+        UnaryKernels.apply(op, p, q, x, xOff, y, yOff, n, pool);
     }
 
     @Override
