@@ -29,7 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  * tasks when the step is big enough (batch·columns·width ≥ 2^18), with a barrier per step. Results are bitwise
  * identical for every thread count.</li>
  * </ul>
- * Work buffers are per-thread scratch: nothing is allocated per call on one thread.
+ * Work buffers are per-thread scratch: nothing is allocated per call on one thread (a parallel step allocates its
+ * task lambda). The split threshold and the panels per pass carry over GruKernel's measured choices; they have not
+ * been measured for these cells.
  */
 abstract class PanelRecurrence {
     static final VectorSpecies<Float> F = Species.F;
