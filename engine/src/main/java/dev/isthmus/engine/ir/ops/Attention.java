@@ -86,8 +86,10 @@ public final class Attention implements Op {
             ValueType m = ShapeRules.tensor(in, 3);
             long[] ms = m.dims();
             long b = q[0], s = k[r - 2];
+            // with the heads side by side the query is (B, L, H·E) and the mask (B, S) or (B, 1, 1, S), as HF builds it
+            int mr = heads > 0 ? 4 : r;
             boolean keyMask = (ms.length == 2 && ok(ms[0], b) && ok(ms[1], s))
-                    || (ms.length == r && ms.length >= 2 && ok(ms[r - 1], s) && isOne(ms[r - 2]) && (r == 2 || ok(ms[0], b))
+                    || (ms.length == mr && ms.length >= 2 && ok(ms[mr - 1], s) && isOne(ms[mr - 2]) && (mr == 2 || ok(ms[0], b))
                     && middleOnes(ms));
             if (!keyMask) {
                 throw new IllegalArgumentException("attn_mask " + Shape.toString(ms) + " is not supported: only a key padding mask (the same "

@@ -8,10 +8,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * LayerNorm, inference BatchNorm and softmax on vectors, with the reference's semantics
+ * LayerNorm, inference BatchNorm, GroupNorm, softmax and log-softmax on vectors, with the reference's semantics
  * ({@link dev.isthmus.engine.kernels.reference.Norms}). Sums run in float over L lanes (two-pass mean and variance),
- * within 1e-6 relative of the reference's double sums for the row lengths of these models. Rows (or planes) are
- * independent tasks.
+ * within 1e-6 relative of the reference's double sums for the row lengths of these models; GroupNorm's groups can
+ * be far longer, so its float sums are of chunks, added up in double. Rows (or planes, or groups) are independent
+ * tasks.
  */
 public final class NormKernels {
     private NormKernels() {
@@ -145,22 +146,37 @@ public final class NormKernels {
      * place when y is x and the offsets are equal, otherwise the ranges must not overlap.
      */
     public static void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, ComputePool pool) {
+        softmax(x, xOff, y, yOff, outer, d, inner, false, pool);
+    }
+
+    /**
+     * Softmax, or with {@code log} log-softmax (x − max − log Σ e^(x − max)), along an axis of size d of the
+     * (outer, d, inner) tensor at {@code x[xOff …]} into {@code y[yOff …]}: in place when y is x and the offsets are
+     * equal, otherwise the ranges must not overlap.
+     */
+    public static void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool) {
         if (outer <= 0 || d <= 0 || inner <= 0) return;
         int per = Math.max(1, (1 << 14) / Math.max(1, d * inner));
         int tasks = (outer + per - 1) / per;
         if (pool == null || tasks == 1 || pool.threads() == 1) {
-            softmaxRows(x, xOff, y, yOff, d, inner, 0, outer);
+            softmaxRows(x, xOff, y, yOff, d, inner, log, 0, outer);
         } else {
-            pool.parallelFor(tasks, t -> softmaxRows(x, xOff, y, yOff, d, inner, t * per, Math.min(outer, (t + 1) * per)));
+            pool.parallelFor(tasks, t -> softmaxRows(x, xOff, y, yOff, d, inner, log, t * per, Math.min(outer, (t + 1) * per)));
         }
     }
 
-    private static void softmaxRows(float[] x, int xOff, float[] y, int yOff, int d, int inner, int o0, int o1) {
+    private static void softmaxRows(float[] x, int xOff, float[] y, int yOff, int d, int inner, boolean log, int o0, int o1) {
         if (inner == 1) {
             float[] t = LANES.floats(L);
-            for (int o = o0; o < o1; o++) softmaxRow(x, xOff + o * d, y, yOff + o * d, d, t);
+            for (int o = o0; o < o1; o++) {
+                if (log) logSoftmaxRow(x, xOff + o * d, y, yOff + o * d, d, t);
+                else softmaxRow(x, xOff + o * d, y, yOff + o * d, d, t);
+            }
         } else {
-            for (int o = o0; o < o1; o++) softmaxStrided(x, xOff + o * d * inner, y, yOff + o * d * inner, d, inner);
+            for (int o = o0; o < o1; o++) {
+                if (log) logSoftmaxStrided(x, xOff + o * d * inner, y, yOff + o * d * inner, d, inner);
+                else softmaxStrided(x, xOff + o * d * inner, y, yOff + o * d * inner, d, inner);
+            }
         }
     }
 
@@ -210,5 +226,171 @@ public final class NormKernels {
                 FloatVector.fromArray(F, y, at, m).mul(inv).intoArray(y, at, m);
             }
         }
+    }
+
+    // ---- log-softmax ------------------------------------------------------------------------------------------
+    //
+    // As the softmax above, except that e^(x − max) is only summed, never kept: it goes through VectorMath's
+    // CHUNK-float temporary, and y = x − max − log(sum) is written in one last pass (so in place works). Every loop
+    // runs on whole vectors with a scalar tail (no masked access: see VectorMath's MASKS).
+
+    /** Log-softmax of the contiguous row x[o, o + d) into y[yo, yo + d); {@code t} is L floats of scratch. */
+    static void logSoftmaxRow(float[] x, int o, float[] y, int yo, int d, float[] t) {
+        FloatVector mx = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int up = F.loopBound(d), i = 0;
+        for (; i < up; i += L) mx = mx.max(FloatVector.fromArray(F, x, o + i));
+        mx.intoArray(t, 0);
+        float max = VectorMath.maxLanes(t);
+        for (; i < d; i++) max = Math.max(max, x[o + i]);
+        float[] tmp = VectorMath.temp();
+        FloatVector acc = FloatVector.zero(F);
+        float tail = 0f;
+        for (int c = 0; c < d; c += VectorMath.CHUNK) {
+            int n = Math.min(VectorMath.CHUNK, d - c), full = n - n % L;
+            System.arraycopy(x, o + c, tmp, 0, n);
+            VectorMath.expInPlace(tmp, 0, n, max);
+            for (int j = 0; j < full; j += L) acc = acc.add(FloatVector.fromArray(F, tmp, j));
+            for (int j = full; j < n; j++) tail += tmp[j];
+        }
+        acc.intoArray(t, 0);
+        float logSum = (float) Math.log(VectorMath.sumLanes(t) + tail);
+        for (i = 0; i < up; i += L) FloatVector.fromArray(F, x, o + i).sub(max).sub(logSum).intoArray(y, yo + i);
+        for (; i < d; i++) y[yo + i] = (x[o + i] - max) - logSum;
+    }
+
+    /** Per thread: a strided log-softmax's column maxima (inner floats) then column sums (inner floats). */
+    private static final Scratch COLUMNS = new Scratch();
+
+    /**
+     * Log-softmax along a strided axis: the d rows of {@code inner} contiguous floats are walked whole, columns being
+     * the independent softmaxes. Column maxima, y = x − max, column sums of e^y (row by row through the temporary),
+     * their logs, y −= log sum.
+     */
+    private static void logSoftmaxStrided(float[] x, int base, float[] y, int yBase, int d, int inner) {
+        float[] cs = COLUMNS.floats(2 * inner);
+        java.util.Arrays.fill(cs, 0, inner, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(cs, inner, 2 * inner, 0f);
+        int up = F.loopBound(inner);
+        for (int r = 0; r < d; r++) {
+            int xo = base + r * inner, j = 0;
+            for (; j < up; j += L) FloatVector.fromArray(F, cs, j).max(FloatVector.fromArray(F, x, xo + j)).intoArray(cs, j);
+            for (; j < inner; j++) cs[j] = Math.max(cs[j], x[xo + j]);
+        }
+        for (int r = 0; r < d; r++) {
+            int xo = base + r * inner, yo = yBase + r * inner, j = 0;
+            for (; j < up; j += L) FloatVector.fromArray(F, x, xo + j).sub(FloatVector.fromArray(F, cs, j)).intoArray(y, yo + j);
+            for (; j < inner; j++) y[yo + j] = x[xo + j] - cs[j];
+        }
+        float[] tmp = VectorMath.temp();
+        for (int r = 0; r < d; r++) {
+            int yo = yBase + r * inner;
+            for (int c = 0; c < inner; c += VectorMath.CHUNK) {
+                int n = Math.min(VectorMath.CHUNK, inner - c), full = n - n % L, s = inner + c;
+                System.arraycopy(y, yo + c, tmp, 0, n);
+                VectorMath.expInPlace(tmp, 0, n, 0f);
+                for (int j = 0; j < full; j += L) {
+                    FloatVector.fromArray(F, cs, s + j).add(FloatVector.fromArray(F, tmp, j)).intoArray(cs, s + j);
+                }
+                for (int j = full; j < n; j++) cs[s + j] += tmp[j];
+            }
+        }
+        for (int j = 0; j < inner; j++) cs[inner + j] = (float) Math.log(cs[inner + j]);
+        for (int r = 0; r < d; r++) {
+            int yo = yBase + r * inner, j = 0;
+            for (; j < up; j += L) FloatVector.fromArray(F, y, yo + j).sub(FloatVector.fromArray(F, cs, inner + j)).intoArray(y, yo + j);
+            for (; j < inner; j++) y[yo + j] -= cs[inner + j];
+        }
+    }
+
+    // ---- GroupNorm --------------------------------------------------------------------------------------------
+
+    /** Floats per float sum of {@link #chunkedSum} and {@link #chunkedSquares}: 64 per lane at 512-bit. */
+    private static final int SUM_CHUNK = 1024;
+
+    /**
+     * GroupNorm over (n, c, spatial) (PyTorch's group_norm): per image and group of c/groups channels (one contiguous
+     * run of c/groups·spatial floats), y = (x − mean)·inv·gamma[ch] + beta[ch], inv = 1/sqrt(var + eps), biased
+     * variance; gamma, beta may be null. In place when y is x and the offsets are equal, otherwise the ranges must
+     * not overlap. The (image, group) pairs are the tasks.
+     */
+    public static void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
+                                 float[] beta, double eps, ComputePool pool) {
+        if (n <= 0 || c <= 0 || spatial <= 0) return;
+        if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException(c + " channels do not split into " + groups + " groups");
+        int cg = c / groups, all = n * groups;
+        long len = (long) cg * spatial;
+        int per = (int) Math.max(1, (1 << 15) / len);
+        int tasks = (all + per - 1) / per;
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            groupNormGroups(x, xOff, y, yOff, groups, cg, spatial, gamma, beta, eps, 0, all);
+        } else {
+            pool.parallelFor(tasks, t -> groupNormGroups(x, xOff, y, yOff, groups, cg, spatial, gamma, beta, eps, t * per,
+                    Math.min(all, (t + 1) * per)));
+        }
+    }
+
+    /** Groups [i0, i1) of all images (group i = image i / groups, group i % groups): its floats start at i·cg·spatial. */
+    private static void groupNormGroups(float[] x, int xOff, float[] y, int yOff, int groups, int cg, int spatial, float[] gamma,
+                                        float[] beta, double eps, int i0, int i1) {
+        float[] t = LANES.floats(L);
+        int len = cg * spatial;
+        for (int i = i0; i < i1; i++) {
+            int o = i * len, ch0 = (i % groups) * cg;
+            double mean = chunkedSum(x, xOff + o, len, t) / len;
+            float mf = (float) mean;
+            double var = chunkedSquares(x, xOff + o, len, mf, t) / len;
+            double inv = 1.0 / Math.sqrt(var + eps);
+            for (int k = 0; k < cg; k++) {
+                int ch = ch0 + k, at = o + k * spatial;
+                float scale = (float) (inv * (gamma == null ? 1.0 : gamma[ch]));
+                float shift = beta == null ? 0f : beta[ch];
+                shiftScaleShift(x, xOff + at, y, yOff + at, spatial, mf, scale, shift);
+            }
+        }
+    }
+
+    /** Σ a[off, off + len): float sums of {@link #SUM_CHUNK} floats over L lanes, added in double. */
+    private static double chunkedSum(float[] a, int off, int len, float[] t) {
+        double s = 0;
+        for (int c = 0; c < len; c += SUM_CHUNK) {
+            int n = Math.min(SUM_CHUNK, len - c), up = F.loopBound(n), o = off + c, i = 0;
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < up; i += L) acc = acc.add(FloatVector.fromArray(F, a, o + i));
+            float tail = 0f;
+            for (; i < n; i++) tail += a[o + i];
+            acc.intoArray(t, 0);
+            s += VectorMath.sumLanes(t) + (double) tail;
+        }
+        return s;
+    }
+
+    /** Σ (a[i] − mean)² over a[off, off + len), chunked as {@link #chunkedSum}. */
+    private static double chunkedSquares(float[] a, int off, int len, float mean, float[] t) {
+        double s = 0;
+        for (int c = 0; c < len; c += SUM_CHUNK) {
+            int n = Math.min(SUM_CHUNK, len - c), up = F.loopBound(n), o = off + c, i = 0;
+            FloatVector acc = FloatVector.zero(F);
+            for (; i < up; i += L) {
+                FloatVector d = FloatVector.fromArray(F, a, o + i).sub(mean);
+                acc = d.fma(d, acc);
+            }
+            float tail = 0f;
+            for (; i < n; i++) {
+                float d = a[o + i] - mean;
+                tail += d * d;
+            }
+            acc.intoArray(t, 0);
+            s += VectorMath.sumLanes(t) + (double) tail;
+        }
+        return s;
+    }
+
+    /** y = (x − mean)·scale + shift over len floats. */
+    private static void shiftScaleShift(float[] x, int xo, float[] y, int yo, int len, float mean, float scale, float shift) {
+        int i = 0;
+        for (int up = F.loopBound(len); i < up; i += L) {
+            FloatVector.fromArray(F, x, xo + i).sub(mean).fma(scale, shift).intoArray(y, yo + i);
+        }
+        for (; i < len; i++) y[yo + i] = Math.fma(x[xo + i] - mean, scale, shift);
     }
 }

@@ -82,6 +82,32 @@ public final class PackedGemm {
     }
 
     /**
+     * C = A·B, no epilogue, with B given as NR-column panels at {@code bPanels[p·k·NR + q·NR + j]} (a right operand
+     * packed per call, e.g. by {@link MatmulKernel}: {@link PackedMatrix#packInto} or {@link #packRowsAsPanels}); A
+     * row-major at {@code a[aOff + i·lda + q]}, read in place or packed, and C written as {@link #multiply} does.
+     */
+    static void multiplyByPanels(float[] a, int aOff, int lda, int m, float[] bPanels, int n, int k, float[] c, int cOff, int ldc,
+                                 ComputePool pool) {
+        checkC(c, cOff, ldc, m, n);
+        if (m == 0 || n == 0) return;
+        if (k > 0) checkRows(a, aOff, lda, m, k, "A");
+        Job job = Job.acquire();
+        try {
+            if (m <= Tiles.SKINNY_M) {
+                job.set(Job.DIRECT, a, aOff, lda, m, bPanels, 0, n, k, c, cOff, ldc);
+            } else {
+                float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
+                PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
+                job.set(Job.PACKED, ap, 0, 0, m, bPanels, 0, n, k, c, cOff, ldc);
+            }
+            job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
+            job.run(pool);
+        } finally {
+            job.release();
+        }
+    }
+
+    /**
      * {@code count} products on the calling thread, no epilogue: for t < count, C_t[i][j] = Σ_p A_t[i][p]·B[t·n + col0
      * + j][p] for i < m, j < cols, with A_t (m × k, row-major, read in place as the skinny products read it) at
      * {@code a[aOff + t·aStride + i·lda + p]} and C_t at {@code c[cOff + t·cStride + i·ldc + col0 + j]}: B stacks the

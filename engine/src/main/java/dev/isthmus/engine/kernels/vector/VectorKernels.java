@@ -13,15 +13,13 @@ import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.Unary;
 import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
-import dev.isthmus.engine.kernels.reference.ReferenceKernels;
 
 /**
- * The Vector API kernels as a {@link KernelProvider}, at the width {@link Species} fixes for this JVM. Where no vector
- * kernel exists yet for an op the reference one runs (noted at each such method).
+ * The Vector API kernels as a {@link KernelProvider}, at the width {@link Species} fixes for this JVM. Every op has a
+ * vector kernel; where part of an op stays scalar (general adaptive pooling windows, POW with a general exponent) the
+ * method says so.
  */
 public final class VectorKernels implements KernelProvider {
-    private static final KernelProvider REF = ReferenceKernels.INSTANCE;
-
     public VectorKernels() {
     }
 
@@ -92,17 +90,39 @@ public final class VectorKernels implements KernelProvider {
         };
     }
 
-    /** No vector LSTM yet: the reference runs. */
     @Override
     public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh,
                                 float[][] whr) {
-        return REF.lstm(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+        LstmKernel k = new LstmKernel(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.heldBytes();
+            }
+        };
     }
 
-    /** No vector RNN yet: the reference runs. */
     @Override
     public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
-        return REF.rnn(in, hidden, dirs, relu, wih, whh, bih, bhh);
+        RnnKernel k = new RnnKernel(in, hidden, dirs, relu, wih, whh, bih, bhh);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, null, 0, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.heldBytes();
+            }
+        };
     }
 
     @Override
@@ -123,11 +143,10 @@ public final class VectorKernels implements KernelProvider {
         };
     }
 
-    /** No vector product of activations yet: the reference runs. */
     @Override
     public void matmul(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, boolean transB, float[] c, int cOff, int ldc,
                        int m, int n, int k) {
-        REF.matmul(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
+        MatmulKernel.multiply(a, aOff, lda, b, bOff, ldb, transB, c, cOff, ldc, m, n, k);
     }
 
     @Override
@@ -150,18 +169,15 @@ public final class VectorKernels implements KernelProvider {
         NormKernels.batchNorm(x, xOff, y, yOff, n, c, spatial, mean, var, gamma, beta, eps, pool);
     }
 
-    /** No vector GroupNorm yet: the reference runs. */
     @Override
     public void groupNorm(float[] x, int xOff, float[] y, int yOff, int n, int c, int spatial, int groups, float[] gamma,
                           float[] beta, double eps, ComputePool pool) {
-        REF.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps, pool);
+        NormKernels.groupNorm(x, xOff, y, yOff, n, c, spatial, groups, gamma, beta, eps, pool);
     }
 
-    /** Log-softmax has no vector kernel yet: the reference runs for it. */
     @Override
     public void softmax(float[] x, int xOff, float[] y, int yOff, int outer, int d, int inner, boolean log, ComputePool pool) {
-        if (log) REF.softmax(x, xOff, y, yOff, outer, d, inner, true, pool);
-        else NormKernels.softmax(x, xOff, y, yOff, outer, d, inner, pool);
+        NormKernels.softmax(x, xOff, y, yOff, outer, d, inner, log, pool);
     }
 
     @Override
@@ -176,10 +192,10 @@ public final class VectorKernels implements KernelProvider {
         Pool2dKernel.avg(x, xOff, planes, h, w, kh, kw, sh, sw, ph, pw, countIncludePad, divisorOverride, y, yOff, oh, ow, pool);
     }
 
-    /** The reference runs (adaptive windows vary in size; a global average pool is one sum per plane). */
+    /** A global average (1 × 1) is vectorised; other adaptive windows run the reference's loops, over the pool. */
     @Override
     public void adaptiveAvgPool2d(float[] x, int xOff, int planes, int h, int w, float[] y, int yOff, int oh, int ow, ComputePool pool) {
-        REF.adaptiveAvgPool2d(x, xOff, planes, h, w, y, yOff, oh, ow, pool);
+        AdaptivePool2dKernel.avg(x, xOff, planes, h, w, y, yOff, oh, ow, pool);
     }
 
     @Override
@@ -187,10 +203,10 @@ public final class VectorKernels implements KernelProvider {
         Elementwise.activation(act, x, xOff, y, yOff, n, pool);
     }
 
-    /** No vector kernels for these yet: the reference runs. */
+    /** Vectorised per op (see {@link UnaryKernels}); POW with an exponent other than 0, ½, 1, 2, 3 or −1 runs Math.pow. */
     @Override
     public void unary(Unary op, double p, double q, float[] x, int xOff, float[] y, int yOff, int n, ComputePool pool) {
-        REF.unary(op, p, q, x, xOff, y, yOff, n, pool);
+        UnaryKernels.apply(op, p, q, x, xOff, y, yOff, n, pool);
     }
 
     @Override

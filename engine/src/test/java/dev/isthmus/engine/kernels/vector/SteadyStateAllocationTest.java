@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.graph.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.Unary;
 import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -135,6 +136,27 @@ class SteadyStateAllocationTest {
         float[] h = new float[2 * 3 * hidden + 9];
         calls.put("GruKernel.forward 2 dirs, 4 steps, batch 3", () -> gru.forward(buf, 3, 4, 3, h, 9, out, 5, pool));
 
+        // LSTM (both directions; with projections) and RNN
+        float[][] lw = {Check.random(r, 4 * hidden * in, 0.3), Check.random(r, 4 * hidden * in, 0.3)};
+        float[][] lh = {Check.random(r, 4 * hidden * hidden, 0.3), Check.random(r, 4 * hidden * hidden, 0.3)};
+        float[][] lp = {Check.random(r, 4 * hidden * 10, 0.3), Check.random(r, 4 * hidden * 10, 0.3)};
+        float[][] lr = {Check.random(r, 10 * hidden, 0.3), Check.random(r, 10 * hidden, 0.3)};
+        float[][] lb = {Check.random(r, 4 * hidden, 0.3), Check.random(r, 4 * hidden, 0.3)};
+        LstmKernel lstm = new LstmKernel(in, hidden, 0, 2, lw, lh, lb, lb, null);
+        LstmKernel lstmProj = new LstmKernel(in, hidden, 10, 2, lw, lp, lb, lb, lr);
+        float[] cell = new float[2 * 3 * hidden + 9];
+        calls.put("LstmKernel.forward 2 dirs, 4 steps, batch 3", () -> lstm.forward(buf, 3, 4, 3, h, 9, cell, 9, out, 5, pool));
+        calls.put("LstmKernel.forward proj 10, 2 dirs, 4 steps, batch 1", () -> lstmProj.forward(buf, 3, 4, 1, h, 9, cell, 9, out, 5, pool));
+        RnnKernel rnn = new RnnKernel(in, hidden, 2, false, new float[][]{wih[0], wih[1]}, new float[][]{Check.random(r, hidden * hidden, 0.3),
+                Check.random(r, hidden * hidden, 0.3)}, null, null);
+        float[] rh = new float[2 * 4 * hidden + 9];
+        calls.put("RnnKernel.forward tanh 2 dirs, 4 steps, batch 4", () -> rnn.forward(buf, 3, 4, 4, rh, 9, null, 0, out, 5, pool));
+
+        // products of two activations: the plain loop, skinny, A packed, B transposed
+        calls.put("MatmulKernel 4x5x6 (plain loop)", () -> MatmulKernel.multiply(buf, 1, 6, buf, 40, 5, false, out, 3, 5, 4, 5, 6));
+        calls.put("MatmulKernel 20x37x50", () -> MatmulKernel.multiply(buf, 1, 50, buf, 2000, 37, false, out, 3, 37, 20, 37, 50));
+        calls.put("MatmulKernel 70x40x64 B transposed", () -> MatmulKernel.multiply(buf, 1, 64, buf, 9000, 64, true, out, 3, 40, 70, 40, 64));
+
         // encoder layers, post-LN and pre-LN
         int d = 32, ff = 64;
         EncoderKernelTest.Weights w = EncoderKernelTest.Weights.random(r, d, ff);
@@ -167,6 +189,18 @@ class SteadyStateAllocationTest {
         calls.put("NormKernels.softmax 4x10x30 strided", () -> NormKernels.softmax(buf, 3, out, 5, 4, 10, 30, pool));
         calls.put("NormKernels.layerNorm 32 rows of 64", () -> NormKernels.layerNorm(buf, 3, out, 5, 32, 64, gamma, beta, 1e-5, pool));
         calls.put("Elementwise.activation GELU 5000", () -> Elementwise.activation(Activation.GELU, buf, 3, out, 5, 5000, pool));
+        calls.put("NormKernels.groupNorm 2x16x49, 4 groups",
+                () -> NormKernels.groupNorm(buf, 3, out, 5, 2, 16, 49, 4, gamma, beta, 1e-5, pool));
+        calls.put("NormKernels.softmax log 32 rows of 100", () -> NormKernels.softmax(buf, 3, out, 5, 32, 100, 1, true, pool));
+        calls.put("NormKernels.softmax log 4x10x30 strided", () -> NormKernels.softmax(buf, 3, out, 5, 4, 10, 30, true, pool));
+        calls.put("AdaptivePool2dKernel.avg 64x7x7 -> 1x1", () -> AdaptivePool2dKernel.avg(buf, 5, 64, 7, 7, out, 7, 1, 1, pool));
+        calls.put("AdaptivePool2dKernel.avg 8x13x11 -> 3x4", () -> AdaptivePool2dKernel.avg(buf, 5, 8, 13, 11, out, 7, 3, 4, pool));
+        for (Object[] u : new Object[][]{{Unary.LOG, 0.0}, {Unary.ELU, 1.0}, {Unary.EXP, 0.0}, {Unary.CLAMP, -0.5}, {Unary.POW, 3.0},
+                {Unary.POW, 1.7}, {Unary.RSQRT, 0.0}}) {
+            Unary op = (Unary) u[0];
+            double p = (Double) u[1];
+            calls.put("UnaryKernels " + op + " " + p + " 5003", () -> UnaryKernels.apply(op, p, 0.5, buf, 3, out, 5, 5003, pool));
+        }
 
         List<String> over = new ArrayList<>();
         StringBuilder report = new StringBuilder("steady-state bytes per call (single-thread pool):\n");
