@@ -100,7 +100,7 @@ public final class PackedGemm {
                 PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
                 job.set(Job.PACKED, ap, 0, 0, m, bPanels, 0, n, k, c, cOff, ldc);
             }
-            job.epilogue(null, 0, false, Activation.NONE, null, 0, 0);
+            job.epilogue(null, 0, false, Activation.NONE, null, 0, 0, false);
             job.run(pool);
         } finally {
             job.release();
