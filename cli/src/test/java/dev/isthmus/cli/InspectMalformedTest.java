@@ -84,7 +84,8 @@ class InspectMalformedTest {
         CliRun r = CliRun.of("inspect", "../examples/mnist/model.safetensors");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("conv1.weight  F32    [32, 1, 3, 3]"), r.out());
-        assertTrue(r.out().contains("Linear(in_features=128, out_features=10) -> [?, 10]"), r.out());
+        assertTrue(r.out().contains("node 0 'conv1' (Conv2d) [1→32, kernel 3×3 + relu, max_pool2d(2)] -> [?, 32, 14, 14]"), r.out());
+        assertTrue(r.out().contains("node 9 'fc2' (Linear) [128→10] -> [?, 10]"), r.out());
         assertTrue(r.out().contains("labels (10): 0, 1, 2"), r.out());
     }
 

@@ -278,6 +278,15 @@ public final class Model implements AutoCloseable {
             ordered[i] = checkInput(in, t);
             found++;
         }
+        for (int i = 0; i < specs.size(); i++) {
+            if (ordered[i] == null || !(specs.get(i).extras().get(InputSpec.SHAPE_OF) instanceof String other)) continue;
+            for (int k = 0; k < specs.size(); k++) {
+                if (specs.get(k).name().equals(other) && ordered[k] != null && !sameShape(ordered[i], ordered[k])) {
+                    throw new InvalidInputException("input '" + specs.get(i).name() + "' has shape " + Shape.toString(ordered[i].shape())
+                            + ", it must have the shape of '" + other + "', " + Shape.toString(ordered[k].shape()));
+                }
+            }
+        }
         if (inputs.size() != found) {
             for (String name : inputs.keySet()) {
                 if (specs.stream().noneMatch(i -> i.name().equals(name))) {
@@ -289,6 +298,12 @@ public final class Model implements AutoCloseable {
         return ordered;
     }
 
+    private static boolean sameShape(Tensor a, Tensor b) {
+        if (a.rank() != b.rank()) return false;
+        for (int d = 0; d < a.rank(); d++) if (a.dim(d) != b.dim(d)) return false;
+        return true;
+    }
+
     private static Tensor checkInput(InputSpec in, Tensor t) {
         long[] want = in.shapeView();
         boolean ok = want.length == t.rank();
@@ -296,6 +311,15 @@ public final class Model implements AutoCloseable {
         if (!ok) {
             throw new InvalidInputException("input '" + in.name() + "' has shape " + Shape.toString(t.shape()) + ", the model needs "
                     + Shape.toString(want) + " (? = any size)");
+        }
+        if (in.extras().get(InputSpec.MAX_SHAPE) instanceof java.util.List<?> max) {
+            for (int i = 0; i < Math.min(max.size(), want.length); i++) {
+                if (max.get(i) instanceof Number m && m.longValue() >= 0 && t.dim(i) > m.longValue()) {
+                    Object why = in.extras().get(InputSpec.MAX_REASON);
+                    throw new InvalidInputException("input '" + in.name() + "' has shape " + Shape.toString(t.shape()) + ": dimension " + i
+                            + " is at most " + m.longValue() + (why == null ? "" : " (" + why + ")"));
+                }
+            }
         }
         if (in.dtype().isFloating() && !t.dtype().isFloating()) {
             throw new InvalidInputException("input '" + in.name() + "' is " + t.dtype() + ", the model needs " + in.dtype());

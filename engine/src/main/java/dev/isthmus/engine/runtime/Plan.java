@@ -97,9 +97,8 @@ final class Plan {
                 else if (t.dtype() == DType.I64) MemorySegment.copy(t.segment(), Tensor.I64_LE, 0, ints, slot, n);
                 else for (int k = 0; k < n; k++) ints[slot + k] = t.getLong(k);
             } else {
-                float[] heap = t == null ? null : t.heapFloats();
+                // a bulk copy from any F32 segment, heap or native (asking for the heap array would allocate an Optional)
                 if (t == null) Arrays.fill(buf, slot, slot + n, 0f);
-                else if (heap != null) System.arraycopy(heap, 0, buf, slot, n);
                 else if (t.dtype() == DType.F32) MemorySegment.copy(t.segment(), Tensor.F32_LE, 0, buf, slot, n);
                 else for (int k = 0; k < n; k++) buf[slot + k] = t.getFloat(k);
             }

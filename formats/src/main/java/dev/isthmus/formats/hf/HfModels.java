@@ -145,7 +145,9 @@ public final class HfModels {
         if (hidden % heads != 0) throw c.error("hf-config", "hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
 
         SpecBuilder b = new SpecBuilder();
-        b.input(ids("input_ids", null)).input(ids("attention_mask", null)).input(ids("token_type_ids", "input_ids"));
+        int positions = positive(c, "max_position_embeddings", 512);
+        b.input(ids("input_ids", null, positions)).input(ids("attention_mask", null, positions))
+                .input(ids("token_type_ids", "input_ids", positions));
         String e = p + "embeddings.";
         String words = b.module("Embedding", e + "word_embeddings", "input_ids", "embeddings.words",
                 "num_embeddings", vocab, "embedding_dim", hidden);
@@ -184,7 +186,8 @@ public final class HfModels {
         if (dim % heads != 0) throw c.error("hf-config", "dim " + dim + " is not divisible by n_heads " + heads);
         double eps = 1e-12; // DistilBERT's LayerNorms are fixed at 1e-12
         SpecBuilder b = new SpecBuilder();
-        b.input(ids("input_ids", null)).input(ids("attention_mask", null));
+        int positions = positive(c, "max_position_embeddings", 512);
+        b.input(ids("input_ids", null, positions)).input(ids("attention_mask", null, positions));
         String e = p + "embeddings.";
         String words = b.module("Embedding", e + "word_embeddings", "input_ids", "embeddings.words",
                 "num_embeddings", vocab, "embedding_dim", dim);
@@ -277,10 +280,20 @@ public final class HfModels {
         return v;
     }
 
-    /** An integer (batch, seq) input; with {@code zerosLike} optional, zeros of that input's shape when left out. */
-    private static InputSpec ids(String name, String zerosLike) {
-        return new InputSpec(name, new long[]{-1, -1}, DType.I64, zerosLike == null ? Map.of()
-                : Map.of(OPTIONAL, true, "default", Map.of("zeros_like", zerosLike)));
+    /**
+     * An integer (batch, seq) input of at most {@code maxPositions} tokens; with {@code zerosLike} optional, zeros of
+     * that input's shape when left out.
+     */
+    private static InputSpec ids(String name, String zerosLike, int maxPositions) {
+        Map<String, Object> extras = new java.util.LinkedHashMap<>();
+        if (!name.equals("input_ids")) extras.put(InputSpec.SHAPE_OF, "input_ids");
+        if (zerosLike != null) {
+            extras.put(OPTIONAL, true);
+            extras.put("default", Map.of("zeros_like", zerosLike));
+        }
+        extras.put(InputSpec.MAX_SHAPE, List.of(-1, maxPositions));
+        extras.put(InputSpec.MAX_REASON, "max_position_embeddings = " + maxPositions);
+        return new InputSpec(name, new long[]{-1, -1}, DType.I64, extras);
     }
 
     private static Map<String, Object> extras(HfConfig c, String arch) {

@@ -242,11 +242,12 @@ public final class Conv implements Op {
         b.append(cin).append("→").append(cout).append(", kernel ").append(dims == 1 ? "" + kw : kh + "×" + kw);
         if (sh != 1 || sw != 1) b.append(", stride ").append(dims == 1 ? "" + sw : sh + "×" + sw);
         if (groups != 1) b.append(", groups ").append(groups);
-        if (act != Activation.NONE || residual || maxPool2) {
-            b.append(" + ").append(residual ? "residual, " : "").append(act != Activation.NONE ? act.name().toLowerCase(java.util.Locale.ROOT) : "")
-                    .append(maxPool2 ? " max_pool2d(2)" : "");
-        }
-        return b.toString().replace(", , ", ", ").replaceAll(",\\s*$", "");
+        java.util.List<String> epilogue = new java.util.ArrayList<>();
+        if (residual) epilogue.add("residual");
+        if (act != Activation.NONE) epilogue.add(act.name().toLowerCase(java.util.Locale.ROOT));
+        if (maxPool2) epilogue.add("max_pool2d(2)");
+        if (!epilogue.isEmpty()) b.append(" + ").append(String.join(", ", epilogue));
+        return b.toString();
     }
 
     @Override

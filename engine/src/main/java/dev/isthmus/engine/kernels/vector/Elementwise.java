@@ -5,7 +5,6 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Binary;
 import dev.isthmus.engine.kernels.Broadcast;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorised array arithmetic: a vector loop and a masked tail. */
@@ -16,16 +15,17 @@ public final class Elementwise {
     private static final VectorSpecies<Float> F = Species.F;
     private static final int L = Species.L;
 
-    /** dst[dOff + i] += src[sOff + i], i < len. */
+    /**
+     * dst[dOff + i] += src[sOff + i], i < len. The tail runs in scalar code: a masked load in a method C2 compiled
+     * without intrinsifying it boxes the vector (seen as allocation per call in a Linear's epilogue; see VectorMath's
+     * MASKS note).
+     */
     public static void addInPlace(float[] dst, int dOff, float[] src, int sOff, int len) {
         int i = 0;
         for (int up = F.loopBound(len); i < up; i += L) {
             FloatVector.fromArray(F, dst, dOff + i).add(FloatVector.fromArray(F, src, sOff + i)).intoArray(dst, dOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, dst, dOff + i, m).add(FloatVector.fromArray(F, src, sOff + i, m)).intoArray(dst, dOff + i, m);
-        }
+        for (; i < len; i++) dst[dOff + i] += src[sOff + i];
     }
 
     /** y[i] = act(x[i]) for i < n (y may be x), in chunks of 16K floats over {@code pool} (may be null). */
@@ -56,16 +56,13 @@ public final class Elementwise {
         VectorMath.applyInPlace(act, y, yOff + from, len);
     }
 
-    /** dst[dOff + i] += s, i < len. */
+    /** dst[dOff + i] += s, i < len (scalar tail, as {@link #addInPlace}). */
     public static void addScalar(float[] dst, int dOff, float s, int len) {
         int i = 0;
         for (int up = F.loopBound(len); i < up; i += L) {
             FloatVector.fromArray(F, dst, dOff + i).add(s).intoArray(dst, dOff + i);
         }
-        if (i < len) {
-            VectorMask<Float> m = F.indexInRange(i, len);
-            FloatVector.fromArray(F, dst, dOff + i, m).add(s).intoArray(dst, dOff + i, m);
-        }
+        for (; i < len; i++) dst[dOff + i] += s;
     }
 
     /** Below this many result elements a binary op runs as one task. */
