@@ -474,6 +474,15 @@ def define_cases():
           N("split", ["y"], ["u0"], split_size_or_sections=9)],
          ["c0", "c1", "c2", "d0", "d1", "d2", "e0", "e1", "s0", "s1", "s2", "t0", "t1", "t2", "u0"], free={"x": [0],
              "y": [1]})
+    case("chunk_empty",
+         "chunk of a size-0 dimension into 3 (three empty pieces, as PyTorch), split of it by 2 (one empty piece).",
+         {"x": randn(3, 4)},
+         [N("getitem", ["x"], "e", index=[sl(None, None, None), sl(5, 2, None)]),
+          N("chunk", ["e"], ["c0", "c1", "c2"], chunks=3, dim=1),
+          N("split", ["e"], ["s0"], split_size_or_sections=2, dim=-1),
+          N("add", ["c1"], "o0", other=1.0)],
+         ["c0", "c1", "c2", "s0", "o0"], free={"x": [0]})
+
     # ---- shapes: view / reshape / flatten / squeeze / permute / transpose -----------------------------------------
     case("view_reshape_refs",
          "view and reshape to shapes holding size values: view(b, -1), reshape(b · t, c), view(-1, t // 2, 2), "
