@@ -761,6 +761,13 @@ def define_cases():
          + attention("q", "k", "v", "pm", "o2", "c") + attention("q", "k", "v", "m", "o3", "d", "div", 3.0),
          ["o0", "o1", "o2", "o3"], free={"q": [0], "k": [0], "v": [0], "m": [0], "pm": [0]})
 
+    case("attention_value_width",
+         "Hand-written attention whose values are wider than queries and keys (E = 4, Ev = 6), without a mask and "
+         "with a key padding mask: the attention kernel takes Ev = E only, so these stay unfused.",
+         {"q": randn(2, 3, 2, 4), "k": randn(2, 3, 5, 4), "v": randn(2, 3, 5, 6), "m": key_mask(2, 5, "float")},
+         attention("q", "k", "v", None, "o0", "a") + attention("q", "k", "v", "m", "o1", "b"),
+         ["o0", "o1"], free={"q": [0], "k": [0], "v": [0], "m": [0]})
+
     # ---- empty tensors --------------------------------------------------------------------------------------------
     case("empty_tensors",
          "Ops on tensors with a size-0 dimension (x[:, 5:2]): exp, add of a broadcast operand, softmax along and "

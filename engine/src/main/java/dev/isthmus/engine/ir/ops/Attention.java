@@ -18,9 +18,9 @@ import java.util.function.IntConsumer;
  * softmax(q·kᵀ·scale + mask)·v per batch and head, on the blocked attention kernel (online softmax; never the whole
  * score matrix). Two layouts: PyTorch's (…, L, E) per head; or, with {@code num_heads} (what the fusion of a
  * hand-written attention and the Hugging Face frontends produce), the heads side by side in the last dimension,
- * (B, L, H·E), so no permutes are needed before or after. The mask must be the same for every head and query — a
- * key padding mask of shape (B, 1, 1, S) or (B, S) after broadcasting: a float mask is added to the scores, a BOOL
- * one keeps the keys that are true.
+ * (B, L, H·E), so no permutes are needed before or after. Values are as wide as queries and keys. The mask must be
+ * the same for every head and query — a key padding mask of shape (B, 1, 1, S) or (B, S) after broadcasting: a float
+ * mask is added to the scores, a BOOL one keeps the keys that are true.
  */
 public final class Attention implements Op {
     /** 0: PyTorch's layout; else the number of heads packed in the last dimension. */
@@ -76,6 +76,10 @@ public final class Attention implements Op {
         }
         if (k[r - 2] >= 0 && v[r - 2] >= 0 && k[r - 2] != v[r - 2]) {
             throw new IllegalArgumentException("key " + Shape.toString(k) + " and value " + Shape.toString(v) + " differ in length");
+        }
+        if (q[r - 1] >= 0 && v[r - 1] >= 0 && q[r - 1] != v[r - 1]) { // the kernel reads and writes value rows of E
+            throw new IllegalArgumentException("value " + Shape.toString(v) + " differs from query " + Shape.toString(q)
+                    + " in the last dimension: values as wide as queries and keys are supported, not others");
         }
         for (int i = 0; i < r - 2; i++) {
             if (q[i] >= 0 && k[i] >= 0 && v[i] >= 0 && (q[i] != k[i] || q[i] != v[i])) {
