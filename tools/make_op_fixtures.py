@@ -563,6 +563,12 @@ def define_cases():
           N("getitem", ["o0"], "o9", index=["...", sl(1, None, 2)]),
           N("getitem", ["x"], "o10", index=[None, 0, None, sl(None, -2, None), -3])],
          ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10"], free={"x": [0]})
+    case("getitem_none",
+         "x[None] as the exporter writes it (\"index\": null) on a rank-3 and a rank-0 tensor, and x[None][0].",
+         {"x": randn(2, 3, 4), "s": randn()},
+         [N("getitem", ["x"], "o0", index=None), N("getitem", ["s"], "o1", index=None),
+          N("getitem", ["o0"], "o2", index=0)],
+         ["o0", "o1", "o2"], free={"x": [0]})
     case("getitem_refs",
          "getitem with size values: x[:, -1] as x[:, t - 1], x[:, :t // 2], x[:, t - 2:, ::s] on a free sequence "
          "dimension, and on an I64 tensor.",

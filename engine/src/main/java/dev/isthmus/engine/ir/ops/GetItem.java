@@ -35,7 +35,8 @@ public final class GetItem implements Op {
     }
 
     public static GetItem create(OpArgs a) {
-        if (!a.has("index")) throw new IllegalArgumentException("missing required argument 'index'");
+        // "index": null is x[None], not a missing index
+        if (!a.node().args().containsKey("index")) throw new IllegalArgumentException("missing required argument 'index'");
         Object idx = a.raw("index");
         List<Item> items = new ArrayList<>();
         if (idx instanceof List<?> l) for (Object o : l) items.add(item(a, o));
