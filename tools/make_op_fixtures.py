@@ -328,6 +328,15 @@ def define_cases():
           N("rsub", ["x"], "o2", other=2.0), N("mul", ["x"], "o3", other=-1.5), N("neg", ["x"], "o4"),
           N("rsub", ["s"], "o5", other=1.0), N("neg", ["s"], "o6"), N("add", ["s"], "o7", other=0.25)],
          ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7"], free={"x": [0]})
+    case("alpha_number_first",
+         "alpha where the number comes first: rsub(x, 2, alpha=3) = 2 − 3·x, rsub by a size value with alpha, "
+         "add / sub of a size value and a tensor with alpha (n + 2·x, n − 3·x), and the same on I64 tensors.",
+         {"x": randn(3, 5), "i": ints(-5, 6, 2, 4)},
+         [N("rsub", ["x"], "o0", other=2.0, alpha=3), N("size", ["x"], "n", dim=-1),
+          N("rsub", ["x"], "o1", other=ref("n"), alpha=2), N("add", ["n", "x"], "o2", alpha=2),
+          N("sub", ["n", "x"], "o3", alpha=3), N("rsub", ["i"], "o4", other=7, alpha=2),
+          N("add", ["n", "i"], "o5", alpha=3), N("sub", ["n", "i"], "o6", alpha=-2)],
+         ["o0", "o1", "o2", "o3", "o4", "o5", "o6"], free={"x": [0], "i": [0, 1]})
     case("pow_exponents",
          "pow with exponents 2, 3 (negative bases), 0.5, -1, -2.5 (positive bases) and 0; pow of a size value "
          "(x · size(-1) ** -0.5, x · size(-1) ** 2).",
