@@ -783,6 +783,15 @@ def define_cases():
          attention("q", "k", "v", None, "o0", "a") + attention("q", "k", "v", "m", "o1", "b"),
          ["o0", "o1"], free={"q": [0], "k": [0], "v": [0], "m": [0]})
 
+    causal = torch.zeros(3, 3).masked_fill(torch.ones(3, 3, dtype=torch.bool).triu(1), float("-inf"))
+    case("attention_query_masks",
+         "Hand-written attention with masks that differ per query, which a key padding mask cannot express: a causal "
+         "(L, S) buffer broadcast over (B, H) (batch free, run with B = L = 3) and a (1, 1, L, S) one.",
+         {"q": randn(3, 2, 3, 4), "k": randn(3, 2, 3, 4), "v": randn(3, 2, 3, 4)},
+         [N("get_attr", None, "causal", name="causal"), N("unsqueeze", ["causal"], "c1", dim=0),
+          N("unsqueeze", ["c1"], "c2", dim=0)]
+         + attention("q", "k", "v", "causal", "o0", "a") + attention("q", "k", "v", "c2", "o1", "b"),
+         ["o0", "o1"], free={"q": [0], "k": [0], "v": [0]}, buffers={"causal": causal})
     # ---- empty tensors --------------------------------------------------------------------------------------------
     case("empty_tensors",
          "Ops on tensors with a size-0 dimension (x[:, 5:2]): exp, add of a broadcast operand, softmax along and "

@@ -19,8 +19,9 @@ import java.util.function.IntConsumer;
  * score matrix). Two layouts: PyTorch's (…, L, E) per head; or, with {@code num_heads} (what the fusion of a
  * hand-written attention and the Hugging Face frontends produce), the heads side by side in the last dimension,
  * (B, L, H·E), so no permutes are needed before or after. Values are as wide as queries and keys. The mask must be
- * the same for every head and query — a key padding mask of shape (B, 1, 1, S) or (B, S) after broadcasting: a float
- * mask is added to the scores, a BOOL one keeps the keys that are true.
+ * the same for every head and query — a key padding mask: in PyTorch's layout (B, 1, 1, S), (1, S) or (S), all
+ * dimensions 1 but the keys' and the batch's (broadcast as PyTorch does: an (L, S) mask is one per query); with
+ * {@code num_heads}, (B, S) or (B, 1, S). A float mask is added to the scores, a BOOL one keeps the keys that are true.
  */
 public final class Attention implements Op {
     /** 0: PyTorch's layout; else the number of heads packed in the last dimension. */
@@ -90,9 +91,9 @@ public final class Attention implements Op {
             ValueType m = ShapeRules.tensor(in, 3);
             long[] ms = m.dims();
             long b = q[0], s = k[r - 2];
-            boolean keyMask = (ms.length == 2 && ok(ms[0], b) && ok(ms[1], s))
-                    || (ms.length == r && ms.length >= 2 && ok(ms[r - 1], s) && isOne(ms[r - 2]) && (r == 2 || ok(ms[0], b))
-                    && middleOnes(ms));
+            boolean keyMask = heads > 0
+                    ? (ms.length == 2 && ok(ms[0], b) && ok(ms[1], s)) || (ms.length == 3 && ok(ms[0], b) && isOne(ms[1]) && ok(ms[2], s))
+                    : keyMask(ms, r, b, s, false);
             if (!keyMask) {
                 throw new IllegalArgumentException("attn_mask " + Shape.toString(ms) + " is not supported: only a key padding mask (the same "
                         + "for every head and query, e.g. (batch, 1, 1, keys)) is");
@@ -105,12 +106,28 @@ public final class Attention implements Op {
 
     /**
      * True when a mask of shape {@code ms} is, for sure, the same for every head and query of a rank-{@code r} attention
-     * (its query and head dimensions are 1, not merely unknown): what the fusion of a hand-written attention requires.
+     * in PyTorch's layout (its query and head dimensions are 1, not merely unknown): what the fusion of a hand-written
+     * attention requires.
      */
     public static boolean isKeyMask(long[] ms, int r) {
-        if (ms.length == 2) return true;
-        if (ms.length != r || r < 2 || ms[r - 2] != 1) return false;
-        for (int i = 1; i < ms.length - 2; i++) if (ms[i] != 1) return false;
+        return keyMask(ms, r, -1, -1, true);
+    }
+
+    /**
+     * True when a mask of shape {@code ms}, broadcast against scores (…, L, S) of rank {@code r} as PyTorch does (aligned
+     * at the right), is a key padding mask: every dimension 1 but the last (S) and, when the mask has the scores' rank
+     * (above 2), the first (the batch). A mask of lower rank is the same for every batch row: (S, S) is one mask per
+     * query, not per batch row. Unknown sizes pass unless {@code strict}.
+     */
+    private static boolean keyMask(long[] ms, int r, long batch, long keys, boolean strict) {
+        if (ms.length < 1 || ms.length > r || !ok(ms[ms.length - 1], keys)) return false;
+        for (int i = 0; i < ms.length - 1; i++) {
+            if (i == 0 && ms.length == r && r > 2) {
+                if (!ok(ms[0], batch)) return false;
+            } else if (ms[i] != 1 && (strict || ms[i] >= 0)) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -120,11 +137,6 @@ public final class Attention implements Op {
 
     private static boolean isOne(long d) {
         return d == 1 || d < 0;
-    }
-
-    private static boolean middleOnes(long[] ms) {
-        for (int i = 1; i < ms.length - 2; i++) if (!isOne(ms[i])) return false;
-        return true;
     }
 
     @Override
