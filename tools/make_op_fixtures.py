@@ -792,6 +792,14 @@ def define_cases():
           N("unsqueeze", ["c1"], "c2", dim=0)]
          + attention("q", "k", "v", "causal", "o0", "a") + attention("q", "k", "v", "c2", "o1", "b"),
          ["o0", "o1"], free={"q": [0], "k": [0], "v": [0]}, buffers={"causal": causal})
+    case("attention_shared_keys",
+         "Hand-written attention of queries (B, H, L, E), batch free, with keys and values (1, H, S, E) shared by "
+         "every batch row (get_attr buffers), broadcast by the matmuls.",
+         {"q": randn(3, 2, 3, 4)},
+         [N("get_attr", None, "k", name="mem.k"), N("get_attr", None, "v", name="mem.v")]
+         + attention("q", "k", "v", None, "o0", "a"),
+         ["o0"], free={"q": [0]}, buffers={"mem.k": (1, 2, 5, 4), "mem.v": (1, 2, 5, 4)})
+
     # ---- empty tensors --------------------------------------------------------------------------------------------
     case("empty_tensors",
          "Ops on tensors with a size-0 dimension (x[:, 5:2]): exp, add of a broadcast operand, softmax along and "

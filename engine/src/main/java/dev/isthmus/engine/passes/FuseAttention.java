@@ -60,6 +60,7 @@ final class FuseAttention {
                 k = t.input(0);
             }
             if (mask != null && (mask.type() == null || q.type() == null || !Attention.isKeyMask(mask.type().dims(), q.type().rank()))) continue;
+            if (!sameBatch(q, k, v)) continue; // keys or values broadcast over the batch by the matmuls
             List<Value> in = new ArrayList<>(List.of(q, k, v));
             if (mask != null) in.add(mask);
             Attention att = new Attention(0, false, scale, mask != null);
@@ -76,6 +77,19 @@ final class FuseAttention {
             }
             g.rewrite(o, att, in);
         }
+    }
+
+    /**
+     * True when q, k and v have the same rank and the same leading (batch and head) dimensions as declared, free ones in
+     * the same places: the attention kernel does not broadcast them as the matmuls do, and a free dimension that
+     * merely may match (the batch of q against a key buffer's 1) must not be fused.
+     */
+    private static boolean sameBatch(Value q, Value k, Value v) {
+        if (q.type() == null || k.type() == null || v.type() == null) return false;
+        long[] a = q.type().dims(), b = k.type().dims(), c = v.type().dims();
+        if (a.length != b.length || a.length != c.length || a.length < 2) return false;
+        for (int i = 0; i < a.length - 2; i++) if (a[i] != b[i] || a[i] != c[i]) return false;
+        return true;
     }
 
     /** The producer of {@code v} when {@code v} is read only by {@code reader}; else null. */
