@@ -800,6 +800,13 @@ def define_cases():
          + attention("q", "k", "v", None, "o0", "a"),
          ["o0"], free={"q": [0]}, buffers={"mem.k": (1, 2, 5, 4), "mem.v": (1, 2, 5, 4)})
 
+    case("attention_rdiv_scores",
+         "softmax(c / (q @ kᵀ)) @ v: a reversed division of the scores is not a scale (positive q and k keep the "
+         "scores away from 0).",
+         {"q": uniform(0.5, 1.0, 2, 2, 3, 4), "k": uniform(0.5, 1.0, 2, 2, 5, 4), "v": randn(2, 2, 5, 4)},
+         attention("q", "k", "v", None, "o0", "a", "rdiv", 4.0),
+         ["o0"], free={"q": [0], "k": [0], "v": [0]})
+
     # ---- empty tensors --------------------------------------------------------------------------------------------
     case("empty_tensors",
          "Ops on tensors with a size-0 dimension (x[:, 5:2]): exp, add of a broadcast operand, softmax along and "

@@ -47,8 +47,7 @@ final class FuseAttention {
                 cur = single(g, scores, cur);
             }
             double scale = 1.0;
-            if (cur != null && cur.op() instanceof BinaryOp mul && !mul.twoInputs() && mul.activation() == Activation.NONE
-                    && (mul.binary() == Binary.MUL || mul.binary() == Binary.DIV) && !Double.isNaN(mul.constantOperand())) {
+            if (cur != null && cur.op() instanceof BinaryOp mul && isScale(mul)) {
                 scale = mul.binary() == Binary.MUL ? mul.constantOperand() : 1.0 / mul.constantOperand();
                 cur = single(g, cur.input(0), cur);
             }
@@ -101,7 +100,12 @@ final class FuseAttention {
     /** True when a node is the scores' side of the mask add: the product q·kᵀ or its scaling. */
     private static boolean isScoresSide(Node n) {
         if (n.op() instanceof MatMul) return true;
-        return n.op() instanceof BinaryOp b && !b.twoInputs() && (b.binary() == Binary.MUL || b.binary() == Binary.DIV)
-                && n.input(0).producer() != null && n.input(0).producer().op() instanceof MatMul;
+        return n.op() instanceof BinaryOp b && isScale(b) && n.input(0).producer() != null && n.input(0).producer().op() instanceof MatMul;
+    }
+
+    /** x · c or x / c with a constant c (not c / x, {@code rdiv}, which is no scale). */
+    private static boolean isScale(BinaryOp b) {
+        return !b.twoInputs() && !b.reversed() && b.activation() == Activation.NONE && (b.binary() == Binary.MUL || b.binary() == Binary.DIV)
+                && !Double.isNaN(b.constantOperand());
     }
 }

@@ -98,6 +98,11 @@ public final class BinaryOp implements Op {
         return act;
     }
 
+    /** True for {@code rsub} and {@code rdiv}: the number is the left operand (c − x, c / x). */
+    public boolean reversed() {
+        return reversed;
+    }
+
     /** The constant operand, or NaN when both operands are inputs. */
     public double constantOperand() {
         return other;
