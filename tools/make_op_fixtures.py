@@ -381,8 +381,8 @@ def define_cases():
          [N("float", ["i"], "o0"), N("long", ["x"], "o1"), N("to", ["x"], "o2", dtype="int64"),
           N("to", ["x"], "o3", dtype="float32"), N("to", ["i"], "o4", dtype="float32"), N("int", ["x"], "o5"),
           N("bool", ["i"], "b"), N("long", ["b"], "o6"), N("type_as", ["i", "x"], "o7"), N("type_as", ["x", "i"], "o8"),
-          N("float", ["k"], "o9"), N("mul", ["i", "k"], "o10")],
-         ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10"], free={"i": [0], "x": [0]})
+          N("float", ["k"], "o9"), N("mul", ["i", "k"], "o10"), N("to", ["x"], "o11", dtype="bool")],
+         ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11", "b"], free={"i": [0], "x": [0]})
 
     # ---- activations ----------------------------------------------------------------------------------------------
     case("activation_functions",
@@ -450,14 +450,15 @@ def define_cases():
     case("matmul_transposed",
          "matmul by a transpose of the second operand's last two dimensions (read in place when fused): "
          "(2,3,4) @ (2,5,4)ᵀ, (2,1,3,4) @ (5,6,4)ᵀ, (3,4) @ (5,4)ᵀ, (3,4) @ permute (4,5) → (5,4)ᵀ, and "
-         "q @ k.transpose(-2, -1) * scale.",
+         "q @ k.transpose(-2, -1) * scale, (3,4) @ (2,5,4)ᵀ.",
          {"a": randn(2, 3, 4), "b": randn(2, 5, 4), "c": randn(2, 1, 3, 4), "d": randn(5, 6, 4), "e": randn(3, 4),
           "f": randn(5, 4)},
          [N("transpose", ["b"], "bt", dim0=-2, dim1=-1), N("matmul", ["a", "bt"], "o0"),
           N("transpose", ["d"], "dt", dim0=1, dim1=2), N("matmul", ["c", "dt"], "o1"),
           N("transpose", ["f"], "ft", dim0=0, dim1=1), N("matmul", ["e", "ft"], "o2"),
-          N("permute", ["f"], "fp", dims=[1, 0]), N("matmul", ["e", "fp"], "m3"), N("mul", ["m3"], "o3", other=0.5)],
-         ["o0", "o1", "o2", "o3"], free={"a": [0, 1], "b": [1]})
+          N("permute", ["f"], "fp", dims=[1, 0]), N("matmul", ["e", "fp"], "m3"), N("mul", ["m3"], "o3", other=0.5),
+          N("transpose", ["b"], "bt2", dim0=2, dim1=1), N("matmul", ["e", "bt2"], "o4")],
+         ["o0", "o1", "o2", "o3", "o4"], free={"a": [0, 1], "b": [1]})
 
     # ---- cat, stack, split, chunk ---------------------------------------------------------------------------------
     case("cat_stack",
@@ -806,6 +807,30 @@ def define_cases():
          {"q": uniform(0.5, 1.0, 2, 2, 3, 4), "k": uniform(0.5, 1.0, 2, 2, 5, 4), "v": randn(2, 2, 5, 4)},
          attention("q", "k", "v", None, "o0", "a", "rdiv", 4.0),
          ["o0"], free={"q": [0], "k": [0], "v": [0]})
+
+    # ---- what the fusion passes rewrite ---------------------------------------------------------------------------
+    case("fusion_epilogues",
+         "Patterns the fusion passes fold, checked against the nodes one by one: Conv2d → ReLU → MaxPool2d(2) → "
+         "Sigmoid on an odd 5×7 map, Conv1d + residual add → ReLU6, Linear + residual → GELU, add → Hardswish, "
+         "x · sigmoid(x), hardsigmoid(x) · x, Conv1d → BatchNorm1d without running statistics (not folded).",
+         {"x": randn(2, 3, 5, 7), "s": randn(2, 4, 6), "t": randn(2, 3, 4), "y": randn(2, 4, 6)},
+         [N("Conv2d", ["x"], "c0", name="conv", in_channels=3, out_channels=4, kernel_size=3, padding=1),
+          N("ReLU", ["c0"], "r0"), N("MaxPool2d", ["r0"], "p0", kernel_size=2), N("Sigmoid", ["p0"], "o0"),
+          N("Conv1d", ["s"], "c1", name="c1d", in_channels=4, out_channels=4, kernel_size=3, padding=1),
+          N("add", ["c1", "s"], "a1"), N("ReLU6", ["a1"], "o1"),
+          N("Linear", ["t"], "l2", name="fc", in_features=4, out_features=4), N("add", ["t", "l2"], "a2"),
+          N("GELU", ["a2"], "o2"), N("add", ["s", "y"], "a3"), N("hardswish", ["a3"], "o3"),
+          N("sigmoid", ["y"], "g4"), N("mul", ["y", "g4"], "o4"), N("hardsigmoid", ["s"], "g5"), N("mul", ["g5", "s"], "o5"),
+          N("Conv1d", ["y"], "c6", name="c6", in_channels=4, out_channels=3, kernel_size=2),
+          N("BatchNorm1d", ["c6"], "o6", name="bn6", num_features=3, track_running_stats=False)],
+         ["o0", "o1", "o2", "o3", "o4", "o5", "o6"], free={"x": [0], "s": [0, 2], "t": [0], "y": [0, 2]})
+    case("broadcast_high_rank",
+         "Broadcasts of rank 5 and 6: (2,1,3,1,2) + (4,1,5,1), (1,2,1,3,1,2) · (2,1,3,1,2,1), and a size-1 "
+         "dimension of the result itself.",
+         {"a": randn(2, 1, 3, 1, 2), "b": randn(4, 1, 5, 1), "c": randn(1, 2, 1, 3, 1, 2), "d": randn(2, 1, 3, 1, 2, 1),
+          "e": randn(1, 3, 1), "f": randn(1, 1, 4)},
+         [N("add", ["a", "b"], "o0"), N("mul", ["c", "d"], "o1"), N("sub", ["e", "f"], "o2")],
+         ["o0", "o1", "o2"], free={"a": [0], "d": [0, 2]})
 
     # ---- empty tensors --------------------------------------------------------------------------------------------
     case("empty_tensors",
