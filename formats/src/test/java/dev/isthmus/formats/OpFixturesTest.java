@@ -1,5 +1,6 @@
 package dev.isthmus.formats;
 
+import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.runtime.Session;
 import dev.isthmus.engine.tensor.DType;
@@ -36,6 +37,13 @@ class OpFixturesTest {
     void thereAreEnoughCases() throws IOException {
         assertTrue(GraphFixturesTest.cases(ROOT).size() >= 58, "expected the full set of op fixtures, found "
                 + GraphFixturesTest.cases(ROOT).size());
+    }
+
+    /** In the builds that ask for a kernel width (formats/pom.xml's 128-bit and SIMD-off runs), the kernels run at it. */
+    @Test
+    void kernelsRunAtTheWidthThisRunAsksFor() {
+        String expected = System.getProperty("isthmus.test.expectedSimdBits");
+        if (expected != null) assertEquals(Integer.parseInt(expected), Simd.bits(), Simd.status());
     }
 
     @TestFactory
