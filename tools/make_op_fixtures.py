@@ -701,6 +701,16 @@ def define_cases():
           N("Conv1d", ["q"], "o3", name="c3", in_channels=3, out_channels=2, kernel_size=3, dilation=2)],
          ["o0", "o1", "o2", "o3"], free={"p": [0]})
 
+    case("conv_wide_padding",
+         "Convolutions padded wider than their (dilated) kernel, as PyTorch allows: Conv1d kernel 3 padding 4 on "
+         "L = 2, kernel 1 padding 2, kernel 2 dilation 2 padding 3; Conv2d kernel 3 padding (4, 5) on 2×3.",
+         {"x": randn(2, 3, 2), "y": randn(1, 2, 2, 3)},
+         [N("Conv1d", ["x"], "o0", name="c0", in_channels=3, out_channels=4, kernel_size=3, padding=4),
+          N("Conv1d", ["x"], "o1", name="c1", in_channels=3, out_channels=2, kernel_size=1, padding=2),
+          N("Conv1d", ["x"], "o2", name="c2", in_channels=3, out_channels=5, kernel_size=2, dilation=2, padding=3),
+          N("Conv2d", ["y"], "o3", name="c3", in_channels=2, out_channels=3, kernel_size=3, padding=[4, 5])],
+         ["o0", "o1", "o2", "o3"], free={"x": [0, 2]})
+
     # ---- recurrent ------------------------------------------------------------------------------------------------
     for b, t in ((1, 4), (3, 1), (3, 5)):
         case(f"lstm_b{b}_t{t}",

@@ -388,12 +388,14 @@ public final class Conv2dKernel {
     }
 
     /**
-     * The row pitch of the phase planes. Stride 1 along x: the narrowest that holds the input and its left padding
-     * and lets a row's last taps run on into the next row's left padding (zeros), so that one row's right padding
-     * is the next one's left. Otherwise: room for every padded column of the phase.
+     * The row pitch of the phase planes. Stride 1 along x: the narrowest that holds a row of output pixels (virtual
+     * pixel oy·pitch + ox needs ox < pitch; with a padding wider than the dilated kernel the output is wider than the
+     * padded input) and the input with its left padding, and lets a row's last taps run on into the next row's left
+     * padding (zeros), so that one row's right padding is the next one's left. Otherwise: room for every padded column
+     * of the phase.
      */
     private int pitch(int w, int ow) {
-        if (sw == 1) return Math.max(1, Math.max(padLeft + w, ow + (kw - 1) * dw - padLeft));
+        if (sw == 1) return Math.max(Math.max(1, ow), Math.max(padLeft + w, ow + (kw - 1) * dw - padLeft));
         return (paddedCols(w, ow) + sw - 1) / sw;
     }
 
