@@ -607,6 +607,13 @@ def define_cases():
           N("amax", ["x"], "o11")],
          ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10", "o11"], free={"x": [0, 2]})
 
+    case("reductions_rank0",
+         "mean / sum / amax of a rank-0 tensor over dim 0, dim [-1] with keepdim, and every dim.",
+         {"s": randn()},
+         [N("mean", ["s"], "o0", dim=0), N("sum", ["s"], "o1", dim=[-1], keepdim=True), N("amax", ["s"], "o2", dim=[0]),
+          N("sum", ["s"], "o3")],
+         ["o0", "o1", "o2", "o3"])
+
     # ---- norms ----------------------------------------------------------------------------------------------------
     case("layer_norm_function",
          "layer_norm over the last dim and the last two, with weight and bias (get_attr), with weight only, with "
