@@ -73,10 +73,12 @@ public final class SpecLowering {
         names.addAll(refs);
         List<Value> in = new ArrayList<>();
         boolean typesKnown = true;
-        for (String n : names) {
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
             Value v = g.value(n);
             if (v == null) {
-                problems.add(label + ": input '" + n + "' is not defined before this node");
+                problems.add(label + ": " + (i < explicit ? "input '" + n + "'" : "the reference {\"ref\": \"" + n + "\"} in its arguments")
+                        + " is not defined before this node");
                 typesKnown = false;
             } else {
                 in.add(v);
@@ -114,13 +116,21 @@ public final class SpecLowering {
                 outTypes = op.infer(types);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 StringBuilder b = new StringBuilder();
-                for (Value v : in) b.append(b.isEmpty() ? "" : ", ").append("'").append(v.name()).append("' ").append(v.type());
+                for (int i = 0; i < in.size(); i++) {
+                    Value v = in.get(i);
+                    b.append(i == 0 ? "" : ", ").append(i < explicit ? "" : "reference ").append("'").append(v.name()).append("' ").append(v.type());
+                }
                 problems.add(label + ": input " + b + ": " + e.getMessage());
             }
         }
         int results = outTypes != null ? outTypes.size() : Math.max(1, node.outputs().size());
         if (node.outputs().size() > results) {
             problems.add(label + ": names " + node.outputs().size() + " outputs, the op has " + results);
+            // the extra names are still defined (without a type), so that their readers are not reported as well
+            List<ValueType> padded = new ArrayList<>(outTypes);
+            while (padded.size() < node.outputs().size()) padded.add(null);
+            outTypes = padded;
+            results = padded.size();
         }
         List<String> outs = new ArrayList<>();
         for (int k = 0; k < results; k++) {
