@@ -61,12 +61,12 @@ public final class BinaryOp implements Op {
         Object o = name.equals("pow") ? a.raw("exponent") : a.raw("other");
         if (name.equals("pow")) {
             if (o == null) throw new IllegalArgumentException("missing required argument 'exponent'");
-            if (!(o instanceof Number n)) throw new IllegalArgumentException("argument 'exponent' must be a number, got " + o);
+            if (!(o instanceof Number n)) throw new IllegalArgumentException("argument 'exponent' must be a number, got " + OpArgs.show(o));
             return new BinaryOp(name, null, n.doubleValue(), false, 1.0, null, Activation.NONE);
         }
         double other = Double.NaN;
         if (o instanceof Number n) other = n.doubleValue();
-        else if (o != null && !(o instanceof OpArgs.Ref)) throw new IllegalArgumentException("argument 'other' must be a number, got " + o);
+        else if (o != null && !(o instanceof OpArgs.Ref)) throw new IllegalArgumentException("argument 'other' must be a number, got " + OpArgs.show(o));
         int operands = a.explicitInputs() + (o instanceof OpArgs.Ref ? 1 : 0);
         boolean constant = o instanceof Number;
         if (constant && operands != 1) throw new IllegalArgumentException(name + " takes one input when 'other' is a number, got " + operands);
