@@ -60,6 +60,8 @@ final class FuseAttention {
             }
             if (mask != null && (mask.type() == null || q.type() == null || !Attention.isKeyMask(mask.type().dims(), q.type().rank()))) continue;
             if (!sameBatch(q, k, v)) continue; // keys or values broadcast over the batch by the matmuls
+            long width = q.type().dims()[q.type().rank() - 1];
+            if (width < 0 || v.type().dims()[v.type().rank() - 1] != width) continue; // the kernel takes values as wide as queries only
             List<Value> in = new ArrayList<>(List.of(q, k, v));
             if (mask != null) in.add(mask);
             Attention att = new Attention(0, false, scale, mask != null);
