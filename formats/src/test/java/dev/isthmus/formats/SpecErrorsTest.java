@@ -384,6 +384,49 @@ class SpecErrorsTest {
                 "loaded " + loaded + " (ran " + ran + ", refused at run " + refusedAtRun + "), refused at load " + refusedAtLoad);
     }
 
+    /**
+     * Every op and graph fixture run with each free dimension of its inputs at 0, 1, 2 and 5 (all at once): each run
+     * gives results of the shapes the model implies or is refused with {@link InvalidInputException}; a size-0 batch
+     * runs, or is refused, like any other.
+     */
+    @Test
+    void freeDimensionsOfAnySizeRunOrAreRefused() throws IOException {
+        List<GraphFixturesTest.Case> cases = new ArrayList<>(GraphFixturesTest.cases(OpFixturesTest.ROOT));
+        cases.addAll(GraphFixturesTest.cases());
+        List<String> crashes = new ArrayList<>();
+        int ran = 0, refused = 0;
+        java.util.Random random = new java.util.Random(7);
+        for (GraphFixturesTest.Case c : cases) {
+            try (Model m = ModelLoader.load(c.model(), 1); Session s = m.newSession()) {
+                for (int size : new int[]{0, 1, 2, 5}) {
+                    Map<String, Tensor> feed = new LinkedHashMap<>();
+                    for (var in : m.inputs()) {
+                        long[] shape = in.shape();
+                        for (int d = 0; d < shape.length; d++) if (shape[d] < 0) shape[d] = size;
+                        int n = Math.toIntExact(Shape.numel(shape));
+                        if (in.dtype().isFloating()) {
+                            float[] x = new float[n];
+                            for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+                            feed.put(in.name(), Tensor.ofFloats(x, shape));
+                        } else {
+                            feed.put(in.name(), Tensor.ofLongs(new long[n], shape));
+                        }
+                    }
+                    try {
+                        s.run(feed);
+                        ran++;
+                    } catch (InvalidInputException e) {
+                        refused++;
+                    } catch (RuntimeException e) {
+                        crashes.add(c.name() + " with free dimensions of " + size + ": " + e);
+                    }
+                }
+            }
+        }
+        if (!crashes.isEmpty()) fail(crashes.size() + " runs threw something untyped:\n  " + String.join("\n  ", crashes));
+        assertTrue(ran > 100 && refused > 10, "ran " + ran + ", refused " + refused);
+    }
+
     /** Variants of {@code spec} with node {@code i} changed. */
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> mutations(Map<String, Object> spec, int i) {
