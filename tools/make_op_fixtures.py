@@ -354,12 +354,13 @@ def define_cases():
           N("abs", ["s"], "o8")],
          ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"], free={"x": [1], "p": [0, 1]})
     case("clamp_bounds",
-         "clamp with min only, max only, both; clip; hardtanh functional (min_val, max_val) and the Hardtanh module.",
+         "clamp with min only, max only, both, min above max (all max, as PyTorch); clip; hardtanh functional (min_val, "
+         "max_val) and the Hardtanh module.",
          {"x": randn(2, 3, 5, scale=2.0)},
          [N("clamp", ["x"], "o0", min=-0.5), N("clamp", ["x"], "o1", max=0.3), N("clamp", ["x"], "o2", min=-1, max=2),
           N("clip", ["x"], "o3", min=0.1), N("hardtanh", ["x"], "o4", min_val=-0.25, max_val=1.5),
-          N("Hardtanh", ["x"], "o5", name="ht", min_val=-2.0, max_val=0.5)],
-         ["o0", "o1", "o2", "o3", "o4", "o5"], free={"x": [0, 2]})
+          N("Hardtanh", ["x"], "o5", name="ht", min_val=-2.0, max_val=0.5), N("clamp", ["x"], "o6", min=1.0, max=-1.0)],
+         ["o0", "o1", "o2", "o3", "o4", "o5", "o6"], free={"x": [0, 2]})
 
     # ---- integer tensors ------------------------------------------------------------------------------------------
     case("int_arithmetic",
@@ -525,6 +526,18 @@ def define_cases():
           N("rdiv", ["x"], "o7", other=ref("w")), N("add", ["x"], "o8", other=ref("n")),
           N("sub", ["x"], "o9", other=ref("w"), alpha=2), N("mul", ["x"], "o10", other=ref("mh"))],
          ["o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o9", "o10"], free={"x": [0]})
+    case("size_division",
+         "div of size values with rounding_mode floor and trunc, of negative sizes too, floordiv of a negative size, "
+         "pow of a size: as view sizes and slice bounds.",
+         {"x": randn(2, 5, 8)},
+         [N("size", ["x"], "n", dim=1), N("size", ["x"], "w", dim=-1), N("div", ["w", "n"], "q1", rounding_mode="floor"),
+          N("neg", ["w"], "mw"), N("div", ["mw", "n"], "q2", rounding_mode="trunc"),
+          N("div", ["mw", "n"], "q3", rounding_mode="floor"), N("floordiv", ["mw"], "q4", other=3),
+          N("pow", ["q1"], "q5", exponent=3),
+          N("getitem", ["x"], "o0", index=["...", sl(ref("q2"), None, None)]),
+          N("getitem", ["x"], "o1", index=["...", sl(ref("q3"), ref("q4"), None)]),
+          N("view", ["x"], "o2", shape=[ref("q5"), -1, ref("q1")])],
+         ["o0", "o1", "o2"], free={"x": [0, 1, 2]})
     case("flatten_squeeze_unsqueeze",
          "flatten (default, start 1, negative start and end, of rank 1 and 0), the Flatten module, squeeze of a "
          "size-1 dim at a negative index, of a dim that is not 1 (no-op), of every size-1 dim; unsqueeze at 0, -1, "
@@ -617,15 +630,16 @@ def define_cases():
     # ---- norms ----------------------------------------------------------------------------------------------------
     case("layer_norm_function",
          "layer_norm over the last dim and the last two, with weight and bias (get_attr), with weight only, with "
-         "neither; eps 1e-3; the LayerNorm module without elementwise_affine.",
+         "neither; eps 1e-3; the LayerNorm module without elementwise_affine, and with normalized_shape an int.",
          {"x": randn(2, 3, 4, scale=2.0)},
          [N("get_attr", None, "w", name="ln.weight"), N("get_attr", None, "b", name="ln.bias"),
           N("get_attr", None, "w2", name="ln2.weight"),
           N("layer_norm", ["x", "w", "b"], "o0", normalized_shape=[4]),
           N("layer_norm", ["x", "w2"], "o1", normalized_shape=[3, 4], eps=1e-3),
           N("layer_norm", ["x"], "o2", normalized_shape=[4]), N("layer_norm", ["x"], "o3", normalized_shape=[3, 4]),
-          N("LayerNorm", ["x"], "o4", name="lnm", normalized_shape=[4], elementwise_affine=False)],
-         ["o0", "o1", "o2", "o3", "o4"], free={"x": [0]},
+          N("LayerNorm", ["x"], "o4", name="lnm", normalized_shape=[4], elementwise_affine=False),
+          N("LayerNorm", ["x"], "o5", name="lni", normalized_shape=4, eps=1e-4)],
+         ["o0", "o1", "o2", "o3", "o4", "o5"], free={"x": [0]},
          buffers={"ln.weight": (4,), "ln.bias": (4,), "ln2.weight": (3, 4)})
     case("group_norm",
          "GroupNorm on (N, C), (N, C, L) and (N, C, H, W); 1 group, a group per channel, without affine.",
@@ -700,13 +714,16 @@ def define_cases():
              ["o0", "o1", "o2", "o3"], free={"x": [0, 2]})
     case("conv1d_edges",
          "Conv1d on an unbatched (C, L) input, on L = 1 with a kernel of 1 and of 3 with padding 1, on L equal to "
-         "the dilated kernel.",
+         "the dilated kernel, padding 'same' with an even kernel (one more on the right) and with dilation.",
          {"u": randn(3, 6), "p": randn(2, 3, 1), "q": randn(1, 3, 5)},
          [N("Conv1d", ["u"], "o0", name="c0", in_channels=3, out_channels=2, kernel_size=2),
           N("Conv1d", ["p"], "o1", name="c1", in_channels=3, out_channels=4, kernel_size=1),
           N("Conv1d", ["p"], "o2", name="c2", in_channels=3, out_channels=2, kernel_size=3, padding=1),
-          N("Conv1d", ["q"], "o3", name="c3", in_channels=3, out_channels=2, kernel_size=3, dilation=2)],
-         ["o0", "o1", "o2", "o3"], free={"p": [0]})
+          N("Conv1d", ["q"], "o3", name="c3", in_channels=3, out_channels=2, kernel_size=3, dilation=2),
+          N("Conv1d", ["q"], "o4", name="c4", in_channels=3, out_channels=2, kernel_size=4, padding="same"),
+          N("Conv1d", ["q"], "o5", name="c5", in_channels=3, out_channels=3, kernel_size=2, padding="same", dilation=3,
+            groups=3)],
+         ["o0", "o1", "o2", "o3", "o4", "o5"], free={"p": [0]})
 
     case("conv_wide_padding",
          "Convolutions padded wider than their (dilated) kernel, as PyTorch allows: Conv1d kernel 3 padding 4 on "
