@@ -117,9 +117,25 @@ class SpecErrorsTest {
         assertProblems(ps,
                 p("node 0 'c' (Conv3d): unknown op 'Conv3d'", "Conv1d, Conv2d"),
                 p("node 1 (frobnicate): unknown op 'frobnicate'", "functions: abs"),
-                p("node 2 (add): unknown argument beta (not an argument of add)"),
-                p("node 3 'fc' (Linear): unknown argument bias_init (not a constructor argument of torch.nn.Linear)"),
-                p("node 5 (MaxPool1d): unknown argument count_include_pad"));
+                p("node 2 (add): unknown argument beta, not an argument of add"),
+                p("node 3 'fc' (Linear): unknown argument bias_init, not a constructor argument of torch.nn.Linear (did you mean bias?)"),
+                p("node 5 (MaxPool1d): unknown argument count_include_pad, not a constructor argument of torch.nn.MaxPool1d"));
+    }
+
+    @Test
+    void misspeltNamesGetASuggestion() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [2, 3, 8], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'conv1d', 'name': 'c', 'in_channels': 3, 'out_channels': 2, 'kernel': 3, 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'Conv1d', 'name': 'c2', 'in_channels': 3, 'out_channels': 2, 'kernel_size': 3, 'stide': 2, 'inputs': ['x'],"
+                + " 'outputs': ['b']},"
+                + "{'op': 'softmax', 'dims': 1, 'dim': 1, 'inputs': ['x'], 'outputs': ['d']},"
+                + "{'op': 'Relu', 'inputs': ['x'], 'outputs': ['e']}], 'outputs': ['a', 'b', 'd', 'e']}",
+                weights(w("c.weight", f(2, 3, 3)), w("c.bias", f(2)), w("c2.weight", f(2, 3, 3)), w("c2.bias", f(2))));
+        assertProblems(ps,
+                p("node 0 'c' (conv1d): unknown op 'conv1d'; did you mean 'Conv1d'?"),
+                p("node 1 'c2' (Conv1d): unknown argument stide, not a constructor argument of torch.nn.Conv1d (did you mean stride?)"),
+                p("node 2 (softmax): unknown argument dims, not an argument of softmax (did you mean dim?)"),
+                p("node 3 (Relu): unknown op 'Relu'; did you mean 'ReLU'?"));
     }
 
     @Test

@@ -75,6 +75,11 @@ public final class OpArgs {
         seen.addAll(List.of(keys));
     }
 
+    /** The arguments the op's reader asked for (given or not): the names the op knows. */
+    public Set<String> asked() {
+        return java.util.Collections.unmodifiableSet(seen);
+    }
+
     /** Arguments given in the spec that no reader asked for. */
     public List<String> unknown() {
         List<String> out = new ArrayList<>();
