@@ -304,7 +304,8 @@ class SpecErrorsTest {
             Tensor y = f(3, 4), ids = ids(0, 4), seq = f(1, 2, 4);
             Map<String, Tensor> good = Map.of("x", f(3, 4), "y", y, "ids", ids, "s", seq);
             assertEquals(5, s.run(good).size());
-            refused(s, Map.of("x", f(2, 4), "y", y, "ids", ids, "s", seq), "node 0 (add)", "cannot broadcast");
+            refused(s, Map.of("x", f(2, 4), "y", y, "ids", ids, "s", seq), "node 0 (add): input 'x' F32[2, 4], 'y' F32[3, 4]: ",
+                    "cannot broadcast");
             refused(s, Map.of("x", f(1, 4), "y", y, "ids", ids, "s", seq), "node 1 (view)", "is invalid for an input of 4 elements");
             refused(s, Map.of("x", f(6, 4), "y", y, "ids", ids, "s", seq), "node 0 (add)");
             refused(s, Map.of("x", f(3, 4), "y", y, "ids", ids(0, 5), "s", seq), "Embedding", "id 5", "out of range");
