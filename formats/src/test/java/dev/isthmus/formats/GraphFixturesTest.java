@@ -37,9 +37,14 @@ class GraphFixturesTest {
     }
 
     static List<Case> cases() throws IOException {
-        if (!Files.isDirectory(ROOT)) fail("fixtures not found at " + ROOT.toAbsolutePath());
+        return cases(ROOT);
+    }
+
+    /** The cases under {@code root}: every directory with a case.json. */
+    static List<Case> cases(Path root) throws IOException {
+        if (!Files.isDirectory(root)) fail("fixtures not found at " + root.toAbsolutePath());
         List<Case> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(ROOT)) {
+        try (Stream<Path> s = Files.list(root)) {
             for (Path d : s.sorted().toList()) {
                 Path c = d.resolve("case.json");
                 if (!Files.isRegularFile(c)) continue;

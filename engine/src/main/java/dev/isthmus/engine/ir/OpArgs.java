@@ -75,6 +75,11 @@ public final class OpArgs {
         seen.addAll(List.of(keys));
     }
 
+    /** The arguments the op's reader asked for (given or not): the names the op knows. */
+    public Set<String> asked() {
+        return java.util.Collections.unmodifiableSet(seen);
+    }
+
     /** Arguments given in the spec that no reader asked for. */
     public List<String> unknown() {
         List<String> out = new ArrayList<>();
@@ -146,28 +151,28 @@ public final class OpArgs {
             return out;
         }
         throw new IllegalArgumentException("argument '" + key + "' must be an int or " + (n == 1 ? "a list of one int" : "a list of " + n + " ints")
-                + ", got " + v);
+                + ", got " + show(v));
     }
 
     public boolean bool(String key, boolean def) {
         Object v = raw(key);
         if (v == null) return def;
         if (v instanceof Boolean b) return b;
-        throw new IllegalArgumentException("argument '" + key + "' must be true or false, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be true or false, got " + show(v));
     }
 
     public double number(String key, double def) {
         Object v = raw(key);
         if (v == null) return def;
         if (v instanceof Number n) return n.doubleValue();
-        throw new IllegalArgumentException("argument '" + key + "' must be a number, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be a number, got " + show(v));
     }
 
     public String string(String key, String def) {
         Object v = raw(key);
         if (v == null) return def;
         if (v instanceof String s) return s;
-        throw new IllegalArgumentException("argument '" + key + "' must be a string, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be a string, got " + show(v));
     }
 
     /** A string argument restricted to {@code allowed}. */
@@ -187,7 +192,7 @@ public final class OpArgs {
             for (int i = 0; i < out.length; i++) out[i] = toInt(key, l.get(i));
             return out;
         }
-        throw new IllegalArgumentException("argument '" + key + "' must be an int or a list of ints, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be an int or a list of ints, got " + show(v));
     }
 
     /** A nested object argument (e.g. TransformerEncoder's {@code encoder_layer}). */
@@ -197,7 +202,7 @@ public final class OpArgs {
         Object v = args.get(key);
         if (v == null) return null;
         if (v instanceof Map<?, ?> m) return (Map<String, Object>) m;
-        throw new IllegalArgumentException("argument '" + key + "' must be an object, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be an object, got " + show(v));
     }
 
     /** Converts one JSON value of argument {@code key} to an int. */
@@ -209,7 +214,24 @@ public final class OpArgs {
         if (v instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE) return (int) (long) l;
         if (v instanceof Integer i) return i;
         if (v instanceof Double d && d == Math.rint(d) && Math.abs(d) < Integer.MAX_VALUE) return (int) (double) d;
-        throw new IllegalArgumentException("argument '" + key + "' must be an integer, got " + v);
+        throw new IllegalArgumentException("argument '" + key + "' must be an integer, got " + show(v));
+    }
+
+    /** An argument's value for messages, as JSON: strings quoted ({@code "4"} is not {@code 4}), references named. */
+    public static String show(Object v) {
+        if (v instanceof String s) return "\"" + s + "\"";
+        if (v instanceof Ref) return "a reference to a size value";
+        if (v instanceof List<?> l) {
+            StringBuilder b = new StringBuilder("[");
+            for (Object o : l) b.append(b.length() > 1 ? ", " : "").append(show(o));
+            return b.append(']').toString();
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("{");
+            m.forEach((k, o) -> b.append(b.length() > 1 ? ", " : "").append(show(k)).append(": ").append(show(o)));
+            return b.append('}').toString();
+        }
+        return String.valueOf(v);
     }
 
     /** Every {@code {"ref": name}} inside {@code v}, in order of appearance. */

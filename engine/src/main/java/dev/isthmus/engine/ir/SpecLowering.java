@@ -73,10 +73,12 @@ public final class SpecLowering {
         names.addAll(refs);
         List<Value> in = new ArrayList<>();
         boolean typesKnown = true;
-        for (String n : names) {
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
             Value v = g.value(n);
             if (v == null) {
-                problems.add(label + ": input '" + n + "' is not defined before this node");
+                problems.add(label + ": " + (i < explicit ? "input '" + n + "'" : "the reference {\"ref\": \"" + n + "\"} in its arguments")
+                        + " is not defined before this node");
                 typesKnown = false;
             } else {
                 in.add(v);
@@ -86,8 +88,11 @@ public final class SpecLowering {
         Op op = null;
         OpRegistry.Factory f = OpRegistry.factory(node.op());
         if (f == null) {
-            problems.add(label + ": unknown op '" + node.op() + "' (modules: " + String.join(", ", OpRegistry.modules())
-                    + "; functions: " + String.join(", ", OpRegistry.functions()) + ")");
+            java.util.Set<String> ops = new java.util.TreeSet<>(OpRegistry.modules());
+            ops.addAll(OpRegistry.functions());
+            String near = closest(node.op(), ops, 0); // Conv3d is not a misspelt Conv2d
+            problems.add(label + ": unknown op '" + node.op() + "'" + (near != null ? "; did you mean '" + near + "'?"
+                    : " (modules: " + String.join(", ", OpRegistry.modules()) + "; functions: " + String.join(", ", OpRegistry.functions()) + ")"));
             if (node.name() != null) weights.acceptPrefix(node.name() + ".");
         } else {
             OpArgs args = new OpArgs(node, refs, explicit);
@@ -95,9 +100,17 @@ public final class SpecLowering {
                 op = f.create(args, weights);
                 List<String> unknown = args.unknown();
                 if (!unknown.isEmpty()) {
-                    problems.add(label + ": unknown argument" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
-                            + (OpRegistry.isModule(node.op()) ? " (not a constructor argument of torch.nn." + node.op() + ")"
-                            : " (not an argument of " + node.op() + ")"));
+                    boolean many = unknown.size() > 1;
+                    List<String> hints = new ArrayList<>();
+                    for (String u : unknown) {
+                        String near = closest(u, args.asked(), 2);
+                        if (near != null) hints.add(many ? near + " for " + u : near);
+                    }
+                    problems.add(label + ": unknown argument" + (many ? "s " : " ") + String.join(", ", unknown)
+                            + (OpRegistry.isModule(node.op())
+                            ? (many ? ", not constructor arguments of torch.nn." : ", not a constructor argument of torch.nn.") + node.op()
+                            : (many ? ", not arguments of " : ", not an argument of ") + node.op())
+                            + (hints.isEmpty() ? "" : " (did you mean " + String.join(", ", hints) + "?)"));
                 }
             } catch (IllegalArgumentException e) {
                 problems.add(label + ": " + e.getMessage());
@@ -114,13 +127,21 @@ public final class SpecLowering {
                 outTypes = op.infer(types);
             } catch (IllegalArgumentException | ArithmeticException e) {
                 StringBuilder b = new StringBuilder();
-                for (Value v : in) b.append(b.isEmpty() ? "" : ", ").append("'").append(v.name()).append("' ").append(v.type());
+                for (int i = 0; i < in.size(); i++) {
+                    Value v = in.get(i);
+                    b.append(i == 0 ? "" : ", ").append(i < explicit ? "" : "reference ").append("'").append(v.name()).append("' ").append(v.type());
+                }
                 problems.add(label + ": input " + b + ": " + e.getMessage());
             }
         }
         int results = outTypes != null ? outTypes.size() : Math.max(1, node.outputs().size());
         if (node.outputs().size() > results) {
             problems.add(label + ": names " + node.outputs().size() + " outputs, the op has " + results);
+            // the extra names are still defined (without a type), so that their readers are not reported as well
+            List<ValueType> padded = new ArrayList<>(outTypes);
+            while (padded.size() < node.outputs().size()) padded.add(null);
+            outTypes = padded;
+            results = padded.size();
         }
         List<String> outs = new ArrayList<>();
         for (int k = 0; k < results; k++) {
@@ -133,6 +154,43 @@ public final class SpecLowering {
         }
         g.add(op, label, in, outs, outTypes);
         return outs.get(0);
+    }
+
+    /**
+     * The name among {@code names} that {@code s} is most likely a misspelling of: the same but for case and
+     * underscores, a prefix of it (or it of {@code s}) of 4 letters or more, or at most {@code maxEdits} edits away;
+     * null if none.
+     */
+    static String closest(String s, java.util.Collection<String> names, int maxEdits) {
+        String key = s.toLowerCase(java.util.Locale.ROOT).replace("_", "");
+        String best = null;
+        int bestDistance = Math.max(1, maxEdits) + 1;
+        for (String n : names) {
+            String k = n.toLowerCase(java.util.Locale.ROOT).replace("_", "");
+            int d = k.equals(key) ? 0 : (Math.min(k.length(), key.length()) >= 4 && (k.startsWith(key) || key.startsWith(k))) ? 1
+                    : maxEdits == 0 ? Integer.MAX_VALUE : edits(key, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance. */
+    private static int edits(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1], prev[j]) + 1, prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** A shape list for messages. */

@@ -51,14 +51,11 @@ public final class Weights {
         return t;
     }
 
-    /** A tensor of any shape and dtype used directly as a value ({@code get_attr}); null after a problem. */
-    public Tensor constant(String label, String key) {
+    /** A tensor of any shape and dtype used directly as a value ({@code get_attr}); null when there is none (the caller reports it). */
+    public Tensor constant(String key) {
         claimed.add(key);
         Tensor t = source.get(key);
-        if (t == null) {
-            problems.add(label + ": no tensor '" + key + "' in the weights");
-            return null;
-        }
+        if (t == null) return null;
         boundBytes += t.byteSize();
         return t;
     }

@@ -47,8 +47,7 @@ final class FuseAttention {
                 cur = single(g, scores, cur);
             }
             double scale = 1.0;
-            if (cur != null && cur.op() instanceof BinaryOp mul && !mul.twoInputs() && mul.activation() == Activation.NONE
-                    && (mul.binary() == Binary.MUL || mul.binary() == Binary.DIV) && !Double.isNaN(mul.constantOperand())) {
+            if (cur != null && cur.op() instanceof BinaryOp mul && isScale(mul)) {
                 scale = mul.binary() == Binary.MUL ? mul.constantOperand() : 1.0 / mul.constantOperand();
                 cur = single(g, cur.input(0), cur);
             }
@@ -60,6 +59,9 @@ final class FuseAttention {
                 k = t.input(0);
             }
             if (mask != null && (mask.type() == null || q.type() == null || !Attention.isKeyMask(mask.type().dims(), q.type().rank()))) continue;
+            if (!sameBatch(q, k, v)) continue; // keys or values broadcast over the batch by the matmuls
+            long width = q.type().dims()[q.type().rank() - 1];
+            if (width < 0 || v.type().dims()[v.type().rank() - 1] != width) continue; // the kernel takes values as wide as queries only
             List<Value> in = new ArrayList<>(List.of(q, k, v));
             if (mask != null) in.add(mask);
             Attention att = new Attention(0, false, scale, mask != null);
@@ -78,6 +80,19 @@ final class FuseAttention {
         }
     }
 
+    /**
+     * True when q, k and v have the same rank and the same leading (batch and head) dimensions as declared, free ones in
+     * the same places: the attention kernel does not broadcast them as the matmuls do, and a free dimension that
+     * merely may match (the batch of q against a key buffer's 1) must not be fused.
+     */
+    private static boolean sameBatch(Value q, Value k, Value v) {
+        if (q.type() == null || k.type() == null || v.type() == null) return false;
+        long[] a = q.type().dims(), b = k.type().dims(), c = v.type().dims();
+        if (a.length != b.length || a.length != c.length || a.length < 2) return false;
+        for (int i = 0; i < a.length - 2; i++) if (a[i] != b[i] || a[i] != c[i]) return false;
+        return true;
+    }
+
     /** The producer of {@code v} when {@code v} is read only by {@code reader}; else null. */
     private static Node single(Graph g, Value v, Node reader) {
         Node p = v.producer();
@@ -87,7 +102,12 @@ final class FuseAttention {
     /** True when a node is the scores' side of the mask add: the product q·kᵀ or its scaling. */
     private static boolean isScoresSide(Node n) {
         if (n.op() instanceof MatMul) return true;
-        return n.op() instanceof BinaryOp b && !b.twoInputs() && (b.binary() == Binary.MUL || b.binary() == Binary.DIV)
-                && n.input(0).producer() != null && n.input(0).producer().op() instanceof MatMul;
+        return n.op() instanceof BinaryOp b && isScale(b) && n.input(0).producer() != null && n.input(0).producer().op() instanceof MatMul;
+    }
+
+    /** x · c or x / c with a constant c (not c / x, {@code rdiv}, which is no scale). */
+    private static boolean isScale(BinaryOp b) {
+        return !b.twoInputs() && !b.reversed() && b.activation() == Activation.NONE && (b.binary() == Binary.MUL || b.binary() == Binary.DIV)
+                && !Double.isNaN(b.constantOperand());
     }
 }

@@ -152,7 +152,11 @@ final class Plan {
             try {
                 outs = n.op().infer(ins);
             } catch (IllegalArgumentException | ArithmeticException e) {
-                throw new InvalidInputException(n.label() + ": " + e.getMessage());
+                StringBuilder b = new StringBuilder();
+                for (int k = 0; k < ins.size(); k++) {
+                    b.append(k == 0 ? "" : ", ").append('\'').append(n.input(k).name()).append("' ").append(ins.get(k));
+                }
+                throw new InvalidInputException(n.label() + ": input " + b + ": " + e.getMessage());
             }
             for (int k = 0; k < n.outputs().size(); k++) {
                 ValueType t = outs.get(k);

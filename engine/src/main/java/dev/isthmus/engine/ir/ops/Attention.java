@@ -18,9 +18,10 @@ import java.util.function.IntConsumer;
  * softmax(q·kᵀ·scale + mask)·v per batch and head, on the blocked attention kernel (online softmax; never the whole
  * score matrix). Two layouts: PyTorch's (…, L, E) per head; or, with {@code num_heads} (what the fusion of a
  * hand-written attention and the Hugging Face frontends produce), the heads side by side in the last dimension,
- * (B, L, H·E), so no permutes are needed before or after. The mask must be the same for every head and query — a
- * key padding mask of shape (B, 1, 1, S) or (B, S) after broadcasting: a float mask is added to the scores, a BOOL
- * one keeps the keys that are true.
+ * (B, L, H·E), so no permutes are needed before or after. Values are as wide as queries and keys. The mask must be
+ * the same for every head and query — a key padding mask: in PyTorch's layout (B, 1, 1, S), (1, S) or (S), all
+ * dimensions 1 but the keys' and the batch's (broadcast as PyTorch does: an (L, S) mask is one per query); with
+ * {@code num_heads}, (B, S) or (B, 1, S). A float mask is added to the scores, a BOOL one keeps the keys that are true.
  */
 public final class Attention implements Op {
     /** 0: PyTorch's layout; else the number of heads packed in the last dimension. */
@@ -77,6 +78,10 @@ public final class Attention implements Op {
         if (k[r - 2] >= 0 && v[r - 2] >= 0 && k[r - 2] != v[r - 2]) {
             throw new IllegalArgumentException("key " + Shape.toString(k) + " and value " + Shape.toString(v) + " differ in length");
         }
+        if (q[r - 1] >= 0 && v[r - 1] >= 0 && q[r - 1] != v[r - 1]) { // the kernel reads and writes value rows of E
+            throw new IllegalArgumentException("value " + Shape.toString(v) + " differs from query " + Shape.toString(q)
+                    + " in the last dimension: values as wide as queries and keys are supported, not others");
+        }
         for (int i = 0; i < r - 2; i++) {
             if (q[i] >= 0 && k[i] >= 0 && v[i] >= 0 && (q[i] != k[i] || q[i] != v[i])) {
                 throw new IllegalArgumentException("query, key and value differ in dimension " + i);
@@ -86,11 +91,12 @@ public final class Attention implements Op {
             ValueType m = ShapeRules.tensor(in, 3);
             long[] ms = m.dims();
             long b = q[0], s = k[r - 2];
-            // with the heads side by side the query is (B, L, H·E) and the mask (B, S) or (B, 1, 1, S), as HF builds it
-            int mr = heads > 0 ? 4 : r;
-            boolean keyMask = (ms.length == 2 && ok(ms[0], b) && ok(ms[1], s))
-                    || (ms.length == mr && ms.length >= 2 && ok(ms[mr - 1], s) && isOne(ms[mr - 2]) && (mr == 2 || ok(ms[0], b))
-                    && middleOnes(ms));
+            // with the heads side by side the query is (B, L, H·E) and a key mask (B, S), (B, 1, S) or, as Hugging Face
+            // builds it, (B, 1, 1, S)
+            boolean keyMask = heads > 0
+                    ? (ms.length == 2 && ok(ms[0], b) && ok(ms[1], s)) || (ms.length == 3 && ok(ms[0], b) && isOne(ms[1]) && ok(ms[2], s))
+                    || (ms.length == 4 && ok(ms[0], b) && isOne(ms[1]) && isOne(ms[2]) && ok(ms[3], s))
+                    : keyMask(ms, r, b, s, false);
             if (!keyMask) {
                 throw new IllegalArgumentException("attn_mask " + Shape.toString(ms) + " is not supported: only a key padding mask (the same "
                         + "for every head and query, e.g. (batch, 1, 1, keys)) is");
@@ -103,12 +109,28 @@ public final class Attention implements Op {
 
     /**
      * True when a mask of shape {@code ms} is, for sure, the same for every head and query of a rank-{@code r} attention
-     * (its query and head dimensions are 1, not merely unknown): what the fusion of a hand-written attention requires.
+     * in PyTorch's layout (its query and head dimensions are 1, not merely unknown): what the fusion of a hand-written
+     * attention requires.
      */
     public static boolean isKeyMask(long[] ms, int r) {
-        if (ms.length == 2) return true;
-        if (ms.length != r || r < 2 || ms[r - 2] != 1) return false;
-        for (int i = 1; i < ms.length - 2; i++) if (ms[i] != 1) return false;
+        return keyMask(ms, r, -1, -1, true);
+    }
+
+    /**
+     * True when a mask of shape {@code ms}, broadcast against scores (…, L, S) of rank {@code r} as PyTorch does (aligned
+     * at the right), is a key padding mask: every dimension 1 but the last (S) and, when the mask has the scores' rank
+     * (above 2), the first (the batch). A mask of lower rank is the same for every batch row: (S, S) is one mask per
+     * query, not per batch row. Unknown sizes pass unless {@code strict}.
+     */
+    private static boolean keyMask(long[] ms, int r, long batch, long keys, boolean strict) {
+        if (ms.length < 1 || ms.length > r || !ok(ms[ms.length - 1], keys)) return false;
+        for (int i = 0; i < ms.length - 1; i++) {
+            if (i == 0 && ms.length == r && r > 2) {
+                if (!ok(ms[0], batch)) return false;
+            } else if (ms[i] != 1 && (strict || ms[i] >= 0)) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -118,11 +140,6 @@ public final class Attention implements Op {
 
     private static boolean isOne(long d) {
         return d == 1 || d < 0;
-    }
-
-    private static boolean middleOnes(long[] ms) {
-        for (int i = 1; i < ms.length - 2; i++) if (!isOne(ms[i])) return false;
-        return true;
     }
 
     @Override

@@ -61,12 +61,12 @@ public final class BinaryOp implements Op {
         Object o = name.equals("pow") ? a.raw("exponent") : a.raw("other");
         if (name.equals("pow")) {
             if (o == null) throw new IllegalArgumentException("missing required argument 'exponent'");
-            if (!(o instanceof Number n)) throw new IllegalArgumentException("argument 'exponent' must be a number, got " + o);
+            if (!(o instanceof Number n)) throw new IllegalArgumentException("argument 'exponent' must be a number, got " + OpArgs.show(o));
             return new BinaryOp(name, null, n.doubleValue(), false, 1.0, null, Activation.NONE);
         }
         double other = Double.NaN;
         if (o instanceof Number n) other = n.doubleValue();
-        else if (o != null && !(o instanceof OpArgs.Ref)) throw new IllegalArgumentException("argument 'other' must be a number, got " + o);
+        else if (o != null && !(o instanceof OpArgs.Ref)) throw new IllegalArgumentException("argument 'other' must be a number, got " + OpArgs.show(o));
         int operands = a.explicitInputs() + (o instanceof OpArgs.Ref ? 1 : 0);
         boolean constant = o instanceof Number;
         if (constant && operands != 1) throw new IllegalArgumentException(name + " takes one input when 'other' is a number, got " + operands);
@@ -96,6 +96,11 @@ public final class BinaryOp implements Op {
 
     public Activation activation() {
         return act;
+    }
+
+    /** True for {@code rsub} and {@code rdiv}: the number is the left operand (c − x, c / x). */
+    public boolean reversed() {
+        return reversed;
     }
 
     /** The constant operand, or NaN when both operands are inputs. */
@@ -181,8 +186,14 @@ public final class BinaryOp implements Op {
                 + (act != Activation.NONE ? " + " + act.name().toLowerCase(Locale.ROOT) : "");
     }
 
-    /** How a plan runs this node (worked out in {@link Executable#prepare}). */
-    private record Prepared(Broadcast shape, boolean swap, Unary unary, double p) {
+    /**
+     * How a plan runs this node (worked out in {@link Executable#prepare}): a broadcast of two tensors, or the tensor
+     * times {@code scale} (alpha, when the number comes first: number + alpha·tensor) then {@code unary} with p.
+     */
+    private record Prepared(Broadcast shape, boolean swap, Unary unary, double p, double scale) {
+        Prepared(Broadcast shape, boolean swap, Unary unary, double p) {
+            this(shape, swap, unary, p, 1.0);
+        }
     }
 
     @Override
@@ -222,12 +233,17 @@ public final class BinaryOp implements Op {
                 int t = f.in[0] >= 0 ? 0 : 1;
                 int size = f.outSize(0);
                 if (ints) {
-                    long s = (long) p.p();
+                    long s = (long) p.p(), scale = (long) p.scale();
                     int x = f.in[t], y = f.out[0];
-                    for (int i = 0; i < size; i++) f.ints[y + i] = intOp(p.unary(), f.ints[x + i], s);
+                    for (int i = 0; i < size; i++) f.ints[y + i] = intOp(p.unary(), f.ints[x + i] * scale, s);
                     return;
                 }
-                k.unary(p.unary(), p.p(), Double.NaN, f.buf, f.in[t], f.buf, f.out[0], size, f.pool);
+                int x = f.in[t];
+                if (p.scale() != 1.0) {
+                    k.unary(Unary.MUL, p.scale(), Double.NaN, f.buf, x, f.buf, f.out[0], size, f.pool);
+                    x = f.out[0];
+                }
+                k.unary(p.unary(), p.p(), Double.NaN, f.buf, x, f.buf, f.out[0], size, f.pool);
                 if (act != Activation.NONE) k.activation(act, f.buf, f.out[0], f.buf, f.out[0], size, f.pool);
             }
         };
@@ -237,8 +253,8 @@ public final class BinaryOp implements Op {
     private Prepared unaryFor(double s, boolean numberFirst) {
         if (op == null) return new Prepared(null, false, Unary.POW, other);
         return switch (op) {
-            case ADD -> new Prepared(null, false, Unary.ADD, numberFirst ? s : alpha * s);
-            case SUB -> numberFirst ? new Prepared(null, false, Unary.RSUB, s) : new Prepared(null, false, Unary.ADD, -alpha * s);
+            case ADD -> numberFirst ? new Prepared(null, false, Unary.ADD, s, alpha) : new Prepared(null, false, Unary.ADD, alpha * s);
+            case SUB -> numberFirst ? new Prepared(null, false, Unary.RSUB, s, alpha) : new Prepared(null, false, Unary.ADD, -alpha * s);
             case MUL -> new Prepared(null, false, Unary.MUL, s);
             case DIV -> numberFirst ? new Prepared(null, false, Unary.RDIV, s) : new Prepared(null, false, Unary.DIV, s);
         };

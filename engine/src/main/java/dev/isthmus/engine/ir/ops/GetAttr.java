@@ -30,8 +30,10 @@ public final class GetAttr implements Op {
         String key = a.node().name();
         a.ignore("target");
         if (key == null || key.isEmpty()) throw new IllegalArgumentException("get_attr needs \"name\": the tensor's state-dict name");
+        Tensor t = w.constant(key); // claimed before any other problem, so that it is not also reported as unexpected
         if (a.explicitInputs() != 0) throw new IllegalArgumentException("get_attr takes no inputs");
-        return new GetAttr(key, w.constant(a.label(), key));
+        if (t == null) throw new IllegalArgumentException("no tensor '" + key + "' in the weights");
+        return new GetAttr(key, t);
     }
 
     /** A constant over a given tensor (frontends). */

@@ -35,7 +35,8 @@ public final class GetItem implements Op {
     }
 
     public static GetItem create(OpArgs a) {
-        if (!a.has("index")) throw new IllegalArgumentException("missing required argument 'index'");
+        // "index": null is x[None], not a missing index
+        if (!a.node().args().containsKey("index")) throw new IllegalArgumentException("missing required argument 'index'");
         Object idx = a.raw("index");
         List<Item> items = new ArrayList<>();
         if (idx instanceof List<?> l) for (Object o : l) items.add(item(a, o));
@@ -60,7 +61,7 @@ public final class GetItem implements Op {
             if (v[2] instanceof Long st && st <= 0) throw new IllegalArgumentException("slice step must be positive, got " + st);
             return new Item(Kind.SLICE, v[0], v[1], v[2]);
         }
-        throw new IllegalArgumentException("index item " + o + " is not supported (ints, slices {\"slice\": [start, stop, step]}, "
+        throw new IllegalArgumentException("index item " + OpArgs.show(o) + " is not supported (ints, slices {\"slice\": [start, stop, step]}, "
                 + "null and \"...\"; tensor indices are not)");
     }
 

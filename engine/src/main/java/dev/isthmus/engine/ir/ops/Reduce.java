@@ -53,6 +53,7 @@ public final class Reduce implements Op {
         }
         for (int d : dims) {
             int x = ShapeRules.axis(d, r);
+            if (r == 0) continue; // dim 0 or -1 of a rank-0 tensor is the tensor itself: nothing to reduce
             if (red[x]) throw new IllegalArgumentException("dim " + d + " appears twice in " + java.util.Arrays.toString(dims));
             red[x] = true;
         }

@@ -63,8 +63,8 @@ public final class Reshape implements Op {
             Object o = items.get(i);
             if (o instanceof OpArgs.Ref) continue;
             long d = a.intValue("shape", o);
-            if (d < -1) throw new IllegalArgumentException("shape " + v + " has a negative size");
-            if (d == -1 && ++free > 1) throw new IllegalArgumentException("shape " + v + " has more than one -1");
+            if (d < -1) throw new IllegalArgumentException("shape " + OpArgs.show(v) + " has a negative size");
+            if (d == -1 && ++free > 1) throw new IllegalArgumentException("shape " + OpArgs.show(v) + " has more than one -1");
             items.set(i, d);
         }
         return new Reshape(name, Kind.VIEW, items, null, null);

@@ -15,8 +15,9 @@ import java.util.List;
 
 /**
  * {@code chunk(input, chunks, dim)} and {@code split(tensor, split_size_or_sections, dim)}: one result per piece along
- * dim, as PyTorch cuts them (chunk: pieces of ⌈size / chunks⌉, the last smaller, possibly fewer than asked). The size
- * along dim must be known at load, since it decides how many results there are.
+ * dim, as PyTorch cuts them (chunk: pieces of ⌈size / chunks⌉, the last smaller, possibly fewer than asked; a size-0
+ * dimension, {@code chunks} empty pieces). The size along dim must be known at load, since it decides how many
+ * results there are.
  */
 public final class Split implements Op {
     final String name;
@@ -71,7 +72,7 @@ public final class Split implements Op {
             return sections.clone();
         }
         int size = name.equals("chunk") ? (int) ((n + count - 1) / count) : count;
-        if (size == 0) return new int[]{0};
+        if (size == 0) return new int[count]; // chunk of a size-0 dimension: as many empty pieces as asked, as PyTorch
         int k = (int) ((n + size - 1) / size);
         int[] out = new int[Math.max(k, 1)];
         for (int i = 0; i < out.length; i++) out[i] = (int) Math.min(size, n - (long) i * size);

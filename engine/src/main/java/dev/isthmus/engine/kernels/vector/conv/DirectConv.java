@@ -153,7 +153,7 @@ final class DirectConv extends ConvAlgorithm {
      * is the next one's left. Otherwise: room for every padded column of the phase.
      */
     int pitch(int w, int ow) {
-        if (sw == 1) return Math.max(1, Math.max(padLeft + w, ow + (kw - 1) * dw - padLeft));
+        if (sw == 1) return Math.max(Math.max(1, ow), Math.max(padLeft + w, ow + (kw - 1) * dw - padLeft));
         return (paddedCols(w, ow) + sw - 1) / sw;
     }
 

@@ -1,0 +1,487 @@
+package dev.isthmus.formats;
+
+import dev.isthmus.engine.errors.InvalidInputException;
+import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.engine.errors.ModelSpecException;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.runtime.Session;
+import dev.isthmus.engine.tensor.Shape;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.safetensors.SafetensorsWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Bad specs: every problem of a spec in ONE {@link ModelSpecException}, each naming its node ({@code node 3 'fc'
+ * (Linear)}) and the rule, and no problem that is only a consequence of another (no "unknown argument" or
+ * "unexpected tensor" after a failed node, no reader of a failed node's result). Inputs that break a rule only known
+ * at run time are {@link InvalidInputException}s naming the node. Nothing else is ever thrown. Specs are written with
+ * single quotes for readability.
+ */
+class SpecErrorsTest {
+    @TempDir
+    Path dir;
+
+    private int files;
+
+    /** A self-contained model file: the weights and the spec in the metadata. */
+    private Path model(String spec, Map<String, Tensor> weights) {
+        Path p = dir.resolve("model" + files++ + ".safetensors");
+        SafetensorsWriter.write(p, weights, Map.of(ModelLoader.SPEC_KEY, spec.replace('\'', '"')));
+        return p;
+    }
+
+    /** The problems of a spec that must not load. */
+    private List<String> problems(String spec, Map<String, Tensor> weights) {
+        Path p = model(spec, weights);
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(p, 1).close());
+        assertEquals(e.problems().size() == 1 ? e.problems().get(0) : e.problems().size() + " problems: " + String.join("; ", e.problems()),
+                e.getMessage().substring(e.getMessage().indexOf(": ") + 2), "the message lists the problems");
+        return e.problems();
+    }
+
+    /**
+     * The problems are exactly these, in any order: each expected problem is given by fragments one problem contains
+     * (the node's label, the rule); a problem not expected is a false one.
+     */
+    private static void assertProblems(List<String> actual, String[]... expected) {
+        List<String> left = new ArrayList<>(actual);
+        List<String> missing = new ArrayList<>();
+        for (String[] want : expected) {
+            String hit = null;
+            for (String p : left) {
+                boolean all = true;
+                for (String fragment : want) all &= p.contains(fragment);
+                if (all) {
+                    hit = p;
+                    break;
+                }
+            }
+            if (hit == null) missing.add(String.join(" … ", want));
+            else left.remove(hit);
+        }
+        if (!missing.isEmpty() || !left.isEmpty()) {
+            fail("missing problems " + missing + "; unexpected problems " + left + "\nall problems:\n  " + String.join("\n  ", actual));
+        }
+    }
+
+    private static String[] p(String... fragments) {
+        return fragments;
+    }
+
+    static Tensor f(long... shape) {
+        return Tensor.ofFloats(new float[Math.toIntExact(Shape.numel(shape))], shape);
+    }
+
+    static Tensor ids(long... values) {
+        return Tensor.ofLongs(values, values.length);
+    }
+
+    @SafeVarargs
+    static Map<String, Tensor> weights(Map.Entry<String, Tensor>... es) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (var e : es) m.put(e.getKey(), e.getValue());
+        return m;
+    }
+
+    static Map.Entry<String, Tensor> w(String name, Tensor t) {
+        return Map.entry(name, t);
+    }
+
+    // ---- load: one exception, every problem ---------------------------------------------------------------------
+
+    @Test
+    void unknownOpsFunctionsAndArguments() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 4], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'Conv3d', 'name': 'c', 'in_channels': 3, 'out_channels': 2, 'kernel_size': 3, 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'frobnicate', 'inputs': ['a'], 'outputs': ['b']},"
+                + "{'op': 'add', 'inputs': ['x'], 'other': 1.0, 'beta': 2, 'outputs': ['d']},"
+                + "{'op': 'Linear', 'name': 'fc', 'in_features': 4, 'out_features': 3, 'bias_init': 0, 'inputs': ['d'], 'outputs': ['e']},"
+                + "{'op': 'relu', 'inputs': ['b'], 'outputs': ['f']},"
+                + "{'op': 'MaxPool1d', 'kernel_size': 2, 'count_include_pad': false, 'inputs': ['x'], 'outputs': ['g']}],"
+                + "'outputs': ['e', 'f', 'g']}",
+                weights(w("c.weight", f(2, 3, 3, 3, 3)), w("fc.weight", f(3, 4)), w("fc.bias", f(3))));
+        assertProblems(ps,
+                p("node 0 'c' (Conv3d): unknown op 'Conv3d'", "Conv1d, Conv2d"),
+                p("node 1 (frobnicate): unknown op 'frobnicate'", "functions: abs"),
+                p("node 2 (add): unknown argument beta, not an argument of add"),
+                p("node 3 'fc' (Linear): unknown argument bias_init, not a constructor argument of torch.nn.Linear (did you mean bias?)"),
+                p("node 5 (MaxPool1d): unknown argument count_include_pad, not a constructor argument of torch.nn.MaxPool1d"));
+    }
+
+    @Test
+    void misspeltNamesGetASuggestion() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [2, 3, 8], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'conv1d', 'name': 'c', 'in_channels': 3, 'out_channels': 2, 'kernel': 3, 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'Conv1d', 'name': 'c2', 'in_channels': 3, 'out_channels': 2, 'kernel_size': 3, 'stide': 2, 'inputs': ['x'],"
+                + " 'outputs': ['b']},"
+                + "{'op': 'softmax', 'dims': 1, 'dim': 1, 'inputs': ['x'], 'outputs': ['d']},"
+                + "{'op': 'Relu', 'inputs': ['x'], 'outputs': ['e']}], 'outputs': ['a', 'b', 'd', 'e']}",
+                weights(w("c.weight", f(2, 3, 3)), w("c.bias", f(2)), w("c2.weight", f(2, 3, 3)), w("c2.bias", f(2))));
+        assertProblems(ps,
+                p("node 0 'c' (conv1d): unknown op 'conv1d'; did you mean 'Conv1d'?"),
+                p("node 1 'c2' (Conv1d): unknown argument stide, not a constructor argument of torch.nn.Conv1d (did you mean stride?)"),
+                p("node 2 (softmax): unknown argument dims, not an argument of softmax (did you mean dim?)"),
+                p("node 3 (Relu): unknown op 'Relu'; did you mean 'ReLU'?"));
+    }
+
+    @Test
+    void argumentsOfTheWrongType() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [2, 4, 5], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'Linear', 'name': 'fc', 'in_features': '5', 'out_features': 3, 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'transpose', 'dim0': 1.5, 'dim1': 0, 'inputs': ['x'], 'outputs': ['b']},"
+                + "{'op': 'softmax', 'dim': [1], 'inputs': ['x'], 'outputs': ['c']},"
+                + "{'op': 'leaky_relu', 'negative_slope': 'x', 'inputs': ['x'], 'outputs': ['d']},"
+                + "{'op': 'getitem', 'index': {'foo': 1}, 'inputs': ['x'], 'outputs': ['e']},"
+                + "{'op': 'Conv1d', 'name': 'c', 'in_channels': 4, 'out_channels': 2, 'kernel_size': 3, 'padding': 'circular',"
+                + " 'inputs': ['x'], 'outputs': ['f']},"
+                + "{'op': 'view', 'shape': [2, 'a'], 'inputs': ['x'], 'outputs': ['g']},"
+                + "{'op': 'gelu', 'approximate': 'fast', 'inputs': ['x'], 'outputs': ['h']},"
+                + "{'op': 'mean', 'dim': 0, 'keepdim': 'yes', 'inputs': ['x'], 'outputs': ['i']},"
+                + "{'op': 'Linear', 'name': 'fc2', 'in_features': {'ref': 'x'}, 'out_features': 3, 'inputs': ['x'], 'outputs': ['j']},"
+                + "{'op': 'relu', 'inputs': ['a'], 'outputs': ['k']}], 'outputs': ['k']}",
+                weights(w("fc.weight", f(3, 5)), w("fc.bias", f(3)), w("c.weight", f(2, 4, 3)), w("c.bias", f(2)),
+                        w("fc2.weight", f(3, 5)), w("fc2.bias", f(3))));
+        assertProblems(ps,
+                p("node 0 'fc' (Linear): argument 'in_features' must be an integer, got \"5\""),
+                p("node 1 (transpose): argument 'dim0' must be an integer, got 1.5"),
+                p("node 2 (softmax): argument 'dim' must be an integer, got [1]"),
+                p("node 3 (leaky_relu): argument 'negative_slope' must be a number, got \"x\""),
+                p("node 4 (getitem): index item {\"foo\": 1} is not supported"),
+                p("node 5 'c' (Conv1d): argument 'padding' must be an int, a tuple, 'same' or 'valid', got 'circular'"),
+                p("node 6 (view): argument 'shape' must be an integer, got \"a\""),
+                p("node 7 (gelu): argument 'approximate' must be one of none, tanh, got 'fast'"),
+                p("node 8 (mean): argument 'keepdim' must be true or false, got \"yes\""),
+                p("node 9 'fc2' (Linear): argument 'in_features' must be an integer, got a reference to a size value"));
+    }
+
+    @Test
+    void missingExtraAndMisshapedTensors() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 4], 'dtype': 'F32'},"
+                + " {'name': 'ids', 'shape': [-1], 'dtype': 'I64'}], 'nodes': ["
+                + "{'op': 'Linear', 'name': 'fc', 'in_features': 4, 'out_features': 3, 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'Linear', 'name': 'fc2', 'in_features': 4, 'out_features': 3, 'inputs': ['x'], 'outputs': ['b']},"
+                + "{'op': 'BatchNorm1d', 'name': 'bn', 'num_features': 4, 'inputs': ['x'], 'outputs': ['c']},"
+                + "{'op': 'get_attr', 'name': 'table', 'outputs': ['k']},"
+                + "{'op': 'add', 'inputs': ['x', 'k'], 'outputs': ['kk']},"
+                + "{'op': 'Embedding', 'name': 'emb', 'num_embeddings': 6, 'embedding_dim': 2, 'inputs': ['ids'], 'outputs': ['e']},"
+                + "{'op': 'LSTM', 'name': 'lstm', 'input_size': 4, 'hidden_size': 2, 'inputs': ['a'], 'outputs': ['o', 'h', 'cc']}],"
+                + "'outputs': ['a', 'b', 'c', 'kk', 'e', 'o']}",
+                weights(w("fc.weight", f(3, 5)), w("fc.bias", f(3)), w("fc2.weight", f(3, 4)), w("stray.weight", f(2)),
+                        w("bn.weight", f(4)), w("bn.bias", f(4)), w("bn.running_mean", f(4)), w("bn.running_var", ids(1, 1, 1, 1)),
+                        w("bn.num_batches_tracked", ids(3)), w("emb.weight", f(5, 2)), w("lstm.weight_ih_l0", f(8, 4)),
+                        w("lstm.weight_hh_l0", f(8, 2)), w("lstm.bias_ih_l0", f(8)), w("lstm.bias_hh_l0", f(8)),
+                        w("lstm.weight_ih_l1", f(8, 2))));
+        assertProblems(ps,
+                p("node 0 'fc' (Linear): tensor 'fc.weight' has shape [3, 5], the arguments need [3, 4]"),
+                p("node 1 'fc2' (Linear): missing tensor 'fc2.bias' of shape [3]"),
+                p("node 2 'bn' (BatchNorm1d): tensor 'bn.running_var' is I64, a floating-point type is needed"),
+                p("node 3 'table' (get_attr): no tensor 'table' in the weights"),
+                p("node 5 'emb' (Embedding): tensor 'emb.weight' has shape [5, 2], the arguments need [6, 2]"),
+                p("node 6 'lstm' (LSTM): input 'a' F32[?, 3]", "expects input_size (the last dimension) = 4"),
+                p("unexpected tensor 'lstm.weight_ih_l1' (no node uses it)"),
+                p("unexpected tensor 'stray.weight' (no node uses it)"));
+    }
+
+    @Test
+    void shapesThatCannotFlow() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [3, 4], 'dtype': 'F32'},"
+                + " {'name': 'y', 'shape': [5], 'dtype': 'F32'}, {'name': 'z', 'shape': [-1, 4], 'dtype': 'F32'},"
+                + " {'name': 's', 'shape': [2, 4, 6], 'dtype': 'F32'}, {'name': 'i', 'shape': [3, 5], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'add', 'inputs': ['x', 'y'], 'outputs': ['a']},"
+                + "{'op': 'view', 'shape': [5, -1], 'inputs': ['x'], 'outputs': ['b']},"
+                + "{'op': 'matmul', 'inputs': ['x', 'x'], 'outputs': ['c']},"
+                + "{'op': 'cat', 'inputs': ['x', 'i'], 'outputs': ['d']},"
+                + "{'op': 'getitem', 'index': [0, 5], 'inputs': ['x'], 'outputs': ['e']},"
+                + "{'op': 'chunk', 'chunks': 2, 'inputs': ['z'], 'outputs': ['f0', 'f1']},"
+                + "{'op': 'Conv1d', 'name': 'conv', 'in_channels': 3, 'out_channels': 2, 'kernel_size': 3, 'inputs': ['s'], 'outputs': ['g']},"
+                + "{'op': 'MaxPool1d', 'kernel_size': 8, 'inputs': ['s'], 'outputs': ['h']},"
+                + "{'op': 'scaled_dot_product_attention', 'inputs': ['s', 's', 'x'], 'outputs': ['at']},"
+                + "{'op': 'relu', 'inputs': ['a'], 'outputs': ['r']},"
+                + "{'op': 'add', 'inputs': ['b', 'c'], 'outputs': ['r2']},"
+                + "{'op': 'mul', 'inputs': ['f1', 'e'], 'outputs': ['r3']}],"
+                + "'outputs': ['r', 'r2', 'd', 'r3', 'g', 'h', 'at']}",
+                weights(w("conv.weight", f(2, 3, 3)), w("conv.bias", f(2))));
+        assertProblems(ps,
+                p("node 0 (add): input 'x' F32[3, 4], 'y' F32[5]: shapes [3, 4] and [5] cannot broadcast (dimension -1: 4 against 5)"),
+                p("node 1 (view)", "shape [5, ?] is invalid for an input of 12 elements [3, 4]"),
+                p("node 2 (matmul)", "matmul of [3, 4] and [3, 4]: inner sizes 4 and 3 differ"),
+                p("node 3 (cat)", "tensor 1 [3, 5] does not match [3, 4] in dimension 1"),
+                p("node 4 (getitem)", "index 5 is out of range for dimension 1 of size 4"),
+                p("node 5 (chunk)", "chunk along dimension 0, whose size is not known at load"),
+                p("node 6 'conv' (Conv1d)", "expects in_channels = 3, the input [2, 4, 6] has 4"),
+                p("node 7 (MaxPool1d)", "input size 6 is too small for the pooling window"),
+                p("node 8 (scaled_dot_product_attention)", "query, key and value must have the same rank"));
+    }
+
+    @Test
+    void valuesThatAreNotThere() {
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 4], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'view', 'shape': [{'ref': 'nope'}, -1], 'inputs': ['x'], 'outputs': ['a']},"
+                + "{'op': 'relu', 'inputs': ['ghost'], 'outputs': ['b']},"
+                + "{'op': 'size', 'dim': 0, 'inputs': ['x'], 'outputs': ['n']},"
+                + "{'op': 'relu', 'inputs': ['x'], 'outputs': ['n']},"
+                + "{'op': 'view', 'shape': [{'ref': 'x'}], 'inputs': ['x'], 'outputs': ['c']},"
+                + "{'op': 'relu', 'inputs': ['x'], 'outputs': ['d', 'd2']},"
+                + "{'op': 'add', 'inputs': ['d2', 'a'], 'outputs': ['e']},"
+                + "{'op': 'get_attr', 'name': 'w', 'inputs': ['x'], 'outputs': ['k']}],"
+                + "'outputs': ['e', 'b', 'n', 'zz', 'c']}", weights(w("w", f(4))));
+        assertProblems(ps,
+                p("node 0 (view): the reference {\"ref\": \"nope\"} in its arguments is not defined before this node"),
+                p("node 1 (relu): input 'ghost' is not defined before this node"),
+                p("node 3 (relu): value 'n' is already defined"),
+                p("node 4 (view): input 'x' F32[?, 4], reference 'x' F32[?, 4]: shape item 0 must be an integer size value"),
+                p("node 5 (relu): names 2 outputs, the op has 1"),
+                p("node 7 'w' (get_attr): get_attr takes no inputs"),
+                p("output 'n' is a size value, not a tensor"),
+                p("output 'zz' is not a value of the graph"));
+    }
+
+    @Test
+    void structuralProblemsAreListedTogether() {
+        Path p = model("{'format': 'isthmus/9', 'inputs': [{'name': 'x', 'dtype': 'F32'}, {'name': 'y', 'shape': [2], 'dtype': 'F99'}],"
+                + " 'nodes': [{'inputs': ['x']}, {'op': 'relu', 'name': 3}, {'op': 'relu', 'input': 'x', 'inputs': ['x']}],"
+                + " 'outputs': [1]}", Map.of());
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(p, 1).close());
+        assertProblems(e.problems(),
+                p("format 'isthmus/9' is not supported"),
+                p("input 'x': \"shape\" must be a list"),
+                p("input 'y': dtype F99 is not an input type"),
+                p("node 0: \"op\" must be"),
+                p("node 1 (relu): \"name\" must be a string"),
+                p("node 2 (relu): give \"input\" or \"inputs\", not both"),
+                p("\"outputs\" must be a value name or a list of value names"));
+    }
+
+    @Test
+    void malformedFilesAreFormatErrors() throws IOException {
+        Path notSafetensors = dir.resolve("bad.safetensors");
+        Files.writeString(notSafetensors, "not a model");
+        assertThrows(ModelFormatException.class, () -> ModelLoader.load(notSafetensors, 1).close());
+        Path noSpec = dir.resolve("nospec.safetensors");
+        SafetensorsWriter.write(noSpec, Map.of("w", f(2)));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(noSpec, 1).close());
+        assertTrue(e.getMessage().contains("no model spec"), e.getMessage());
+        Path badJson = model("{'format': 'isthmus/2', 'inputs': [", Map.of());
+        e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(badJson, 1).close());
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        assertThrows(ModelFormatException.class, () -> ModelLoader.load(dir.resolve("missing.safetensors"), 1).close());
+    }
+
+    // ---- run time: inputs that break a rule only known then ------------------------------------------------------
+
+    /** Runs a loaded model on inputs expected to be refused; the message must contain the fragments. */
+    private static void refused(Session s, Map<String, Tensor> in, String... fragments) {
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> s.run(in));
+        for (String fr : fragments) assertTrue(e.getMessage().contains(fr), "'" + fr + "' not in: " + e.getMessage());
+    }
+
+    @Test
+    void inputsThatBreakARuleAtRunTime() {
+        Path p = model("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 4], 'dtype': 'F32'},"
+                + " {'name': 'y', 'shape': [3, 4], 'dtype': 'F32'}, {'name': 'ids', 'shape': [-1], 'dtype': 'I64'},"
+                + " {'name': 's', 'shape': [1, 2, -1], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'add', 'inputs': ['x', 'y'], 'outputs': ['a']},"
+                + "{'op': 'view', 'shape': [6, -1], 'inputs': ['x'], 'outputs': ['b']},"
+                + "{'op': 'getitem', 'index': 2, 'inputs': ['x'], 'outputs': ['c']},"
+                + "{'op': 'Embedding', 'name': 'emb', 'num_embeddings': 5, 'embedding_dim': 2, 'inputs': ['ids'], 'outputs': ['e']},"
+                + "{'op': 'MaxPool1d', 'kernel_size': 3, 'inputs': ['s'], 'outputs': ['m']}],"
+                + "'outputs': ['a', 'b', 'c', 'e', 'm']}", weights(w("emb.weight", f(5, 2))));
+        try (Model m = ModelLoader.load(p, 1); Session s = m.newSession()) {
+            Tensor y = f(3, 4), ids = ids(0, 4), seq = f(1, 2, 4);
+            Map<String, Tensor> good = Map.of("x", f(3, 4), "y", y, "ids", ids, "s", seq);
+            assertEquals(5, s.run(good).size());
+            refused(s, Map.of("x", f(2, 4), "y", y, "ids", ids, "s", seq), "node 0 (add): input 'x' F32[2, 4], 'y' F32[3, 4]: ",
+                    "cannot broadcast");
+            refused(s, Map.of("x", f(1, 4), "y", y, "ids", ids, "s", seq), "node 1 (view)", "is invalid for an input of 4 elements");
+            refused(s, Map.of("x", f(6, 4), "y", y, "ids", ids, "s", seq), "node 0 (add)");
+            refused(s, Map.of("x", f(3, 4), "y", y, "ids", ids(0, 5), "s", seq), "Embedding", "id 5", "out of range");
+            refused(s, Map.of("x", f(3, 4), "y", y, "ids", ids(-1), "s", seq), "Embedding", "id -1");
+            refused(s, Map.of("x", f(3, 4), "y", y, "ids", ids, "s", f(1, 2, 2)), "node 4 (MaxPool1d)", "too small");
+            // the inputs themselves
+            refused(s, Map.of("y", y, "ids", ids, "s", seq), "missing input 'x'");
+            refused(s, Map.of("x", f(3, 4), "y", y, "ids", ids, "s", seq, "extra", f(1)), "unknown input 'extra'");
+            refused(s, Map.of("x", f(3, 4, 1), "y", y, "ids", ids, "s", seq), "input 'x' has shape [3, 4, 1]");
+            refused(s, Map.of("x", f(3, 5), "y", y, "ids", ids, "s", seq), "input 'x' has shape [3, 5]");
+            refused(s, Map.of("x", f(3, 4), "y", y, "ids", f(2), "s", seq), "input 'ids' is F32");
+            refused(s, Map.of("x", Tensor.ofLongs(new long[4], 1, 4), "y", y, "ids", ids, "s", seq), "input 'x' is I64");
+            // a refused run leaves the session usable
+            assertEquals(5, s.run(good).size());
+        }
+    }
+
+    @Test
+    void runTimeRulesOfTheSequenceAndAttentionOps() {
+        Path p = model("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 2, 3], 'dtype': 'F32'},"
+                + " {'name': 'h0', 'shape': [1, -1, 2], 'dtype': 'F32'}, {'name': 'q', 'shape': [-1, 2, 3, 4], 'dtype': 'F32'},"
+                + " {'name': 'm', 'shape': [-1, 1, -1, 3], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'RNN', 'name': 'rnn', 'input_size': 3, 'hidden_size': 2, 'inputs': ['x', 'h0'], 'outputs': ['o', 'h']},"
+                + "{'op': 'scaled_dot_product_attention', 'inputs': ['q', 'q', 'q', 'm'], 'outputs': ['a']}],"
+                + "'outputs': ['o', 'a']}",
+                weights(w("rnn.weight_ih_l0", f(2, 3)), w("rnn.weight_hh_l0", f(2, 2)), w("rnn.bias_ih_l0", f(2)), w("rnn.bias_hh_l0", f(2))));
+        try (Model m = ModelLoader.load(p, 1); Session s = m.newSession()) {
+            Tensor x = f(4, 2, 3), q = f(2, 2, 3, 4);
+            assertEquals(2, s.run(Map.of("x", x, "h0", f(1, 2, 2), "q", q, "m", f(2, 1, 1, 3))).size());
+            refused(s, Map.of("x", x, "h0", f(1, 3, 2), "q", q, "m", f(2, 1, 1, 3)), "node 0 'rnn' (RNN)", "h_0 must have shape [1, 2, 2]");
+            refused(s, Map.of("x", x, "h0", f(1, 2, 2), "q", q, "m", f(2, 1, 3, 3)), "node 1 (scaled_dot_product_attention)",
+                    "attn_mask [2, 1, 3, 3] is not supported");
+        }
+    }
+
+    // ---- nothing but the typed exceptions ------------------------------------------------------------------------
+
+    /** Replacement values for an argument: wrong types, out of range, absurd sizes, references to nothing. */
+    private static final List<Object> ODD_VALUES = List.of("text", -1L, 0L, 1L, 99L, -99L, 2.5, true, List.of(), List.of(2L, 3L, 5L, 7L, 11L),
+            List.of("a"), Map.of("ref", "nope"), Map.of("slice", List.of(-99L, 99L, 3L)));
+
+    /**
+     * Every op fixture's spec, and every graph fixture's functional nodes, with each argument of a node replaced by each
+     * odd value, removed, or set to null, and with the node's inputs shortened and lengthened: loading (fused and node
+     * by node, in turn) throws only {@link ModelSpecException} (or succeeds), and a model that loads runs the fixture's
+     * inputs or refuses them with {@link InvalidInputException}.
+     */
+    @Test
+    void mutatedSpecsFailWithTypedExceptionsOnly() throws IOException {
+        int loaded = 0, refusedAtLoad = 0, ran = 0, refusedAtRun = 0, built = 0;
+        List<String> crashes = new ArrayList<>();
+        List<GraphFixturesTest.Case> cases = new ArrayList<>(GraphFixturesTest.cases(OpFixturesTest.ROOT));
+        cases.addAll(GraphFixturesTest.cases());
+        for (GraphFixturesTest.Case c : cases) {
+            boolean graph = c.model().startsWith(GraphFixturesTest.ROOT);
+            var loc = ModelLoader.locate(c.model());
+            try (var file = ModelLoader.openWeights(loc.weights())) {
+                Map<String, Object> spec = dev.isthmus.formats.json.Json.parseObject(file.metadata().get(ModelLoader.SPEC_KEY));
+                Map<String, Tensor> feed = new LinkedHashMap<>();
+                c.inputs().forEach((k, v) -> feed.put(k, dev.isthmus.formats.npy.Npy.read(v, null)));
+                var weights = ModelLoader.weightSource(file);
+                List<?> nodes = (List<?>) spec.get("nodes");
+                for (int i = 0; i < nodes.size(); i++) {
+                    if (graph && Character.isUpperCase(((String) ((Map<?, ?>) nodes.get(i)).get("op")).charAt(0))) continue;
+                    for (Map<String, Object> mutated : mutations(spec, i)) {
+                        boolean fuse = built++ % 2 == 0;
+                        String what = c.name() + " node " + i + ": " + dev.isthmus.formats.json.Json.write(((List<?>) mutated.get("nodes")).get(i));
+                        Model m;
+                        try {
+                            m = Model.build(dev.isthmus.formats.spec.SpecReader.fromJson(mutated, c.name()), weights, null, 1, null, fuse);
+                            loaded++;
+                        } catch (ModelSpecException e) {
+                            refusedAtLoad++;
+                            continue;
+                        } catch (RuntimeException e) {
+                            crashes.add(what + " → at load " + e);
+                            continue;
+                        }
+                        try (m; Session s = m.newSession()) {
+                            s.run(feed);
+                            ran++;
+                        } catch (InvalidInputException e) {
+                            refusedAtRun++;
+                        } catch (RuntimeException | StackOverflowError e) {
+                            crashes.add(what + " → at run " + e);
+                        }
+                    }
+                }
+            }
+        }
+        if (!crashes.isEmpty()) fail(crashes.size() + " mutated specs threw something untyped:\n  " + String.join("\n  ", crashes));
+        assertTrue(refusedAtLoad > 1000 && loaded > 1000 && ran > 500 && refusedAtRun > 0,
+                "loaded " + loaded + " (ran " + ran + ", refused at run " + refusedAtRun + "), refused at load " + refusedAtLoad);
+    }
+
+    /**
+     * Every op and graph fixture run with each free dimension of its inputs at 0, 1, 2 and 5 (all at once): each run
+     * gives results of the shapes the model implies or is refused with {@link InvalidInputException}; a size-0 batch
+     * runs, or is refused, like any other.
+     */
+    @Test
+    void freeDimensionsOfAnySizeRunOrAreRefused() throws IOException {
+        List<GraphFixturesTest.Case> cases = new ArrayList<>(GraphFixturesTest.cases(OpFixturesTest.ROOT));
+        cases.addAll(GraphFixturesTest.cases());
+        List<String> crashes = new ArrayList<>();
+        int ran = 0, refused = 0;
+        java.util.Random random = new java.util.Random(7);
+        for (GraphFixturesTest.Case c : cases) {
+            try (Model m = ModelLoader.load(c.model(), 1); Session s = m.newSession()) {
+                for (int size : new int[]{0, 1, 2, 5}) {
+                    Map<String, Tensor> feed = new LinkedHashMap<>();
+                    for (var in : m.inputs()) {
+                        long[] shape = in.shape();
+                        for (int d = 0; d < shape.length; d++) if (shape[d] < 0) shape[d] = size;
+                        int n = Math.toIntExact(Shape.numel(shape));
+                        if (in.dtype().isFloating()) {
+                            float[] x = new float[n];
+                            for (int i = 0; i < n; i++) x[i] = (float) random.nextGaussian();
+                            feed.put(in.name(), Tensor.ofFloats(x, shape));
+                        } else {
+                            feed.put(in.name(), Tensor.ofLongs(new long[n], shape));
+                        }
+                    }
+                    try {
+                        s.run(feed);
+                        ran++;
+                    } catch (InvalidInputException e) {
+                        refused++;
+                    } catch (RuntimeException e) {
+                        crashes.add(c.name() + " with free dimensions of " + size + ": " + e);
+                    }
+                }
+            }
+        }
+        if (!crashes.isEmpty()) fail(crashes.size() + " runs threw something untyped:\n  " + String.join("\n  ", crashes));
+        assertTrue(ran > 100 && refused > 10, "ran " + ran + ", refused " + refused);
+    }
+
+    /** Variants of {@code spec} with node {@code i} changed. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> mutations(Map<String, Object> spec, int i) {
+        Map<String, Object> node = (Map<String, Object>) ((List<?>) spec.get("nodes")).get(i);
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (String k : node.keySet()) {
+            if (k.equals("op") || k.equals("name") || k.equals("outputs")) continue;
+            if (k.equals("inputs")) {
+                List<Object> in = new ArrayList<>((List<Object>) node.get(k));
+                if (!in.isEmpty()) {
+                    List<Object> shorter = new ArrayList<>(in.subList(0, in.size() - 1));
+                    nodes.add(with(node, k, shorter));
+                }
+                List<Object> longer = new ArrayList<>(in);
+                longer.add(in.isEmpty() ? ((Map<String, Object>) ((List<?>) spec.get("inputs")).get(0)).get("name") : in.get(0));
+                nodes.add(with(node, k, longer));
+                continue;
+            }
+            Map<String, Object> without = new LinkedHashMap<>(node);
+            without.remove(k);
+            nodes.add(without);
+            nodes.add(with(node, k, null));
+            for (Object v : ODD_VALUES) nodes.add(with(node, k, v));
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> n : nodes) {
+            Map<String, Object> s = new LinkedHashMap<>(spec);
+            List<Object> ns = new ArrayList<>((List<?>) spec.get("nodes"));
+            ns.set(i, n);
+            s.put("nodes", ns);
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> node, String key, Object value) {
+        Map<String, Object> n = new LinkedHashMap<>(node);
+        n.put(key, value);
+        return n;
+    }
+}
