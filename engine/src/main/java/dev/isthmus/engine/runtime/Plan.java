@@ -249,6 +249,13 @@ final class Plan {
                         Value ow = owner.get(x);
                         if (pinned.containsKey(ow) || ownerLast.getOrDefault(ow, -1) != si) continue;
                         if ((xt.dtype() != DType.F32) != isInt || type.get(ow).numel() != t.numel() || xt.numel() != t.numel()) continue;
+                        // the same memory read as another operand that the kernel does not read element by element
+                        // (a Linear's input that is also its residual) must stay as it is until the node is done
+                        boolean readElsewhere = false;
+                        for (int j = 0; j < n.inputs().size(); j++) {
+                            if (j != i && !op.mayOverwrite(j) && type.get(n.input(j)).isTensor() && owner.get(n.input(j)) == ow) readElsewhere = true;
+                        }
+                        if (readElsewhere) continue;
                         takenOver = ow;
                     }
                     if (takenOver != null) {
