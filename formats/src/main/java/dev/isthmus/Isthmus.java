@@ -1,6 +1,6 @@
 package dev.isthmus;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.formats.ModelLoader;
 

@@ -1,6 +1,6 @@
 package dev.isthmus.cli;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.Shape;

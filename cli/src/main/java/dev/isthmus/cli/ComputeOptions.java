@@ -1,7 +1,7 @@
 package dev.isthmus.cli;
 
 import dev.isthmus.engine.backend.Backends;
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.formats.ModelLoader;
 import picocli.CommandLine.Option;

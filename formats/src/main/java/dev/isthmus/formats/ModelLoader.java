@@ -78,7 +78,7 @@ public final class ModelLoader {
 
     /** Loads and builds a model; see {@link Model#build} for the checks. The model owns the mapped file. */
     public static Model load(Path path) {
-        return load(path, dev.isthmus.engine.graph.ComputePool.defaultThreads());
+        return load(path, dev.isthmus.engine.parallel.ComputePool.defaultThreads());
     }
 
     /** Loads with {@code threads} compute threads (owned by the model) and the Java kernels. */

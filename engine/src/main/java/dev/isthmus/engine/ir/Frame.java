@@ -1,6 +1,6 @@
 package dev.isthmus.engine.ir;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.tensor.DType;
 
 /**

@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /** A 2-D convolution with its weights prepared at load (see {@link ConvGeometry}). */
 public interface ConvKernel {

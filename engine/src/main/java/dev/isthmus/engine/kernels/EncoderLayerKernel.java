@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /** A Transformer encoder layer with its weights prepared at load (see {@link KernelProvider#encoderLayer}). */
 public interface EncoderLayerKernel {

@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /**
  * The kernels every op runs on, chosen once per JVM: the Vector API kernels when the vector module is there and C2

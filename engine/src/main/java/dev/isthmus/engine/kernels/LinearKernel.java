@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /** A Linear layer's product with its weights prepared at load: y = act(x·Wᵀ + bias + residual). */
 public interface LinearKernel {

@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /** One layer of a recurrent network (GRU, LSTM, RNN), all its directions, weights prepared at load. */
 public interface RecurrentKernel {

@@ -3,7 +3,7 @@ package dev.isthmus.engine.runtime;
 import dev.isthmus.engine.backend.Backend;
 import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.errors.ModelSpecException;
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Graph;
 import dev.isthmus.engine.ir.Node;

@@ -1,7 +1,7 @@
 package dev.isthmus.engine.runtime;
 
 import dev.isthmus.engine.errors.InvalidInputException;
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Frame;
 import dev.isthmus.engine.ir.Node;

@@ -1,7 +1,7 @@
 package dev.isthmus.nativebind.onednn;
 
 import dev.isthmus.engine.errors.ModelSpecException;
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Graph;
 import dev.isthmus.engine.ir.Node;

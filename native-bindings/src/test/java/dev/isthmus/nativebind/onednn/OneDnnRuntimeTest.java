@@ -1,6 +1,6 @@
 package dev.isthmus.nativebind.onednn;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Node;
 import dev.isthmus.engine.kernels.KernelProvider;

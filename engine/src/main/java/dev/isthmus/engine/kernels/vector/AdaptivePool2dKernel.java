@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.Scratch;
 import dev.isthmus.engine.kernels.reference.Pool2d;
 import jdk.incubator.vector.FloatVector;

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 class AdaptivePool2dKernelTest extends ThreePools {
     private static final int[] SIZES = {1, 2, 3, 5, 7, 13, 16, 17, 31, 33, 64, 100, 127};
 
-    private static float[] check(int planes, int h, int w, int oh, int ow, long seed, dev.isthmus.engine.graph.ComputePool pool) {
+    private static float[] check(int planes, int h, int w, int oh, int ow, long seed, dev.isthmus.engine.parallel.ComputePool pool) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = Check.random(r, planes * h * w + 9, 2);
         int xOff = (int) (seed % 9), yOff = (int) (seed % 4);

@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import org.junit.jupiter.api.Test;

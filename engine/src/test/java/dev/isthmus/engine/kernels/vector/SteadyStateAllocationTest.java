@@ -1,6 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
-import dev.isthmus.engine.graph.ComputePool;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Unary;
 import dev.isthmus.engine.kernels.vector.conv.Conv2dKernel;

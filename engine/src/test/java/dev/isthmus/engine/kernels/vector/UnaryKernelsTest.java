@@ -75,7 +75,7 @@ class UnaryKernelsTest extends ThreePools {
         }
     }
 
-    private static void check(Case c, float[] x, int off, dev.isthmus.engine.graph.ComputePool pool) {
+    private static void check(Case c, float[] x, int off, dev.isthmus.engine.parallel.ComputePool pool) {
         int n = x.length;
         float[] e = new float[n], a = new float[n + off + 3];
         Arrays.fill(a, Float.intBitsToFloat(0x7fc0abcd));

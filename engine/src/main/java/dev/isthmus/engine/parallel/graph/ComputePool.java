@@ -1,4 +1,4 @@
-package dev.isthmus.engine.graph;
+package dev.isthmus.engine.parallel;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;

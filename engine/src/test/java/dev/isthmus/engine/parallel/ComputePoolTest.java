@@ -1,4 +1,4 @@
-package dev.isthmus.engine.graph;
+package dev.isthmus.engine.parallel;
 
 import org.junit.jupiter.api.Test;
 
