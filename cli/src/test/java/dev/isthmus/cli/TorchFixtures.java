@@ -20,7 +20,13 @@ record TorchFixtures(String name, Path dir, Path model, Map<String, Path> inputs
 
     /** Every case; fails when the folder is missing so that the tests can't pass on nothing. */
     static List<TorchFixtures> all() throws IOException {
-        if (!Files.isDirectory(ROOT)) fail("fixtures not found at " + ROOT.toAbsolutePath());
+        return all(ROOT);
+    }
+
+    /** Every case under {@code root} (fixtures/torch, fixtures/graph, fixtures/ops share the layout). */
+    static List<TorchFixtures> all(Path root) throws IOException {
+        if (!Files.isDirectory(root)) fail("fixtures not found at " + root.toAbsolutePath());
+        final Path ROOT = root;
         List<TorchFixtures> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(ROOT)) {
             for (Path d : s.sorted().toList()) {
@@ -35,6 +41,24 @@ record TorchFixtures(String name, Path dir, Path model, Map<String, Path> inputs
             }
         }
         return out;
+    }
+
+    /** max |actual − expected| ≤ tol · max(1, max |expected|): the tolerance of the exported models' fixtures. */
+    static void assertScaled(String what, float[] expected, float[] actual, double tol) {
+        assertEquals(expected.length, actual.length, what + ": element count");
+        double scale = 1, worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            double err = Math.abs((double) actual[i] - expected[i]);
+            if (!(err <= worst)) {
+                worst = err;
+                at = i;
+            }
+        }
+        if (!(worst <= tol * scale)) {
+            fail(what + ": element " + at + " is " + actual[at] + ", PyTorch says " + expected[at] + " (error " + worst + " > " + tol + " × " + scale + ")");
+        }
     }
 
     /** |actual − expected| ≤ tol · max(1, |expected|) everywhere: 1e-4 absolute for small values, relative for large. */

@@ -33,14 +33,25 @@ import static org.junit.jupiter.api.Assertions.fail;
 class OneDnnFixturesTest {
     static final double TOL = 1e-4;
     static final Path ROOT = Path.of("..", "fixtures", "torch");
+    /** The models isthmus_export wrote from torchvision and hand-written PyTorch (compared to the output's scale). */
+    static final Path GRAPH = Path.of("..", "fixtures", "graph");
 
-    record Case(String name, Path model, Map<String, Path> inputs, List<Path> outputs) {
+    /** {@code scaled}: the tolerance is 1e-4 × max(1, max |expected|) over the whole output, as GraphFixturesTest's. */
+    record Case(String name, Path model, Map<String, Path> inputs, List<Path> outputs, boolean scaled) {
     }
 
     static List<Case> cases() throws Exception {
-        if (!Files.isDirectory(ROOT)) fail("fixtures not found at " + ROOT.toAbsolutePath());
         List<Case> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(ROOT)) {
+        for (Path root : List.of(ROOT, GRAPH)) {
+            if (!Files.isDirectory(root)) fail("fixtures not found at " + root.toAbsolutePath());
+            out.addAll(cases(root, root == GRAPH));
+        }
+        return out;
+    }
+
+    static List<Case> cases(Path root, boolean scaled) throws Exception {
+        List<Case> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(root)) {
             for (Path d : s.sorted().toList()) {
                 Path c = d.resolve("case.json");
                 if (!Files.isRegularFile(c)) continue;
@@ -49,7 +60,7 @@ class OneDnnFixturesTest {
                 ((Map<?, ?>) j.get("inputs")).forEach((k, v) -> in.put((String) k, d.resolve((String) v)));
                 List<Path> outs = new ArrayList<>();
                 for (Object o : (List<?>) j.get("outputs")) outs.add(d.resolve((String) o));
-                out.add(new Case(d.getFileName().toString(), d.resolve((String) j.get("model")), in, outs));
+                out.add(new Case((scaled ? "graph/" : "") + d.getFileName().toString(), d.resolve((String) j.get("model")), in, outs, scaled));
             }
         }
         return out;
@@ -110,11 +121,17 @@ class OneDnnFixturesTest {
                     for (int k = 0; k < c.outputs().size(); k++) {
                         Tensor golden = Npy.read(c.outputs().get(k), null);
                         assertArrayEquals(golden.shape(), as.get(k).shape(), c.name() + " output " + k + " shape");
-                        assertClose(c.name() + " output " + k + " vs PyTorch", golden.toFloatArray(), as.get(k).toFloatArray(), TOL);
-                        assertClose(c.name() + " output " + k + " vs Java", js.get(k).toFloatArray(), as.get(k).toFloatArray(), TOL);
+                        float[] g = golden.toFloatArray(), one = as.get(k).toFloatArray(), jv = js.get(k).toFloatArray();
+                        if (c.scaled()) {
+                            assertScaled(c.name() + " output " + k + " vs PyTorch", g, one);
+                            assertScaled(c.name() + " output " + k + " vs Java", jv, one);
+                        } else {
+                            assertClose(c.name() + " output " + k + " vs PyTorch", g, one, TOL);
+                            assertClose(c.name() + " output " + k + " vs Java", jv, one, TOL);
+                        }
                         assertArrayEquals(as.get(k).toFloatArray(), bs.get(k).toFloatArray(), c.name() + " output " + k + ": native input");
                     }
-                    if (c.name().startsWith("cnn_") || c.name().startsWith("conv_") || c.name().startsWith("gru_")
+                    if (c.name().startsWith("cnn_") || c.name().startsWith("conv_") || c.name().startsWith("gru_") || c.name().startsWith("graph/resnet")
                             || c.name().startsWith("maxpool_") || c.name().startsWith("avgpool_")) {
                         assertTrue(built > 0, c.name() + ": no node ran on oneDNN");
                     }
@@ -122,5 +139,16 @@ class OneDnnFixturesTest {
             }));
         }
         return tests;
+    }
+
+    /** max |actual − expected| ≤ 1e-4 × max(1, max |expected|). */
+    static void assertScaled(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + ": element count");
+        double scale = 1, worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            worst = Math.max(worst, Math.abs((double) actual[i] - expected[i]));
+        }
+        if (!(worst <= TOL * scale)) fail(what + ": max |difference| " + worst + " > " + TOL + " × " + scale);
     }
 }
