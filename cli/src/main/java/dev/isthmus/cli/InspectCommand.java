@@ -92,7 +92,8 @@ final class InspectCommand implements Callable<Integer> {
             out.println("graph after fusion (" + m.nodes().size() + " nodes from " + ms.nodes().size() + "):");
             for (Model.NodeInfo n : m.nodes()) {
                 String shapes = n.outputShapes().stream().map(Shape::toString).collect(Collectors.joining(", "));
-                out.println("  " + n.label() + (n.summary().isEmpty() ? "" : " [" + n.summary() + "]") + " -> " + shapes
+                String op = n.label().endsWith("(" + n.op() + ")") ? "" : " = " + n.op();
+                out.println("  " + n.label() + op + (n.summary().isEmpty() ? "" : " [" + n.summary() + "]") + " -> " + shapes
                         + (n.absorbed().isEmpty() ? "" : "   (absorbed: " + String.join(", ", n.absorbed()) + ")"));
             }
             m.outputShapes().forEach((k, v) -> out.println("  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));

@@ -23,9 +23,12 @@ public final class Graph {
 
     public Graph(List<InputSpec> inputSpecs) {
         this.inputSpecs = List.copyOf(inputSpecs);
+        long symbol = -2;
         for (InputSpec in : inputSpecs) {
+            long[] shape = in.shape();
+            for (int i = 0; i < shape.length; i++) if (shape[i] < 0) shape[i] = symbol--; // each free dimension its own symbol
             Value v = new Value(in.name(), ValueType.tensor(in.dtype().isFloating() ? dev.isthmus.engine.tensor.DType.F32
-                    : dev.isthmus.engine.tensor.DType.I64, in.shape()));
+                    : dev.isthmus.engine.tensor.DType.I64, shape));
             inputs.add(v);
             values.putIfAbsent(in.name(), v);
         }
@@ -76,6 +79,16 @@ public final class Graph {
         Node n = new Node(op, label, in, outs);
         for (Value v : outs) v.setProducer(n);
         nodes.add(n);
+        return n;
+    }
+
+    /** Inserts a node right before {@code at}; its one result is a new value of this name and type. */
+    public Node insertBefore(Node at, Op op, String label, List<Value> in, String outName, ValueType type) {
+        Value v = new Value(outName, type);
+        values.put(outName, v);
+        Node n = new Node(op, label, in, List.of(v));
+        v.setProducer(n);
+        nodes.add(nodes.indexOf(at), n);
         return n;
     }
 

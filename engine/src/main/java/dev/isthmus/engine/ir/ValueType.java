@@ -19,12 +19,19 @@ public final class ValueType {
     private final DType dtype;
     private final long[] shape;
     private final Number scalar;
+    /** For an integer size value not known yet: the free dimension it equals (a symbol ≤ −2), else 0. */
+    private final long symbol;
 
     private ValueType(Kind kind, DType dtype, long[] shape, Number scalar) {
+        this(kind, dtype, shape, scalar, 0);
+    }
+
+    private ValueType(Kind kind, DType dtype, long[] shape, Number scalar, long symbol) {
         this.kind = kind;
         this.dtype = dtype;
         this.shape = shape;
         this.scalar = scalar;
+        this.symbol = symbol;
     }
 
     /** A tensor of {@code dtype} (F32, I64 or BOOL inside the engine) and {@code shape}. */
@@ -40,6 +47,21 @@ public final class ValueType {
     /** An integer size value; null when not known yet. */
     public static ValueType integer(Long value) {
         return new ValueType(Kind.SCALAR, DType.I64, new long[0], value);
+    }
+
+    /**
+     * An integer size value not known until run time that equals the free dimension {@code symbol}. A free dimension
+     * of a model input is a symbol (a number ≤ −2 in a shape, where −1 is a size nobody can name) that the shapes
+     * derived from it keep, so that {@code x.view(x.size(0), x.size(1), 4, -1)} knows its last size at load.
+     */
+    public static ValueType symbolic(long symbol) {
+        if (symbol > -2) return integer(null);
+        return new ValueType(Kind.SCALAR, DType.I64, new long[0], null, symbol);
+    }
+
+    /** The free dimension an unknown integer size value equals (≤ −2), or 0. */
+    public long symbol() {
+        return symbol;
     }
 
     /** A floating size value (e.g. {@code size(-1) ** 0.5}); null when not known yet. */
@@ -122,7 +144,7 @@ public final class ValueType {
     @Override
     public boolean equals(Object o) {
         return o instanceof ValueType v && v.kind == kind && v.dtype == dtype && Arrays.equals(v.shape, shape)
-                && java.util.Objects.equals(v.scalar, scalar);
+                && java.util.Objects.equals(v.scalar, scalar) && v.symbol == symbol;
     }
 
     @Override

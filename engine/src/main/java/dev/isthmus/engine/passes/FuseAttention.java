@@ -8,6 +8,7 @@ import dev.isthmus.engine.ir.ops.Attention;
 import dev.isthmus.engine.ir.ops.BinaryOp;
 import dev.isthmus.engine.ir.ops.MatMul;
 import dev.isthmus.engine.ir.ops.Permute;
+import dev.isthmus.engine.ir.ops.Reshape;
 import dev.isthmus.engine.ir.ops.Softmax;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Binary;
@@ -78,6 +79,64 @@ final class FuseAttention {
             }
             g.rewrite(o, att, in);
         }
+        DeadNodes.remove(g); // the products and softmax the attentions replaced: their operands then have one reader
+        for (Node a : new ArrayList<>(g.nodes())) {
+            if (g.nodes().contains(a) && a.op() instanceof Attention att && att.heads() == 0) packHeads(g, a, att);
+        }
+    }
+
+    /**
+     * The heads of a hand-written attention are usually split off with {@code x.view(b, s, h, e).transpose(1, 2)} and
+     * merged back with {@code .transpose(1, 2).reshape(b, s, h·e)}: copies the attention kernel does not need, as it
+     * reads and writes the heads side by side. When q, k and v each come from such a split of a (b, s, h·e) tensor
+     * and the result is permuted back and viewed, the attention reads the (b, s, h·e) tensors and the view reads its
+     * result.
+     */
+    private static void packHeads(Graph g, Node a, Attention att) {
+        List<Value> packed = new ArrayList<>();
+        int heads = -1;
+        for (int i = 0; i < 3; i++) {
+            Value x = a.input(i);
+            Node perm = single(g, x, a);
+            if (perm == null || !(perm.op() instanceof Permute p) || !swapsHeads(p, x)) return;
+            Value split = perm.input(0);
+            Node view = single(g, split, perm);
+            if (view == null || !(view.op() instanceof Reshape) || !view.op().isView() || split.type() == null) return;
+            Value flat = view.input(0);
+            long[] s = split.type().dims(), f = flat.type() == null ? null : flat.type().dims();
+            if (s.length != 4 || f == null || f.length != 3 || s[2] <= 0 || s[3] <= 0 || f[2] != s[2] * s[3]) return;
+            if (!sameOrFree(f[0], s[0]) || !sameOrFree(f[1], s[1])) return;
+            if (heads >= 0 && heads != s[2]) return;
+            heads = (int) s[2];
+            packed.add(flat);
+        }
+        Value out = a.output(0);
+        Node perm = Patterns.soleReader(g, out);
+        if (perm == null || !(perm.op() instanceof Permute p) || !swapsHeads(p, out)) return;
+        Node merge = Patterns.soleReader(g, perm.output(0));
+        if (merge == null || !(merge.op() instanceof Reshape) || !merge.op().isView() || merge.output(0).type() == null) return;
+        long[] o = out.type() == null ? null : out.type().dims();
+        if (o == null || o.length != 4 || o[3] <= 0) return;
+        // (b, s, h, e) after the permute is, element for element, the (b, s, h·e) the attention writes with the heads side
+        // by side: whatever shape the merging view asks for, it gets the same elements in the same order
+        if (a.inputs().size() > 3) packed.add(a.input(3));
+        long[] q = packed.get(0).type().dims();
+        ValueType type = ValueType.f32(q[0], q[1], heads * o[3]);
+        Node att2 = g.insertBefore(merge, att.packed(heads), a.label(), packed, out.name() + ".heads_side_by_side", type);
+        List<Value> in = new ArrayList<>(merge.inputs());
+        in.set(0, att2.output(0)); // the merge's size values stay; it now views the attention's (b, s, h·e) result
+        g.rewrite(merge, merge.op(), in);
+    }
+
+    /** True for a permute of a rank-4 value that swaps dimensions 1 and 2 ((b, s, h, e) ↔ (b, h, s, e)). */
+    private static boolean swapsHeads(Permute p, Value v) {
+        if (v.type() == null || v.type().rank() != 4) return false;
+        int[] o = p.order(4);
+        return o[0] == 0 && o[1] == 2 && o[2] == 1 && o[3] == 3;
+    }
+
+    private static boolean sameOrFree(long a, long b) {
+        return a == b || a < 0 || b < 0;
     }
 
     /**

@@ -38,6 +38,29 @@ public final class Attention implements Op {
         this.mask = mask;
     }
 
+    /** 0 in PyTorch's layout, else the number of heads side by side in the last dimension. */
+    public int heads() {
+        return heads;
+    }
+
+    public boolean causal() {
+        return causal;
+    }
+
+    /** The scale, or NaN for 1/√E. */
+    public double scale() {
+        return scale;
+    }
+
+    public boolean hasMask() {
+        return mask;
+    }
+
+    /** The same attention reading its operands, and writing its result, with {@code h} heads side by side. */
+    public Attention packed(int h) {
+        return new Attention(h, causal, scale, mask);
+    }
+
     public static Attention create(OpArgs a) {
         double dropout = a.number("dropout_p", 0.0);
         boolean causal = a.bool("is_causal", false);

@@ -168,7 +168,7 @@ public final class GetItem implements Op {
             if (i == null) return ValueType.integer(null);
             if (i < -s.length || i >= s.length) throw new IllegalArgumentException("index " + i + " is out of range for a tuple of " + s.length);
             long v = s[(int) (i < 0 ? i + s.length : i)];
-            return ValueType.integer(v < 0 ? null : v);
+            return v >= 0 ? ValueType.integer(v) : ValueType.symbolic(v);
         }
         if (it.kind() == Kind.SLICE) {
             Long st = number(it.c(), in, "slice step");

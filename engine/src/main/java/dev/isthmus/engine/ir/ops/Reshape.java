@@ -156,7 +156,7 @@ public final class Reshape implements Op {
                 }
                 Number n = v.scalar();
                 if (n == null) {
-                    o[i] = -1;
+                    o[i] = v.symbol() <= -2 ? v.symbol() : -1; // a free dimension by name, or a size nobody can name
                     unknown = true;
                 } else {
                     o[i] = n.longValue();
@@ -170,19 +170,7 @@ public final class Reshape implements Op {
         }
         long numel = ShapeRules.numel(s);
         if (free >= 0) {
-            long known = 1;
-            boolean all = !unknown;
-            for (int i = 0; i < o.length; i++) if (i != free) known = o[i] < 0 ? -1 : (known < 0 ? -1 : known * o[i]);
-            if (known < 0) all = false;
-            if (numel >= 0 && all) {
-                if (known == 0 || numel % known != 0) {
-                    throw new IllegalArgumentException("shape " + Shape.toString(o) + " is invalid for an input of " + numel + " elements "
-                            + Shape.toString(s));
-                }
-                o[free] = numel / known;
-            } else {
-                o[free] = -1;
-            }
+            o[free] = inferred(s, o, free);
         } else if (numel >= 0 && !unknown) {
             long n = Shape.numel(o);
             if (n != numel) {
@@ -191,6 +179,36 @@ public final class Reshape implements Op {
             }
         }
         return o;
+    }
+
+    /**
+     * The size of the −1 in {@code o} for an input of shape {@code s}: the input's elements over the other items',
+     * where free dimensions (symbols) cancel — {@code x.view(x.size(0), -1)} of a (b, 3, 4) input is 12 — or −1 when
+     * an unknown size remains.
+     */
+    private static long inferred(long[] s, long[] o, int free) {
+        long in = 1, out = 1;
+        java.util.List<Long> symbols = new java.util.ArrayList<>();
+        for (long d : s) {
+            if (d == -1) return -1;
+            if (d <= -2) symbols.add(d);
+            else in *= d;
+        }
+        for (int i = 0; i < o.length; i++) {
+            if (i == free) continue;
+            if (o[i] == -1) return -1;
+            if (o[i] <= -2) {
+                if (!symbols.remove(o[i])) return -1;
+            } else {
+                out *= o[i];
+            }
+        }
+        if (!symbols.isEmpty()) return -1;
+        if (out == 0 || in % out != 0) {
+            String n = ShapeRules.numel(s) >= 0 ? ShapeRules.numel(s) + " elements " : "";
+            throw new IllegalArgumentException("shape " + Shape.toString(o) + " is invalid for an input of " + n + Shape.toString(s));
+        }
+        return in / out;
     }
 
     @Override

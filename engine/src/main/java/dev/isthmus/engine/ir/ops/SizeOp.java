@@ -36,7 +36,7 @@ public final class SizeOp implements Op {
         long[] s = ShapeRules.tensor(in, 0).dims();
         if (dim == null) return List.of(ValueType.tuple(s));
         long d = s[ShapeRules.axis(dim, s.length)];
-        return List.of(ValueType.integer(d < 0 ? null : d));
+        return List.of(d >= 0 ? ValueType.integer(d) : ValueType.symbolic(d));
     }
 
     @Override
