@@ -40,13 +40,13 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
 sys.path.insert(0, HERE)
 import isthmus_export  # noqa: E402
+import fixture_case  # noqa: E402
 import safetensors_io  # noqa: E402
 import sample_models as S  # noqa: E402
 
 torch.set_num_threads(1)
 OUT_DIR = os.path.join(ROOT, "fixtures", "graph")
-CASE_KEYS = ["model", "inputs", "outputs", "description", "output_shapes", "torch_f32_max_abs_diff",
-             "max_abs_output"]
+CASE_KEYS = fixture_case.CASE_KEYS
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -292,29 +292,7 @@ def write_case(c):
     for o in ref:
         assert torch.isfinite(o).all(), name
 
-    in_files = {}
-    for k, v in inputs.items():
-        fn = f"in_{k}.npy"
-        np.save(os.path.join(d, fn), v.numpy())
-        in_files[k] = fn
-    out_files = []
-    for i, o in enumerate(ref):
-        fn = f"out_{i}.npy"
-        np.save(os.path.join(d, fn), np.ascontiguousarray(o.numpy(), dtype="<f4"))
-        out_files.append(fn)
-    cj = {
-        "model": "model.safetensors",
-        "inputs": in_files,
-        "outputs": out_files,
-        "description": c["description"],
-        "output_shapes": [list(o.shape) for o in ref],
-        "torch_f32_max_abs_diff": float(f"{diff:.3g}"),
-        "max_abs_output": float(f"{max(float(o.abs().max()) for o in ref):.4g}"),
-    }
-    assert list(cj) == CASE_KEYS
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(cj, f, indent=1)
-        f.write("\n")
+    fixture_case.write(d, inputs, ref, c["description"], diff)
     return result, diff
 
 

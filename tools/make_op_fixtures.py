@@ -37,13 +37,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
+import fixture_case  # noqa: E402
 import safetensors_io  # noqa: E402
 from sample_models import randomise  # noqa: E402
 
 torch.set_num_threads(1)
 OUT_DIR = os.path.join(ROOT, "fixtures", "ops")
-CASE_KEYS = ["model", "inputs", "outputs", "description", "output_shapes", "torch_f32_max_abs_diff",
-             "max_abs_output"]
+CASE_KEYS = fixture_case.CASE_KEYS
 FLOW = ("op", "name", "input", "inputs", "output", "outputs")
 TORCH_DTYPES = {"float32": torch.float32, "float": torch.float32, "int64": torch.int64, "long": torch.int64,
                 "bool": torch.bool}
@@ -944,12 +944,6 @@ def make_tensors(c, seed):
     return tensors
 
 
-def numpy_of(t):
-    if t.is_floating_point():
-        return np.array(t.detach().float().numpy(), dtype="<f4", order="C")  # (ascontiguousarray makes 0-d 1-d)
-    return np.array(t.detach().long().numpy(), dtype="<i8", order="C")  # int32 and bool results: the engine's I64
-
-
 def write_case(c):
     name = c["name"]
     d = os.path.join(OUT_DIR, name)
@@ -971,30 +965,7 @@ def write_case(c):
         assert torch.isfinite(r.double()).all(), (name, "non-finite golden")
         if r.numel():
             diff = max(diff, float((r.double() - o.double()).abs().max()))
-    in_files = {}
-    for k, v in inputs.items():
-        fn = f"in_{k}.npy"
-        np.save(os.path.join(d, fn), v.numpy())
-        in_files[k] = fn
-    out_files = []
-    for i, o in enumerate(ref):
-        fn = f"out_{i}.npy"
-        np.save(os.path.join(d, fn), numpy_of(o))
-        out_files.append(fn)
-    biggest = max([float(o.double().abs().max()) for o in ref if o.numel()] + [0.0])
-    cj = {
-        "model": "model.safetensors",
-        "inputs": in_files,
-        "outputs": out_files,
-        "description": c["description"],
-        "output_shapes": [list(o.shape) for o in ref],
-        "torch_f32_max_abs_diff": float(f"{diff:.3g}"),
-        "max_abs_output": float(f"{biggest:.4g}"),
-    }
-    assert list(cj) == CASE_KEYS
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(cj, f, indent=1)
-        f.write("\n")
+    fixture_case.write(d, inputs, ref, c["description"], diff)
     return spec, tensors, diff
 
 
@@ -1021,7 +992,7 @@ def verify_case(name):
     for o, fn, shape in zip(outs, cj["outputs"], cj["output_shapes"]):
         g = np.load(os.path.join(d, fn))
         assert list(g.shape) == shape == list(o.shape), name
-        assert np.array_equal(g, numpy_of(o)), (name, fn)
+        assert np.array_equal(g, fixture_case.numpy_of(o)), (name, fn)
 
 
 def main():

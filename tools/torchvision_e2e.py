@@ -11,7 +11,6 @@ read it). Needs Debian's python3-torch and python3-torchvision; the models are l
 files go to a temporary directory, never into git.
 """
 import argparse
-import json
 import os
 import sys
 import time
@@ -25,6 +24,9 @@ import torch  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 import isthmus_export  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_case  # noqa: E402
 
 MODELS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "squeezenet1_1",
           "vgg11_bn", "alexnet"]
@@ -59,15 +61,9 @@ def one(name, out_dir, size, seed):
     with torch.no_grad():
         ref = model.double()(x.double()).numpy()
         f32 = model.float()(x).numpy()
-    np.save(os.path.join(d, "in_x.npy"), x.numpy().astype("<f4"))
-    np.save(os.path.join(d, "out_0.npy"), ref.astype("<f4"))
-    case = {"model": "model.safetensors", "inputs": {"x": "in_x.npy"}, "outputs": ["out_0.npy"],
-            "description": f"torchvision {name}, full size, random weights and BatchNorm statistics, input 1x3x{size}x{size}",
-            "output_shapes": [list(ref.shape)],
-            "torch_f32_max_abs_diff": float(f"{np.abs(f32.astype(np.float64) - ref).max():.3g}"),
-            "max_abs_output": float(f"{np.abs(ref).max():.4g}")}
-    with open(os.path.join(d, "case.json"), "w") as f:
-        json.dump(case, f, indent=1)
+    diff = float(np.abs(f32.astype(np.float64) - ref).max())
+    fixture_case.write(d, {"x": x}, [torch.from_numpy(ref)], f"torchvision {name}, full size, random weights and BatchNorm "
+                       f"statistics, input 1x3x{size}x{size}", diff)
 
 
 def main():
