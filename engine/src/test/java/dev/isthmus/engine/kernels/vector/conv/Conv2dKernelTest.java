@@ -86,6 +86,37 @@ class Conv2dKernelTest extends ThreePools {
         }
     }
 
+    /**
+     * The depthwise path on what MobileNet and EfficientNet run and around it: 3×3, 5×5 and 7×7 kernels, strides 1,
+     * 2 and 3 (and mixed), every padding up to the kernel's half and asymmetric, dilation 2, channel multipliers 1–3,
+     * odd and prime sizes, tiny images (1×1 to 3×3) and rows wider than two vectors at every L (the stride-2 split
+     * by vector pairs and its scalar tail), channel counts below L and not a multiple of it (the channel-last
+     * variant's overlapping last block), with every activation the models use.
+     */
+    @Test
+    void depthwiseMatchesTheReferenceOnEveryStridePaddingAndSize() {
+        SplittableRandom r = new SplittableRandom(17);
+        int[][] sizes = {{1, 1}, {2, 3}, {3, 3}, {5, 4}, {7, 7}, {13, 11}, {14, 14}, {19, 71}, {9, 112}};
+        Activation[] acts = {Activation.NONE, Activation.RELU, Activation.RELU6, Activation.SILU, Activation.HARDSWISH};
+        int i = 0;
+        for (int[] hw : sizes) {
+            for (int k : new int[]{3, 5, 7}) {
+                for (int s : new int[]{1, 2, 3}) {
+                    for (int pad = 0; pad <= k / 2; pad++) {
+                        // 3 and 6 channels: the planar variant; 17 and 35 (a last block that overlaps at every L):
+                        // the channel-last one on small images; a multiplier: planar
+                        int mult = i % 3 == 2 ? 2 + i % 2 : 1, ch = new int[]{3, 17, 35, 6}[i % 4], dil = i % 7 == 3 ? 2 : 1;
+                        int padEnd = i % 5 == 4 ? Math.max(0, pad - 1) : pad; // now and then asymmetric
+                        int[] c = {1 + i % 2, ch, ch * mult, hw[0], hw[1], k, k, s, s == 3 ? 2 : s, pad, padEnd, pad, padEnd, dil, dil, ch};
+                        i++;
+                        if (Conv2d.outSize(hw[0], k, s, pad, padEnd, dil) < 1 || Conv2d.outSize(hw[1], k, c[8], pad, padEnd, dil) < 1) continue;
+                        run(c, acts[i % acts.length], i % 4 != 0, r, i % 2 == 0 ? pool1 : pool2, true, null);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void bitwiseIdenticalForEveryThreadCount() {
         int[][] shapes = {CASES[1], CASES[6], CASES[17], {1, 3, 80, 23, 19, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1}};

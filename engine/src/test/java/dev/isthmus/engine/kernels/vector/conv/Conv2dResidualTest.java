@@ -50,6 +50,9 @@ class Conv2dResidualTest extends ThreePools {
             {2, 3, 6, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3},      // depthwise, multiplier 2, 1×1 image
             {1, 8, 8, 37, 41, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1, 8},    // depthwise 5×5, prime sides
             {1, 8, 16, 37, 41, 3, 3, 3, 2, 1, 1, 0, 0, 1, 1, 8},   // depthwise, strides (3, 2), multiplier 2
+            {1, 4, 4, 9, 71, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 4},     // depthwise 5×5, stride 2, rows of several vectors
+            {2, 20, 20, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 20},   // depthwise on a small image: channel-last blocks
+            {1, 35, 35, 14, 13, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1, 35}, // the same, 5×5 stride 2, overlapping last block
     };
 
     private static final Activation[] ACTS = Activation.values();
