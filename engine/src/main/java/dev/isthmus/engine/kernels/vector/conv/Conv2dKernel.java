@@ -19,8 +19,8 @@ import dev.isthmus.engine.kernels.vector.VectorMath;
  * the tiles into y's channel rows; PIXELS takes vectors over output pixels and needs no transpose. The two read the
  * same packed weights and sum every output in the same order (their results are bitwise equal), so each call takes
  * whichever does less work for its shape.</li>
- * <li>{@link Path#GEMM} ({@link Im2colConv}): grouped convolutions, and ungrouped ones with very many taps per
- * output; im2col straight into the GEMM's panels, the weights as its packed left operand.</li>
+ * <li>{@link Path#GEMM} ({@link Im2colConv}): grouped convolutions that are not depthwise; im2col straight into the
+ * GEMM's panels, the weights as its packed left operand.</li>
  * <li>{@link Path#DEPTHWISE} ({@link DepthwiseConv}): depthwise convolutions (groups = cin > 1, with or without a
  * channel multiplier).</li>
  * <li>{@link Path#WINOGRAD} ({@link WinogradConv}): 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when
@@ -51,6 +51,13 @@ public final class Conv2dKernel {
     }
 
     private final int cin, cout;
+    /**
+     * A 1×1 kernel with a stride and no padding: each call first takes every sh-th row and sw-th column of the input
+     * ({@link #subsample}) and the algorithms below run the stride-1 convolution on that (ResNet's downsampling
+     * shortcuts). The strided forms read 4× the input for nothing (phase planes of every phase, or strided im2col
+     * one float at a time) and their per-pixel bookkeeping is that of the full image.
+     */
+    private final int subSh, subSw;
     /** The path, or null: CHANNELS, PIXELS or WINOGRAD, whichever {@link ConvPaths#pick} picks for the call. */
     private final Path path;
     /** The algorithms this kernel can run (null where its path can never be taken). */
@@ -74,7 +81,11 @@ public final class Conv2dKernel {
      * and benchmarks that compare paths. */
     public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
                         int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
-        ConvGeometry g = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
+        ConvGeometry given = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
+        boolean sub = ConvPaths.subsamples(given);
+        this.subSh = sub ? strideH : 1;
+        this.subSw = sub ? strideW : 1;
+        ConvGeometry g = sub ? new ConvGeometry(cin, cout, 1, 1, 1, 1, 0, 0, 1, 1, groups) : given;
         int depth = g.depth();
         if (weight.length != cout * depth) throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
         this.cin = cin;
@@ -112,7 +123,7 @@ public final class Conv2dKernel {
 
     /** The path {@link #forward} takes for an input w pixels wide and an output of oh × ow. */
     public Path path(int w, int oh, int ow) {
-        return ConvPaths.pick(path, winograd != null, direct, w, oh, ow);
+        return ConvPaths.pick(path, winograd != null, direct, subSw > 1 ? ow : w, oh, ow);
     }
 
     /**
@@ -173,6 +184,12 @@ public final class Conv2dKernel {
         }
         if (residual != null) checkResidual(y, yOff, yLen, residual, resOff, maxPool2);
         if (n == 0 || oh <= 0 || ow <= 0 || (maxPool2 && (oh < 2 || ow < 2))) return;
+        if (subSh > 1 || subSw > 1) {
+            x = subsample(x, xOff, n * cin, h, w, oh, ow);
+            xOff = 0;
+            h = oh;
+            w = ow;
+        }
         Path p = path(w, oh, ow);
         if (maxPool2 && p != Path.WINOGRAD) {
             if (ConvPaths.poolsOnChannels(p, path, direct)) {
@@ -183,6 +200,25 @@ public final class Conv2dKernel {
             return;
         }
         run(p, x, xOff, n, h, w, y, yOff, oh, ow, act, residual, resOff, maxPool2, pool);
+    }
+
+    /** The calling thread's subsampled input (see {@link #subSh}). */
+    private static final Scratch SUBSAMPLED = new Scratch();
+
+    /**
+     * Every subSh-th row and subSw-th column (from the first) of the planes of h×w at x[xOff …]: planes of oh×ow in
+     * the calling thread's scratch (read by the pool's workers during the call).
+     */
+    private float[] subsample(float[] x, int xOff, int planes, int h, int w, int oh, int ow) {
+        float[] d = SUBSAMPLED.floats(planes * oh * ow);
+        for (int p = 0, o = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++, o += ow) {
+                int s = xOff + (p * h + oy * subSh) * w;
+                if (subSw == 2) ConvAlgorithm.evenColumns(x, s, w, d, o, ow);
+                else for (int ox = 0; ox < ow; ox++) d[o + ox] = x[s + ox * subSw];
+            }
+        }
+        return d;
     }
 
     /** The residual fits, is y itself or apart from it, and comes without the fused pooling. */

@@ -86,6 +86,39 @@ abstract class ConvAlgorithm {
         }
     }
 
+    /** Lane i of a pair of vectors' lane 2i: the even lanes of two vectors (made once). */
+    private static final class Evens {
+        static final jdk.incubator.vector.VectorShuffle<Float> EVEN;
+
+        static {
+            int[] even = new int[L];
+            for (int i = 0; i < L; i++) even[i] = i < L / 2 ? 2 * i : 2 * i - 2 * L; // negative: the second vector
+            EVEN = jdk.incubator.vector.VectorShuffle.fromArray(F, even, 0);
+        }
+    }
+
+    /**
+     * dst[d + i] = src[s + 2i] for i < n (a row's even columns; src holds at least 2n − 1 floats from s): by pairs of
+     * vectors whose even lanes a two-source shuffle gathers, the last pair overlapping the one before (rewriting the
+     * same values) rather than a scalar tail where the row holds a pair.
+     */
+    static void evenColumns(float[] src, int s, int w, float[] dst, int d, int n) {
+        int i = 0;
+        if (w >= 2 * L) {
+            for (; i + L <= n && s + 2 * i + 2 * L <= s + w; i += L) {
+                FloatVector a = FloatVector.fromArray(F, src, s + 2 * i), b = FloatVector.fromArray(F, src, s + 2 * i + L);
+                a.rearrange(Evens.EVEN, b).intoArray(dst, d + i);
+            }
+            if (i < n && n >= L) {
+                int last = Math.min(n - L, (w - 2 * L) / 2);
+                FloatVector a = FloatVector.fromArray(F, src, s + 2 * last), b = FloatVector.fromArray(F, src, s + 2 * last + L);
+                a.rearrange(Evens.EVEN, b).intoArray(dst, d + last);
+                i = last + L;
+            }
+        }
+        for (; i < n; i++) dst[d + i] = src[s + 2 * i];
+    }
+
     static int roundUp(int a, int m) {
         return (a + m - 1) / m * m;
     }

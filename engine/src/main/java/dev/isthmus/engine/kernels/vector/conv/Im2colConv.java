@@ -9,8 +9,9 @@ import dev.isthmus.engine.kernels.vector.PackedMatrix;
 import java.util.Arrays;
 
 /**
- * The GEMM path, {@link Conv2dKernel.Path#GEMM}: grouped convolutions, and ungrouped ones deep enough that only the
- * GEMM's depth blocks keep their weights in cache ({@link ConvPaths}). One GEMM per (image, group, block of output
+ * The GEMM path, {@link Conv2dKernel.Path#GEMM}: grouped convolutions that are not depthwise ({@link ConvPaths});
+ * ungrouped ones when forced (the direct channels tiles, which split deep convolutions into depth blocks too, were
+ * faster on every ungrouped layer measured). One GEMM per (image, group, block of output
  * pixels): the weights of the group are the packed left operand (cout/groups × cin/groups·kh·kw, packed at
  * construction) and im2col writes the input patches straight into the B panel layout (depth-major, NR output pixels
  * per panel, no intermediate matrix). C = W·patches is then already NCHW: no transpose. Bias (per output channel,

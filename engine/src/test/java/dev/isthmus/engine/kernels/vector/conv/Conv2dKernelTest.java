@@ -58,6 +58,14 @@ class Conv2dKernelTest extends ThreePools {
             {1, 2, 20, 7, 7, 3, 3, 1, 1, 4, 4, 4, 4, 2, 2, 1},     // padding wider than the dilated kernel's reach
             {2, 5, 19, 17, 23, 3, 5, 3, 2, 2, 1, 3, 0, 2, 3, 1},   // strides (3, 2), dilation (2, 3), asymmetric padding
             {1, 3, 20, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // output planes of 4 KB
+            // 1×1 with a stride and no padding: subsampled first (odd sizes, strides (2, 3), rows of several vectors);
+            // with padding it is not
+            {2, 7, 20, 13, 11, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},
+            {1, 5, 17, 14, 13, 1, 1, 2, 3, 0, 0, 0, 0, 1, 1, 1},
+            {1, 4, 40, 9, 71, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},
+            {1, 5, 17, 9, 8, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+            // deeper than one depth block of the channels tiles at every L (5400 taps), cout 70: blocks of 4 and 1 vectors
+            {1, 600, 70, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
     };
 
     @Test
@@ -142,7 +150,16 @@ class Conv2dKernelTest extends ThreePools {
     void picksThePathPerLayer() {
         assertEquals(Conv2dKernel.Path.DEPTHWISE, new Conv2dKernel(new float[8 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8).path(12, 12, 12));
         assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4).path(12, 12, 12));
-        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
+        // deep ungrouped convolutions stay on the direct paths (the channels tiles split the depth into blocks)
+        Conv2dKernel.Path deep = new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7);
+        assertTrue(deep == Conv2dKernel.Path.CHANNELS || deep == Conv2dKernel.Path.PIXELS, deep.toString());
+        // ResNet's pointwise layers on the channels path (measured 1.2–1.4× faster than pixels), also 1×1 stride 2
+        // (subsampled: the path is that of the 7×7 stride-1 convolution)
+        if (Species.L == 16 && Species.WIDE_REGISTERS) {
+            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[256 * 1024], null, 1024, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14));
+            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
+            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[2048 * 1024], null, 1024, 2048, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(14, 7, 7));
+        }
         // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
         Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -153,7 +170,7 @@ class Conv2dKernelTest extends ThreePools {
         assertTrue(conv2.path(3, 3, 3) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1).path(14, 7, 7) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 8 * 9], null, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(14, 14, 14) != Conv2dKernel.Path.WINOGRAD);
-        // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps, past the GEMM threshold) take it
+        // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps) take it
         assertTrue(new Conv2dKernel(new float[16 * 16 * 9], null, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);
         assertEquals(Conv2dKernel.Path.WINOGRAD, new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
         assertThrows(IllegalArgumentException.class,
@@ -172,7 +189,8 @@ class Conv2dKernelTest extends ThreePools {
     @Test
     void channelsAndPixelsAgreeBitwise() {
         for (int[] c : CASES) {
-            if (c[15] != 1) continue;
+            // deeper than a depth block, the channels path adds its blocks' partial sums (another order)
+            if (c[15] != 1 || c[1] * c[5] * c[6] > DirectConv.depthBlock(DirectConv.VMAX)) continue;
             float[] channels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.CHANNELS);
             float[] pixels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.PIXELS);
             Check.bitwise(channels, pixels, "channels vs pixels " + java.util.Arrays.toString(c));
