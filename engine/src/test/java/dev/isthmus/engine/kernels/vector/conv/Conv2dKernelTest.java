@@ -153,13 +153,18 @@ class Conv2dKernelTest extends ThreePools {
         // deep ungrouped convolutions stay on the direct paths (the channels tiles split the depth into blocks)
         Conv2dKernel.Path deep = new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7);
         assertTrue(deep == Conv2dKernel.Path.CHANNELS || deep == Conv2dKernel.Path.PIXELS, deep.toString());
-        // ResNet's pointwise layers on the channels path (measured 1.2–1.4× faster than pixels), also 1×1 stride 2
-        // (subsampled: the path is that of the 7×7 stride-1 convolution)
-        if (Species.L == 16 && Species.WIDE_REGISTERS) {
-            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[256 * 1024], null, 1024, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14));
-            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
-            assertEquals(Conv2dKernel.Path.CHANNELS, new Conv2dKernel(new float[2048 * 1024], null, 1024, 2048, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(14, 7, 7));
-        }
+        // pointwise layers: contractions and expansions on large images on the GEMM, expansions on small images on a
+        // direct path; 1×1 stride 2 is subsampled, so its path is that of the 7×7 stride-1 convolution
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[256 * 1024], null, 1024, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[256 * 64], null, 64, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[512 * 256], null, 256, 512, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(56, 28, 28));
+        Conv2dKernel.Path expand = new Conv2dKernel(new float[2048 * 1024], null, 1024, 2048, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(14, 7, 7);
+        assertTrue(expand == Conv2dKernel.Path.CHANNELS || expand == Conv2dKernel.Path.PIXELS, expand.toString());
+        Conv2dKernel.Path six = new Conv2dKernel(new float[384 * 64], null, 64, 384, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14);
+        assertTrue(six == Conv2dKernel.Path.CHANNELS || six == Conv2dKernel.Path.PIXELS, six.toString());
+        // a 1×1 convolution with padding is not pointwise
+        assertTrue(new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 1, 1, 1, 1, 1).path(56, 58, 58) != Conv2dKernel.Path.GEMM);
         // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
         Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
