@@ -5,7 +5,6 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Scratch;
 import dev.isthmus.engine.kernels.vector.VectorMath;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 
 import java.util.Arrays;
 
@@ -306,7 +305,7 @@ final class DepthwiseConv extends ConvAlgorithm {
             if (sw == 1) {
                 System.arraycopy(x, xr, p, rowAt + padLeft, w);
             } else if (sw == 2) {
-                splitRow2(x, xr, w, p, rowAt, rowAt + plane);
+                splitRow2(x, xr, w, padLeft, p, rowAt, rowAt + plane);
             } else {
                 for (int ix = 0; ix < w; ix++) {
                     int c = padLeft + ix;
@@ -315,51 +314,6 @@ final class DepthwiseConv extends ConvAlgorithm {
             }
         }
         return p;
-    }
-
-    /**
-     * One input row of w floats at x[xr …] into the even (padded column even) and odd phase rows at p[even …] and
-     * p[odd …]: by pairs of vectors whose even and odd lanes two two-source shuffles separate, then a scalar tail.
-     */
-    private void splitRow2(float[] x, int xr, int w, float[] p, int even, int odd) {
-        // input column ix sits at padded column padLeft + ix: the even input columns go to phase padLeft % 2
-        int e = padLeft & 1;
-        int toE = (e == 0 ? even : odd) + (padLeft >> 1), toO = (e == 0 ? odd : even) + ((padLeft + 1) >> 1);
-        VectorShuffle<Float> se = Pairs.EVEN, so = Pairs.ODD;
-        int j = 0;
-        for (; 2 * j + 2 * L <= w; j += L) {
-            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * j), b = FloatVector.fromArray(F, x, xr + 2 * j + L);
-            a.rearrange(se, b).intoArray(p, toE + j);
-            a.rearrange(so, b).intoArray(p, toO + j);
-        }
-        if (2 * j < w && w >= 2 * L) {
-            // the rest as one more pair that overlaps the last (rewriting the same values), from the last even column
-            // where a whole pair still fits; at most one column is left for the scalar loop
-            int last = ((w - 2 * L) & ~1) / 2;
-            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * last), b = FloatVector.fromArray(F, x, xr + 2 * last + L);
-            a.rearrange(se, b).intoArray(p, toE + last);
-            a.rearrange(so, b).intoArray(p, toO + last);
-            j = last + L;
-        }
-        for (int ix = 2 * j; ix < w; ix += 2) {
-            p[toE + ix / 2] = x[xr + ix];
-            if (ix + 1 < w) p[toO + ix / 2] = x[xr + ix + 1];
-        }
-    }
-
-    /** The two-source shuffles that pick the even and the odd lanes of a pair of vectors (made once). */
-    private static final class Pairs {
-        static final VectorShuffle<Float> EVEN, ODD;
-
-        static {
-            int[] even = new int[L], odd = new int[L];
-            for (int i = 0; i < L; i++) {
-                even[i] = i < L / 2 ? 2 * i : 2 * i - 2 * L; // negative: lane 2i − L of the second vector
-                odd[i] = i < L / 2 ? 2 * i + 1 : 2 * i + 1 - 2 * L;
-            }
-            EVEN = VectorShuffle.fromArray(F, even, 0);
-            ODD = VectorShuffle.fromArray(F, odd, 0);
-        }
     }
 
     /**

@@ -212,6 +212,10 @@ final class DirectConv extends ConvAlgorithm {
                 int rowAt = (ci * sh + r % sh) * sw * plane + r / sh * pitch;
                 if (sw == 1) {
                     copyRun(x, s, d, rowAt + padLeft, w);
+                } else if (sw == 2) {
+                    // by vector pairs split into even and odd columns (a scalar loop took a sixth of ResNet's 3×3
+                    // stride-2 layers)
+                    splitRow2(x, s, w, padLeft, d, rowAt, rowAt + plane);
                 } else {
                     // padded column c = ix + padLeft goes to phase c % sw, column c / sw
                     for (int ix = 0, px = padLeft % sw, at = rowAt + padLeft / sw; ix < w; ix++) {
