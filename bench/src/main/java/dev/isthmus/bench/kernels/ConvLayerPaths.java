@@ -100,7 +100,7 @@ public final class ConvLayerPaths {
         Path picked = null;
         for (Path p : paths) {
             Conv2dKernel k = new Conv2dKernel(wt, b, cin, cout, kh, kw, s, s, (kh - 1) / 2, (kw - 1) / 2, 1, 1, g, p);
-            if (p == null) picked = k.path(w, oh, ow);
+            if (p == null) picked = k.path(n, w, oh, ow);
             calls.add(() -> k.forward(x, 0, n, h, w, y, 0, oh, ow, act, false, res, 0, null));
         }
         double[] ms = time(calls);

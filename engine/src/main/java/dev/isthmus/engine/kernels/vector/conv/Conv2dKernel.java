@@ -159,11 +159,16 @@ public final class Conv2dKernel {
         return path == Path.DEPTHWISE;
     }
 
-    /** The path {@link #forward} takes for an input w pixels wide and an output of oh × ow. */
+    /** The path {@link #forward} takes for one image w pixels wide and an output of oh × ow. */
     public Path path(int w, int oh, int ow) {
+        return path(1, w, oh, ow);
+    }
+
+    /** The path {@link #forward} takes for n images w pixels wide and an output of oh × ow each. */
+    public Path path(int n, int w, int oh, int ow) {
         int in = subSw > 1 ? ow : w;
         if (pointwise) return ConvPaths.pointwisePath(geom, in, oh, ow);
-        return ConvPaths.pick(path, winograd != null, direct, in, oh, ow);
+        return ConvPaths.pick(path, winograd != null, direct, n, in, oh, ow);
     }
 
     /**
@@ -230,7 +235,7 @@ public final class Conv2dKernel {
             h = oh;
             w = ow;
         }
-        Path p = path(w, oh, ow);
+        Path p = path(n, w, oh, ow);
         if (maxPool2 && p != Path.WINOGRAD) {
             if ((p == Path.CHANNELS || p == Path.PIXELS) && ConvPaths.poolsOnChannels(p, path, directConv())) {
                 directConv().forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);

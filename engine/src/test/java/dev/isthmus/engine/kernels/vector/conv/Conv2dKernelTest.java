@@ -177,7 +177,11 @@ class Conv2dKernelTest extends ThreePools {
         assertTrue(new Conv2dKernel(new float[64 * 8 * 9], null, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(14, 14, 14) != Conv2dKernel.Path.WINOGRAD);
         // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps) take it
         assertTrue(new Conv2dKernel(new float[16 * 16 * 9], null, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);
-        assertEquals(Conv2dKernel.Path.WINOGRAD, new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
+        Conv2dKernel deep3x3 = new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertEquals(Conv2dKernel.Path.WINOGRAD, deep3x3.path(14, 14, 14));
+        // one 7×7 image is too few pixels to stream the transformed weights for; eight are not
+        assertTrue(deep3x3.path(7, 7, 7) != Conv2dKernel.Path.WINOGRAD);
+        assertEquals(Conv2dKernel.Path.WINOGRAD, deep3x3.path(8, 7, 7, 7));
         assertThrows(IllegalArgumentException.class,
                 () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, Conv2dKernel.Path.WINOGRAD));
         assertThrows(IllegalArgumentException.class,
