@@ -81,6 +81,40 @@ public final class Pool2dKernel {
         }
     }
 
+    /**
+     * Global average pooling (adaptive pooling to 1×1, EfficientNet's squeeze-and-excitation blocks): y[yOff + p] =
+     * the mean of plane p of hw floats at x[xOff + p·hw …], for p < planes. Per plane four vector sums, combined
+     * then reduced (float sums in another order than the reference's double sum: within 1e-6 of it relative to the
+     * values' magnitude), a scalar tail. Tasks are groups of planes.
+     */
+    public static void globalAvg(float[] x, int xOff, int planes, int hw, float[] y, int yOff, ComputePool pool) {
+        if (planes <= 0) return;
+        if (hw <= 0) throw new IllegalArgumentException("empty planes");
+        int per = Math.max(1, Math.min(planes, (1 << 16) / hw)), tasks = (planes + per - 1) / per;
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            globalAvgPlanes(x, xOff, hw, y, yOff, 0, planes);
+        } else {
+            pool.parallelFor(tasks, t -> globalAvgPlanes(x, xOff, hw, y, yOff, t * per, Math.min(planes, (t + 1) * per)));
+        }
+    }
+
+    private static void globalAvgPlanes(float[] x, int xOff, int hw, float[] y, int yOff, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int a = xOff + p * hw, i = 0;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hw; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, a + i));
+                s1 = s1.add(FloatVector.fromArray(F, x, a + i + L));
+                s2 = s2.add(FloatVector.fromArray(F, x, a + i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, x, a + i + 3 * L));
+            }
+            for (; i + L <= hw; i += L) s0 = s0.add(FloatVector.fromArray(F, x, a + i));
+            float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+            for (; i < hw; i++) sum += x[a + i];
+            y[yOff + p] = sum / hw;
+        }
+    }
+
     /** Lane i takes lane 2i (i < L/2): the even lanes of a vector, packed into its low half. */
     private static final VectorShuffle<Float> EVENS_LOW = VectorShuffle.fromOp(F, i -> (2 * i) % L);
 

@@ -86,6 +86,25 @@ class Pool2dKernelTest {
         }
     }
 
+    /** Global average pooling against the reference's adaptive pooling to 1×1: plane sizes around every vector
+     * count (tails of every length), EfficientNet's, at offsets, on one thread and split over tasks. */
+    @Test
+    void globalAvgMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int[] c : new int[][]{{3, 1, 1}, {5, 2, 3}, {4, 7, 7}, {7, 8, 8}, {3, 9, 13}, {2, 17, 19}, {144, 56, 56}, {40, 112, 112}}) {
+            int planes = c[0], h = c[1], w = c[2];
+            float[] x = Check.random(r, 3 + planes * h * w, 3);
+            float[] e = new float[planes];
+            Pool2d.adaptiveAvg(x, 3, planes, h, w, e, 0, 1, 1);
+            for (ComputePool p : new ComputePool[]{null, pool}) {
+                float[] y = new float[planes + 2];
+                Pool2dKernel.globalAvg(x, 3, planes, h * w, y, 1, p);
+                Check.close(e, java.util.Arrays.copyOfRange(y, 1, 1 + planes), 1e-5, "global avg " + java.util.Arrays.toString(c));
+                if (y[0] != 0f || y[planes + 1] != 0f) throw new AssertionError("wrote outside the output");
+            }
+        }
+    }
+
     /** Column stride 2 with padding (ResNet's stem pool), many planes split over tasks: nothing outside the output
      * range may change. */
     @Test

@@ -163,6 +163,7 @@ class SteadyStateAllocationTest {
         calls.put("Pool2dKernel.max 2x2/2 8x24x24", () -> Pool2dKernel.max(buf, 5, 8, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, out, 7, 12, 12, pool));
         // column stride 2 (ResNet's stem pool): rows split into even and odd columns, no gathers
         calls.put("Pool2dKernel.max 3x3/2 pad 1 8x24x24", () -> Pool2dKernel.max(buf, 5, 8, 24, 24, 3, 3, 2, 2, 1, 1, 1, 1, out, 7, 12, 12, pool));
+        calls.put("Pool2dKernel.globalAvg 8x25x25", () -> Pool2dKernel.globalAvg(buf, 5, 8, 625, out, 7, pool));
         calls.put("Pool2dKernel.avg 3x3/2 pad 1 8x25x25", () -> Pool2dKernel.avg(buf, 5, 8, 25, 25, 3, 3, 2, 2, 1, 1, false, 0, out, 7, 13, 13, pool));
         calls.put("Pool2dKernel.avg 3x3/1 pad 1 8x24x24", () -> Pool2dKernel.avg(buf, 5, 8, 24, 24, 3, 3, 1, 1, 1, 1, false, 0, out, 7, 24, 24, pool));
 
