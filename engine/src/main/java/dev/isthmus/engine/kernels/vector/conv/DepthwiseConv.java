@@ -26,7 +26,8 @@ import java.util.Arrays;
  * step; other sizes in a loop), the residual is added, the activation runs over the whole block (one long vector
  * loop), and the real pixels of each row are copied into y. Every output is thus written once.
  *
- * <p>Small images (the padded input of L channels within CL_MAX_FLOATS) take the channel-last variant instead
+ * <p>Small images (the padded input of L channels within CL_MAX_FLOATS, CL_MAX_FLOATS_STRIDED with a stride) take
+ * the channel-last variant instead
  * ({@link #channelLastTask}): per block of L channels, the padded input transposed into a pixel-major block of
  * channel vectors (L×L register transposes, {@link Transposes}), one vector of L channels per output pixel
  * accumulating kh·kw taps × per-channel weight vectors (packed at construction), and the result transposed back into
@@ -47,6 +48,13 @@ final class DepthwiseConv extends ConvAlgorithm {
      * variant: 32 KB, so the block stays in L1 while every tap reads it.
      */
     static final int CL_MAX_FLOATS = 8192;
+    /**
+     * The same for strided convolutions, whose planar variant splits every row into phases and fills sh·sw phase
+     * planes: 80 KB (in L2). 192 3×3 stride 2 on 28×28 (a 30×30×16 block, 14.4 K floats): 0.10 ms planar, 0.040
+     * channel-last; 240 stride 2 on 28×28 0.15–0.18 against 0.065. With a 56×56 input (54 K floats) planar stays
+     * ahead (144 stride 2: 0.10 against 0.12), and so it does at stride 1 on 28×28 (192: 0.085 against 0.09).
+     */
+    static final int CL_MAX_FLOATS_STRIDED = 20 * 1024;
 
     /** (cout, 1, kh, kw) as PyTorch stores it, by reference (the planar variant reads it as it is). */
     private final float[] weight, bias;
@@ -91,7 +99,8 @@ final class DepthwiseConv extends ConvAlgorithm {
 
     /** True when a call with this input and output takes the channel-last variant. */
     boolean channelLast(int h, int w, int oh, int ow) {
-        return packed != null && (long) paddedRows(h, oh) * paddedCols(w, ow) * L <= CL_MAX_FLOATS;
+        long floats = (long) paddedRows(h, oh) * paddedCols(w, ow) * L;
+        return packed != null && floats <= (sh > 1 || sw > 1 ? CL_MAX_FLOATS_STRIDED : CL_MAX_FLOATS);
     }
 
     /**

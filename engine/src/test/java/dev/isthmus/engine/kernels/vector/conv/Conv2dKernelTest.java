@@ -104,7 +104,8 @@ class Conv2dKernelTest extends ThreePools {
     @Test
     void depthwiseMatchesTheReferenceOnEveryStridePaddingAndSize() {
         SplittableRandom r = new SplittableRandom(17);
-        int[][] sizes = {{1, 1}, {2, 3}, {3, 3}, {5, 4}, {7, 7}, {13, 11}, {14, 14}, {19, 71}, {9, 112}};
+        // 27×29: channel-last with a stride, planar without, at L = 16
+        int[][] sizes = {{1, 1}, {2, 3}, {3, 3}, {5, 4}, {7, 7}, {13, 11}, {14, 14}, {27, 29}, {19, 71}, {9, 112}};
         Activation[] acts = {Activation.NONE, Activation.RELU, Activation.RELU6, Activation.SILU, Activation.HARDSWISH};
         int i = 0;
         for (int[] hw : sizes) {
