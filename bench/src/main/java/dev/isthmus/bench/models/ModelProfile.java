@@ -67,6 +67,17 @@ public final class ModelProfile {
              SessionOptions opt = options(null); OrtSession ort = env.createSession(d.resolve("model.onnx").toString(), opt);
              OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(xf), x.shape())) {
             Map<String, Tensor> inputs = Map.of("x", x);
+            Path expectedFile = d.resolve("out_output_b" + batch + ".npy");
+            if (Files.exists(expectedFile)) { // the exported PyTorch output: the model must still compute it
+                float[] e = Npy.read(expectedFile, null).toFloatArray(), got = s.run(inputs).get("output").toFloatArray();
+                double worst = 0, scale = 1;
+                for (int i = 0; i < e.length; i++) {
+                    worst = Math.max(worst, Math.abs(got[i] - e[i]));
+                    scale = Math.max(scale, Math.abs(e[i]));
+                }
+                System.out.printf(Locale.ROOT, "%n   %s b%d: max |isthmus − PyTorch| = %.2e of scale %.2f (%.1e relative)%n", name, batch,
+                        worst, scale, worst / scale);
+            }
             Map<String, OnnxTensor> ortIn = Map.of(ort.getInputNames().iterator().next(), in);
             Runnable isRun = () -> s.run(inputs);
             Runnable ortRun = () -> {
