@@ -334,6 +334,23 @@ public final class PackedGemm {
             this.residualFirst = residualFirst && residual != null;
         }
 
+        /**
+         * The activation code of {@link MicroKernels#packed12x2Epilogue} (0 none, 1 ReLU, 2 ReLU6) when the whole
+         * epilogue fits in the full tiles' registers — packed A on the 12-row tile, a bias per row or none, one of
+         * those activations, no residual after it (one before it is already in C) — else −1 (the epilogue then
+         * runs as a pass per block row). Convolutions' GEMMs: shallow products (16→96 on 112×112, K = 16) otherwise
+         * store, reload and store every output.
+         */
+        private int fusedAct() {
+            if (!Tiles.WIDE || mode != PACKED || (bias != null && !biasPerRow) || (residual != null && !residualFirst)) return -1;
+            return switch (act) {
+                case NONE -> 0;
+                case RELU -> 1;
+                case RELU6 -> 2;
+                default -> -1;
+            };
+        }
+
         /** The epilogue of a finished part of C: bias and activation, and a residual that comes after the activation
          * (one that comes before is in C already). */
         private void ep(int r0, int rows, int c0, int cols) {
@@ -393,9 +410,10 @@ public final class PackedGemm {
                 ep(m0, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
                 return;
             }
+            int fused = fusedAct();
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                boolean acc = k0 > 0 || staged, last = k0 + kc == k;
+                boolean acc = k0 > 0 || staged, last = k0 + kc == k, fuse = last && fused >= 0;
                 for (int p = p0; p < p1; p++) {
                     int bk = bOff + p * k * NR + k0 * NR;
                     int col0 = p * NR, cols = Math.min(NR, n - col0);
@@ -403,18 +421,22 @@ public final class PackedGemm {
                         int rows = Math.min(MR, m1 - i0);
                         boolean full = rows == MR && cols == NR;
                         int co = cOff + i0 * ldc + col0;
-                        if (full) {
+                        if (full && fuse) {
+                            MicroKernels.packed12x2Epilogue(a, aOff + (i0 / MR) * k * MR + k0 * MR, b, bk, kc, c, co, ldc, acc,
+                                    bias, biasOff + i0, fused);
+                        } else if (full) {
                             tile(i0, rows, k0, kc, bk, c, co, ldc, acc);
                         } else {
                             tile(i0, rows, k0, kc, bk, edge, 0, NR, false);
                             merge(edge, rows, cols, c, co, ldc, acc);
+                            if (fuse) ep(i0, rows, col0, cols);
                         }
                     }
                 }
                 // the epilogue once per row of the finished block (up to NC columns) rather than per tile: the
                 // activations' vector loops then run long enough to pay off (GELU per 12×32 tile cost 1.7 ns per
                 // element, more than a quarter of the 128×768×3072 product; per block row ~4× less)
-                if (last) ep(m0, m1 - m0, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
+                if (last && !fuse) ep(m0, m1 - m0, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
             }
         }
 
