@@ -155,6 +155,8 @@ public final class PackedGemm {
 
     /** Per thread: A packed by {@link #multiply} (handed to the pool's workers for the duration of the call). */
     private static final Scratch PACKED_A = new Scratch();
+    /** A zero bias for the fused tile kernels of a GEMM without one (+0 leaves every sum as it is, −0 included). */
+    private static final float[] ZERO_BIAS = new float[Tiles.MR];
     /** Per thread: the edge tile of {@link Job#block}. */
     private static final Scratch EDGE = new Scratch();
 
@@ -335,7 +337,8 @@ public final class PackedGemm {
         }
 
         /**
-         * The activation code of {@link MicroKernels#packed12x2Epilogue} (0 none, 1 ReLU, 2 ReLU6) when the whole
+         * The epilogue kernel of the full tiles (0 {@link MicroKernels#packed12x2Bias}, 1 and 2
+         * {@link MicroKernels#packed12x2BiasClamp} for ReLU and ReLU6) when the whole
          * epilogue fits in the full tiles' registers — packed A on the 12-row tile, a bias per row or none, one of
          * those activations, no residual after it (one before it is already in C) — else −1 (the epilogue then
          * runs as a pass per block row). Convolutions' GEMMs: shallow products (16→96 on 112×112, K = 16) otherwise
@@ -422,8 +425,12 @@ public final class PackedGemm {
                         boolean full = rows == MR && cols == NR;
                         int co = cOff + i0 * ldc + col0;
                         if (full && fuse) {
-                            MicroKernels.packed12x2Epilogue(a, aOff + (i0 / MR) * k * MR + k0 * MR, b, bk, kc, c, co, ldc, acc,
-                                    bias, biasOff + i0, fused);
+                            int ao = aOff + (i0 / MR) * k * MR + k0 * MR;
+                            float[] bs = bias == null ? ZERO_BIAS : bias;
+                            int bo = bias == null ? 0 : biasOff + i0;
+                            if (fused == 0) MicroKernels.packed12x2Bias(a, ao, b, bk, kc, c, co, ldc, acc, bs, bo);
+                            else MicroKernels.packed12x2BiasClamp(a, ao, b, bk, kc, c, co, ldc, acc, bs, bo,
+                                    fused == 2 ? 6f : Float.POSITIVE_INFINITY);
                         } else if (full) {
                             tile(i0, rows, k0, kc, bk, c, co, ldc, acc);
                         } else {
