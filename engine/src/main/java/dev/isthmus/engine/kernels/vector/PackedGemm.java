@@ -19,7 +19,9 @@ import static dev.isthmus.engine.kernels.vector.Tiles.NR;
  * would cost as much as the product. Loops: output block (task) → depth block of KC → B panel of NR columns (its
  * KC×NR sliver stays in L1/L2) → MR-row tile (micro-kernel). The block gets the epilogue (bias, activation,
  * residual) right after its last depth block, row by row, while it is in L2; a residual that comes before the
- * activation is instead where the block's sums start (the tiles accumulate onto it).
+ * activation is instead where the block's sums start (the tiles accumulate onto it). Where the epilogue is only a per-row bias and
+ * none/ReLU/ReLU6 and A is packed, the full tiles apply it in registers before their one store
+ * ({@link MicroKernels#packed12x2Bias}).
  *
  * <p>Measured single-thread on Zen 5 (AVX-512, JMH, bench/kernels-results.md): ≈ 210–225 GFLOP/s from 512³ to
  * 2048³ (the L1 peak of the register tile is ≈ 257).
