@@ -19,7 +19,9 @@ import static dev.isthmus.engine.kernels.vector.Tiles.NR;
  * would cost as much as the product. Loops: output block (task) → depth block of KC → B panel of NR columns (its
  * KC×NR sliver stays in L1/L2) → MR-row tile (micro-kernel). The block gets the epilogue (bias, activation,
  * residual) right after its last depth block, row by row, while it is in L2; a residual that comes before the
- * activation is instead where the block's sums start (the tiles accumulate onto it).
+ * activation is instead where the block's sums start (the tiles accumulate onto it). Where the epilogue is only a per-row bias and
+ * none/ReLU/ReLU6 and A is packed, the full tiles apply it in registers before their one store
+ * ({@link MicroKernels#packed12x2Bias}).
  *
  * <p>Measured single-thread on Zen 5 (AVX-512, JMH, bench/kernels-results.md): ≈ 210–225 GFLOP/s from 512³ to
  * 2048³ (the L1 peak of the register tile is ≈ 257).
@@ -181,6 +183,8 @@ public final class PackedGemm {
 
     /** Per thread: A packed by {@link #multiply} (handed to the pool's workers for the duration of the call). */
     private static final Scratch PACKED_A = new Scratch();
+    /** A zero bias for the fused tile kernels of a GEMM without one (+0 leaves every sum as it is, −0 included). */
+    private static final float[] ZERO_BIAS = new float[Tiles.MR];
     /** Per thread: the edge tile of {@link Job#block}. */
     private static final Scratch EDGE = new Scratch();
 
@@ -360,6 +364,24 @@ public final class PackedGemm {
             this.residualFirst = residualFirst && residual != null;
         }
 
+        /**
+         * The epilogue kernel of the full tiles (0 {@link MicroKernels#packed12x2Bias}, 1 and 2
+         * {@link MicroKernels#packed12x2BiasClamp} for ReLU and ReLU6) when the whole
+         * epilogue fits in the full tiles' registers — packed A on the 12-row tile, a bias per row or none, one of
+         * those activations, no residual after it (one before it is already in C) — else −1 (the epilogue then
+         * runs as a pass per block row). Convolutions' GEMMs: shallow products (16→96 on 112×112, K = 16) otherwise
+         * store, reload and store every output.
+         */
+        private int fusedAct() {
+            if (!Tiles.WIDE || mode != PACKED || (bias != null && !biasPerRow) || (residual != null && !residualFirst)) return -1;
+            return switch (act) {
+                case NONE -> 0;
+                case RELU -> 1;
+                case RELU6 -> 2;
+                default -> -1;
+            };
+        }
+
         /** The epilogue of a finished part of C: bias and activation, and a residual that comes after the activation
          * (one that comes before is in C already). */
         private void ep(int r0, int rows, int c0, int cols) {
@@ -419,9 +441,10 @@ public final class PackedGemm {
                 ep(m0, 1, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
                 return;
             }
+            int fused = fusedAct();
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
-                boolean acc = k0 > 0 || staged, last = k0 + kc == k;
+                boolean acc = k0 > 0 || staged, last = k0 + kc == k, fuse = last && fused >= 0;
                 for (int p = p0; p < p1; p++) {
                     int bk = bOff + p * k * NR + k0 * NR;
                     int col0 = p * NR, cols = Math.min(NR, n - col0);
@@ -429,18 +452,26 @@ public final class PackedGemm {
                         int rows = Math.min(MR, m1 - i0);
                         boolean full = rows == MR && cols == NR;
                         int co = cOff + i0 * ldc + col0;
-                        if (full) {
+                        if (full && fuse) {
+                            int ao = aOff + (i0 / MR) * k * MR + k0 * MR;
+                            float[] bs = bias == null ? ZERO_BIAS : bias;
+                            int bo = bias == null ? 0 : biasOff + i0;
+                            if (fused == 0) MicroKernels.packed12x2Bias(a, ao, b, bk, kc, c, co, ldc, acc, bs, bo);
+                            else MicroKernels.packed12x2BiasClamp(a, ao, b, bk, kc, c, co, ldc, acc, bs, bo,
+                                    fused == 2 ? 6f : Float.POSITIVE_INFINITY);
+                        } else if (full) {
                             tile(i0, rows, k0, kc, bk, c, co, ldc, acc);
                         } else {
                             tile(i0, rows, k0, kc, bk, edge, 0, NR, false);
                             merge(edge, rows, cols, c, co, ldc, acc);
+                            if (fuse) ep(i0, rows, col0, cols);
                         }
                     }
                 }
                 // the epilogue once per row of the finished block (up to NC columns) rather than per tile: the
                 // activations' vector loops then run long enough to pay off (GELU per 12×32 tile cost 1.7 ns per
                 // element, more than a quarter of the 128×768×3072 product; per block row ~4× less)
-                if (last) ep(m0, m1 - m0, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
+                if (last && !fuse) ep(m0, m1 - m0, p0 * NR, Math.min(n, p1 * NR) - p0 * NR);
             }
         }
 

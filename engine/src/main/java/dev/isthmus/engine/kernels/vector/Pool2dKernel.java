@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * Max and average pooling (NCHW planes) with PyTorch's padding, dilation, ceil_mode and divisor rules, as the
  * reference {@link dev.isthmus.engine.kernels.reference.Pool2d}. Each plane is first copied into a padded plane
  * (−∞ for max, 0 for average) that covers every window, so the inner loops have no bounds tests; a vector holds L
- * neighbouring output pixels of a row, loaded contiguously at stride 1 and gathered otherwise. The average's divisor
+ * neighbouring output pixels of a row, loaded contiguously at stride 1, from the row's even and odd columns split
+ * apart at column stride 2 ({@link #planeStride2}: ResNet's stem pool; no padded copy there), gathered otherwise. The average's divisor
  * is separable (a row factor × a column factor), so it is precomputed per call. Tasks are groups of planes. The
  * padded planes and the factors are per-thread scratch: nothing is allocated per call in steady state.
  */
@@ -77,6 +78,40 @@ public final class Pool2dKernel {
             }
         } finally {
             g.release();
+        }
+    }
+
+    /**
+     * Global average pooling (adaptive pooling to 1×1, EfficientNet's squeeze-and-excitation blocks): y[yOff + p] =
+     * the mean of plane p of hw floats at x[xOff + p·hw …], for p < planes. Per plane four vector sums, combined
+     * then reduced (float sums in another order than the reference's double sum: within 1e-6 of it relative to the
+     * values' magnitude), a scalar tail. Tasks are groups of planes.
+     */
+    public static void globalAvg(float[] x, int xOff, int planes, int hw, float[] y, int yOff, ComputePool pool) {
+        if (planes <= 0) return;
+        if (hw <= 0) throw new IllegalArgumentException("empty planes");
+        int per = Math.max(1, Math.min(planes, (1 << 16) / hw)), tasks = (planes + per - 1) / per;
+        if (pool == null || tasks == 1 || pool.threads() == 1) {
+            globalAvgPlanes(x, xOff, hw, y, yOff, 0, planes);
+        } else {
+            pool.parallelFor(tasks, t -> globalAvgPlanes(x, xOff, hw, y, yOff, t * per, Math.min(planes, (t + 1) * per)));
+        }
+    }
+
+    private static void globalAvgPlanes(float[] x, int xOff, int hw, float[] y, int yOff, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int a = xOff + p * hw, i = 0;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (; i + 4 * L <= hw; i += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, x, a + i));
+                s1 = s1.add(FloatVector.fromArray(F, x, a + i + L));
+                s2 = s2.add(FloatVector.fromArray(F, x, a + i + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, x, a + i + 3 * L));
+            }
+            for (; i + L <= hw; i += L) s0 = s0.add(FloatVector.fromArray(F, x, a + i));
+            float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+            for (; i < hw; i++) sum += x[a + i];
+            y[yOff + p] = sum / hw;
         }
     }
 
@@ -205,6 +240,10 @@ public final class Pool2dKernel {
             maxPlanePairs(x, xOff, plane, g, y, yOff, yEnd);
             return;
         }
+        if (g.sw == 2 && L >= 4) {
+            planeStride2(x, xOff, plane, g, null, y, yOff, yEnd);
+            return;
+        }
         float[] p = g.pad(x, xOff, plane, Float.NEGATIVE_INFINITY);
         int pwid = g.paddedW;
         for (int oy = 0; oy < g.oh; oy++) {
@@ -282,8 +321,105 @@ public final class Pool2dKernel {
         }
     }
 
+
+    /** Per thread: the even and odd columns of a padded input row; the row maxima (or sums) of every padded row. */
+    private static final Scratch SPLIT = new Scratch(), ROWS = new Scratch();
+
+    /**
+     * Windows at column stride 2 (ResNet's 3×3/2 stem pool, padding 1), max pooling when f is null, else average
+     * pooling with the divisor factors f, at near memory speed: no gathers and no padded copy of the plane. Each
+     * input row is split once into its even and odd padded columns (two two-source shuffles per pair of vectors,
+     * the padding columns −∞ or 0), so that the window's taps along a row are contiguous loads of one of the two
+     * halves; the row maxima (sums) of every padded row are kept (kw taps each, computed once though kh/sh output
+     * rows use them), then each output row is the max (sum) of kh of them, all in whole vectors (see
+     * UNMASKED_STORES).
+     */
+    private static void planeStride2(float[] x, int xOff, int plane, Geometry g, float[] f, float[] y, int yOff, int yEnd) {
+        boolean max = f == null;
+        float fill = max ? Float.NEGATIVE_INFINITY : 0f;
+        int owR = (g.ow + L - 1) / L * L, reach = (g.kw - 1) * g.dw / 2;
+        int half = (g.paddedW + 1) / 2, halfPitch = Math.max(half, owR + reach) + L;
+        float[] eo = SPLIT.floats(2 * halfPitch);
+        float[] rows = ROWS.floats(g.paddedH * owR);
+        int src = xOff + plane * g.h * g.w;
+        // the padding columns: every row writes the same data columns, so the rest keeps the fill
+        java.util.Arrays.fill(eo, 0, 2 * halfPitch, fill);
+        boolean three = g.kw == 3 && g.dw == 1;
+        for (int r = 0; r < g.paddedH; r++) {
+            int iy = r - g.ph, at = r * owR;
+            if (iy < 0 || iy >= g.h) {
+                java.util.Arrays.fill(rows, at, at + owR, fill);
+                continue;
+            }
+            splitRow(x, src + iy * g.w, g.w, g.pw, eo, 0, halfPitch);
+            if (three) { // the stem pool's windows: even, odd, next even
+                for (int ox = 0; ox < owR; ox += L) {
+                    FloatVector e0 = FloatVector.fromArray(F, eo, ox), o0 = FloatVector.fromArray(F, eo, halfPitch + ox);
+                    FloatVector e1 = FloatVector.fromArray(F, eo, ox + 1);
+                    (max ? e0.max(o0).max(e1) : e0.add(o0).add(e1)).intoArray(rows, at + ox);
+                }
+                continue;
+            }
+            for (int ox = 0; ox < owR; ox += L) {
+                FloatVector acc = FloatVector.broadcast(F, fill);
+                for (int kx = 0; kx < g.kw; kx++) {
+                    int c = kx * g.dw;
+                    FloatVector v = FloatVector.fromArray(F, eo, (c & 1) * halfPitch + (c >> 1) + ox);
+                    acc = max ? acc.max(v) : acc.add(v);
+                }
+                acc.intoArray(rows, at + ox);
+            }
+        }
+        for (int oy = 0; oy < g.oh; oy++) {
+            int yRow = yOff + (plane * g.oh + oy) * g.ow, r0 = oy * g.sh * owR;
+            for (int ox = 0; ox < owR; ox += L) {
+                FloatVector acc = FloatVector.fromArray(F, rows, r0 + ox);
+                for (int ky = 1; ky < g.kh; ky++) {
+                    FloatVector v = FloatVector.fromArray(F, rows, r0 + ky * g.dh * owR + ox);
+                    acc = max ? acc.max(v) : acc.add(v);
+                }
+                if (!max) acc = acc.div(FloatVector.fromArray(F, f, g.oh + ox).mul(f[oy])); // f has slack past oh + ow
+                if (yRow + ox + L <= yEnd) acc.intoArray(y, yRow + ox); // see UNMASKED_STORES
+                else acc.intoArray(y, yRow + ox, F.indexInRange(ox, g.ow));
+            }
+        }
+    }
+
+    /**
+     * The w floats of an input row at x[xr …], placed at padded column pad + ix, split into the even padded columns
+     * (at eo[at …]) and the odd ones (at eo[at + pitch …]); what is not written keeps its value (the padding).
+     */
+    private static void splitRow(float[] x, int xr, int w, int pad, float[] eo, int at, int pitch) {
+        // the even input columns go to phase pad % 2
+        int e = pad & 1;
+        int toE = at + (e == 0 ? 0 : pitch) + (pad >> 1), toO = at + (e == 0 ? pitch : 0) + ((pad + 1) >> 1);
+        VectorShuffle<Float> se = PairShuffles.EVEN, so = PairShuffles.ODD;
+        int j = 0;
+        for (; 2 * j + 2 * L <= w; j += L) {
+            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * j), b = FloatVector.fromArray(F, x, xr + 2 * j + L);
+            a.rearrange(se, b).intoArray(eo, toE + j);
+            a.rearrange(so, b).intoArray(eo, toO + j);
+        }
+        if (2 * j < w && w >= 2 * L) {
+            // one more pair overlapping the last (the same values again), from the last even column where it fits
+            int last = ((w - 2 * L) & ~1) / 2;
+            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * last), b = FloatVector.fromArray(F, x, xr + 2 * last + L);
+            a.rearrange(se, b).intoArray(eo, toE + last);
+            a.rearrange(so, b).intoArray(eo, toO + last);
+            j = last + L;
+        }
+        for (int ix = 2 * j; ix < w; ix += 2) {
+            eo[toE + ix / 2] = x[xr + ix];
+            if (ix + 1 < w) eo[toO + ix / 2] = x[xr + ix + 1];
+        }
+    }
+
     /** @param f the divisor's row factors at [0, oh), column factors at [oh, oh + ow) */
     private static void avgPlane(float[] x, int xOff, int plane, Geometry g, float[] f, float[] y, int yOff, int yEnd) {
+        if (g.sw == 2 && L >= 4) {
+            planeStride2(x, xOff, plane, g, f, y, yOff, yEnd);
+            return;
+        }
         float[] p = g.pad(x, xOff, plane, 0f);
         int pwid = g.paddedW;
         for (int oy = 0; oy < g.oh; oy++) {

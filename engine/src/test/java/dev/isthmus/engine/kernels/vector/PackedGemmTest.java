@@ -115,6 +115,41 @@ class PackedGemmTest extends ThreePools {
         }
     }
 
+    /**
+     * The epilogue a packed left operand's full tiles apply in registers (bias per row; none, ReLU or ReLU6; with or
+     * without a residual before it, over one and several depth blocks) equals the separate pass bitwise: the
+     * product without epilogue, then {@link Epilogue#apply}. Shapes with edge tiles on both sides and deep ones.
+     */
+    @Test
+    void epilogueInTheTilesEqualsTheSeparatePass() {
+        SplittableRandom r = new SplittableRandom(13);
+        for (int[] s : new int[][]{{24, 64, 16}, {37, 50, 9}, {200, 97, 64}, {13, 33, 2100}, {96, 300, 16}}) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] w = Check.random(r, m * k, 1), x = Check.random(r, n * k, 1), bias = Check.random(r, m, 1);
+            float[] res = Check.random(r, m * n, 1);
+            x[5] = Float.NaN; // ReLU's rule for NaN must match too
+            float[] panels = PackedMatrix.forB(x, n, k).data;
+            PackedMatrix pa = PackedMatrix.forA(w, 0, k, m, k);
+            for (Activation act : new Activation[]{Activation.NONE, Activation.RELU, Activation.RELU6}) {
+                for (boolean withRes : new boolean[]{false, true}) {
+                    for (boolean withBias : new boolean[]{false, true}) {
+                        float[] fused = withRes ? res.clone() : new float[m * n];
+                        PackedGemm.multiplyPanels(pa, panels, 0, n, fused, 0, n, withBias ? bias : null, 0, true, act,
+                                withRes ? fused : null, 0, n, true, pool1);
+                        float[] pass = withRes ? res.clone() : new float[m * n];
+                        float[] prod = new float[m * n];
+                        PackedGemm.multiplyPanels(pa, panels, 0, n, prod, 0, n, null, 0, true, Activation.NONE, withRes ? pass : null,
+                                0, n, true, pool1);
+                        // the separate pass on the plain product (which, with the residual, already holds it)
+                        Epilogue.apply(prod, 0, n, 0, m, 0, n, withBias ? bias : null, 0, true, act, null, 0, 0, false);
+                        Check.bitwise(prod, fused, "fused epilogue " + m + "×" + n + "×" + k + " " + act + (withRes ? " residual" : "")
+                                + (withBias ? " bias" : ""));
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void bitwiseIdenticalForEveryThreadCount() {
         SplittableRandom r = new SplittableRandom(5);

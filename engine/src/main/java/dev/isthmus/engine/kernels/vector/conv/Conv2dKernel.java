@@ -19,8 +19,10 @@ import dev.isthmus.engine.kernels.vector.VectorMath;
  * the tiles into y's channel rows; PIXELS takes vectors over output pixels and needs no transpose. The two read the
  * same packed weights and sum every output in the same order (their results are bitwise equal), so each call takes
  * whichever does less work for its shape.</li>
- * <li>{@link Path#GEMM} ({@link Im2colConv}): grouped convolutions, and ungrouped ones with very many taps per
- * output; im2col straight into the GEMM's panels, the weights as its packed left operand.</li>
+ * <li>{@link Path#GEMM} ({@link Im2colConv}): grouped convolutions that are not depthwise, and pointwise ones (1×1,
+ * stride 1 or subsampled, no padding) except expansions on small images ({@link ConvPaths#pointwisePath}); im2col
+ * (for a pointwise convolution a copy of whole pixel runs) straight into the GEMM's panels, the weights as its
+ * packed left operand.</li>
  * <li>{@link Path#DEPTHWISE} ({@link DepthwiseConv}): depthwise convolutions (groups = cin > 1, with or without a
  * channel multiplier).</li>
  * <li>{@link Path#WINOGRAD} ({@link WinogradConv}): 3×3 kernels with stride 1, dilation 1 and groups 1 (picked when
@@ -51,13 +53,29 @@ public final class Conv2dKernel {
     }
 
     private final int cin, cout;
+    /**
+     * A 1×1 kernel with a stride and no padding: each call first takes every sh-th row and sw-th column of the input
+     * ({@link #subsample}) and the algorithms below run the stride-1 convolution on that (ResNet's downsampling
+     * shortcuts). The strided forms read 4× the input for nothing (phase planes of every phase, or strided im2col
+     * one float at a time) and their per-pixel bookkeeping is that of the full image.
+     */
+    private final int subSh, subSw;
     /** The path, or null: CHANNELS, PIXELS or WINOGRAD, whichever {@link ConvPaths#pick} picks for the call. */
     private final Path path;
-    /** The algorithms this kernel can run (null where its path can never be taken). */
-    private final DirectConv direct;
+    /**
+     * The algorithms this kernel can run (null where its path can never be taken). The direct and GEMM ones of a
+     * pointwise convolution whose path depends on the image ({@link ConvPaths#pointwiseByImage}) are built at the
+     * first call that takes them (so a model holds one packed copy of those weights, as for every other layer).
+     */
+    private volatile DirectConv direct;
     private final WinogradConv winograd;
-    private final Im2colConv gemm;
+    private volatile Im2colConv gemm;
     private final DepthwiseConv depthwise;
+    /** A pointwise convolution on the path {@link ConvPaths#pointwisePath} picks per call. */
+    private final boolean pointwise;
+    /** What the lazily built algorithms are built from. */
+    private final ConvGeometry geom;
+    private final float[] weight, bias;
     /** The bias padded to whole vectors of output channels (the direct and Winograd paths share it), or null. */
     private final float[] biasP;
 
@@ -74,15 +92,23 @@ public final class Conv2dKernel {
      * and benchmarks that compare paths. */
     public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
                         int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
-        ConvGeometry g = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
+        ConvGeometry given = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
+        boolean sub = ConvPaths.subsamples(given);
+        this.subSh = sub ? strideH : 1;
+        this.subSw = sub ? strideW : 1;
+        ConvGeometry g = sub ? new ConvGeometry(cin, cout, 1, 1, 1, 1, 0, 0, 1, 1, groups) : given;
         int depth = g.depth();
         if (weight.length != cout * depth) throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
         this.cin = cin;
         this.cout = cout;
         this.path = ConvPaths.fixed(g, path);
-        boolean planes = this.path == null || this.path == Path.CHANNELS || this.path == Path.PIXELS;
+        this.geom = g;
+        this.weight = weight;
+        this.bias = bias;
+        this.pointwise = this.path == null && ConvPaths.pointwise(g);
+        boolean planes = this.path == Path.CHANNELS || this.path == Path.PIXELS || (this.path == null && !pointwise);
         boolean useWinograd = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
-        if (planes || useWinograd) {
+        if (planes || useWinograd || pointwise) {
             biasP = new float[(cout + L - 1) / L * L];
             if (bias != null) System.arraycopy(bias, 0, biasP, 0, cout);
         } else {
@@ -90,15 +116,38 @@ public final class Conv2dKernel {
         }
         this.direct = planes ? new DirectConv(g, weight, biasP) : null;
         this.winograd = useWinograd ? new WinogradConv(g, weight, biasP) : null;
-        this.gemm = this.path == Path.GEMM ? new Im2colConv(g, weight, bias) : null;
+        boolean gemmNow = this.path == Path.GEMM || (pointwise && !ConvPaths.pointwiseByImage(g));
+        this.gemm = gemmNow ? new Im2colConv(g, weight, bias) : null;
         this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, weight, bias) : null;
+    }
+
+    /** The direct algorithm, built at the first call that needs it. */
+    private DirectConv directConv() {
+        DirectConv d = direct;
+        if (d != null) return d;
+        synchronized (this) {
+            if (direct == null) direct = new DirectConv(geom, weight, biasP);
+            return direct;
+        }
+    }
+
+    /** The GEMM algorithm, built at the first call that needs it. */
+    private Im2colConv im2col() {
+        Im2colConv m = gemm;
+        if (m != null) return m;
+        synchronized (this) {
+            if (gemm == null) gemm = new Im2colConv(geom, weight, bias);
+            return gemm;
+        }
     }
 
     /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
     public long footprint() {
         long b = 0;
-        if (gemm != null) for (var m : gemm.packed) b += 4L * m.footprint(); // footprint() counts floats
-        if (direct != null) b += 4L * direct.wt.length;
+        Im2colConv m = gemm;
+        DirectConv d = direct;
+        if (m != null) for (var a : m.packed) b += 4L * a.footprint(); // footprint() counts floats
+        if (d != null) b += 4L * d.wt.length;
         if (biasP != null) b += 4L * biasP.length;
         if (winograd != null) b += 4L * winograd.wino.footprint();
         return b;
@@ -110,9 +159,16 @@ public final class Conv2dKernel {
         return path == Path.DEPTHWISE;
     }
 
-    /** The path {@link #forward} takes for an input w pixels wide and an output of oh × ow. */
+    /** The path {@link #forward} takes for one image w pixels wide and an output of oh × ow. */
     public Path path(int w, int oh, int ow) {
-        return ConvPaths.pick(path, winograd != null, direct, w, oh, ow);
+        return path(1, w, oh, ow);
+    }
+
+    /** The path {@link #forward} takes for n images w pixels wide and an output of oh × ow each. */
+    public Path path(int n, int w, int oh, int ow) {
+        int in = subSw > 1 ? ow : w;
+        if (pointwise) return ConvPaths.pointwisePath(geom, in, oh, ow);
+        return ConvPaths.pick(path, winograd != null, direct, n, in, oh, ow);
     }
 
     /**
@@ -173,16 +229,41 @@ public final class Conv2dKernel {
         }
         if (residual != null) checkResidual(y, yOff, yLen, residual, resOff, maxPool2);
         if (n == 0 || oh <= 0 || ow <= 0 || (maxPool2 && (oh < 2 || ow < 2))) return;
-        Path p = path(w, oh, ow);
+        if (subSh > 1 || subSw > 1) {
+            x = subsample(x, xOff, n * cin, h, w, oh, ow);
+            xOff = 0;
+            h = oh;
+            w = ow;
+        }
+        Path p = path(n, w, oh, ow);
         if (maxPool2 && p != Path.WINOGRAD) {
-            if (ConvPaths.poolsOnChannels(p, path, direct)) {
-                direct.forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
+            if ((p == Path.CHANNELS || p == Path.PIXELS) && ConvPaths.poolsOnChannels(p, path, directConv())) {
+                directConv().forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
             } else {
                 pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             }
             return;
         }
         run(p, x, xOff, n, h, w, y, yOff, oh, ow, act, residual, resOff, maxPool2, pool);
+    }
+
+    /** The calling thread's subsampled input (see {@link #subSh}). */
+    private static final Scratch SUBSAMPLED = new Scratch();
+
+    /**
+     * Every subSh-th row and subSw-th column (from the first) of the planes of h×w at x[xOff …]: planes of oh×ow in
+     * the calling thread's scratch (read by the pool's workers during the call).
+     */
+    private float[] subsample(float[] x, int xOff, int planes, int h, int w, int oh, int ow) {
+        float[] d = SUBSAMPLED.floats(planes * oh * ow);
+        for (int p = 0, o = 0; p < planes; p++) {
+            for (int oy = 0; oy < oh; oy++, o += ow) {
+                int s = xOff + (p * h + oy * subSh) * w;
+                if (subSw == 2) ConvAlgorithm.evenColumns(x, s, w, d, o, ow);
+                else for (int ox = 0; ox < ow; ox++) d[o + ox] = x[s + ox * subSw];
+            }
+        }
+        return d;
     }
 
     /** The residual fits, is y itself or apart from it, and comes without the fused pooling. */
@@ -198,8 +279,8 @@ public final class Conv2dKernel {
     private void run(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                      float[] res, int resOff, boolean pooled, ComputePool pool) {
         switch (p) {
-            case CHANNELS, PIXELS -> direct.forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
-            case GEMM -> gemm.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case CHANNELS, PIXELS -> directConv().forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
+            case GEMM -> im2col().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
             case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
             case WINOGRAD -> winograd.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
         }

@@ -4,6 +4,7 @@ import dev.isthmus.engine.kernels.Scratch;
 import dev.isthmus.engine.kernels.vector.Species;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -84,6 +85,75 @@ abstract class ConvAlgorithm {
             VectorMask<Float> m = F.indexInRange(i, len);
             FloatVector.fromArray(F, src, s + i, m).intoArray(dst, d + i, m);
         }
+    }
+
+    /** The two-source shuffles that take the even and the odd lanes of a pair of vectors (made once). */
+    private static final class Evens {
+        static final VectorShuffle<Float> EVEN, ODD;
+
+        static {
+            int[] even = new int[L], odd = new int[L];
+            for (int i = 0; i < L; i++) {
+                even[i] = i < L / 2 ? 2 * i : 2 * i - 2 * L; // negative: lane 2i − L of the second vector
+                odd[i] = i < L / 2 ? 2 * i + 1 : 2 * i + 1 - 2 * L;
+            }
+            EVEN = VectorShuffle.fromArray(F, even, 0);
+            ODD = VectorShuffle.fromArray(F, odd, 0);
+        }
+    }
+
+    /**
+     * One input row of w floats at x[xr …], placed at padded column padLeft + ix, into the even (padded column even)
+     * and odd phase rows at p[even …] and p[odd …]: by pairs of vectors whose even and odd lanes two two-source shuffles separate, then a scalar tail.
+     */
+    static void splitRow2(float[] x, int xr, int w, int padLeft, float[] p, int even, int odd) {
+        // input column ix sits at padded column padLeft + ix: the even input columns go to phase padLeft % 2
+        int e = padLeft & 1;
+        int toE = (e == 0 ? even : odd) + (padLeft >> 1), toO = (e == 0 ? odd : even) + ((padLeft + 1) >> 1);
+        VectorShuffle<Float> se = Evens.EVEN, so = Evens.ODD;
+        int j = 0;
+        for (; 2 * j + 2 * L <= w; j += L) {
+            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * j), b = FloatVector.fromArray(F, x, xr + 2 * j + L);
+            a.rearrange(se, b).intoArray(p, toE + j);
+            a.rearrange(so, b).intoArray(p, toO + j);
+        }
+        if (2 * j < w && w >= 2 * L) {
+            // the rest as one more pair that overlaps the last (rewriting the same values), from the last even column
+            // where a whole pair still fits; at most one column is left for the scalar loop
+            int last = ((w - 2 * L) & ~1) / 2;
+            FloatVector a = FloatVector.fromArray(F, x, xr + 2 * last), b = FloatVector.fromArray(F, x, xr + 2 * last + L);
+            a.rearrange(se, b).intoArray(p, toE + last);
+            a.rearrange(so, b).intoArray(p, toO + last);
+            j = last + L;
+        }
+        for (int ix = 2 * j; ix < w; ix += 2) {
+            p[toE + ix / 2] = x[xr + ix];
+            if (ix + 1 < w) p[toO + ix / 2] = x[xr + ix + 1];
+        }
+    }
+
+
+
+    /**
+     * dst[d + i] = src[s + 2i] for i < n (a row's even columns; src holds at least 2n − 1 floats from s): by pairs of
+     * vectors whose even lanes a two-source shuffle gathers, the last pair overlapping the one before (rewriting the
+     * same values) rather than a scalar tail where the row holds a pair.
+     */
+    static void evenColumns(float[] src, int s, int w, float[] dst, int d, int n) {
+        int i = 0;
+        if (w >= 2 * L) {
+            for (; i + L <= n && s + 2 * i + 2 * L <= s + w; i += L) {
+                FloatVector a = FloatVector.fromArray(F, src, s + 2 * i), b = FloatVector.fromArray(F, src, s + 2 * i + L);
+                a.rearrange(Evens.EVEN, b).intoArray(dst, d + i);
+            }
+            if (i < n && n >= L) {
+                int last = Math.min(n - L, (w - 2 * L) / 2);
+                FloatVector a = FloatVector.fromArray(F, src, s + 2 * last), b = FloatVector.fromArray(F, src, s + 2 * last + L);
+                a.rearrange(Evens.EVEN, b).intoArray(dst, d + last);
+                i = last + L;
+            }
+        }
+        for (; i < n; i++) dst[d + i] = src[s + 2 * i];
     }
 
     static int roundUp(int a, int m) {

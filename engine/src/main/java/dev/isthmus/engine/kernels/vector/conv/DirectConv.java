@@ -83,6 +83,10 @@ final class DirectConv extends ConvAlgorithm {
     final float[] biasP;
     /** Vectors of output channels, and output channels rounded up to whole vectors (vecs·L). */
     final int vecs, coP;
+    /** coP zeros: the bias of the depth blocks after the first. */
+    private final float[] zeros;
+    /** 1×1, stride 1, no padding: the image is its own padded planes (see {@link #planesTask}). */
+    private final boolean pointwise;
 
     DirectConv(ConvGeometry g, float[] weight, float[] biasP) {
         super(g);
@@ -90,6 +94,8 @@ final class DirectConv extends ConvAlgorithm {
         this.vecs = (cout + L - 1) / L;
         this.coP = vecs * L;
         this.biasP = biasP;
+        this.zeros = new float[coP];
+        this.pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0;
         this.wt = packWeights(weight);
     }
 
@@ -165,14 +171,18 @@ final class DirectConv extends ConvAlgorithm {
         int virt = pooled ? oh / 2 * 2 * pitch : (oh - 1) * pitch + ow;
         int q0 = (t % parts) * per, count = Math.min(per, virt - q0);
         // slack after the planes: the last row's taps run into it, and so do the extra pixels of the last tile
-        int slack = pitch + Math.max(TILE_PIXELS, PIX_PIXELS);
-        float[] src = phasePlanes(x, xOff + b * cin * h * w, h, w, rowsPerPhase, pitch, cin * sh * sw * plane + slack);
+        int slack = pitch + Math.max(TILE_PIXELS, PIX_PIXELS), xImg = xOff + b * cin * h * w;
+        // a pointwise convolution reads the image where it is when x holds the slack past it: its planes are their
+        // own padded planes (pitch w, h rows), and copying them cost as much as a tenth of the convolution
+        boolean inPlace = pointwise && oh <= h && ow <= w && pitch == w && (long) xImg + cin * plane + slack <= x.length;
+        float[] src = inPlace ? x : phasePlanes(x, xImg, h, w, rowsPerPhase, pitch, cin * sh * sw * plane + slack);
+        int base = inPlace ? xImg : 0;
         int[] taps = TAPS.ints(depth);
         for (int ci = 0, k = 0; ci < cin; ci++) {
             for (int ky = 0; ky < kh; ky++) {
                 for (int kx = 0; kx < kw; kx++) {
                     int phase = (ci * sh + ky * dh % sh) * sw + kx * dw % sw;
-                    taps[k++] = phase * plane + ky * dh / sh * pitch + kx * dw / sw;
+                    taps[k++] = base + phase * plane + ky * dh / sh * pitch + kx * dw / sw;
                 }
             }
         }
@@ -202,6 +212,10 @@ final class DirectConv extends ConvAlgorithm {
                 int rowAt = (ci * sh + r % sh) * sw * plane + r / sh * pitch;
                 if (sw == 1) {
                     copyRun(x, s, d, rowAt + padLeft, w);
+                } else if (sw == 2) {
+                    // by vector pairs split into even and odd columns (a scalar loop took a sixth of ResNet's 3×3
+                    // stride-2 layers)
+                    splitRow2(x, s, w, padLeft, d, rowAt, rowAt + plane);
                 } else {
                     // padded column c = ix + padLeft goes to phase c % sw, column c / sw
                     for (int ix = 0, px = padLeft % sw, at = rowAt + padLeft / sw; ix < w; ix++) {
@@ -252,21 +266,47 @@ final class DirectConv extends ConvAlgorithm {
     private void channelBlock(float[] src, int q, int cn, int[] taps, boolean relu, boolean res, float[] block) {
         for (int v0 = 0, nv; v0 < vecs; v0 += nv) {
             nv = blockVectors(vecs - v0);
-            int co = v0 * L, wOff = depth * co;
-            if (Species.WIDE_REGISTERS) {
-                if (nv == 4) {
-                    for (int j = 0; j < cn; j += 6) run6x4(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
-                } else if (nv == 2) {
-                    for (int j = 0; j < cn; j += 12) run12x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
-                } else {
-                    for (int j = 0; j < cn; j += 12) run12x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
-                }
+            int co = v0 * L, wOff = depth * co, kc = depthBlock(nv);
+            // deep convolutions in blocks of kc taps, every tile of the chunk per block, so that the block's weights
+            // (kc × nv·L floats) stay in cache while the tiles reuse them; after the first block the tiles start from
+            // zero and add what the block holds (their sums so far), the ReLU comes with the last
+            for (int k0 = 0; k0 < depth; k0 += kc) {
+                int k1 = Math.min(depth, k0 + kc);
+                boolean first = k0 == 0, last = k1 == depth, r = last && relu, add = res || !first;
+                float[] b = first ? biasP : zeros;
+                tiles(src, q, cn, taps, k0, k1, nv, b, co, wOff, r, add, block);
+            }
+        }
+    }
+
+    /** Taps per depth block of a channels tile nv vectors wide: CHANNELS_DEPTH_FLOATS of its weights. */
+    static int depthBlock(int nv) {
+        return Math.max(1, CHANNELS_DEPTH_FLOATS / (nv * L));
+    }
+
+    /**
+     * Floats of weights in one depth block of the channels tiles (see {@link #channelBlock}): 256 KB, in L2 beside a
+     * small image's padded input. ResNet's 512→512 3×3 on 7×7 (4608 taps): blocks of 16 K and 64 K floats ran
+     * within noise of each other, 4 K ones 30% slower at stride 2 (the tiles' set-up and the partial sums' reloads).
+     */
+    static final int CHANNELS_DEPTH_FLOATS = 64 * 1024;
+
+    /** The tiles of one channel block (nv vectors from channel co) over taps [k0, k1) for virtual pixels [q, q + cn). */
+    private void tiles(float[] src, int q, int cn, int[] taps, int k0, int k1, int nv, float[] bias, int co, int wOff,
+                       boolean relu, boolean res, float[] block) {
+        if (Species.WIDE_REGISTERS) {
+            if (nv == 4) {
+                for (int j = 0; j < cn; j += 6) run6x4(src, q + j, taps, k0, k1, wt, wOff, bias, co, relu, res, block, j * coP + co, coP);
+            } else if (nv == 2) {
+                for (int j = 0; j < cn; j += 12) run12x2(src, q + j, taps, k0, k1, wt, wOff, bias, co, relu, res, block, j * coP + co, coP);
             } else {
-                if (nv == 2) {
-                    for (int j = 0; j < cn; j += 5) run5x2(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
-                } else {
-                    for (int j = 0; j < cn; j += 10) run10x1(src, q + j, taps, depth, wt, wOff, biasP, co, relu, res, block, j * coP + co, coP);
-                }
+                for (int j = 0; j < cn; j += 12) run12x1(src, q + j, taps, k0, k1, wt, wOff, bias, co, relu, res, block, j * coP + co, coP);
+            }
+        } else {
+            if (nv == 2) {
+                for (int j = 0; j < cn; j += 5) run5x2(src, q + j, taps, k0, k1, wt, wOff, bias, co, relu, res, block, j * coP + co, coP);
+            } else {
+                for (int j = 0; j < cn; j += 10) run10x1(src, q + j, taps, k0, k1, wt, wOff, bias, co, relu, res, block, j * coP + co, coP);
             }
         }
     }

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * locals only (an array of vectors is boxed) and no vector crosses a call, so nothing is boxed whatever C2 inlines.
  *
  * <p>runRxV (channels path): the R consecutive virtual pixels from q × output channels [co, co + V·L), whose weights
- * are at wt[wOff + k·V·L …]; stored pixel-major at c[cOff + i·ldc + v·L]. pixRxV (pixels path): output channels
+ * are at wt[wOff + k·V·L …], over taps [k0, k1) (a depth block: the channels path splits deep convolutions);
+ * stored pixel-major at c[cOff + i·ldc + v·L]. pixRxV (pixels path): output channels
  * [co, co + R), whose weights are at wt[wOff + k·ldw …], × the V·L consecutive virtual pixels from q; stored
  * channel-major at c[cOff + i·ldc + v·L]. In both the accumulators start from the bias, the taps run in order (the
  * same FMAs, so the two agree bitwise); with {@code res} the tile then adds what c already holds where it stores
@@ -29,7 +30,7 @@ final class DirectTiles {
     private static final VectorSpecies<Float> F = Species.F;
     private static final int L = Species.L;
 
-    static void run6x4(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
+    static void run6x4(float[] src, int q, int[] taps, int k0, int k1, float[] wt, int wOff, float[] bias, int co,
                          boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
@@ -40,7 +41,7 @@ final class DirectTiles {
         FloatVector c30 = c00, c31 = c01, c32 = c02, c33 = c03;
         FloatVector c40 = c00, c41 = c01, c42 = c02, c43 = c03;
         FloatVector c50 = c00, c51 = c01, c52 = c02, c53 = c03;
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             int s = q + taps[k];
             int wk = wOff + k * 4 * L;
             FloatVector w0 = FloatVector.fromArray(F, wt, wk);
@@ -228,7 +229,7 @@ final class DirectTiles {
         }
     }
 
-    static void run12x2(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
+    static void run12x2(float[] src, int q, int[] taps, int k0, int k1, float[] wt, int wOff, float[] bias, int co,
                          boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
@@ -243,7 +244,7 @@ final class DirectTiles {
         FloatVector c90 = c00, c91 = c01;
         FloatVector c100 = c00, c101 = c01;
         FloatVector c110 = c00, c111 = c01;
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             int s = q + taps[k];
             int wk = wOff + k * 2 * L;
             FloatVector w0 = FloatVector.fromArray(F, wt, wk);
@@ -340,7 +341,7 @@ final class DirectTiles {
         c110.intoArray(c, cOff + 11 * ldc); c111.intoArray(c, cOff + 11 * ldc + L);
     }
 
-    static void run12x1(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
+    static void run12x1(float[] src, int q, int[] taps, int k0, int k1, float[] wt, int wOff, float[] bias, int co,
                          boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c10 = c00;
@@ -354,7 +355,7 @@ final class DirectTiles {
         FloatVector c90 = c00;
         FloatVector c100 = c00;
         FloatVector c110 = c00;
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             int s = q + taps[k];
             int wk = wOff + k * L;
             FloatVector w0 = FloatVector.fromArray(F, wt, wk);
@@ -426,7 +427,7 @@ final class DirectTiles {
         c110.intoArray(c, cOff + 11 * ldc);
     }
 
-    static void run5x2(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
+    static void run5x2(float[] src, int q, int[] taps, int k0, int k1, float[] wt, int wOff, float[] bias, int co,
                          boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c01 = FloatVector.fromArray(F, bias, co + L);
@@ -434,7 +435,7 @@ final class DirectTiles {
         FloatVector c20 = c00, c21 = c01;
         FloatVector c30 = c00, c31 = c01;
         FloatVector c40 = c00, c41 = c01;
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             int s = q + taps[k];
             int wk = wOff + k * 2 * L;
             FloatVector w0 = FloatVector.fromArray(F, wt, wk);
@@ -482,7 +483,7 @@ final class DirectTiles {
         c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
     }
 
-    static void run10x1(float[] src, int q, int[] taps, int depth, float[] wt, int wOff, float[] bias, int co,
+    static void run10x1(float[] src, int q, int[] taps, int k0, int k1, float[] wt, int wOff, float[] bias, int co,
                          boolean relu, boolean res, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(F, bias, co);
         FloatVector c10 = c00;
@@ -494,7 +495,7 @@ final class DirectTiles {
         FloatVector c70 = c00;
         FloatVector c80 = c00;
         FloatVector c90 = c00;
-        for (int k = 0; k < depth; k++) {
+        for (int k = k0; k < k1; k++) {
             int s = q + taps[k];
             int wk = wOff + k * L;
             FloatVector w0 = FloatVector.fromArray(F, wt, wk);

@@ -6,11 +6,14 @@ import dev.isthmus.engine.kernels.Scratch;
 import dev.isthmus.engine.kernels.vector.PackedGemm;
 import dev.isthmus.engine.kernels.vector.PackedMatrix;
 
+import jdk.incubator.vector.FloatVector;
+
 import java.util.Arrays;
 
 /**
- * The GEMM path, {@link Conv2dKernel.Path#GEMM}: grouped convolutions, and ungrouped ones deep enough that only the
- * GEMM's depth blocks keep their weights in cache ({@link ConvPaths}). One GEMM per (image, group, block of output
+ * The GEMM path, {@link Conv2dKernel.Path#GEMM}: grouped convolutions that are not depthwise ({@link ConvPaths});
+ * ungrouped ones when forced (the direct channels tiles, which split deep convolutions into depth blocks too, were
+ * faster on every ungrouped layer measured). One GEMM per (image, group, block of output
  * pixels): the weights of the group are the packed left operand (cout/groups × cin/groups·kh·kw, packed at
  * construction) and im2col writes the input patches straight into the B panel layout (depth-major, NR output pixels
  * per panel, no intermediate matrix). C = W·patches is then already NCHW: no transpose. Bias (per output channel,
@@ -87,6 +90,10 @@ final class Im2colConv extends ConvAlgorithm {
      */
     private void im2col(float[] x, int xOff, int h, int w, int oh, int ow, int j0, int cols, float[] dst) {
         final int nr = PackedGemm.panelWidth();
+        if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0 && oh == h && ow == w) {
+            pointwisePanels(x, xOff, h * w, j0, cols, dst);
+            return;
+        }
         int ph = paddedRows(h, oh), pw = paddedCols(w, ow);
         int planeSize = ph * pw;
         float[] pad = zeroedPlanes(x, xOff, cinG, h, w, ph, pw, cinG * planeSize + L);
@@ -120,7 +127,35 @@ final class Im2colConv extends ConvAlgorithm {
         }
     }
 
+    /**
+     * im2col of a 1×1, stride-1, unpadded convolution: panel q's row ci is the nr consecutive pixels j0 + q·nr … of
+     * input plane ci (the pixels of a pointwise convolution are contiguous in their planes), copied as whole vectors;
+     * the last panel's missing columns are zeros.
+     */
+    private void pointwisePanels(float[] x, int xOff, int plane, int j0, int cols, float[] dst) {
+        final int nr = PackedGemm.panelWidth();
+        for (int q = 0, base = 0; q * nr < cols; q++, base += cinG * nr) {
+            int jn = Math.min(nr, cols - q * nr), src = xOff + j0 + q * nr;
+            if (jn == nr) {
+                for (int ci = 0; ci < cinG; ci++) {
+                    int s = src + ci * plane, d = base + ci * nr;
+                    for (int i = 0; i < nr; i += L) FloatVector.fromArray(F, x, s + i).intoArray(dst, d + i);
+                }
+            } else {
+                for (int ci = 0; ci < cinG; ci++) {
+                    int d = base + ci * nr;
+                    System.arraycopy(x, src + ci * plane, dst, d, jn);
+                    Arrays.fill(dst, d + jn, d + nr, 0f);
+                }
+            }
+        }
+    }
+
     private void copyStrided(float[] src, int s, float[] dst, int d, int len) {
+        if (sw == 2) {
+            evenColumns(src, s, 2 * len - 1, dst, d, len);
+            return;
+        }
         for (int t = 0; t < len; t++) dst[d + t] = src[s + t * sw];
     }
 }

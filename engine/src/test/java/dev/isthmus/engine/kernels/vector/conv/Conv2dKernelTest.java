@@ -58,6 +58,14 @@ class Conv2dKernelTest extends ThreePools {
             {1, 2, 20, 7, 7, 3, 3, 1, 1, 4, 4, 4, 4, 2, 2, 1},     // padding wider than the dilated kernel's reach
             {2, 5, 19, 17, 23, 3, 5, 3, 2, 2, 1, 3, 0, 2, 3, 1},   // strides (3, 2), dilation (2, 3), asymmetric padding
             {1, 3, 20, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},   // output planes of 4 KB
+            // 1×1 with a stride and no padding: subsampled first (odd sizes, strides (2, 3), rows of several vectors);
+            // with padding it is not
+            {2, 7, 20, 13, 11, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},
+            {1, 5, 17, 14, 13, 1, 1, 2, 3, 0, 0, 0, 0, 1, 1, 1},
+            {1, 4, 40, 9, 71, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1},
+            {1, 5, 17, 9, 8, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1},
+            // deeper than one depth block of the channels tiles at every L (5400 taps), cout 70: blocks of 4 and 1 vectors
+            {1, 600, 70, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
     };
 
     @Test
@@ -82,6 +90,38 @@ class Conv2dKernelTest extends ThreePools {
                     run(c, act, true, r, pool2, true, path);
                 }
                 run(c, Activation.NONE, false, r, pool1, true, path);
+            }
+        }
+    }
+
+    /**
+     * The depthwise path on what MobileNet and EfficientNet run and around it: 3×3, 5×5 and 7×7 kernels, strides 1,
+     * 2 and 3 (and mixed), every padding up to the kernel's half and asymmetric, dilation 2, channel multipliers 1–3,
+     * odd and prime sizes, tiny images (1×1 to 3×3) and rows wider than two vectors at every L (the stride-2 split
+     * by vector pairs and its scalar tail), channel counts below L and not a multiple of it (the channel-last
+     * variant's overlapping last block), with every activation the models use.
+     */
+    @Test
+    void depthwiseMatchesTheReferenceOnEveryStridePaddingAndSize() {
+        SplittableRandom r = new SplittableRandom(17);
+        // 27×29: channel-last with a stride, planar without, at L = 16
+        int[][] sizes = {{1, 1}, {2, 3}, {3, 3}, {5, 4}, {7, 7}, {13, 11}, {14, 14}, {27, 29}, {19, 71}, {9, 112}};
+        Activation[] acts = {Activation.NONE, Activation.RELU, Activation.RELU6, Activation.SILU, Activation.HARDSWISH};
+        int i = 0;
+        for (int[] hw : sizes) {
+            for (int k : new int[]{3, 5, 7}) {
+                for (int s : new int[]{1, 2, 3}) {
+                    for (int pad = 0; pad <= k / 2; pad++) {
+                        // 3 and 6 channels: the planar variant; 17 and 35 (a last block that overlaps at every L):
+                        // the channel-last one on small images; a multiplier: planar
+                        int mult = i % 3 == 2 ? 2 + i % 2 : 1, ch = new int[]{3, 17, 35, 6}[i % 4], dil = i % 7 == 3 ? 2 : 1;
+                        int padEnd = i % 5 == 4 ? Math.max(0, pad - 1) : pad; // now and then asymmetric
+                        int[] c = {1 + i % 2, ch, ch * mult, hw[0], hw[1], k, k, s, s == 3 ? 2 : s, pad, padEnd, pad, padEnd, dil, dil, ch};
+                        i++;
+                        if (Conv2d.outSize(hw[0], k, s, pad, padEnd, dil) < 1 || Conv2d.outSize(hw[1], k, c[8], pad, padEnd, dil) < 1) continue;
+                        run(c, acts[i % acts.length], i % 4 != 0, r, i % 2 == 0 ? pool1 : pool2, true, null);
+                    }
+                }
             }
         }
     }
@@ -111,7 +151,21 @@ class Conv2dKernelTest extends ThreePools {
     void picksThePathPerLayer() {
         assertEquals(Conv2dKernel.Path.DEPTHWISE, new Conv2dKernel(new float[8 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8).path(12, 12, 12));
         assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[8 * 2 * 9], null, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 4).path(12, 12, 12));
-        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
+        // deep ungrouped convolutions stay on the direct paths (the channels tiles split the depth into blocks)
+        Conv2dKernel.Path deep = new Conv2dKernel(new float[16 * 512 * 9], null, 512, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7);
+        assertTrue(deep == Conv2dKernel.Path.CHANNELS || deep == Conv2dKernel.Path.PIXELS, deep.toString());
+        // pointwise layers: contractions and expansions on large images on the GEMM, expansions on small images on a
+        // direct path; 1×1 stride 2 is subsampled, so its path is that of the 7×7 stride-1 convolution
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[256 * 1024], null, 1024, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[256 * 64], null, 64, 256, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(56, 56, 56));
+        assertEquals(Conv2dKernel.Path.GEMM, new Conv2dKernel(new float[512 * 256], null, 256, 512, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(56, 28, 28));
+        Conv2dKernel.Path expand = new Conv2dKernel(new float[2048 * 1024], null, 1024, 2048, 1, 1, 2, 2, 0, 0, 1, 1, 1).path(14, 7, 7);
+        assertTrue(expand == Conv2dKernel.Path.CHANNELS || expand == Conv2dKernel.Path.PIXELS, expand.toString());
+        Conv2dKernel.Path six = new Conv2dKernel(new float[384 * 64], null, 64, 384, 1, 1, 1, 1, 0, 0, 1, 1, 1).path(14, 14, 14);
+        assertTrue(six == Conv2dKernel.Path.CHANNELS || six == Conv2dKernel.Path.PIXELS, six.toString());
+        // a 1×1 convolution with padding is not pointwise
+        assertTrue(new Conv2dKernel(new float[64 * 256], null, 256, 64, 1, 1, 1, 1, 1, 1, 1, 1, 1).path(56, 58, 58) != Conv2dKernel.Path.GEMM);
         // the seed CNN's convolutions: shallow conv1 skips the transposes, conv2 wastes fewer pixels on channels
         Conv2dKernel conv1 = new Conv2dKernel(new float[32 * 9], null, 1, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1);
         Conv2dKernel conv2 = new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1);
@@ -122,9 +176,13 @@ class Conv2dKernelTest extends ThreePools {
         assertTrue(conv2.path(3, 3, 3) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 32 * 9], null, 32, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1).path(14, 7, 7) != Conv2dKernel.Path.WINOGRAD);
         assertTrue(new Conv2dKernel(new float[64 * 8 * 9], null, 8, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(14, 14, 14) != Conv2dKernel.Path.WINOGRAD);
-        // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps, past the GEMM threshold) take it
+        // 16 channels: measured slower on Winograd; deep 3×3 kernels (256 × 9 taps) take it
         assertTrue(new Conv2dKernel(new float[16 * 16 * 9], null, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(28, 28, 28) != Conv2dKernel.Path.WINOGRAD);
-        assertEquals(Conv2dKernel.Path.WINOGRAD, new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1).path(7, 7, 7));
+        Conv2dKernel deep3x3 = new Conv2dKernel(new float[256 * 256 * 9], null, 256, 256, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        assertEquals(Conv2dKernel.Path.WINOGRAD, deep3x3.path(14, 14, 14));
+        // one 7×7 image is too few pixels to stream the transformed weights for; eight are not
+        assertTrue(deep3x3.path(7, 7, 7) != Conv2dKernel.Path.WINOGRAD);
+        assertEquals(Conv2dKernel.Path.WINOGRAD, deep3x3.path(8, 7, 7, 7));
         assertThrows(IllegalArgumentException.class,
                 () -> new Conv2dKernel(new float[8 * 8 * 9], null, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1, Conv2dKernel.Path.WINOGRAD));
         assertThrows(IllegalArgumentException.class,
@@ -141,7 +199,8 @@ class Conv2dKernelTest extends ThreePools {
     @Test
     void channelsAndPixelsAgreeBitwise() {
         for (int[] c : CASES) {
-            if (c[15] != 1) continue;
+            // deeper than a depth block, the channels path adds its blocks' partial sums (another order)
+            if (c[15] != 1 || c[1] * c[5] * c[6] > DirectConv.depthBlock(DirectConv.VMAX)) continue;
             float[] channels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.CHANNELS);
             float[] pixels = run(c, Activation.RELU, true, new SplittableRandom(13), pool1, false, Conv2dKernel.Path.PIXELS);
             Check.bitwise(channels, pixels, "channels vs pixels " + java.util.Arrays.toString(c));
