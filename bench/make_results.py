@@ -675,13 +675,16 @@ def main():
                  "value, and data reused within a layer counted once. The bound is that traffic at the copy "
                  "bandwidth of one core (above) from the memory level that holds the largest layer's working set "
                  "(its input, output and weights); an engine's GB/s is the traffic ÷ its median latency, in "
-                 "brackets its share of that bandwidth (100% = as fast as moving the bytes allows). The FLOPs say "
-                 "how far each is from the FMA peak: *Throughput* above.")
+                 "brackets its share of that bandwidth (100% = as fast as moving the bytes allows). For comparison, "
+                 "the time the model's FLOPs take at the FMA peak of one core: a model whose FLOPs take longer than "
+                 "its bytes is not bound by the bandwidth as a whole, though its depthwise layers (about 2 FLOPs a "
+                 "byte) may be.")
         L.append("")
         if not copy:
             L.append("(No bandwidth measured: `MemoryBandwidthBench` did not run; see results-raw/jmh-bandwidth.log.)")
             L.append("")
-        head = ["model", "batch", "MB per run (weights + activations)", "largest layer (MB)", "bound (ms)"]
+        head = ["model", "batch", "MB per run (weights + activations)", "largest layer (MB)", "bandwidth bound (ms)",
+                "FLOPs at the FMA peak (ms)"]
         head += [ENGINE_TITLES.get(e, e) for e in engines] + ["PyTorch"]
         L.append("| " + " | ".join(head) + " |")
         L.append("|---|---|" + "--:|" * (len(head) - 2))
@@ -696,9 +699,11 @@ def main():
                 g = t["total"] / (c.median * 1e-3) / 1e9
                 return f"{g:.1f}" + (f" ({100 * g / limit:.0f}%)" if limit else "")
             cols = {e: cells.get((model, batch, threads, e)) for e in engines}
+            fl = flops(model, batch)
+            fma_ms = fl / (peak_core * 1e9) * 1e3 if fl and peak_core else None
             r = [SHORT_TITLES.get(model, model), str(batch),
                  f"{t['total'] / 1e6:.1f} ({t['weights'] / 1e6:.1f} + {t['activations'] / 1e6:.1f})",
-                 f"{t['largest_layer'] / 1e6:.1f}", bound]
+                 f"{t['largest_layer'] / 1e6:.1f}", bound, f"{fma_ms:.2f}" if fma_ms else "—"]
             r += [achieved(cols[e]) for e in engines] + [achieved(torch_cells.get((model, batch, threads)))]
             L.append("| " + " | ".join(r) + " |")
             if model in DEPTHWISE and limit:
@@ -708,8 +713,9 @@ def main():
                 traffic_notes.append(
                     f"{SHORT_TITLES.get(model, model)} (depthwise) moves at least {t['total'] / 1e6:.0f} MB per "
                     f"image ({t['activations'] / 1e6:.0f} MB of activations, {t['weights'] / 1e6:.0f} MB of weights): "
-                    f"{t['total'] / (limit * 1e9) * 1e3:.2f} ms at the {limit:.0f} GB/s one core copies in {where}; "
-                    f"share of that bound reached — " + ", ".join(parts) + ".")
+                    f"{t['total'] / (limit * 1e9) * 1e3:.2f} ms at the {limit:.0f} GB/s one core copies in {where}"
+                    + (f" (its FLOPs: {fma_ms:.2f} ms at the FMA peak)" if fma_ms else "")
+                    + "; share of that bandwidth bound reached: " + ", ".join(parts) + ".")
         L.append("")
         for n in traffic_notes:
             L.append(f"- {n}")
@@ -776,14 +782,21 @@ def main():
         e0 = jmh[0]
         passes = int(run.get("passes", 1) or 1)
         extra = int(run.get("extra_passes", 0) or 0)
+        vision = int(run.get("vision_passes", passes) or passes)
+        measured_models = {MODEL_BENCH.get(e["benchmark"].split(".")[-2]) for e in jmh}
+        has_vision = bool(measured_models & {m for m in MODEL_ORDER if m not in ("cnn", "gru", "encoder")})
         forks = (f"{passes} passes over the whole suite, {e0.get('forks')} fork per case each (a case's forks are "
                  "minutes apart)" if passes > 1 else f"{e0.get('forks')} fork(s) per case")
-        if extra:
+        if has_vision and vision != passes:
+            forks += f"; the torchvision models in the first {vision} passes only"
+        if extra and any(int(e["params"]["threads"]) > 1 for e in jmh):
             forks += (f", and {extra} more passes over the cases on more than one thread (bimodal on a shared "
                       "machine: more forks show both modes in the spread)")
-        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}, "
-                 f"{e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
-                 f"{e0.get('measurementIterations')} × {e0.get('measurementTime')} measured; fork JVM flags "
+        kinds = sorted({(e.get("warmupIterations"), e.get("warmupTime"), e.get("measurementIterations"),
+                         e.get("measurementTime")) for e in jmh}, key=str)
+        timing = "; ".join(f"{w} × {wt} warm-up, {m} × {mt} measured" for w, wt, m, mt in kinds)
+        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}; {timing}"
+                 + (" (by case, as in the options below)" if len(kinds) > 1 else "") + "; fork JVM flags "
                  f"`{' '.join(a for a in e0.get('jvmArgs', []) if not a.startswith('-Disthmus'))}`; "
                  f"command-line options `{run.get('jmh_options', '?').strip()}`.")
     engines_cfg = {}
