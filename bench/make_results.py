@@ -750,9 +750,12 @@ def main():
     # ---- correctness
     L.append("## Correctness")
     L.append("")
+    scales = [c.get("max_abs_output") for m in manifest.get("models", {}).values()
+              for c in m.get("cases", {}).values() if c.get("max_abs_output")]
     L.append("Max |output − PyTorch's float64 answer| over all outputs on the sample input, worst over the thread "
              "counts; an engine above the gate, 1e-4 × max(1, max |expected output|), is not timed (the gate follows "
-             "the outputs' scale: a classifier's logits reach 20–50). The last column is PyTorch's own float32 run.")
+             "the outputs' scale" + (f", from {min(scales):.2g} to {max(scales):.2g} here" if scales else "")
+             + "). The last column is PyTorch's own float32 run.")
     L.append("")
     case_rows = sorted({(k[0], k[1]) for k in check_of} | {(k[0], k[1]) for k in torch_cells},
                        key=lambda r: (MODEL_ORDER.index(r[0]) if r[0] in MODEL_ORDER else 99, r[1]))
