@@ -34,9 +34,16 @@ import sys
 ENGINE_ORDER = ["isthmus-java", "isthmus-onednn", "ort"]
 ENGINE_TITLES = {"isthmus-java": "isthmus-java", "isthmus-onednn": "isthmus-onednn", "ort": "ONNX Runtime Java"}
 BASELINE = "ort"
-MODEL_ORDER = ["cnn", "gru", "encoder"]
-MODEL_BENCH = {"SeedCnnBench": "cnn", "SeedGruBench": "gru", "EncoderBench": "encoder"}
-SHORT_TITLES = {"cnn": "seed CNN", "gru": "seed GRU (2×256, seq 50)", "encoder": "encoder (6×768, seq 128)"}
+MODEL_ORDER = ["cnn", "gru", "encoder", "resnet50", "mobilenet_v2", "efficientnet_b0", "resnet18"]
+MODEL_BENCH = {"SeedCnnBench": "cnn", "SeedGruBench": "gru", "EncoderBench": "encoder", "ResNet50Bench": "resnet50",
+               "MobileNetV2Bench": "mobilenet_v2", "EfficientNetB0Bench": "efficientnet_b0",
+               "ResNet18Bench": "resnet18"}
+SHORT_TITLES = {"cnn": "seed CNN", "gru": "seed GRU (2×256, seq 50)", "encoder": "encoder (6×768, seq 128)",
+                "resnet50": "ResNet-50", "mobilenet_v2": "MobileNetV2", "efficientnet_b0": "EfficientNet-B0",
+                "resnet18": "ResNet-18"}
+# Models made of depthwise convolutions between 1×1 ones: few FLOPs per byte, so the results say how close each
+# engine gets to the memory bandwidth rather than only to the FMA peak.
+DEPTHWISE = ["mobilenet_v2", "efficientnet_b0"]
 AMD_FAMILIES = {23: "Zen / Zen 2", 25: "Zen 3 / Zen 4", 26: "Zen 5"}
 
 
@@ -197,6 +204,49 @@ def fma_peak(entries):
         raw.sort()
         out[bits] = {"best": max(raw) * lanes * 2, "median": raw[len(raw) // 2] * lanes * 2, "iterations": len(raw)}
     return out
+
+
+def cache_bytes(size):
+    """'1024K' / '32M' (sysfs) -> bytes; None when unreadable."""
+    m = re.fullmatch(r"(\d+)([KMG]?)", size or "")
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2)] if m else None
+
+
+def bandwidth(entries, caches):
+    """kind ("copy", "read") -> [(where, working set in bytes, best GB/s)], from MemoryBandwidthBench (average time
+    per call, best iteration: the limit, as for the FMA peak). `where` is the smallest cache level that holds the
+    working set (copy: both arrays), else "memory"."""
+    levels = sorted((b, k) for k, b in ((k, cache_bytes(v)) for k, v in (caches or {}).items()) if b)
+    out = {}
+    for e in entries or []:
+        kind = e["benchmark"].rsplit(".", 1)[-1]
+        if ".MemoryBandwidthBench." not in e["benchmark"] or kind not in ("copy", "read"):
+            continue
+        pm = e["primaryMetric"]
+        scale = {"ns/op": 1.0, "us/op": 1e3, "ms/op": 1e6}.get(pm.get("scoreUnit", "ns/op"), 1.0)
+        raw = [v * scale for fork in pm.get("rawData", []) for v in fork]
+        if not raw:
+            continue
+        array = int(e["params"]["kib"]) << 10
+        moved = 2 * array if kind == "copy" else array   # bytes per call: copy reads one array and writes the other
+        where = next((k for b, k in levels if moved <= b), "memory")
+        out.setdefault(kind, []).append((where, moved, moved / min(raw)))
+    for v in out.values():
+        v.sort(key=lambda x: x[1])
+    return out
+
+
+def bound_level(traffic, bw, caches):
+    """(where, GB/s): the copy bandwidth of the smallest measured level that holds the largest layer's working set
+    (the last measured level when none does); (None, None) without measurements."""
+    copy = bw.get("copy") or []
+    if not copy:
+        return None, None
+    sizes = {k: cache_bytes(v) for k, v in (caches or {}).items()}
+    for where, _, g in copy:
+        if where in sizes and sizes[where] and traffic["largest_layer"] <= sizes[where]:
+            return where, g
+    return copy[-1][0], copy[-1][2]
 
 
 def gemm_rows(entries):
@@ -430,6 +480,7 @@ def main():
     jmh = load_json(os.path.join(args.raw, "jmh.json"), [])
     peak_entries = load_json(os.path.join(args.raw, "jmh-peak.json"), [])
     gemm = gemm_rows(load_json(os.path.join(args.raw, "jmh-gemm.json"), []))
+    bandwidth_entries = load_json(os.path.join(args.raw, "jmh-bandwidth.json"), [])
     checks = load_jsonl(os.path.join(args.raw, "checks.jsonl"))
     torch = load_json(os.path.join(args.raw, "torch.json"))
     run = load_json(os.path.join(args.raw, "run.json"), {})
@@ -439,6 +490,7 @@ def main():
     by_pass = pass_medians(jmh)
     peak = fma_peak(peak_entries)
     cpu = cpu_info()
+    bw = bandwidth(bandwidth_entries, cpu.get("caches"))
     torch_cells = {}
     if torch:
         for r in torch.get("results", []):
@@ -461,6 +513,10 @@ def main():
     def flops(model, batch):
         c = manifest.get("models", {}).get(model, {}).get("cases", {}).get(str(batch))
         return c.get("flops") if c else None
+
+    def traffic(model, batch):
+        c = manifest.get("models", {}).get(model, {}).get("cases", {}).get(str(batch))
+        return c.get("bytes_moved") if c else None
 
     def engine_cell(key):
         c = cells.get(key)
@@ -509,6 +565,15 @@ def main():
                  "chains in registers). The % of peak below is against this × threads. |")
     else:
         L.append("| FP32 FMA peak, 1 core | not measured (FmaPeakBench failed; see results-raw/jmh-peak.log) |")
+    if bw:
+        parts = []
+        for kind, what in (("copy", "copy (read + write)"), ("read", "read")):
+            if bw.get(kind):
+                parts.append(f"{what}: " + ", ".join(f"{g:.0f} in {where} ({moved / 2 ** 20:.3g} MiB)"
+                                                     for where, moved, g in bw[kind]))
+        L.append(f"| Memory bandwidth, 1 core | GB/s, {'; '.join(parts)}: best one-second iteration of "
+                 "`MemoryBandwidthBench` (Vector API loads and stores at the preferred width; in brackets the bytes "
+                 "one call moves) |")
     L.append(f"| JDK | {java_version(run.get('java'))} |")
     ort_cfg = next((c["engine_config"] for c in checks if c["engine"] == "ort"), None)
     if ort_cfg:
@@ -595,6 +660,68 @@ def main():
         L.append("| " + " | ".join(r) + " |")
     L.append("")
 
+    # ---- memory traffic
+    traffic_notes = []
+    traffic_rows = [(m, b, t) for (m, b, t) in rows if t == 1 and traffic(m, b)]
+    if traffic_rows:
+        L.append("## Memory traffic (torchvision models, 1 thread)")
+        L.append("")
+        copy = {where: g for where, _, g in bw.get("copy", [])}
+        L.append("Bytes per run: the least an engine that folds BatchNorm and the activations into the convolutions "
+                 "must move, counted layer by layer by `tools/export_models.py` (`memory_traffic`): every "
+                 "convolution and linear layer reads its input and its weights and writes its output, a residual "
+                 "add reads the skip tensor once more, a pool reads its input and writes its output, a "
+                 "squeeze-and-excitation multiply reads and writes its tensor once more; float32, so 4 bytes a "
+                 "value, and data reused within a layer counted once. The bound is that traffic at the copy "
+                 "bandwidth of one core (above) from the memory level that holds the largest layer's working set "
+                 "(its input, output and weights); an engine's GB/s is the traffic ÷ its median latency, in "
+                 "brackets its share of that bandwidth (100% = as fast as moving the bytes allows). For comparison, "
+                 "the time the model's FLOPs take at the FMA peak of one core: a model whose FLOPs take longer than "
+                 "its bytes is not bound by the bandwidth as a whole, though its depthwise layers (about 2 FLOPs a "
+                 "byte) may be.")
+        L.append("")
+        if not copy:
+            L.append("(No bandwidth measured: `MemoryBandwidthBench` did not run; see results-raw/jmh-bandwidth.log.)")
+            L.append("")
+        head = ["model", "batch", "MB per run (weights + activations)", "largest layer (MB)", "bandwidth bound (ms)",
+                "FLOPs at the FMA peak (ms)"]
+        head += [ENGINE_TITLES.get(e, e) for e in engines] + ["PyTorch"]
+        L.append("| " + " | ".join(head) + " |")
+        L.append("|---|---|" + "--:|" * (len(head) - 2))
+        for (model, batch, threads) in traffic_rows:
+            t = traffic(model, batch)
+            where, limit = bound_level(t, bw, cpu.get("caches"))
+            bound = f"{t['total'] / (limit * 1e9) * 1e3:.2f} (at {limit:.0f} GB/s, {where})" if limit else "—"
+
+            def achieved(c):
+                if not c:
+                    return "—"
+                g = t["total"] / (c.median * 1e-3) / 1e9
+                return f"{g:.1f}" + (f" ({100 * g / limit:.0f}%)" if limit else "")
+            cols = {e: cells.get((model, batch, threads, e)) for e in engines}
+            fl = flops(model, batch)
+            fma_ms = fl / (peak_core * 1e9) * 1e3 if fl and peak_core else None
+            r = [SHORT_TITLES.get(model, model), str(batch),
+                 f"{t['total'] / 1e6:.1f} ({t['weights'] / 1e6:.1f} + {t['activations'] / 1e6:.1f})",
+                 f"{t['largest_layer'] / 1e6:.1f}", bound, f"{fma_ms:.2f}" if fma_ms else "—"]
+            r += [achieved(cols[e]) for e in engines] + [achieved(torch_cells.get((model, batch, threads)))]
+            L.append("| " + " | ".join(r) + " |")
+            if model in DEPTHWISE and limit:
+                parts = [f"{ENGINE_TITLES.get(e, e)} {cols[e].median:.{decimals(cols[e].median)}f} ms: "
+                         f"{100 * t['total'] / (cols[e].median * 1e-3) / (limit * 1e9):.0f}%"
+                         for e in engines if cols[e]]
+                traffic_notes.append(
+                    f"{SHORT_TITLES.get(model, model)} (depthwise) moves at least {t['total'] / 1e6:.0f} MB per "
+                    f"image ({t['activations'] / 1e6:.0f} MB of activations, {t['weights'] / 1e6:.0f} MB of weights): "
+                    f"{t['total'] / (limit * 1e9) * 1e3:.2f} ms at the {limit:.0f} GB/s one core copies in {where}"
+                    + (f" (its FLOPs: {fma_ms:.2f} ms at the FMA peak)" if fma_ms else "")
+                    + "; share of that bandwidth bound reached: " + ", ".join(parts) + ".")
+        L.append("")
+        for n in traffic_notes:
+            L.append(f"- {n}")
+        if traffic_notes:
+            L.append("")
+
     # ---- GEMM
     L.append("## GEMM (F32, C = A·B, m = n = k, 1 thread)")
     L.append("")
@@ -623,15 +750,21 @@ def main():
     # ---- correctness
     L.append("## Correctness")
     L.append("")
+    scales = [c.get("max_abs_output") for m in manifest.get("models", {}).values()
+              for c in m.get("cases", {}).values() if c.get("max_abs_output")]
     L.append("Max |output − PyTorch's float64 answer| over all outputs on the sample input, worst over the thread "
-             "counts; an engine above 1e-3 is not timed. The last column is PyTorch's own float32 run.")
+             "counts; an engine above the gate, 1e-4 × max(1, max |expected output|), is not timed (the gate follows "
+             "the outputs' scale" + (f", from {min(scales):.2g} to {max(scales):.2g} here" if scales else "")
+             + "). The last column is PyTorch's own float32 run.")
     L.append("")
     case_rows = sorted({(k[0], k[1]) for k in check_of} | {(k[0], k[1]) for k in torch_cells},
                        key=lambda r: (MODEL_ORDER.index(r[0]) if r[0] in MODEL_ORDER else 99, r[1]))
-    L.append("| model | batch | " + " | ".join(ENGINE_TITLES.get(e, e) for e in engines) + " | PyTorch float32 |")
-    L.append("|---|---|" + "--:|" * (len(engines) + 1))
+    L.append("| model | batch | gate | " + " | ".join(ENGINE_TITLES.get(e, e) for e in engines)
+             + " | PyTorch float32 |")
+    L.append("|---|---|--:|" + "--:|" * (len(engines) + 1))
     for model, batch in case_rows:
-        r = [SHORT_TITLES.get(model, model), str(batch)]
+        gates = [c["tolerance"] for k, c in check_of.items() if k[0] == model and k[1] == batch and "tolerance" in c]
+        r = [SHORT_TITLES.get(model, model), str(batch), f"{max(gates):.1e}" if gates else "—"]
         for e in engines:
             cs = [c for k, c in check_of.items() if k[0] == model and k[1] == batch and k[3] == e]
             if not cs:
@@ -652,14 +785,21 @@ def main():
         e0 = jmh[0]
         passes = int(run.get("passes", 1) or 1)
         extra = int(run.get("extra_passes", 0) or 0)
+        vision = int(run.get("vision_passes", passes) or passes)
+        measured_models = {MODEL_BENCH.get(e["benchmark"].split(".")[-2]) for e in jmh}
+        has_vision = bool(measured_models & {m for m in MODEL_ORDER if m not in ("cnn", "gru", "encoder")})
         forks = (f"{passes} passes over the whole suite, {e0.get('forks')} fork per case each (a case's forks are "
                  "minutes apart)" if passes > 1 else f"{e0.get('forks')} fork(s) per case")
-        if extra:
+        if has_vision and vision != passes:
+            forks += f"; the torchvision models in the first {vision} passes only"
+        if extra and any(int(e["params"]["threads"]) > 1 for e in jmh):
             forks += (f", and {extra} more passes over the cases on more than one thread (bimodal on a shared "
                       "machine: more forks show both modes in the spread)")
-        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}, "
-                 f"{e0.get('warmupIterations')} × {e0.get('warmupTime')} warm-up, "
-                 f"{e0.get('measurementIterations')} × {e0.get('measurementTime')} measured; fork JVM flags "
+        kinds = sorted({(e.get("warmupIterations"), e.get("warmupTime"), e.get("measurementIterations"),
+                         e.get("measurementTime")) for e in jmh}, key=str)
+        timing = "; ".join(f"{w} × {wt} warm-up, {m} × {mt} measured" for w, wt, m, mt in kinds)
+        L.append(f"- JMH {e0.get('jmhVersion')}, sample-time mode (every call timed): {forks}; {timing}"
+                 + (" (by case, as in the options below)" if len(kinds) > 1 else "") + "; fork JVM flags "
                  f"`{' '.join(a for a in e0.get('jvmArgs', []) if not a.startswith('-Disthmus'))}`; "
                  f"command-line options `{run.get('jmh_options', '?').strip()}`.")
     engines_cfg = {}
@@ -709,6 +849,10 @@ def main():
             block.append("|" + "|".join(["---"] * 2 + ["--:"] * (len(hh) - 2)) + "|")
             for r in headline:
                 block.append("| " + " | ".join([r[0], r[1]] + r[3:]) + " |")
+            if traffic_notes:
+                block += ["", "Against the memory bandwidth ([how counted]"
+                          "(RESULTS.md#memory-traffic-torchvision-models-1-thread)):", ""]
+                block += [f"- {n}" for n in traffic_notes]
             block += ["", e]
             new = readme[:readme.index(b)] + "\n".join(block) + readme[readme.index(e) + len(e):]
             with open(args.readme, "w") as f:

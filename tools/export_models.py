@@ -27,7 +27,8 @@ model into OUT/<name>/:
                           inputs written (then rounded to float32)
 
 and OUT/manifest.json describing all of it (input/output names, batch sizes, FLOPs per run, how far PyTorch's own
-float32 run is from the float64 answer). Every engine is checked against these outputs (max |diff| <= 1e-3) by the
+float32 run is from the float64 answer; for the torchvision models the builder's name and the bytes a run moves, see
+memory_traffic). Every engine is checked against these outputs (max |diff| <= 1e-4 x max(1, max |expected|)) by the
 benchmarks before it is timed. The files are generated on demand and never committed (OUT is git-ignored).
 """
 import argparse
@@ -115,6 +116,59 @@ def conv_linear_flops(model, shape):
     return total[0]
 
 
+def memory_traffic(model, shape):
+    """Bytes one forward pass on an input of this shape must move at the least, in an engine that fuses what ONNX
+    Runtime and isthmus fuse, counted layer by layer with hooks (float32, 4 bytes a value):
+
+        Conv2d, Linear           read the input and the weights (and bias), write the output: BatchNorm and the
+                                 activation that follow are folded into the layer
+        residual add             one more read of the skip tensor (folded into the last convolution's output)
+        MaxPool2d, avg pools     read the input, write the output
+        squeeze-and-excitation   the pool's read above, plus the scale multiply's read and write of the tensor
+
+    Flatten, Dropout and StochasticDepth move nothing in eval mode. Returns {"total", "weights", "activations",
+    "largest_layer"} in bytes, largest_layer being the most one Conv2d or Linear reads and writes (its working set)."""
+    import torchvision.models.efficientnet as tv_efficientnet
+    import torchvision.models.mobilenetv2 as tv_mobilenetv2
+    import torchvision.models.resnet as tv_resnet
+    import torchvision.ops.misc as tv_misc
+    acts, weights, largest = [0], [0], [0]
+
+    def layer(mod, inp, out):
+        w = sum(p.numel() for p in mod.parameters(recurse=False))
+        a = inp[0].numel() + out.numel()
+        acts[0] += 4 * a
+        weights[0] += 4 * w
+        largest[0] = max(largest[0], 4 * (a + w))
+
+    def pool(mod, inp, out):
+        acts[0] += 4 * (inp[0].numel() + out.numel())
+
+    def residual(mod, inp, out):
+        if isinstance(mod, (tv_resnet.BasicBlock, tv_resnet.Bottleneck)) or getattr(mod, "use_res_connect", False):
+            acts[0] += 4 * out.numel()
+
+    def squeeze_excitation(mod, inp, out):
+        acts[0] += 4 * (inp[0].numel() + out.numel())
+
+    hooks = []
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+            hooks.append(m.register_forward_hook(layer))
+        elif isinstance(m, (torch.nn.MaxPool2d, torch.nn.AdaptiveAvgPool2d, torch.nn.AvgPool2d)):
+            hooks.append(m.register_forward_hook(pool))
+        elif isinstance(m, (tv_resnet.BasicBlock, tv_resnet.Bottleneck, tv_mobilenetv2.InvertedResidual,
+                            tv_efficientnet.MBConv)):
+            hooks.append(m.register_forward_hook(residual))
+        elif isinstance(m, tv_misc.SqueezeExcitation):
+            hooks.append(m.register_forward_hook(squeeze_excitation))
+    with torch.no_grad():
+        model(torch.zeros(shape))
+    for h in hooks:
+        h.remove()
+    return {"total": acts[0] + weights[0], "weights": weights[0], "activations": acts[0], "largest_layer": largest[0]}
+
+
 def torchvision_model(factory):
     def build():
         import torchvision
@@ -126,6 +180,7 @@ def vision(title, factory, batches):
     return dict(
         title=title,
         torchvision=torchvision_model(factory),
+        factory=factory,
         input_shape=lambda b: (b, 3, 224, 224),
         batches=batches,
         outputs=["output"],
@@ -262,7 +317,8 @@ def export_one(name, cfg, out_dir, seed):
         sd = net.state_dict()
         input_name = "x"
         wrapper = model
-        cfg = dict(cfg, flops=lambda b, net=net, shape=cfg["input_shape"]: conv_linear_flops(net, shape(b)))
+        cfg = dict(cfg, flops=lambda b, net=net, shape=cfg["input_shape"]: conv_linear_flops(net, shape(b)),
+                   traffic=lambda b, net=net, shape=cfg["input_shape"]: memory_traffic(net, shape(b)))
     else:
         spec = cfg["spec"]
         model = make_fixtures.SpecModel(spec)
@@ -313,7 +369,9 @@ def export_one(name, cfg, out_dir, seed):
             "torch_f32_max_abs_diff": float(f"{diff:.3g}"),
             "flops": cfg["flops"](b),
         }
-    return {
+        if "traffic" in cfg:
+            cases[str(b)]["bytes_moved"] = cfg["traffic"](b)
+    entry = {
         "title": cfg["title"],
         "dir": name,
         "seed": model_seed,
@@ -327,6 +385,9 @@ def export_one(name, cfg, out_dir, seed):
         "params": int(sum(v.numel() for k, v in sd.items() if v.is_floating_point())),
         "cases": cases,
     }
+    if "factory" in cfg:  # tools/torch_latency.py rebuilds it and loads the weights from model.safetensors
+        entry["torchvision"] = cfg["factory"]
+    return entry
 
 
 def main():

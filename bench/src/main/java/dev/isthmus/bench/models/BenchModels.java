@@ -63,6 +63,18 @@ public final class BenchModels {
         return new Case(model, batch, dir, (String) m.get("input"), in.toFloatArray(), in.shape(), expected, flops);
     }
 
+    /** Largest finite |x| over all outputs (the scale of the answer; a NaN in it fails the diff instead). */
+    public static double maxAbs(Map<String, float[]> outputs) {
+        double worst = 0;
+        for (float[] x : outputs.values()) {
+            for (float v : x) {
+                double a = Math.abs((double) v);
+                if (a > worst && Double.isFinite(a)) worst = a;
+            }
+        }
+        return worst;
+    }
+
     /** Largest |a − b| over all outputs; infinity when an output is missing or has another size. */
     public static double maxAbsDiff(Map<String, float[]> expected, Map<String, float[]> actual) {
         double worst = 0;
