@@ -195,9 +195,8 @@ public final class GruKernel {
     }
 
     /**
-     * Blocks per pass: sixteen when rows go one at a time (fewer, longer activation loops: measured 0.5 µs per step
-     * faster than four at H = 256, batch 1), one when they go four at a time: either way the pass's sums (≤ 16
-     * blocks × 3 rows or 1 block × batch rows, × 3L floats) stay in L1.
+     * Blocks per pass: sixteen when rows go one at a time (fewer, longer activation loops), one when they go four at
+     * a time: either way the pass's sums (≤ 16 blocks × 3 rows or 1 block × batch rows, × 3L floats) stay in L1.
      */
     private static int passBlocks(int batch) {
         return batch >= 4 ? 1 : 16;
@@ -211,8 +210,7 @@ public final class GruKernel {
         int full = batch & ~3;
         for (int i = 0; i < nbk; i++) {
             int jb = back ? jb1 - 1 - i : jb0 + i;
-            // (measured at batch 32: eight rows × 24 accumulators 15% slower than four rows × 12 (spills); six rows
-            // × 18 no faster)
+            // four rows × 12 accumulators: eight rows × 24 spill (bench/kernels-results.md)
             for (int b = 0; b < full; b += 4) sums4(d, jb, b, st, cur, sums, rzAt(jb - jb0, b, batch), nb + nAt(jb - jb0, b, batch));
         }
         int quads = nbk / 4, singles = jb0 + 4 * quads; // blocks [jb0, singles) four at a time, the rest one by one

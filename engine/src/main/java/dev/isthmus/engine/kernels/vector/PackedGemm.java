@@ -23,8 +23,7 @@ import static dev.isthmus.engine.kernels.vector.Tiles.NR;
  * none/ReLU/ReLU6 and A is packed, the full tiles apply it in registers before their one store
  * ({@link MicroKernels#packed12x2Bias}).
  *
- * <p>Measured single-thread on Zen 5 (AVX-512, JMH, bench/kernels-results.md): ≈ 210–225 GFLOP/s from 512³ to
- * 2048³ (the L1 peak of the register tile is ≈ 257).
+ * <p>Its single-thread speed against the register tile's L1 peak is measured in bench/kernels-results.md.
  *
  * <p>Threads: tasks are output blocks of at most MC rows × NC columns; every element of C is summed in the same
  * order whatever the block split and thread count, so results are bitwise identical for every pool size.
@@ -116,8 +115,7 @@ public final class PackedGemm {
      * products' right operands, n (a multiple of {@link #panelWidth}) columns each. col0 is a multiple of
      * {@link #panelWidth} and col0 + cols ≤ n, and each element is summed in the same order whatever col0 and cols
      * (the Winograd convolution splits its products so). The products share each register tile's set-up: one call of
-     * the 12-row tile per block of rows for all of them (seed CNN conv2, 16 products of 49 × 32 · 32 × 64: 16.4 →
-     * 15.2 µs against one multiply each).
+     * the 12-row tile per block of rows for all of them rather than one multiply per product.
      */
     public static void multiplyStackedInPlace(float[] a, int aOff, int aStride, int lda, int m, PackedMatrix b, int count,
                                               int n, int col0, int cols, float[] c, int cOff, int cStride, int ldc) {
@@ -427,8 +425,7 @@ public final class PackedGemm {
             float[] edge = EDGE.floats(MR * NR);
             if (mode == DIRECT && m1 - m0 == 1) {
                 // one row, a matrix-vector product bound by streaming B: each panel in one pass over its whole depth,
-                // one contiguous stream, rather than KC-deep slices of the block's panels in turn (seed CNN fc1, 3136
-                // → 128 with 1.6 MB of weights from L3: 19.4 → 16.6 µs inside the model, 1 thread)
+                // one contiguous stream, rather than KC-deep slices of the block's panels in turn
                 for (int p = p0; p < p1; p++) {
                     int col0 = p * NR, cols = Math.min(NR, n - col0), co = cOff + m0 * ldc + col0;
                     if (cols == NR) {

@@ -14,8 +14,8 @@ import java.util.function.IntConsumer;
  * <p>Workers wait for the next parallel section spinning for {@link #SPIN_NANOS} after their last one, then park
  * (unless the pool was made not to spin: {@link #ComputePool(int, boolean)}). A
  * model's sections come in quick succession (a GRU step every few microseconds), and waking a parked thread costs
- * tens of microseconds on a virtual machine whose idle vCPU the hypervisor halted (measured here: the seed CNN's
- * conv2 took 48 µs on 2 threads of a parking pool against 27 µs on 1). A section allocates nothing.
+ * tens of microseconds on a virtual machine whose idle vCPU the hypervisor halted (on 2 threads of a parking pool
+ * the seed CNN's conv2 ran slower than on 1; bench/kernels-results.md). A section allocates nothing.
  *
  * <p>One section runs at a time: a thread that calls {@link #parallelFor} while another thread's section holds the
  * workers runs its tasks itself, on its own thread (same results, no waiting on the other section).
@@ -50,7 +50,7 @@ public final class ComputePool implements AutoCloseable {
     /**
      * The same; with {@code spin} false an idle worker parks at once. For models that also run layers on another
      * runtime's threads (oneDNN's OpenMP team, which spins itself): a worker spinning beside that team takes its
-     * core (measured on 2 threads: the seed CNN on the oneDNN backend went from 0.074 to 0.29 ms at batch 1).
+     * core (the seed CNN on the oneDNN backend ran four times slower at batch 1 on 2 threads).
      */
     public ComputePool(int threads, boolean spin) {
         if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);

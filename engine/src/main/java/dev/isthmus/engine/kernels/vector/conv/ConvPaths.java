@@ -47,10 +47,9 @@ final class ConvPaths {
     static final int WINOGRAD_MIN_OUTPUT = 4;
     /**
      * Fewest output pixels per call (images × oh × ow) for which the Winograd path is picked: its transformed weights
-     * are 16/9 the size of the direct paths', and a call streams them once however few pixels it has. ResNet-50's
-     * 512→512 3×3 on one 7×7 image (9.4 MB of weights, 16.8 MB transformed) ran 1.70–2.02 ms on Winograd inside the
-     * model against 1.53–1.58 on the channels path (two alternated runs each); at batch 8 (392 pixels) Winograd
-     * was the faster, 14.9 against 16.8 ms.
+     * are 16/9 the size of the direct paths', and a call streams them once however few pixels it has: on a deep
+     * layer with one small image reading them costs more than Winograd saves (ResNet-50's last 3×3 layers at batch 1;
+     * at batch 8 Winograd wins again).
      */
     static final int WINOGRAD_MIN_PIXELS = 64;
 
@@ -119,9 +118,8 @@ final class ConvPaths {
      * CHANNELS or PIXELS, whichever does less work for an input w wide and an output oh × ow, counted in FMA lanes:
      * the virtual pixels computed (the pixels path rounds each block up to PIX_PIXELS) × the output channels
      * computed (L or PIX_CHANNELS at a time) × depth, the pixels path's times PIXELS_COST, plus for the channels path
-     * TRANSPOSE_COST per output for the transposes. The two constants were fitted to the seed CNN's conv1 (1→32 on
-     * 28×28, 9 taps: pixels 4.8 µs, channels 6.5: the transposes weigh) and ResNet's layers (channels 1.2–1.4×
-     * faster from 64 taps on), bench/kernels-results.md. Both sum every output in the same order when the depth fits
+     * TRANSPOSE_COST per output for the transposes. The two constants were fitted to the seed CNN's conv1 and
+     * ResNet's layers (the numbers are in bench/kernels-results.md). Both sum every output in the same order when the depth fits
      * one depth block of the channels tiles, so the choice then never changes a result.
      */
     static Path cheaper(DirectConv d, int w, int oh, int ow) {

@@ -50,9 +50,8 @@ final class DepthwiseConv extends ConvAlgorithm {
     static final int CL_MAX_FLOATS = 8192;
     /**
      * The same for strided convolutions, whose planar variant splits every row into phases and fills sh·sw phase
-     * planes: 80 KB (in L2). 192 3×3 stride 2 on 28×28 (a 30×30×16 block, 14.4 K floats): 0.10 ms planar, 0.040
-     * channel-last; 240 stride 2 on 28×28 0.15–0.18 against 0.065. With a 56×56 input (54 K floats) planar stays
-     * ahead (144 stride 2: 0.10 against 0.12), and so it does at stride 1 on 28×28 (192: 0.085 against 0.09).
+     * planes: 80 KB (in L2). Beyond it (a 56×56 input) the planar variant is ahead again (the measurements are in
+     * bench/kernels-results.md).
      */
     static final int CL_MAX_FLOATS_STRIDED = 20 * 1024;
 
@@ -384,8 +383,7 @@ final class DepthwiseConv extends ConvAlgorithm {
     /**
      * {@link #taps3x3} where each row's three taps are consecutive floats (stride 1 and dilation 1 along x): per row
      * one new vector load, the taps at +1 and +2 sliced from it and the previous one. Every tap at its own
-     * unaligned offset split a cache line per load and the loads bound the loop (144 channels on 56×56: 0.215 →
-     * 0.16 ms for the whole convolution, 32 on 112×112 0.17 → 0.12).
+     * unaligned offset split a cache line per load and the loads bound the loop.
      */
     static void rows3x3(float[] src, int q0, int[] taps, float[] wt, int wOff, float bias, float[] dst, int len) {
         int r0 = q0 + taps[0], r1 = q0 + taps[3], r2 = q0 + taps[6];

@@ -286,8 +286,8 @@ final class DirectConv extends ConvAlgorithm {
 
     /**
      * Floats of weights in one depth block of the channels tiles (see {@link #channelBlock}): 256 KB, in L2 beside a
-     * small image's padded input. ResNet's 512→512 3×3 on 7×7 (4608 taps): blocks of 16 K and 64 K floats ran
-     * within noise of each other, 4 K ones 30% slower at stride 2 (the tiles' set-up and the partial sums' reloads).
+     * small image's padded input; smaller blocks pay the tiles' set-up and the partial sums' reloads more often
+     * (bench/kernels-results.md).
      */
     static final int CHANNELS_DEPTH_FLOATS = 64 * 1024;
 
