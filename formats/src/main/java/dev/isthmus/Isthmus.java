@@ -33,8 +33,9 @@ public final class Isthmus {
      * How to load a model.
      *
      * @param threads compute threads the model owns (default: the available cores)
-     * @param backend {@code auto} (default: a native backend when one is available, for the ops it implements),
-     *                {@code java} (the Java kernels only) or a backend's name such as {@code onednn}
+     * @param backend {@code auto} (default: per layer the backend measured faster, see
+     *                {@link dev.isthmus.engine.backend.BackendProvider#openAuto}), {@code java} (the Java kernels only)
+     *                or a backend's name such as {@code onednn} (every layer it implements)
      */
     public record Options(int threads, String backend) {
         public Options {

@@ -15,8 +15,8 @@ import java.util.concurrent.Callable;
 @Command(name = "backends", mixinStandardHelpOptions = true,
         description = {"List the compute backends: available or not, version, or why not.", "",
                 "java is always there (Vector API kernels, or the scalar reference when SIMD is off). Native backends "
-                        + "are found on the class path and loaded on demand; --backend auto uses one for the ops it "
-                        + "implements when it is available."})
+                        + "are found on the class path and loaded on demand. --backend auto (the default) runs each "
+                        + "layer on the backend measured faster for it; the last line says what that is here."})
 final class BackendsCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -38,6 +38,14 @@ final class BackendsCommand implements Callable<Integer> {
             out.printf("%-8s %-12s %s%s%n", s.name(), s.available() ? "available" : "unavailable",
                     s.version().isEmpty() ? "" : s.version() + "  ", s.detail());
         }
+        String auto = "the Java kernels for every layer (no native backend available)";
+        for (BackendProvider p : Backends.providers()) {
+            if (p.probe().available()) {
+                auto = p.autoPolicy();
+                break;
+            }
+        }
+        out.printf("%-8s %-12s %s%n", "auto", "(default)", auto);
         return 0;
     }
 }

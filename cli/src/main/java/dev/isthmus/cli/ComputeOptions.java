@@ -17,8 +17,9 @@ final class ComputeOptions {
     Integer threads;
 
     @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
-            description = "auto (a native backend for the ops it implements when one is available, else Java), java, "
-                    + "or a backend's name such as onednn; see 'isthmus backends' (default: ${DEFAULT-VALUE}).")
+            description = "auto (the faster of Java and a native backend per layer, by measured rules: today oneDNN for "
+                    + "GRU layers at batch ≥ 8, Java for the rest), java, or a backend's name such as onednn (every "
+                    + "layer it implements); 'isthmus backends' says why (default: ${DEFAULT-VALUE}).")
     String backend;
 
     int threads() {
@@ -39,6 +40,7 @@ final class ComputeOptions {
             count.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(v > 1 ? " ×" + v : ""));
             err.println("isthmus: loaded " + model + " with " + m.threads() + " thread" + (m.threads() == 1 ? "" : "s")
                     + ", backend " + backend + ": " + b);
+            err.println("isthmus: backend " + backend + " chose " + m.backendPolicy());
         }
         return m;
     }

@@ -42,6 +42,17 @@ class PredictTest {
     }
 
     @Test
+    void theBundledModelByDefaultRunsOnJavaWithFusedNodesAndItsWorkersSpin() {
+        // the default backend keeps the seed CNN on the Java kernels (oneDNN is measured slower there), so the pool's
+        // workers spin between parallel sections; fused nodes are still steps on Java, not display text
+        try (dev.isthmus.engine.runtime.Model m = dev.isthmus.Isthmus.load(EXAMPLE, dev.isthmus.Isthmus.options().threads(2))) {
+            assertTrue(m.nodes().stream().anyMatch(n -> !n.absorbed().isEmpty()), "the bundled model should have fused nodes");
+            assertTrue(m.nodes().stream().allMatch(n -> n.backend().equals(dev.isthmus.engine.runtime.Model.JAVA)), m.nodes().toString());
+            assertTrue(!m.usesBackend() && m.spins());
+        }
+    }
+
+    @Test
     void brokenFilesAreReportedAndTheRestGoOn() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("mixed"));
         Files.copy(EXAMPLE.resolve("digits/3_3327.png"), dir.resolve("a.png"));

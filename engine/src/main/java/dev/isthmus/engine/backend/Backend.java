@@ -19,6 +19,22 @@ public interface Backend extends AutoCloseable {
      */
     Executable compile(Node node);
 
+    /**
+     * Where a node this backend compiled runs, for {@code --verbose} and {@code inspect}: its name unless the
+     * executable chooses per input shape (e.g. {@code onednn at batch ≥ 8, else java}).
+     */
+    default String placement(Executable compiled) {
+        return name();
+    }
+
+    /**
+     * One line for {@code --verbose} and {@code isthmus backends}: which nodes this backend claims, and why (for
+     * {@code auto}, the measurements behind the choice).
+     */
+    default String policy() {
+        return "every node it implements";
+    }
+
     /** Frees what the backend holds for its model. */
     @Override
     void close();

@@ -18,4 +18,20 @@ public interface BackendProvider {
      * @throws dev.isthmus.engine.errors.IsthmusException when it cannot be opened, saying why
      */
     Backend open(int threads);
+
+    /**
+     * The backend for {@code --backend auto}: it claims only the nodes it runs faster than the Java kernels (by a rule
+     * its benchmarks prove, see {@link Backend#policy()}), and may load nothing native until it claims one. The
+     * default claims everything it implements, as {@link #open(int)}.
+     *
+     * @throws dev.isthmus.engine.errors.IsthmusException when it cannot be opened, saying why
+     */
+    default Backend openAuto(int threads) {
+        return open(threads);
+    }
+
+    /** What {@link #openAuto} claims and why, in one line; for {@code isthmus backends}. */
+    default String autoPolicy() {
+        return "every node it implements";
+    }
 }

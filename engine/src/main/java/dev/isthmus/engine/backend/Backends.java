@@ -27,7 +27,8 @@ public final class Backends {
 
     /**
      * Opens the backend a user asked for: {@code java} → none (the Java kernels); {@code auto} → the first available
-     * provider, else none; a provider's name → that one, or an error saying why it can't be used.
+     * provider's {@link BackendProvider#openAuto} (only the nodes it runs faster), else none; a provider's name → that
+     * one for every node it implements, or an error saying why it can't be used.
      *
      * @return the backend, or null for the Java kernels alone
      */
@@ -37,12 +38,10 @@ public final class Backends {
         List<BackendProvider> ps = providers();
         if (c.equals("auto")) {
             for (BackendProvider p : ps) {
-                if (p.probe().available()) {
-                    try {
-                        return p.open(threads);
-                    } catch (IsthmusException e) {
-                        // auto falls back to Java
-                    }
+                try {
+                    return p.openAuto(threads);
+                } catch (IsthmusException e) {
+                    // auto falls back to Java
                 }
             }
             return null;

@@ -51,8 +51,15 @@ public final class Model implements AutoCloseable {
     private final AtomicBoolean ownerClosed = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Session> idle = new ConcurrentLinkedQueue<>();
 
-    /** A compiled node: where it runs ({@link #JAVA} or a backend's name) and its executable. */
-    record Step(Node node, Executable exec, String backend) {
+    /**
+     * A compiled node and where it runs: {@code backend} is the backend that compiled it, or null when it runs on the
+     * Java kernels. The pool's spin decision is made from this, never from display text.
+     */
+    record Step(Node node, Executable exec, Backend backend) {
+        /** {@link #JAVA} or the backend's name, for {@link NodeInfo#backend()}. */
+        String where() {
+            return backend == null ? JAVA : backend.placement(exec);
+        }
     }
 
     /** What {@link #nodes()} tells of one node after the passes. */
@@ -75,7 +82,7 @@ public final class Model implements AutoCloseable {
         this.weightBytes = weightBytes;
         this.owner = owner;
         this.backend = backend;
-        this.backendUsed = steps.stream().anyMatch(s -> !s.backend().equals(JAVA));
+        this.backendUsed = usesBackend(steps);
         // a backend with threads of its own (oneDNN's OpenMP team spins between calls): the model's workers must not
         // spin beside it
         this.pool = new ComputePool(threads, !backendUsed);
@@ -117,7 +124,7 @@ public final class Model implements AutoCloseable {
             List<Step> steps = new ArrayList<>();
             for (Node n : g.nodes()) {
                 Executable e = backend == null ? null : backend.compile(n);
-                steps.add(e != null ? new Step(n, e, backend.name()) : new Step(n, n.op().compile(kernels), JAVA));
+                steps.add(e != null ? new Step(n, e, backend) : new Step(n, n.op().compile(kernels), null));
             }
             return new Model(spec, weights.source(), g, List.copyOf(steps), l.weights().boundBytes(), owner, threads, backend);
         } catch (RuntimeException e) {
@@ -128,6 +135,15 @@ public final class Model implements AutoCloseable {
 
     List<Step> steps() {
         return steps;
+    }
+
+    /**
+     * Whether some step runs on a backend. Such a backend has threads of its own (oneDNN's OpenMP team spins between
+     * calls), so the model's workers must then park rather than spin beside them.
+     */
+    static boolean usesBackend(List<Step> steps) {
+        for (Step s : steps) if (s.backend() != null) return true;
+        return false;
     }
 
     Graph graph() {
@@ -207,7 +223,7 @@ public final class Model implements AutoCloseable {
             List<ValueType> types = new ArrayList<>();
             for (Value v : n.outputs()) types.add(v.type());
             out.add(new NodeInfo(n.label(), n.op().name(), n.op().summary(), n.inputs().stream().map(Value::name).toList(),
-                    n.outputs().stream().map(Value::name).toList(), types, s.backend(), n.absorbed()));
+                    n.outputs().stream().map(Value::name).toList(), types, s.where(), n.absorbed()));
         }
         return out;
     }
@@ -330,9 +346,17 @@ public final class Model implements AutoCloseable {
         return t;
     }
 
-    /** The name of the backend a model was built with, or {@code java} when the Java kernels run everything. */
+    /** The name of the backend that runs some of the model's nodes, or {@code java} when the Java kernels run all. */
     public String backendName() {
-        return backend == null ? JAVA : backend.name();
+        return backend == null || !backendUsed ? JAVA : backend.name();
+    }
+
+    /**
+     * What the backend the model was built with claims and why (see {@link Backend#policy()}), or that the Java
+     * kernels run everything.
+     */
+    public String backendPolicy() {
+        return backend == null ? "the Java kernels run every node" : backend.policy();
     }
 
     /** The number of compute threads. */

@@ -6,7 +6,7 @@ import dev.isthmus.engine.backend.BackendStatus;
 
 /**
  * The oneDNN backend as the engine discovers it ({@code META-INF/services/dev.isthmus.engine.backend.BackendProvider}):
- * {@code isthmus backends} shows {@link #probe()}, {@code --backend onednn|auto} calls {@link #open(int)}.
+ * {@code isthmus backends} shows {@link #probe()}, {@code --backend onednn} calls {@link #open(int)}, {@code --backend auto} {@link #openAuto(int)}.
  */
 public final class OneDnnBackendProvider implements BackendProvider {
     @Override
@@ -26,5 +26,16 @@ public final class OneDnnBackendProvider implements BackendProvider {
     @Override
     public Backend open(int threads) {
         return OneDnnBackend.open(threads);
+    }
+
+    /** oneDNN only where it is measured faster than the Java kernels (see {@link OneDnnAutoBackend}); loads lazily. */
+    @Override
+    public Backend openAuto(int threads) {
+        return new OneDnnAutoBackend(threads);
+    }
+
+    @Override
+    public String autoPolicy() {
+        return OneDnnAutoBackend.POLICY;
     }
 }

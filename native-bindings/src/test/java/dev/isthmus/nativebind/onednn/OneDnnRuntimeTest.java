@@ -78,6 +78,46 @@ class OneDnnRuntimeTest {
     }
 
     @Test
+    void autoRunsTheGruOnOneDnnFromItsMinimumBatchAndOnJavaBelowItWithTheSameResults() {
+        Nodes.Weights w = gruWeights();
+        int min = OneDnnAutoBackend.GRU_MIN_BATCH;
+        // two threads: a one-thread pool has no workers to spin
+        try (Model auto = Model.build(seedGru(), w, null, 2, dev.isthmus.engine.backend.Backends.open("auto", 2));
+             Model java = Model.build(seedGru(), w, null, 2, null)) {
+            assertEquals(List.of("onednn at batch ≥ " + min + ", else java"), Nodes.backends(auto));
+            assertTrue(auto.usesBackend());
+            assertFalse(auto.spins(), "a model with a layer that may run on oneDNN must not spin beside OpenMP");
+            assertTrue(auto.backendPolicy().contains("GRU layers at batch ≥ " + min), auto.backendPolicy());
+            assertFalse(java.usesBackend());
+            assertTrue(java.spins());
+            for (int batch : new int[]{1, min - 1, min, min + 3}) {
+                Tensor x = sequence(batch, batch, 5);
+                Nodes.assertSameResults("GRU at batch " + batch, Nodes.run(java, x), Nodes.run(auto, x), 1e-5);
+            }
+        }
+        OneDnnAutoBackend.ByBatch pick = new OneDnnAutoBackend.ByBatch(f -> { }, f -> { }, true, 8);
+        assertEquals(pick.java(), pick.pick(new long[]{7, 50, 100}));
+        assertEquals(pick.onednn(), pick.pick(new long[]{8, 50, 100}));
+        assertEquals(pick.java(), pick.pick(new long[]{50, 100}), "an unbatched sequence is one");
+        OneDnnAutoBackend.ByBatch seqFirst = new OneDnnAutoBackend.ByBatch(f -> { }, f -> { }, false, 8);
+        assertEquals(seqFirst.onednn(), seqFirst.pick(new long[]{50, 9, 100}));
+    }
+
+    @Test
+    void autoLeavesConvolutionsLinearLayersAndPoolingToJavaAndLoadsNothingForThem() {
+        Nodes.Weights w = new Nodes.Weights(5);
+        w.add("fc.weight", 0.5f, 4, 6);
+        w.add("fc.bias", 0.5f, 4);
+        try (Model m = Model.build(Nodes.oneNode("Linear", "fc", Map.of("in_features", 6, "out_features", 4), 1, -1, 6), w, null, 2,
+                dev.isthmus.engine.backend.Backends.open("auto", 2))) {
+            assertEquals(List.of(Model.JAVA), Nodes.backends(m));
+            assertFalse(m.usesBackend());
+            assertTrue(m.spins(), "a model on the Java kernels alone spins between parallel sections");
+            assertEquals(Model.JAVA, m.backendName());
+        }
+    }
+
+    @Test
     void manyThreadsShareOneModel() throws Exception {
         try (Model gru = Nodes.onednn(seedGru(), gruWeights(), 1); ExecutorService ex = Executors.newFixedThreadPool(6)) {
             List<Tensor> inputs = new ArrayList<>();

@@ -13,9 +13,11 @@ public final class ProbeMain {
         } catch (OneDnnUnavailableException e) {
             System.out.println("open: " + e.getMessage());
         }
-        // what --backend auto does with this answer: the Java kernels when oneDNN is unavailable
+        // what --backend auto does with this answer when it has a layer to give oneDNN: the Java kernels when oneDNN
+        // is unavailable
         try (var b = dev.isthmus.engine.backend.Backends.open("auto", 1)) {
-            System.out.println("auto: " + (b == null ? "java" : b.name()));
+            boolean native_ = b instanceof OneDnnAutoBackend a && a.loads();
+            System.out.println("auto: " + (native_ ? b.name() : "java"));
         }
     }
 }

@@ -1,0 +1,115 @@
+package dev.isthmus.nativebind.onednn;
+
+import dev.isthmus.engine.backend.Backend;
+import dev.isthmus.engine.errors.IsthmusException;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.ir.ops.Recurrent;
+import dev.isthmus.engine.kernels.KernelProvider;
+
+/**
+ * oneDNN as {@code --backend auto} uses it: only where it is measured faster than the Java kernels on the machines
+ * this project benchmarks (Zen 5, AVX-512; {@code bench/RESULTS.md}, "Default backend"). Convolutions, linear layers
+ * and pooling run on Java: oneDNN was as fast at best (encoder 52.2 against 52.0 ms) and up to 2× slower (ResNet-18 at
+ * batch 8 128 against 109 ms). A GRU runs on oneDNN from {@link #GRU_MIN_BATCH} sequences a call and on Java below
+ * (seed GRU, 1 thread: oneDNN 1.27 against 0.645 ms at batch 1, 9.60 against 10.8 ms at batch 32): the layer holds
+ * both and picks per input shape ({@link ByBatch}).
+ *
+ * <p>The library is loaded only when a node is claimed, so a model that keeps to Java never loads native code and
+ * pays nothing for it. When oneDNN cannot load, nothing is claimed.
+ */
+final class OneDnnAutoBackend implements Backend {
+    /** Sequences per call from which a GRU runs on oneDNN ({@code -Disthmus.auto.gruMinBatch}). */
+    static final int GRU_MIN_BATCH = Integer.getInteger("isthmus.auto.gruMinBatch", 8);
+
+    static final String POLICY = "the Java kernels, except GRU layers at batch ≥ " + GRU_MIN_BATCH
+            + " on oneDNN (measured here: oneDNN is 0.89× the Java GRU's time at batch 32 and 2× at batch 1, "
+            + "and no faster on convolutions, linear layers and pooling)";
+
+    private final int threads;
+    private OneDnnBackend inner;
+    private boolean unavailable;
+
+    OneDnnAutoBackend(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        this.threads = threads;
+    }
+
+    @Override
+    public String name() {
+        return OneDnnBackend.NAME;
+    }
+
+    @Override
+    public String policy() {
+        return POLICY + (unavailable ? "; oneDNN could not load, so Java runs all" : "");
+    }
+
+    @Override
+    public String placement(Executable compiled) {
+        return compiled instanceof ByBatch b ? name() + " at batch ≥ " + b.minBatch() + ", else java" : name();
+    }
+
+    @Override
+    public Executable compile(Node node) {
+        if (!(node.op() instanceof Recurrent r) || r.cell() != Recurrent.Cell.GRU) return null;
+        OneDnnBackend b = backend();
+        if (b == null) return null;
+        Executable onednn = b.compile(node);
+        if (onednn == null) return null;
+        return new ByBatch(node.op().compile(KernelProvider.get()), onednn, r.batchFirst(), GRU_MIN_BATCH);
+    }
+
+    /** Whether oneDNN loads for the layers this backend would claim (loading it now if it has not yet). */
+    boolean loads() {
+        return backend() != null;
+    }
+
+    /** The oneDNN backend, opened at the first claim; null when it cannot load. */
+    private synchronized OneDnnBackend backend() {
+        if (inner == null && !unavailable) {
+            try {
+                inner = OneDnnBackend.open(threads);
+            } catch (IsthmusException e) {
+                unavailable = true;
+            }
+        }
+        return inner;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (inner != null) inner.close();
+    }
+
+    /**
+     * A recurrent layer compiled twice, run by the Java kernels below {@code minBatch} sequences and by oneDNN from
+     * there. The choice is made per plan (one input shape), so each plan prepares only the executable it runs.
+     */
+    record ByBatch(Executable java, Executable onednn, boolean batchFirst, int minBatch) implements Executable {
+        Executable pick(long[] x) {
+            long batch = x.length == 2 ? 1 : batchFirst ? x[0] : x[1];
+            return batch >= minBatch ? onednn : java;
+        }
+
+        @Override
+        public void run(dev.isthmus.engine.ir.Frame f) {
+            pick(f.inShape[0]).run(f);
+        }
+
+        @Override
+        public long scratchFloats(long[][] in, long[][] out) {
+            return pick(in[0]).scratchFloats(in, out);
+        }
+
+        @Override
+        public void prepare(dev.isthmus.engine.ir.Frame f) {
+            pick(f.inShape[0]).prepare(f);
+        }
+
+        @Override
+        public long heldBytes() {
+            return java.heldBytes() + onednn.heldBytes();
+        }
+    }
+}
