@@ -146,6 +146,11 @@ public final class ModelLoader {
             public String source() {
                 return file.path().toString();
             }
+
+            @Override
+            public void releasePages() {
+                file.releasePages();
+            }
         };
     }
 

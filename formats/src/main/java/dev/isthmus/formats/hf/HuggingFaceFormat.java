@@ -47,6 +47,11 @@ public final class HuggingFaceFormat implements ModelFormat {
             public String source() {
                 return file.path().toString();
             }
+
+            @Override
+            public void releasePages() {
+                file.releasePages();
+            }
         };
     }
 }

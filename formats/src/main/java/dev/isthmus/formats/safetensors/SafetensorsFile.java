@@ -69,6 +69,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private final Path path;
     private final Arena arena;
+    /** The whole file, mapped; null for files built in memory. */
+    private MemorySegment mapped;
     private final long fileSize;
     private final long headerSize;
     private final Map<String, Tensor> tensors;
@@ -103,6 +105,7 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             SafetensorsFile f = parse(path, arena, mapped);
+            f.mapped = mapped;
             ok = true;
             return f;
         } catch (IOException e) {
@@ -446,6 +449,21 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /** Unmaps the file; tensors from it become unreadable ({@link IllegalStateException}). Idempotent. */
+    /**
+     * Drops the file's pages from this process's resident memory (they stay in the OS page cache, and a tensor read
+     * again faults them back in: every tensor stays valid). A model builder calls this once its layers have copied
+     * or packed what they need, so the weights are not held twice. No-op once closed.
+     */
+    public void releasePages() {
+        MemorySegment m = mapped;
+        if (m == null || closed.get()) return;
+        try {
+            m.unload();
+        } catch (IllegalStateException e) {
+            // closed meanwhile: nothing to release
+        }
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) arena.close();

@@ -80,6 +80,21 @@ class SafetensorsFileTest {
     // ---------------------------------------------------------------- rules
 
     @Test
+    void releasingPagesKeepsEveryTensorReadableAndIsANoOpOnceClosed() {
+        float[] v = new float[300_000]; // several pages
+        for (int i = 0; i < v.length; i++) v[i] = i * 0.5f;
+        Path p = dir.resolve("release.safetensors");
+        SafetensorsWriter.write(p, Map.of("w", Tensor.ofFloats(v, 600, 500)), Map.of());
+        SafetensorsFile f = SafetensorsFile.open(p);
+        assertEquals(v[123_456], f.tensor("w").getFloat(123_456));
+        f.releasePages();
+        assertArrayEquals(v, f.tensor("w").toFloatArray(), "the tensor is read again from the file after its pages were dropped");
+        f.releasePages();
+        f.close();
+        f.releasePages();
+    }
+
+    @Test
     void fileTooSmall() throws IOException {
         refuse("file-too-small", null, new byte[7]);
         ModelFormatException ex = refuse("file-too-small", null, new byte[0]);
