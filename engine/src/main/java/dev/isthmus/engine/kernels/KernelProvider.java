@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels;
 
 import dev.isthmus.engine.parallel.ComputePool;
+import dev.isthmus.engine.tensor.Tensor;
 
 /**
  * The kernels every op runs on, chosen once per JVM: the Vector API kernels when the vector module is there and C2
@@ -55,6 +56,40 @@ public interface KernelProvider {
     EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
                                     float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1,
                                     float[] w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b);
+
+    /**
+     * {@link #encoderLayer(int, int, int, boolean, double, Activation, float[], float[], float[], float[], float[],
+     * float[], float[], float[], float[], float[], float[], float[])} with the four weight matrices as tensors (a
+     * mapped file's, read in place): a provider that packs them reads them once and never holds a float copy.
+     */
+    default EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
+                                            Tensor inW, float[] inB, Tensor outW, float[] outB, Tensor w1, float[] b1,
+                                            Tensor w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        return encoderLayer(d, heads, ff, normFirst, eps, act, floats(inW), inB, floats(outW), outB, floats(w1), b1, floats(w2), b2,
+                n1g, n1b, n2g, n2b);
+    }
+
+    /**
+     * {@link #linear(float[], float[], int, int, Activation)} with the weight as a tensor (a mapped file's, read in
+     * place): a provider that packs it reads it once and never holds a float copy.
+     */
+    default LinearKernel linear(Tensor weight, float[] bias, int out, int in, Activation act) {
+        return linear(floats(weight), bias, out, in, act);
+    }
+
+    /**
+     * A fresh set of exercises that gets this provider's kernels compiled (see {@link KernelWarmup}), or null when
+     * there is nothing to warm (the scalar reference compiles quickly enough on its own).
+     */
+    default KernelWarmup.Warmer warmer() {
+        return null;
+    }
+
+    /** The tensor's floats: its own heap array when it has one, else a copy. */
+    private static float[] floats(Tensor t) {
+        float[] a = t.heapFloats();
+        return a != null ? a : t.toFloatArray();
+    }
 
     // ---- products of activations ------------------------------------------------------------------------------
 

@@ -121,7 +121,8 @@ public final class Linear implements Op {
 
     @Override
     public Executable compile(KernelProvider kernels) {
-        LinearKernel k = kernels.linear(Params.floats(weight), Params.floats(bias), out, in, act);
+        // the weight goes as a tensor: a provider that packs it reads it in place, with no float copy
+        LinearKernel k = kernels.linear(weight, Params.floats(bias), out, in, act);
         return new Executable() {
             @Override
             public void run(Frame f) {

@@ -156,8 +156,9 @@ public final class TransformerEncoder implements Op {
     public Executable compile(KernelProvider k) {
         List<EncoderLayerKernel> ks = new ArrayList<>();
         for (Layer l : layers) {
-            ks.add(k.encoderLayer(l.d(), l.heads(), l.ff(), l.normFirst(), l.eps(), l.act(), Params.floats(l.inW()), Params.floats(l.inB()),
-                    Params.floats(l.outW()), Params.floats(l.outB()), Params.floats(l.w1()), Params.floats(l.b1()), Params.floats(l.w2()),
+            // the matrices go as tensors: a provider that packs them reads them in place, with no float copy
+            ks.add(k.encoderLayer(l.d(), l.heads(), l.ff(), l.normFirst(), l.eps(), l.act(), l.inW(), Params.floats(l.inB()),
+                    l.outW(), Params.floats(l.outB()), l.w1(), Params.floats(l.b1()), l.w2(),
                     Params.floats(l.b2()), Params.floats(l.n1g()), Params.floats(l.n1b()), Params.floats(l.n2g()), Params.floats(l.n2b())));
         }
         float[] ng = norm == null ? null : norm.gamma(), nb = norm == null ? null : norm.beta();

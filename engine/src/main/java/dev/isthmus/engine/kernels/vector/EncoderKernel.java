@@ -39,17 +39,25 @@ public final class EncoderKernel {
     public EncoderKernel(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
                          float[] inW, float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
                          float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
-        if (d <= 0 || heads <= 0 || d % heads != 0 || ff <= 0) throw new IllegalArgumentException("bad encoder sizes d=" + d + " heads=" + heads + " ff=" + ff);
+        this(d, heads, ff, normFirst, eps, act, PackedMatrix.forB(inW, 3 * checkSizes(d, heads, ff), d), inB, PackedMatrix.forB(outW, d, d),
+                outB, PackedMatrix.forB(w1, ff, d), b1, PackedMatrix.forB(w2, d, ff), b2, n1g, n1b, n2g, n2b);
+    }
+
+    /** The same with the four matrices already packed as right operands ({@link PackedMatrix#forB}). */
+    public EncoderKernel(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
+                         PackedMatrix inP, float[] inB, PackedMatrix outP, float[] outB, PackedMatrix w1P, float[] b1,
+                         PackedMatrix w2P, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        checkSizes(d, heads, ff);
         this.d = d;
         this.heads = heads;
         this.ff = ff;
         this.normFirst = normFirst;
         this.eps = eps;
         this.act = act;
-        this.inP = PackedMatrix.forB(inW, 3 * d, d);
-        this.outP = PackedMatrix.forB(outW, d, d);
-        this.w1P = PackedMatrix.forB(w1, ff, d);
-        this.w2P = PackedMatrix.forB(w2, d, ff);
+        this.inP = inP;
+        this.outP = outP;
+        this.w1P = w1P;
+        this.w2P = w2P;
         this.inB = inB;
         this.outB = outB;
         this.b1 = b1;
@@ -62,6 +70,12 @@ public final class EncoderKernel {
         this.outEp = Epilogue.of(outB, 0, Activation.NONE);
         this.ff1Ep = Epilogue.of(b1, 0, act);
         this.ff2Ep = Epilogue.of(b2, 0, Activation.NONE);
+    }
+
+    /** d, after checking the sizes make an encoder layer. */
+    static int checkSizes(int d, int heads, int ff) {
+        if (d <= 0 || heads <= 0 || d % heads != 0 || ff <= 0) throw new IllegalArgumentException("bad encoder sizes d=" + d + " heads=" + heads + " ff=" + ff);
+        return d;
     }
 
     /** Bytes of the packed weights and the vectors this kernel holds. */

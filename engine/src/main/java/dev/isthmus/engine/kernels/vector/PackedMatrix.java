@@ -1,7 +1,10 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.parallel.ComputePool;
+import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.engine.tensor.Tensor;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -36,6 +39,38 @@ public final class PackedMatrix {
     /** {@link #forB} of a dense (n × k) matrix. */
     public static PackedMatrix forB(float[] src, int n, int k) {
         return forB(src, 0, k, n, k);
+    }
+
+    /**
+     * {@link #forB} of a dense (n × k) tensor read in place — a mapped file's weights: one panel's rows at a time are
+     * staged in a small array (at most {@code width · k} floats), so the whole matrix is never copied to the heap, and
+     * a mapped tensor's pages are dropped from resident memory afterwards. Bitwise the same as packing
+     * {@code src.toFloatArray()}.
+     */
+    public static PackedMatrix forB(Tensor src, int n, int k) {
+        float[] heap = src.heapFloats();
+        if (heap != null || n == 0 || k == 0) return forB(heap != null ? heap : src.toFloatArray(), n, k);
+        if (src.numel() != (long) n * k) throw new IllegalArgumentException("tensor of " + src.numel() + " values is not " + n + "×" + k);
+        int width = Tiles.NR, panels = (n + width - 1) / width;
+        float[] d = new float[floats(n, k, width)];
+        float[] rows = new float[Math.min(n, width) * k];
+        MemorySegment seg = src.segment();
+        DType dt = src.dtype();
+        for (int p = 0; p < panels; p++) {
+            int r0 = p * width, rn = Math.min(width, n - r0);
+            long first = (long) r0 * k;
+            if (dt == DType.F32) {
+                MemorySegment.copy(seg, Tensor.F32_LE, first * Float.BYTES, rows, 0, rn * k);
+            } else {
+                for (int i = 0; i < rn * k; i++) rows[i] = Tensor.readFloat(seg, dt, first + i);
+            }
+            packPanel(rows, 0, k, rn, k, d, p * k * width, width);
+        }
+        // a mapped file's pages were read once and are not needed again: drop them from resident memory now (they stay
+        // in the OS page cache; the tensor stays valid), so a layer that packs several matrices never holds the file
+        // and the packed copies at once
+        if (seg.isMapped()) seg.unload();
+        return new PackedMatrix(d, n, k, width);
     }
 
     /** Packs rows [0, m) of the row-major (m × k) matrix at {@code src[off + r·ld + p]} as a left operand. */

@@ -1,5 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
+import dev.isthmus.engine.tensor.Tensor;
+
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Binary;
@@ -8,6 +10,7 @@ import dev.isthmus.engine.kernels.ConvGeometry;
 import dev.isthmus.engine.kernels.ConvKernel;
 import dev.isthmus.engine.kernels.EncoderLayerKernel;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.KernelWarmup;
 import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Simd;
@@ -28,9 +31,24 @@ public final class VectorKernels implements KernelProvider {
         return "vector " + Species.F.vectorBitSize() + "-bit";
     }
 
+    /** The Vector API kernels on tiny shapes, every path and variant (see {@link VectorWarmup}). */
+    @Override
+    public KernelWarmup.Warmer warmer() {
+        return new VectorWarmup(this);
+    }
+
     @Override
     public LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act) {
-        PackedMatrix packed = PackedMatrix.forB(weight, out, in);
+        return linear(PackedMatrix.forB(weight, out, in), bias, act);
+    }
+
+    /** Packs straight from the tensor (see {@link PackedMatrix#forB(Tensor, int, int)}). */
+    @Override
+    public LinearKernel linear(Tensor weight, float[] bias, int out, int in, Activation act) {
+        return linear(PackedMatrix.forB(weight, out, in), bias, act);
+    }
+
+    private static LinearKernel linear(PackedMatrix packed, float[] bias, Activation act) {
         Epilogue withAct = Epilogue.of(bias, act);
         // the residual array is given per call; this one only marks the order: act(x·Wᵀ + bias + residual)
         Epilogue residualFirst = Epilogue.of(bias, act).withResidualBeforeActivation(new float[1], 0, 0);
@@ -129,7 +147,20 @@ public final class VectorKernels implements KernelProvider {
     public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, float[] inW,
                                            float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
                                            float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
-        EncoderKernel k = new EncoderKernel(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b);
+        return encoderLayer(new EncoderKernel(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b));
+    }
+
+    /** Packs the four matrices straight from the tensors (see {@link PackedMatrix#forB(Tensor, int, int)}). */
+    @Override
+    public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, Tensor inW,
+                                           float[] inB, Tensor outW, float[] outB, Tensor w1, float[] b1, Tensor w2, float[] b2,
+                                           float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        EncoderKernel.checkSizes(d, heads, ff);
+        return encoderLayer(new EncoderKernel(d, heads, ff, normFirst, eps, act, PackedMatrix.forB(inW, 3 * d, d), inB,
+                PackedMatrix.forB(outW, d, d), outB, PackedMatrix.forB(w1, ff, d), b1, PackedMatrix.forB(w2, d, ff), b2, n1g, n1b, n2g, n2b));
+    }
+
+    private static EncoderLayerKernel encoderLayer(EncoderKernel k) {
         return new EncoderLayerKernel() {
             @Override
             public void apply(float[] x, int xOff, float[] y, int yOff, int batch, int seq, float[] keyBias, int kbOff, ComputePool pool) {

@@ -34,6 +34,32 @@ class PackedGemmTest extends ThreePools {
     }
 
     @Test
+    void packingATensorInPlaceEqualsPackingItsFloats() {
+        // a mapped file's F32 weights (off-heap, unaligned), and F16 / BF16 ones, widened panel by panel
+        SplittableRandom r = new SplittableRandom(7);
+        for (int[] nk : new int[][]{{1, 1}, {1, 13}, {5, 3}, {Tiles.NR, 17}, {Tiles.NR + 1, 31}, {3 * Tiles.NR - 1, 100}, {97, 257}}) {
+            int n = nk[0], k = nk[1];
+            float[] w = Check.random(r, n * k, 1);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                for (dev.isthmus.engine.tensor.DType dt : new dev.isthmus.engine.tensor.DType[]{dev.isthmus.engine.tensor.DType.F32,
+                        dev.isthmus.engine.tensor.DType.F16, dev.isthmus.engine.tensor.DType.BF16}) {
+                    int size = dt == dev.isthmus.engine.tensor.DType.F32 ? 4 : 2;
+                    java.lang.foreign.MemorySegment seg = arena.allocate((long) n * k * size + 1).asSlice(1);
+                    for (int i = 0; i < n * k; i++) {
+                        switch (dt) {
+                            case F32 -> seg.set(dev.isthmus.engine.tensor.Tensor.F32_LE, 4L * i, w[i]);
+                            case F16 -> seg.set(dev.isthmus.engine.tensor.Tensor.I16_LE, 2L * i, Float.floatToFloat16(w[i]));
+                            default -> seg.set(dev.isthmus.engine.tensor.Tensor.I16_LE, 2L * i, (short) (Float.floatToRawIntBits(w[i]) >>> 16));
+                        }
+                    }
+                    dev.isthmus.engine.tensor.Tensor t = dev.isthmus.engine.tensor.Tensor.wrap(dt, new long[]{n, k}, seg);
+                    assertArrayEquals(PackedMatrix.forB(t.toFloatArray(), n, k).data, PackedMatrix.forB(t, n, k).data, dt + " " + n + "×" + k);
+                }
+            }
+        }
+    }
+
+    @Test
     void awkwardShapes() {
         int[] ms = {1, 2, 3, 4, 5, 7, 11, 12, 13, 24, 31, 32, 33, 37, 64, 97, 193, 211};
         int[] ns = {1, 2, 3, 5, 15, 16, 17, 31, 32, 33, 47, 64, 65, 100};
