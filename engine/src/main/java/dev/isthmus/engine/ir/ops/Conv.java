@@ -26,11 +26,17 @@ public final class Conv implements Op {
     final int dims, cin, cout, groups;
     final int kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight;
     final Tensor weight, bias;
+    /**
+     * A folded BatchNorm's per-output-channel factor on the weights, applied when the weights are read for a kernel
+     * ({@link #weightFloats()}), or null. The weights stay those of the file (mapped, not copied) until a kernel packs
+     * them, so a model does not hold folded copies beside the packed ones.
+     */
+    final float[] scale;
     final Activation act;
     final boolean maxPool2, residual;
 
     private Conv(int dims, int cin, int cout, int groups, int kh, int kw, int sh, int sw, int dh, int dw, int padTop, int padBottom,
-                 int padLeft, int padRight, Tensor weight, Tensor bias, Activation act, boolean maxPool2, boolean residual) {
+                 int padLeft, int padRight, Tensor weight, float[] scale, Tensor bias, Activation act, boolean maxPool2, boolean residual) {
         this.dims = dims;
         this.cin = cin;
         this.cout = cout;
@@ -46,6 +52,7 @@ public final class Conv implements Op {
         this.padLeft = padLeft;
         this.padRight = padRight;
         this.weight = weight;
+        this.scale = scale;
         this.bias = bias;
         this.act = act;
         this.maxPool2 = maxPool2;
@@ -98,7 +105,7 @@ public final class Conv implements Op {
         int k = dims - 1;
         return new Conv(dims, cin, cout, groups, dims == 1 ? 1 : kernel[0], kernel[k], dims == 1 ? 1 : stride[0], stride[k],
                 dims == 1 ? 1 : dilation[0], dilation[k], dims == 1 ? 0 : before[0], dims == 1 ? 0 : after[0], before[k], after[k],
-                weight, bias, Activation.NONE, false, false);
+                weight, null, bias, Activation.NONE, false, false);
     }
 
     private static int[] ones(int n) {
@@ -148,7 +155,14 @@ public final class Conv implements Op {
 
     /** The weights (cout, cin/groups, kh, kw), with any folded BatchNorm applied. */
     public float[] weightFloats() {
-        return Params.floats(weight);
+        if (scale == null) return Params.floats(weight);
+        float[] w = weight.toFloatArray();
+        int per = w.length / cout;
+        for (int oc = 0; oc < cout; oc++) {
+            float f = scale[oc];
+            for (int i = oc * per, e = i + per; i < e; i++) w[i] *= f;
+        }
+        return w;
     }
 
     /** The bias, or null. */
@@ -158,19 +172,19 @@ public final class Conv implements Op {
 
     /** The same convolution with {@code a} applied to its result. */
     public Conv withActivation(Activation a) {
-        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, bias, a,
+        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, scale, bias, a,
                 maxPool2, residual);
     }
 
     /** The same with a 2×2 / stride 2 max pooling of its result (only 2-D, before any residual). */
     public Conv withMaxPool2() {
-        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, bias, act,
+        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, scale, bias, act,
                 true, residual);
     }
 
     /** The same adding a second input, of the result's shape, before the activation. */
     public Conv withResidual() {
-        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, bias, act,
+        return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight, weight, scale, bias, act,
                 maxPool2, true);
     }
 
@@ -179,18 +193,17 @@ public final class Conv implements Op {
      * w·γ/√(σ²+ε) and (b − μ)·γ/√(σ²+ε) + β (γ, β may be null).
      */
     public Conv withBatchNorm(float[] mean, float[] var, float[] gamma, float[] beta, double eps) {
-        float[] wt = Params.floats(weight);
         float[] b0 = Params.floats(bias);
-        int per = wt.length / cout;
-        float[] nw = new float[wt.length];
+        float[] ns = new float[cout];
         float[] nb = new float[cout];
         for (int oc = 0; oc < cout; oc++) {
-            double scale = (gamma == null ? 1.0 : gamma[oc]) / Math.sqrt(var[oc] + eps);
-            for (int i = 0; i < per; i++) nw[oc * per + i] = (float) (wt[oc * per + i] * scale);
-            nb[oc] = (float) (((b0 == null ? 0.0 : b0[oc]) - mean[oc]) * scale + (beta == null ? 0.0 : beta[oc]));
+            double f = (gamma == null ? 1.0 : gamma[oc]) / Math.sqrt(var[oc] + eps);
+            // a second fold multiplies the first one's factor: the weights are still read once, at compile
+            ns[oc] = (float) ((scale == null ? 1.0 : scale[oc]) * f);
+            nb[oc] = (float) (((b0 == null ? 0.0 : b0[oc]) - mean[oc]) * f + (beta == null ? 0.0 : beta[oc]));
         }
         return new Conv(dims, cin, cout, groups, kh, kw, sh, sw, dh, dw, padTop, padBottom, padLeft, padRight,
-                Tensor.ofFloats(nw, weight.shape()), Tensor.ofFloats(nb, cout), act, maxPool2, residual);
+                weight, ns, Tensor.ofFloats(nb, cout), act, maxPool2, residual);
     }
 
     private long outDim(long in, int k, int s, int d, int before, int after) {
@@ -253,7 +266,7 @@ public final class Conv implements Op {
     @Override
     public Executable compile(KernelProvider kernels) {
         ConvKernel k = kernels.conv2d(new ConvGeometry(cin, cout, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups),
-                Params.floats(weight), Params.floats(bias));
+                weightFloats(), Params.floats(bias));
         return new Executable() {
             @Override
             public void run(Frame f) {

@@ -73,14 +73,16 @@ public final class Conv2dKernel {
     private final DepthwiseConv depthwise;
     /** A pointwise convolution on the path {@link ConvPaths#pointwisePath} picks per call. */
     private final boolean pointwise;
-    /** What the lazily built algorithms are built from. */
+    /** What the lazily built algorithms are built from: {@code weight} is kept only when one may still be built. */
     private final ConvGeometry geom;
     private final float[] weight, bias;
     /** The bias padded to whole vectors of output channels (the direct and Winograd paths share it), or null. */
     private final float[] biasP;
 
     /**
-     * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference (the depthwise path reads it)
+     * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference only by a pointwise convolution
+     *               whose path depends on the image (built at the first call that takes it): the other paths hold their
+     *               packed copies alone, so the caller's array can be freed
      * @param bias   (cout) or null
      */
     public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
@@ -103,9 +105,9 @@ public final class Conv2dKernel {
         this.cout = cout;
         this.path = ConvPaths.fixed(g, path);
         this.geom = g;
-        this.weight = weight;
         this.bias = bias;
         this.pointwise = this.path == null && ConvPaths.pointwise(g);
+        this.weight = pointwise && ConvPaths.pointwiseByImage(g) ? weight : null;
         boolean planes = this.path == Path.CHANNELS || this.path == Path.PIXELS || (this.path == null && !pointwise);
         boolean useWinograd = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
         if (planes || useWinograd || pointwise) {
