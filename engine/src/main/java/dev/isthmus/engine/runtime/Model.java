@@ -12,6 +12,9 @@ import dev.isthmus.engine.ir.Value;
 import dev.isthmus.engine.ir.ValueType;
 import dev.isthmus.engine.ir.WeightSource;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.KernelWarmup;
+import dev.isthmus.engine.ir.ops.Attention;
+import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.passes.Passes;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.ModelSpec;
@@ -20,6 +23,8 @@ import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,16 +126,35 @@ public final class Model implements AutoCloseable {
             Graph g = l.graph();
             Passes.optimise(g, fuse);
             KernelProvider kernels = KernelProvider.get();
+            // C2 compiles the kernels on tiny shapes on another thread while the layers pack their weights
+            KernelWarmup warmup = KernelWarmup.start(kernels, families(g));
             List<Step> steps = new ArrayList<>();
             for (Node n : g.nodes()) {
                 Executable e = backend == null ? null : backend.compile(n);
                 steps.add(e != null ? new Step(n, e, backend) : new Step(n, n.op().compile(kernels), null));
+                // the layer packed or copied what it runs on: the file's pages need not stay resident beside it
+                weights.releasePages();
             }
+            // the first run should find its kernels compiled: wait for the warm-up (it ran beside the packing)
+            if (!warmup.await(KernelWarmup.MAX_WAIT_MILLIS)) warmup.stop();
             return new Model(spec, weights.source(), g, List.copyOf(steps), l.weights().boundBytes(), owner, threads, backend);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
             throw e;
         }
+    }
+
+    /**
+     * The kernel families to warm for this graph (see {@link KernelWarmup.Family}): the encoder and the GEMM for a
+     * Transformer (an encoder layer or attention), nothing otherwise.
+     */
+    static Set<KernelWarmup.Family> families(Graph g) {
+        for (Node n : g.nodes()) {
+            if (n.op() instanceof TransformerEncoder || n.op() instanceof Attention) {
+                return EnumSet.of(KernelWarmup.Family.ENCODER, KernelWarmup.Family.GEMM);
+            }
+        }
+        return EnumSet.noneOf(KernelWarmup.Family.class);
     }
 
     List<Step> steps() {
