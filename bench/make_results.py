@@ -31,8 +31,9 @@ import re
 import subprocess
 import sys
 
-ENGINE_ORDER = ["isthmus-java", "isthmus-onednn", "ort"]
-ENGINE_TITLES = {"isthmus-java": "isthmus-java", "isthmus-onednn": "isthmus-onednn", "ort": "ONNX Runtime Java"}
+ENGINE_ORDER = ["isthmus-default", "isthmus-java", "isthmus-onednn", "ort"]
+ENGINE_TITLES = {"isthmus-default": "isthmus (default backend)", "isthmus-java": "isthmus-java",
+                 "isthmus-onednn": "isthmus-onednn", "ort": "ONNX Runtime Java"}
 BASELINE = "ort"
 MODEL_ORDER = ["cnn", "gru", "encoder", "resnet50", "mobilenet_v2", "efficientnet_b0", "resnet18"]
 MODEL_BENCH = {"SeedCnnBench": "cnn", "SeedGruBench": "gru", "EncoderBench": "encoder", "ResNet50Bench": "resnet50",

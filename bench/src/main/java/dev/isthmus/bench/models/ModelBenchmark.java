@@ -56,7 +56,7 @@ public abstract class ModelBenchmark {
     public static final String OUT_PROPERTY = "isthmus.bench.out";
 
     /** The engine, by its {@link Engines} name. */
-    @Param({Engines.ISTHMUS_JAVA, Engines.ISTHMUS_ONEDNN, Engines.ORT})
+    @Param({Engines.ISTHMUS_DEFAULT, Engines.ISTHMUS_JAVA, Engines.ISTHMUS_ONEDNN, Engines.ORT})
     public String engine;
 
     /** Compute threads of the engine (isthmus: the model's pool; ORT: intra-op threads). */

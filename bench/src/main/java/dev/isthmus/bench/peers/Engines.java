@@ -5,6 +5,8 @@ import java.util.List;
 
 /** The engines the peer benchmarks know, by name. */
 public final class Engines {
+    /** isthmus as users get it: the default backend ({@code auto}, the faster of the two per layer). */
+    public static final String ISTHMUS_DEFAULT = "isthmus-default";
     /** isthmus with its own Vector API kernels. */
     public static final String ISTHMUS_JAVA = "isthmus-java";
     /** isthmus with the oneDNN backend for the ops it implements (Java kernels for the rest). */
@@ -17,7 +19,7 @@ public final class Engines {
 
     /** The names {@link #open} accepts. */
     public static List<String> names() {
-        return List.of(ISTHMUS_JAVA, ISTHMUS_ONEDNN, ORT);
+        return List.of(ISTHMUS_DEFAULT, ISTHMUS_JAVA, ISTHMUS_ONEDNN, ORT);
     }
 
     /**
@@ -26,6 +28,7 @@ public final class Engines {
      */
     public static InferenceEngine open(String engine, Path modelDir, int threads) {
         return switch (engine) {
+            case ISTHMUS_DEFAULT -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads, "auto", ISTHMUS_DEFAULT);
             case ISTHMUS_JAVA -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads, "java", ISTHMUS_JAVA);
             case ISTHMUS_ONEDNN -> new IsthmusJavaEngine(modelDir.resolve("model.safetensors"), threads, "onednn", ISTHMUS_ONEDNN);
             case ORT -> new OrtEngine(modelDir.resolve("model.onnx"), threads);

@@ -12,8 +12,9 @@ import dev.isthmus.engine.kernels.KernelProvider;
  * this project benchmarks (Zen 5, AVX-512; {@code bench/RESULTS.md}, "Default backend"). Convolutions, linear layers
  * and pooling run on Java: oneDNN was as fast at best (encoder 52.2 against 52.0 ms) and up to 2× slower (ResNet-18 at
  * batch 8 128 against 109 ms). A GRU runs on oneDNN from {@link #GRU_MIN_BATCH} sequences a call and on Java below
- * (seed GRU, 1 thread: oneDNN 1.27 against 0.645 ms at batch 1, 9.60 against 10.8 ms at batch 32): the layer holds
- * both and picks per input shape ({@link ByBatch}).
+ * (seed GRU, 1 thread, `isthmus bench`, ms oneDNN against Java: batch 1 1.27 / 0.645, 4 2.12–2.19 / 1.85–1.91,
+ * 8 3.40–3.41 / 3.69–3.71, 16 6.23–6.66 / 7.30–7.36, 32 9.60 / 10.8): the layer holds both and picks per input shape
+ * ({@link ByBatch}).
  *
  * <p>The library is loaded only when a node is claimed, so a model that keeps to Java never loads native code and
  * pays nothing for it. When oneDNN cannot load, nothing is claimed.
