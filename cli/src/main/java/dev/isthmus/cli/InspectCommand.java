@@ -103,8 +103,32 @@ final class InspectCommand implements Callable<Integer> {
             }
             out.println("  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
                     + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels)");
+            out.println("  plan: " + planLine(m));
         }
         return 0;
+    }
+
+    /** The plan's size for the declared input shapes with every free dimension 1 (zeros in; nothing is run). */
+    private static String planLine(Model m) {
+        Map<String, Tensor> in = new java.util.LinkedHashMap<>();
+        List<String> shapes = new java.util.ArrayList<>();
+        for (InputSpec i : m.inputs()) {
+            long[] s = i.shape().clone();
+            long n = 1;
+            for (int d = 0; d < s.length; d++) {
+                if (s[d] < 0) s[d] = 1;
+                n *= s[d];
+            }
+            if (n > 1L << 28) return "not computed (an input of " + n + " values)";
+            in.put(i.name(), i.dtype().isFloating() ? Tensor.ofFloats(new float[(int) n], s) : Tensor.ofLongs(new long[(int) n], s));
+            shapes.add(i.name() + " " + Shape.toString(s));
+        }
+        try {
+            return Bytes.human(m.planBytes(in)) + " for " + String.join(", ", shapes)
+                    + " (free dimensions 1): every intermediate value, buffers shared by liveness, and the nodes' scratch; one per input shape and session";
+        } catch (RuntimeException e) {
+            return "not computed for " + String.join(", ", shapes) + " (" + e.getMessage() + ")";
+        }
     }
 
     private static String nodeLine(dev.isthmus.engine.spec.NodeSpec n) {

@@ -102,7 +102,9 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int nThreads = compute.threads();
+        long t0 = System.nanoTime();
         try (Model m = compute.load(model, err, verbosity.verbose)) {
+            long t1 = System.nanoTime();
             if (m.inputs().size() != 1 && m.inputs().stream().noneMatch(i -> i.name().equals("input_ids"))) {
                 throw new IsthmusException(model + ": predict needs a model with one input; this one has " + m.inputs().size()
                         + " (use 'isthmus run' with .npy tensors)");
@@ -169,6 +171,10 @@ final class PredictCommand implements Callable<Integer> {
             } finally {
                 decoders.shutdownNow();
                 progress.done();
+            }
+            if (verbosity.verbose) {
+                err.printf("isthmus: load %.1f ms, decode and run %.1f ms%n", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
+                err.println("isthmus: " + MemoryReport.describe(m, -1));
             }
             return summary(failed, files.size(), err);
         }

@@ -1,6 +1,7 @@
 package dev.isthmus.cli;
 
 import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.runtime.Session;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -62,20 +63,24 @@ final class RunCommand implements Callable<Integer> {
             }
             Map<String, Tensor> feed = readInputs(m, inputs);
             long t1 = System.nanoTime();
-            Map<String, Tensor> res = m.run(feed);
-            long t2 = System.nanoTime();
-            int k = 0;
-            for (Map.Entry<String, Tensor> e : res.entrySet()) {
-                if (k < outputs.size()) {
-                    Npy.write(outputs.get(k), e.getValue());
-                    if (verbosity.verbose) err.println("isthmus: wrote " + e.getKey() + " " + e.getValue() + " to " + outputs.get(k));
-                } else if (outputs.isEmpty()) {
-                    out.println(e.getKey() + ": " + e.getValue().dtype() + " " + Shape.toString(e.getValue().shape()) + " " + preview(e.getValue()));
+            // a session of its own, so --verbose can tell the plan's size; results are read before it closes
+            try (Session session = m.newSession()) {
+                Map<String, Tensor> res = session.run(feed);
+                long t2 = System.nanoTime();
+                int k = 0;
+                for (Map.Entry<String, Tensor> e : res.entrySet()) {
+                    if (k < outputs.size()) {
+                        Npy.write(outputs.get(k), e.getValue());
+                        if (verbosity.verbose) err.println("isthmus: wrote " + e.getKey() + " " + e.getValue() + " to " + outputs.get(k));
+                    } else if (outputs.isEmpty()) {
+                        out.println(e.getKey() + ": " + e.getValue().dtype() + " " + Shape.toString(e.getValue().shape()) + " " + preview(e.getValue()));
+                    }
+                    k++;
                 }
-                k++;
-            }
-            if (verbosity.verbose) {
-                err.printf("isthmus: load %.1f ms, run %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+                if (verbosity.verbose) {
+                    err.printf("isthmus: load %.1f ms, run %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+                    err.println("isthmus: " + MemoryReport.describe(m, session.planBytes()));
+                }
             }
         }
         return 0;

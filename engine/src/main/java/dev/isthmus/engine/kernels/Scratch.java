@@ -28,16 +28,29 @@ public final class Scratch {
      * API's slow per-lane range check, anywhere else a single bounds test. */
     private static final int SLACK = 64;
 
+    /** Bytes of every thread's float buffers of every site (a buffer counts from its allocation until released). */
+    private static final java.util.concurrent.atomic.AtomicLong HELD = new java.util.concurrent.atomic.AtomicLong();
+
     private final ThreadLocal<float[]> local = new ThreadLocal<>();
 
     /** A buffer of at least {@code n} floats with unspecified contents. */
     public float[] floats(int n) {
         float[] a = local.get();
         if (a == null || a.length < n) {
+            float[] old = a;
             a = n == 0 ? EMPTY : new float[roundUp(n)];
+            HELD.addAndGet(4L * (a.length - (old == null ? 0 : old.length)));
             local.set(a);
         }
         return a;
+    }
+
+    /**
+     * Bytes the kernels' per-thread float buffers hold now, all sites and threads together (buffers of threads that
+     * ended without {@link #release} still count: an upper bound), for {@code --verbose}.
+     */
+    public static long heldBytes() {
+        return HELD.get();
     }
 
     /** A buffer of at least {@code n} floats whose first {@code n} are 0. */
@@ -56,6 +69,8 @@ public final class Scratch {
 
     /** Drops the calling thread's buffer (the next call allocates again). */
     public void release() {
+        float[] a = local.get();
+        if (a != null) HELD.addAndGet(-4L * a.length);
         local.remove();
     }
 

@@ -149,6 +149,8 @@ public final class Model implements AutoCloseable {
      * Transformer (an encoder layer or attention), nothing otherwise.
      */
     static Set<KernelWarmup.Family> families(Graph g) {
+        // the launcher's AOT training run (one model) records the profiles of every family's kernels
+        if (Boolean.getBoolean("isthmus.warmup.all")) return EnumSet.allOf(KernelWarmup.Family.class);
         for (Node n : g.nodes()) {
             if (n.op() instanceof TransformerEncoder || n.op() instanceof Attention) {
                 return EnumSet.of(KernelWarmup.Family.ENCODER, KernelWarmup.Family.GEMM);
@@ -185,6 +187,15 @@ public final class Model implements AutoCloseable {
     public Session newSession() {
         if (closed.get()) throw new IllegalStateException("model " + source + " is closed");
         return new Session(this);
+    }
+
+    /**
+     * Bytes the plan for these inputs' shapes takes (its one buffer: every intermediate value by liveness, and the
+     * nodes' scratch), without running anything; what a session holds per input shape.
+     */
+    public long planBytes(Map<String, Tensor> inputs) {
+        if (closed.get()) throw new IllegalStateException("model " + source + " is closed");
+        return Plan.build(this, checkedInputs(inputs, new Tensor[spec.inputs().size()]), pool).bytes();
     }
 
     /** True: every model runs in planned memory (kept for callers that asked before every op had a planned path). */
