@@ -31,6 +31,9 @@ import re
 import subprocess
 import sys
 
+# Markers of the section bench/cold-start writes into RESULTS.md.
+COLD_BEGIN, COLD_END = "<!-- cold-start:begin -->", "<!-- cold-start:end -->"
+
 ENGINE_ORDER = ["isthmus-default", "isthmus-java", "isthmus-onednn", "ort"]
 ENGINE_TITLES = {"isthmus-default": "isthmus (default backend)", "isthmus-java": "isthmus-java",
                  "isthmus-onednn": "isthmus-onednn", "ort": "ONNX Runtime Java"}
@@ -830,6 +833,12 @@ def main():
     repro, counts = reproducibility(previous, ratios, commit)
     L += repro
     text = "\n".join(L).rstrip() + "\n"
+    # the cold-start section is bench/cold-start's (a separate command): carried over as it is
+    if os.path.isfile(args.out):
+        old_text = open(args.out).read()
+        b, e = old_text.find(COLD_BEGIN), old_text.find(COLD_END)
+        if 0 <= b < e:
+            text += "\n" + old_text[b:e + len(COLD_END)] + "\n"
     with open(args.out, "w") as f:
         f.write(text)
     with open(args.json, "w") as f:
