@@ -130,11 +130,15 @@ public final class ModelLoader {
 
     /** The weights of an open file as a {@link WeightSource}. */
     public static WeightSource weightSource(SafetensorsFile file) {
-        Set<String> names = new LinkedHashSet<>(file.names());
+        return weightSource(file, new LinkedHashSet<>(file.names()));
+    }
+
+    /** The named tensors of an open file (a subset of its names) as a {@link WeightSource}. */
+    public static WeightSource weightSource(SafetensorsFile file, Set<String> names) {
         return new WeightSource() {
             @Override
             public Tensor get(String name) {
-                return file.contains(name) ? file.tensor(name) : null;
+                return names.contains(name) ? file.tensor(name) : null;
             }
 
             @Override

@@ -2,7 +2,6 @@ package dev.isthmus.formats.hf;
 
 import dev.isthmus.engine.ir.WeightSource;
 import dev.isthmus.engine.spec.ModelSpec;
-import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.ModelFormat;
 import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
@@ -32,26 +31,6 @@ public final class HuggingFaceFormat implements ModelFormat {
     public WeightSource weights(ModelLoader.Location loc, SafetensorsFile file) {
         Set<String> names = new LinkedHashSet<>();
         for (String n : file.names()) if (!HfModels.isBuffer(n)) names.add(n);
-        return new WeightSource() {
-            @Override
-            public Tensor get(String name) {
-                return names.contains(name) ? file.tensor(name) : null;
-            }
-
-            @Override
-            public Set<String> names() {
-                return names;
-            }
-
-            @Override
-            public String source() {
-                return file.path().toString();
-            }
-
-            @Override
-            public void releasePages() {
-                file.releasePages();
-            }
-        };
+        return ModelLoader.weightSource(file, names);
     }
 }
