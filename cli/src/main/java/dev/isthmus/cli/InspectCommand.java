@@ -102,7 +102,7 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("  labels (" + l.size() + "): " + String.join(", ", l.size() > 12 ? l.subList(0, 12) : l) + (l.size() > 12 ? ", ..." : ""));
             }
             out.println("  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
-                    + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels)");
+                    + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels; a convolution whose path is picked per call packs a form when a call first takes it)");
             out.println("  plan: " + planLine(m));
         }
         return 0;

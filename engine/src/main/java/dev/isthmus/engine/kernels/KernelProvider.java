@@ -39,6 +39,15 @@ public interface KernelProvider {
     /** A 2-D convolution (NCHW, zero padding) with its weights (cout, cin/groups, kh, kw) prepared at load. */
     ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias);
 
+    /**
+     * {@link #conv2d(ConvGeometry, float[], float[])} with the weights given by {@code weights}, which a provider may
+     * call again when it builds a form of the layer later (e.g. the path a call first takes), so that it holds no
+     * unpacked copy meanwhile. Default: reads them once.
+     */
+    default ConvKernel conv2d(ConvGeometry g, java.util.function.Supplier<float[]> weights, float[] bias) {
+        return conv2d(g, weights.get(), bias);
+    }
+
     /** One layer of {@code torch.nn.GRU} (both directions when {@code dirs} = 2): per direction (3H, in), (3H, H), (3H). */
     RecurrentKernel gru(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh);
 

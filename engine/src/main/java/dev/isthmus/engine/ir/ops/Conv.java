@@ -153,10 +153,14 @@ public final class Conv implements Op {
         return padRight;
     }
 
-    /** The weights (cout, cin/groups, kh, kw), with any folded BatchNorm applied. */
+    /**
+     * The weights (cout, cin/groups, kh, kw), with any folded BatchNorm applied: a copy the caller may keep or pack
+     * (a mapped file's pages are dropped again once read; a kernel may ask again when it packs another form).
+     */
     public float[] weightFloats() {
-        if (scale == null) return Params.floats(weight);
-        float[] w = weight.toFloatArray();
+        if (scale == null) return Params.floatsReleasing(weight);
+        float[] w = weight.toFloatArray(); // always a copy: it is scaled in place
+        Params.releasePages(weight);
         int per = w.length / cout;
         for (int oc = 0; oc < cout; oc++) {
             float f = scale[oc];
@@ -265,8 +269,10 @@ public final class Conv implements Op {
 
     @Override
     public Executable compile(KernelProvider kernels) {
+        // the weights as a supplier: a kernel that packs a form later reads them again (from the mapped file, the fold
+        // applied) instead of holding an unpacked copy
         ConvKernel k = kernels.conv2d(new ConvGeometry(cin, cout, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups),
-                weightFloats(), Params.floats(bias));
+                this::weightFloats, Params.floats(bias));
         return new Executable() {
             @Override
             public void run(Frame f) {

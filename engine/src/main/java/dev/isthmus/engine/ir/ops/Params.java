@@ -14,6 +14,24 @@ final class Params {
         return a != null ? a : t.toFloatArray();
     }
 
+    /**
+     * {@link #floats}, for a caller that packs them (never writes them), after which a mapped file's pages are dropped
+     * from resident memory (see {@link #releasePages}).
+     */
+    static float[] floatsReleasing(Tensor t) {
+        float[] a = floats(t);
+        releasePages(t);
+        return a;
+    }
+
+    /**
+     * Drops a mapped tensor's pages from resident memory (the tensor stays valid; a later read faults them in again),
+     * so a file read once for packing is not held beside the packed forms. Nothing for heap tensors.
+     */
+    static void releasePages(Tensor t) {
+        if (t != null && t.heapFloats() == null && t.segment().isMapped()) t.segment().unload();
+    }
+
     /** Bytes of the tensors (null counts 0). */
     static long bytes(Tensor... ts) {
         long b = 0;

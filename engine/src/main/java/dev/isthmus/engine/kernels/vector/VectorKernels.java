@@ -70,8 +70,14 @@ public final class VectorKernels implements KernelProvider {
 
     @Override
     public ConvKernel conv2d(ConvGeometry g, float[] weight, float[] bias) {
-        Conv2dKernel k = new Conv2dKernel(weight, bias, g.cin(), g.cout(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
-                g.padLeft(), g.dilationH(), g.dilationW(), g.groups());
+        return conv2d(g, () -> weight, bias);
+    }
+
+    /** Each path's packed form is built from {@code weights} when a call first takes it (see {@link Conv2dKernel}). */
+    @Override
+    public ConvKernel conv2d(ConvGeometry g, java.util.function.Supplier<float[]> weights, float[] bias) {
+        Conv2dKernel k = new Conv2dKernel(weights, bias, g.cin(), g.cout(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
+                g.padLeft(), g.dilationH(), g.dilationW(), g.groups(), null);
         return new ConvKernel() {
             @Override
             public void run(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
@@ -81,7 +87,7 @@ public final class VectorKernels implements KernelProvider {
 
             @Override
             public long heldBytes() {
-                return k.footprint() + 4L * weight.length;
+                return k.footprint();
             }
 
             @Override

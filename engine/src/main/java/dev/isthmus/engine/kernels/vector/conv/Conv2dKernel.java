@@ -1,5 +1,7 @@
 package dev.isthmus.engine.kernels.vector.conv;
 
+import java.util.function.Supplier;
+
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.Scratch;
@@ -68,21 +70,26 @@ public final class Conv2dKernel {
      * first call that takes them (so a model holds one packed copy of those weights, as for every other layer).
      */
     private volatile DirectConv direct;
-    private final WinogradConv winograd;
+    private volatile WinogradConv winograd;
+    /** Whether the Winograd path may be taken (then built at the first call that takes it, unless forced). */
+    private final boolean winogradOk;
     private volatile Im2colConv gemm;
     private final DepthwiseConv depthwise;
     /** A pointwise convolution on the path {@link ConvPaths#pointwisePath} picks per call. */
     private final boolean pointwise;
-    /** What the lazily built algorithms are built from: {@code weight} is kept only when one may still be built. */
+    /**
+     * What the lazily built algorithms are built from: {@code weights} gives the unpacked weights again when one is
+     * built (a model's reads them from the mapped file: nothing unpacked is held meanwhile).
+     */
     private final ConvGeometry geom;
-    private final float[] weight, bias;
+    private final Supplier<float[]> weights;
+    private final float[] bias;
     /** The bias padded to whole vectors of output channels (the direct and Winograd paths share it), or null. */
     private final float[] biasP;
 
     /**
-     * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference only by a pointwise convolution
-     *               whose path depends on the image (built at the first call that takes it): the other paths hold their
-     *               packed copies alone, so the caller's array can be freed
+     * @param weight (cout, cin/groups, kh, kw) as PyTorch stores it; kept by reference (see the supplier form for one
+     *               that holds no unpacked copy)
      * @param bias   (cout) or null
      */
     public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
@@ -94,31 +101,46 @@ public final class Conv2dKernel {
      * and benchmarks that compare paths. */
     public Conv2dKernel(float[] weight, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
                         int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
+        this(() -> weight, bias, cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups, path);
+    }
+
+    /**
+     * The same with the weights given by {@code weights}, called once at construction for the paths built then and
+     * again for each path built later (the direct and Winograd forms when the path is picked per call, the direct
+     * and GEMM forms of a pointwise expansion): only the packed forms a call has taken are held.
+     */
+    public Conv2dKernel(Supplier<float[]> weights, float[] bias, int cin, int cout, int kh, int kw, int strideH, int strideW,
+                        int padTop, int padLeft, int dilationH, int dilationW, int groups, Path path) {
         ConvGeometry given = new ConvGeometry(cin, cout, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, groups);
         boolean sub = ConvPaths.subsamples(given);
         this.subSh = sub ? strideH : 1;
         this.subSw = sub ? strideW : 1;
         ConvGeometry g = sub ? new ConvGeometry(cin, cout, 1, 1, 1, 1, 0, 0, 1, 1, groups) : given;
         int depth = g.depth();
-        if (weight.length != cout * depth) throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
+        this.path = ConvPaths.fixed(g, path);
+        this.pointwise = this.path == null && ConvPaths.pointwise(g);
+        boolean planesFixed = this.path == Path.CHANNELS || this.path == Path.PIXELS;
+        boolean gemmNow = this.path == Path.GEMM || (pointwise && !ConvPaths.pointwiseByImage(g));
+        // the weights are read now only for the forms built now: a fixed path's, a pointwise contraction's GEMM
+        float[] weight = planesFixed || this.path == Path.WINOGRAD || gemmNow || this.path == Path.DEPTHWISE ? weights.get() : null;
+        if (weight != null && weight.length != cout * depth) {
+            throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
+        }
         this.cin = cin;
         this.cout = cout;
-        this.path = ConvPaths.fixed(g, path);
         this.geom = g;
         this.bias = bias;
-        this.pointwise = this.path == null && ConvPaths.pointwise(g);
-        this.weight = pointwise && ConvPaths.pointwiseByImage(g) ? weight : null;
-        boolean planes = this.path == Path.CHANNELS || this.path == Path.PIXELS || (this.path == null && !pointwise);
-        boolean useWinograd = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
-        if (planes || useWinograd || pointwise) {
+        this.weights = weights;
+        boolean planes = planesFixed || (this.path == null && !pointwise);
+        this.winogradOk = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
+        if (planes || winogradOk || pointwise) {
             biasP = new float[(cout + L - 1) / L * L];
             if (bias != null) System.arraycopy(bias, 0, biasP, 0, cout);
         } else {
             biasP = null;
         }
-        this.direct = planes ? new DirectConv(g, weight, biasP) : null;
-        this.winograd = useWinograd ? new WinogradConv(g, weight, biasP) : null;
-        boolean gemmNow = this.path == Path.GEMM || (pointwise && !ConvPaths.pointwiseByImage(g));
+        this.direct = planesFixed ? new DirectConv(g, weight, biasP) : null;
+        this.winograd = this.path == Path.WINOGRAD ? new WinogradConv(g, weight, biasP) : null;
         this.gemm = gemmNow ? new Im2colConv(g, weight, bias) : null;
         this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, weight, bias) : null;
     }
@@ -128,7 +150,7 @@ public final class Conv2dKernel {
         DirectConv d = direct;
         if (d != null) return d;
         synchronized (this) {
-            if (direct == null) direct = new DirectConv(geom, weight, biasP);
+            if (direct == null) direct = new DirectConv(geom, checked(weights.get()), biasP);
             return direct;
         }
     }
@@ -138,9 +160,26 @@ public final class Conv2dKernel {
         Im2colConv m = gemm;
         if (m != null) return m;
         synchronized (this) {
-            if (gemm == null) gemm = new Im2colConv(geom, weight, bias);
+            if (gemm == null) gemm = new Im2colConv(geom, checked(weights.get()), bias);
             return gemm;
         }
+    }
+
+    /** The Winograd algorithm, built at the first call that takes it. */
+    private WinogradConv winogradConv() {
+        WinogradConv m = winograd;
+        if (m != null) return m;
+        synchronized (this) {
+            if (winograd == null) winograd = new WinogradConv(geom, checked(weights.get()), biasP);
+            return winograd;
+        }
+    }
+
+    private float[] checked(float[] weight) {
+        if (weight.length != cout * geom.depth()) {
+            throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * geom.depth());
+        }
+        return weight;
     }
 
     /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
@@ -151,7 +190,8 @@ public final class Conv2dKernel {
         if (m != null) for (var a : m.packed) b += 4L * a.footprint(); // footprint() counts floats
         if (d != null) b += 4L * d.wt.length;
         if (biasP != null) b += 4L * biasP.length;
-        if (winograd != null) b += 4L * winograd.wino.footprint();
+        WinogradConv wg = winograd;
+        if (wg != null) b += 4L * wg.wino.footprint();
         return b;
     }
 
@@ -170,7 +210,7 @@ public final class Conv2dKernel {
     public Path path(int n, int w, int oh, int ow) {
         int in = subSw > 1 ? ow : w;
         if (pointwise) return ConvPaths.pointwisePath(geom, in, oh, ow);
-        return ConvPaths.pick(path, winograd != null, direct, n, in, oh, ow);
+        return ConvPaths.pick(path, winogradOk, this::directConv, n, in, oh, ow);
     }
 
     /**
@@ -284,7 +324,7 @@ public final class Conv2dKernel {
             case CHANNELS, PIXELS -> directConv().forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
             case GEMM -> im2col().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
             case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
-            case WINOGRAD -> winograd.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
+            case WINOGRAD -> winogradConv().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
         }
     }
 

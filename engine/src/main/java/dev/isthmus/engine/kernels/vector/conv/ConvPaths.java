@@ -87,15 +87,15 @@ final class ConvPaths {
 
     /**
      * The path of a call on n images with an input w pixels wide and an output of oh × ow: the fixed one, else
-     * Winograd when the kernel has it and the output is large enough (WINOGRAD_MIN_OUTPUT a side,
-     * WINOGRAD_MIN_PIXELS in all), else the cheaper direct path.
+     * Winograd when the kernel may take it and the output is large enough (WINOGRAD_MIN_OUTPUT a side,
+     * WINOGRAD_MIN_PIXELS in all), else the cheaper direct path ({@code direct} is asked for only then: it may build it).
      */
-    static Path pick(Path fixed, boolean winograd, DirectConv direct, int n, int w, int oh, int ow) {
+    static Path pick(Path fixed, boolean winograd, java.util.function.Supplier<DirectConv> direct, int n, int w, int oh, int ow) {
         if (fixed != null) return fixed;
         if (winograd && oh >= WINOGRAD_MIN_OUTPUT && ow >= WINOGRAD_MIN_OUTPUT && (long) n * oh * ow >= WINOGRAD_MIN_PIXELS) {
             return Path.WINOGRAD;
         }
-        return cheaper(direct, w, oh, ow);
+        return cheaper(direct.get(), w, oh, ow);
     }
 
     /**

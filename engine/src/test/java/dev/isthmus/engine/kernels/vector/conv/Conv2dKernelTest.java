@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,6 +68,29 @@ class Conv2dKernelTest extends ThreePools {
             // deeper than one depth block of the channels tiles at every L (5400 taps), cout 70: blocks of 4 and 1 vectors
             {1, 600, 70, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1},
     };
+
+    @Test
+    void aPathPickedPerCallIsPackedWhenACallFirstTakesItFromTheWeightsAskedForAgain() {
+        // 3×3 32→32: Winograd on a 10×10 output (≥ 64 pixels), the direct path on 7×7; each packed on first use only
+        SplittableRandom r = new SplittableRandom(3);
+        int c = 32;
+        float[] w = Check.random(r, c * c * 9, 0.1), b = Check.random(r, c, 1);
+        int[] asked = {0};
+        Conv2dKernel lazy = new Conv2dKernel(() -> {
+            asked[0]++;
+            return w.clone();
+        }, b, c, c, 3, 3, 1, 1, 1, 1, 1, 1, 1, null);
+        assertEquals(0, asked[0], "nothing is packed before a call");
+        assertEquals(4L * ((c + Species.L - 1) / Species.L * Species.L), lazy.footprint(), "only the padded bias");
+        Conv2dKernel eager = new Conv2dKernel(w, b, c, c, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        for (int side : new int[]{10, 7, 10, 7}) {
+            float[] x = Check.random(r, c * side * side, 1), y1 = new float[c * side * side], y2 = new float[y1.length];
+            lazy.forward(x, 1, side, side, y1, side, side, Activation.RELU, ComputePool.single());
+            eager.forward(x, 1, side, side, y2, side, side, Activation.RELU, ComputePool.single());
+            assertArrayEquals(y2, y1, "same path, same packed weights: bitwise the same at " + side);
+        }
+        assertEquals(2, asked[0], "the weights were read once per form: Winograd, then direct");
+    }
 
     @Test
     void matchesTheReference() {
