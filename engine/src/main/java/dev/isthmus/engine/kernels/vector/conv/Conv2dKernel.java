@@ -70,6 +70,8 @@ public final class Conv2dKernel {
      * first call that takes them (so a model holds one packed copy of those weights, as for every other layer).
      */
     private volatile DirectConv direct;
+    /** {@link #directConv} as the path choice asks for it: one object, not a new one per call. */
+    private final Supplier<DirectConv> directs = this::directConv;
     private volatile WinogradConv winograd;
     /** Whether the Winograd path may be taken (then built at the first call that takes it, unless forced). */
     private final boolean winogradOk;
@@ -210,7 +212,7 @@ public final class Conv2dKernel {
     public Path path(int n, int w, int oh, int ow) {
         int in = subSw > 1 ? ow : w;
         if (pointwise) return ConvPaths.pointwisePath(geom, in, oh, ow);
-        return ConvPaths.pick(path, winogradOk, this::directConv, n, in, oh, ow);
+        return ConvPaths.pick(path, winogradOk, directs, n, in, oh, ow);
     }
 
     /**
