@@ -74,7 +74,7 @@ public interface KernelProvider {
     default EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
                                             Tensor inW, float[] inB, Tensor outW, float[] outB, Tensor w1, float[] b1,
                                             Tensor w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
-        return encoderLayer(d, heads, ff, normFirst, eps, act, floats(inW), inB, floats(outW), outB, floats(w1), b1, floats(w2), b2,
+        return encoderLayer(d, heads, ff, normFirst, eps, act, inW.readFloats(), inB, outW.readFloats(), outB, w1.readFloats(), b1, w2.readFloats(), b2,
                 n1g, n1b, n2g, n2b);
     }
 
@@ -83,7 +83,7 @@ public interface KernelProvider {
      * place): a provider that packs it reads it once and never holds a float copy.
      */
     default LinearKernel linear(Tensor weight, float[] bias, int out, int in, Activation act) {
-        return linear(floats(weight), bias, out, in, act);
+        return linear(weight.readFloats(), bias, out, in, act);
     }
 
     /**
@@ -94,11 +94,7 @@ public interface KernelProvider {
         return null;
     }
 
-    /** The tensor's floats: its own heap array when it has one, else a copy. */
-    private static float[] floats(Tensor t) {
-        float[] a = t.heapFloats();
-        return a != null ? a : t.toFloatArray();
-    }
+
 
     // ---- products of activations ------------------------------------------------------------------------------
 

@@ -165,6 +165,21 @@ public final class Tensor {
         return null;
     }
 
+    /** The elements as floats, for reading only: the backing array of a heap F32 tensor ({@link #heapFloats}), else a copy. */
+    public float[] readFloats() {
+        float[] a = heapFloats();
+        return a != null ? a : toFloatArray();
+    }
+
+    /**
+     * Drops a mapped tensor's pages from this process's resident memory (they stay in the OS page cache; a later read
+     * faults them in again, so the tensor stays valid): for weights read once to be packed. Nothing for other memory.
+     */
+    public void releasePages() {
+        checkAlive();
+        if (data.isMapped()) data.unload();
+    }
+
     /** Element {@code i} (flat, row-major) converted to float. */
     public float getFloat(long i) {
         checkAlive();

@@ -160,7 +160,7 @@ public final class Conv implements Op {
     public float[] weightFloats() {
         if (scale == null) return Params.floatsReleasing(weight);
         float[] w = weight.toFloatArray(); // always a copy: it is scaled in place
-        Params.releasePages(weight);
+        weight.releasePages();
         int per = w.length / cout;
         for (int oc = 0; oc < cout; oc++) {
             float f = scale[oc];

@@ -9,27 +9,17 @@ final class Params {
 
     /** The tensor's elements as floats (its own array when it is a heap F32 tensor; never written); null for null. */
     static float[] floats(Tensor t) {
-        if (t == null) return null;
-        float[] a = t.heapFloats();
-        return a != null ? a : t.toFloatArray();
+        return t == null ? null : t.readFloats();
     }
 
     /**
      * {@link #floats}, for a caller that packs them (never writes them), after which a mapped file's pages are dropped
-     * from resident memory (see {@link #releasePages}).
+     * from resident memory ({@link Tensor#releasePages}).
      */
     static float[] floatsReleasing(Tensor t) {
         float[] a = floats(t);
-        releasePages(t);
+        if (t != null) t.releasePages();
         return a;
-    }
-
-    /**
-     * Drops a mapped tensor's pages from resident memory (the tensor stays valid; a later read faults them in again),
-     * so a file read once for packing is not held beside the packed forms. Nothing for heap tensors.
-     */
-    static void releasePages(Tensor t) {
-        if (t != null && t.heapFloats() == null && t.segment().isMapped()) t.segment().unload();
     }
 
     /** Bytes of the tensors (null counts 0). */

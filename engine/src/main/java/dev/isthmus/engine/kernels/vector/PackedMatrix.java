@@ -49,7 +49,7 @@ public final class PackedMatrix {
      */
     public static PackedMatrix forB(Tensor src, int n, int k) {
         float[] heap = src.heapFloats();
-        if (heap != null || n == 0 || k == 0) return forB(heap != null ? heap : src.toFloatArray(), n, k);
+        if (heap != null || n == 0 || k == 0) return forB(src.readFloats(), n, k);
         if (src.numel() != (long) n * k) throw new IllegalArgumentException("tensor of " + src.numel() + " values is not " + n + "×" + k);
         int width = Tiles.NR, panels = (n + width - 1) / width;
         float[] d = new float[floats(n, k, width)];
@@ -69,7 +69,7 @@ public final class PackedMatrix {
         // a mapped file's pages were read once and are not needed again: drop them from resident memory now (they stay
         // in the OS page cache; the tensor stays valid), so a layer that packs several matrices never holds the file
         // and the packed copies at once
-        if (seg.isMapped()) seg.unload();
+        src.releasePages();
         return new PackedMatrix(d, n, k, width);
     }
 
