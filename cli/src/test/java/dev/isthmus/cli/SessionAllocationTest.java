@@ -8,9 +8,15 @@ import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.npy.Npy;
 import org.junit.jupiter.api.Test;
 
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
+
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -21,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Steady-state session runs allocate nothing on the Java heap: the seed models, a ResNet and an EfficientNet exported
  * from torchvision (residual adds, squeeze-and-excitation gates, depthwise convolutions), a hand-written attention,
  * an LSTM, and Hugging Face BERT and DistilBERT — every model in planned memory. Measured with the thread's
- * allocation counter after warm-up, on one compute thread (bench/ records the same with JMH -prof gc).
+ * allocation counter after warm-up, on one compute thread (bench/ records the same with JMH -prof gc). Runs in its own
+ * JVM with -Xbatch (cli/pom.xml); a model that still allocates gets its allocation sites printed.
  */
 class SessionAllocationTest {
     static long allocated() {
@@ -62,7 +69,42 @@ class SessionAllocationTest {
                 best = Math.min(best, Math.max(0, allocated() - before - (o1 - o0)) / 50.0);
             }
             assertEquals(1, s.planCount(), "one input shape, one plan");
+            if (best > 0) System.out.println("still allocating after the warm-up, " + model + ":\n" + whereItAllocates(s, in));
             return best;
+        }
+    }
+
+    /**
+     * The allocation sites of a few hundred more runs, from a JFR recording of allocation samples: the allocated class
+     * and the first frames down to the first isthmus frame, most sampled first. Printed when a model still allocates,
+     * so that a failure on a CI machine names the kernel that was not compiled or boxed its vectors.
+     */
+    static String whereItAllocates(Session s, Map<String, Tensor> in) throws Exception {
+        Path file = Files.createTempFile("session-allocation", ".jfr");
+        try (Recording r = new Recording()) {
+            r.enable("jdk.ObjectAllocationSample").with("throttle", "100000/s").withStackTrace();
+            r.start();
+            for (int i = 0; i < 500; i++) s.run(in);
+            r.stop();
+            r.dump(file);
+            Map<String, Integer> sites = new HashMap<>();
+            for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+                if (e.getStackTrace() == null) continue;
+                StringBuilder site = new StringBuilder(e.getClass("objectClass").getName());
+                for (RecordedFrame f : e.getStackTrace().getFrames()) {
+                    site.append(" <- ").append(f.getMethod().getType().getName().replaceFirst(".*\\.", ""))
+                            .append('.').append(f.getMethod().getName()).append(':').append(f.getLineNumber())
+                            .append(f.isJavaFrame() ? "" : "(native)").append(' ').append(f.getType());
+                    if (f.getMethod().getType().getName().startsWith("dev.isthmus")) break;
+                }
+                sites.merge(site.toString(), 1, Integer::sum);
+            }
+            StringBuilder out = new StringBuilder();
+            sites.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(8)
+                    .forEach(e -> out.append("  ").append(e.getValue()).append("x ").append(e.getKey()).append('\n'));
+            return out.isEmpty() ? "  (no samples)" : out.toString();
+        } finally {
+            Files.deleteIfExists(file);
         }
     }
 
