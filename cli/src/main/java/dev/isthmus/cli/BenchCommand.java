@@ -2,6 +2,7 @@ package dev.isthmus.cli;
 
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.runtime.Session;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -17,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +36,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus bench examples/mnist --shape 1x1x28x28 --threads 1",
                 "  isthmus bench examples/mnist --shape image=32x1x28x28 --threads 2 --json",
+                "  isthmus bench examples/mnist --shape 1x1x28x28 --threads 2 --profile",
                 "  isthmus bench bert/ --shape input_ids=1x128 --shape attention_mask=1x128"})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -59,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--max-warmup-seconds", paramLabel = "S", defaultValue = "30", description = "Give up waiting for the JIT to settle after S seconds (default: ${DEFAULT-VALUE}).")
     double maxWarmup;
+
+    @Option(names = "--profile", description = "Then time each layer (node) over as many runs again and print them slowest "
+            + "first: mean time, share of the run, op and where it runs.")
+    boolean profile;
 
     @Option(names = "--json", description = "Print one JSON object: median_ms, p90_ms, p99_ms, throughput_per_s, threads, shape, ...")
     boolean json;
@@ -108,15 +115,56 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("p99_ms", round(p99));
                 o.put("min_ms", round(t[0] / 1e6));
                 o.put("throughput_per_s", round(throughput));
+                if (profile) o.put("profile", profileJson(layerTimes(m, feed, t.length)));
                 out.println(Json.write(o));
             } else {
                 out.printf(Locale.ROOT, "%s  shape %s  threads %d  backend %s%n", model, shapeText, nThreads, m.backendName());
                 out.printf(Locale.ROOT, "  latency  median %.3f ms  p90 %.3f ms  p99 %.3f ms  (min %.3f ms, %d runs after %d warm-up runs)%n",
                         median, p90, p99, t[0] / 1e6, t.length, w.runs);
                 out.printf(Locale.ROOT, "  throughput %.1f inputs/s (batch %d)%n", throughput, batch);
+                if (profile) printProfile(out, layerTimes(m, feed, t.length));
             }
         }
         return 0;
+    }
+
+    /** One node's mean time over the profiled runs. */
+    record LayerTime(int index, Model.NodeInfo node, double ms) {
+    }
+
+    /** Each node's mean wall time over {@code runs} profiled runs of one session, in run order. */
+    static List<LayerTime> layerTimes(Model m, Map<String, Tensor> feed, int runs) {
+        List<Model.NodeInfo> nodes = m.nodes();
+        long[] nanos = new long[nodes.size()];
+        try (Session s = m.newSession()) {
+            s.runProfiled(feed, new long[nodes.size()]); // plans the session; not counted
+            for (int i = 0; i < runs; i++) s.runProfiled(feed, nanos);
+        }
+        List<LayerTime> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) out.add(new LayerTime(i, nodes.get(i), nanos[i] / 1e6 / runs));
+        return out;
+    }
+
+    private static void printProfile(PrintWriter out, List<LayerTime> layers) {
+        double total = layers.stream().mapToDouble(LayerTime::ms).sum();
+        out.printf(Locale.ROOT, "  layers, slowest first (mean of profiled runs; their sum %.3f ms):%n", total);
+        layers.stream().sorted(Comparator.comparingDouble(LayerTime::ms).reversed()).forEach(l ->
+                out.printf(Locale.ROOT, "    %9.4f ms %5.1f%%  #%-3d %-22s %-8s %s%n", l.ms, total > 0 ? 100 * l.ms / total : 0,
+                        l.index, l.node.op(), l.node.backend(), l.node.label()));
+    }
+
+    private static List<Object> profileJson(List<LayerTime> layers) {
+        List<Object> out = new ArrayList<>();
+        for (LayerTime l : layers) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("node", l.index);
+            o.put("label", l.node.label());
+            o.put("op", l.node.op());
+            o.put("backend", l.node.backend());
+            o.put("mean_ms", round(l.ms));
+            out.add(o);
+        }
+        return out;
     }
 
     private record Warmup(int runs, double seconds, boolean settled) {
