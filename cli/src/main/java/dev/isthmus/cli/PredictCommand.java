@@ -132,6 +132,7 @@ final class PredictCommand implements Callable<Integer> {
                 return t;
             });
             int failed = 0;
+            long inferNanos = 0;
             try {
                 List<Future<Item>> pending = new ArrayList<>();
                 for (Path f : files) {
@@ -160,7 +161,9 @@ final class PredictCommand implements Callable<Integer> {
                         group.add(it);
                         next++;
                     }
+                    long r0 = System.nanoTime();
                     runBatch(m, in, group, endsInSoftmax);
+                    inferNanos += System.nanoTime() - r0;
                     for (Item it : group) {
                         progress.clear();
                         if (!emit(it, labels, out, err)) failed++;
@@ -173,7 +176,8 @@ final class PredictCommand implements Callable<Integer> {
                 progress.done();
             }
             if (verbosity.verbose) {
-                err.printf("isthmus: load %.1f ms, decode and run %.1f ms%n", (t1 - t0) / 1e6, (System.nanoTime() - t1) / 1e6);
+                err.printf("isthmus: load %.1f ms, decode and run %.1f ms (inference %.1f ms)%n", (t1 - t0) / 1e6,
+                        (System.nanoTime() - t1) / 1e6, inferNanos / 1e6);
                 err.println("isthmus: " + MemoryReport.describe(m, -1));
             }
             return summary(failed, files.size(), err);
