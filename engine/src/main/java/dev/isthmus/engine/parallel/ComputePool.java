@@ -24,6 +24,17 @@ public final class ComputePool implements AutoCloseable {
     /** How long an idle worker spins before it parks: long enough to bridge the gaps between the sections of a run. */
     static final long SPIN_NANOS = 200_000;
 
+    /**
+     * The least work, in multiply-adds, that a compute-bound kernel (convolution, matrix product, a recurrent step)
+     * splits across threads: below it the call runs on the caller alone, the same code as on one thread. 2²² is about
+     * 30 µs on one core. A section costs 1–2 µs of handing out and waiting, and on a virtual machine the second vCPU is
+     * not always a whole core (a one-thread FMA loop ran at 210 GFLOP/s here, two threads together anywhere from 160
+     * to 380): at 2¹⁸ the seed CNN at batch 1 ran slower on 2 threads than on 1, at 2²² it is not split and batch 32
+     * keeps its gain (bench/kernels-results.md, "Measurements behind the kernels' constants").
+     * {@code -Disthmus.parallel.minFmas=N} overrides it.
+     */
+    public static final long MIN_PARALLEL_FMAS = Long.getLong("isthmus.parallel.minFmas", 1L << 22);
+
     private static final AtomicInteger POOLS = new AtomicInteger();
     private static final ThreadLocal<ComputePool> CURRENT = new ThreadLocal<>();
 
@@ -79,6 +90,14 @@ public final class ComputePool implements AutoCloseable {
 
     public int threads() {
         return threads;
+    }
+
+    /**
+     * True when a compute-bound call of {@code fmas} multiply-adds should be split into tasks for this pool's threads
+     * (a pool of more than one thread and at least {@link #MIN_PARALLEL_FMAS} of work). Null means no pool.
+     */
+    public static boolean splits(ComputePool pool, long fmas) {
+        return pool != null && pool.threads > 1 && fmas >= MIN_PARALLEL_FMAS;
     }
 
     /** True when idle workers spin between sections (see {@link #ComputePool(int, boolean)}). */

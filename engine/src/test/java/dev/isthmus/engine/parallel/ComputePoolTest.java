@@ -9,11 +9,27 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ComputePoolTest {
+    /**
+     * The split rule; and the tests run with the threshold at 1 (the parent pom's isthmus.jvm.flags), or the kernel
+     * tests comparing 1, 2 and 3 threads on small shapes would compare the one-thread code with itself.
+     */
+    @Test
+    void splitsOnlyWorkAboveTheThresholdOnMoreThanOneThread() {
+        assertEquals(1, ComputePool.MIN_PARALLEL_FMAS, "tests run with -Disthmus.parallel.minFmas=1");
+        try (ComputePool one = new ComputePool(1); ComputePool two = new ComputePool(2)) {
+            assertTrue(ComputePool.splits(two, 1));
+            assertFalse(ComputePool.splits(two, 0));
+            assertFalse(ComputePool.splits(one, Long.MAX_VALUE));
+            assertFalse(ComputePool.splits(null, Long.MAX_VALUE));
+        }
+    }
+
     /** Every index runs exactly once, for task counts around the thread count, many sections in a row. */
     @Test
     void runsEveryTaskOnce() {

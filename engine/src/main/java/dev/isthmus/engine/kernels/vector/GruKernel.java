@@ -31,7 +31,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class GruKernel {
     private static final VectorSpecies<Float> F = Species.F;
     private static final int L = Species.L;
-    private static final long PARALLEL_STEP_MIN = 1L << 18;
 
     private final int in, hidden, dirs, blocks, hp;
     private final PackedMatrix wih;
@@ -148,7 +147,7 @@ public final class GruKernel {
         float[] states = STATES.zeroed(2 * batch * hp);
         int cur = 0, next = batch * hp;
         for (int b = 0; b < batch; b++) System.arraycopy(h, hOff + (d * batch + b) * hidden, states, cur + b * hp, hidden);
-        boolean parallel = pool != null && pool.threads() > 1 && blocks > 1 && (long) batch * hidden * hidden * 3 >= PARALLEL_STEP_MIN;
+        boolean parallel = blocks > 1 && ComputePool.splits(pool, (long) batch * hidden * hidden * 3);
         // a step runs in passes over a few blocks (see stepBlocks); in parallel each pass is a task, so the pool
         // balances them (one range per thread made a step wait for the slower core)
         int per = passBlocks(batch), passes = (blocks + per - 1) / per;

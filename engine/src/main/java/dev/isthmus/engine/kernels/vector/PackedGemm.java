@@ -32,9 +32,6 @@ public final class PackedGemm {
     private PackedGemm() {
     }
 
-    /** Below this many multiply-adds a call runs as one task (fan-out costs more than it saves). */
-    private static final long PARALLEL_MIN_FMAS = 1L << 18;
-
     /**
      * C[i][j] = epilogue(Σ_p A[i][p]·B[j][p]) where A is row-major at {@code a[aOff + i·lda + p]} and B is the packed
      * (n × k) right operand (a Linear weight as stored by PyTorch). C is row-major at {@code c[cOff + i·ldc + j]}.
@@ -399,7 +396,7 @@ public final class PackedGemm {
 
         void run(ComputePool pool) {
             int tasks = mBlocks * nBlocks;
-            if (pool == null || pool.threads() == 1 || tasks == 1 || (long) m * n * k < PARALLEL_MIN_FMAS) {
+            if (tasks == 1 || !ComputePool.splits(pool, (long) m * n * k)) {
                 for (int t = 0; t < tasks; t++) block(t);
             } else {
                 pool.parallelFor(tasks, blockTask);

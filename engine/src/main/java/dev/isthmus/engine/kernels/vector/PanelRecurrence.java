@@ -40,7 +40,6 @@ abstract class PanelRecurrence {
     static final int V = 4;
     /** Floats per panel row. */
     static final int PW = V * L;
-    private static final long PARALLEL_STEP_MIN = 1L << 18;
 
     /** Input size, hidden size, state width (the recurrent depth: the projection size of a projected LSTM, else H). */
     final int in, hidden, width, dirs;
@@ -126,7 +125,7 @@ abstract class PanelRecurrence {
         int g = dirs * cols, outStride = dirs * width;
         float[] st = STATE.floats(stateFloats(batch));
         begin(d, st, batch, c, cOff);
-        boolean parallel = pool != null && pool.threads() > 1 && (long) batch * cols * width >= PARALLEL_STEP_MIN;
+        boolean parallel = ComputePool.splits(pool, (long) batch * cols * width);
         int per = passPanels(batch), passes = (panels + per - 1) / per;
         if (passes < 2) parallel = false;
         for (int s = 0; s < steps; s++) {

@@ -138,7 +138,7 @@ final class DirectConv extends ConvAlgorithm {
                  float[] res, int resOff, boolean pooled, ComputePool pool) {
         // pooled: tasks and blocks are whole pairs of output rows (2·pitch virtual pixels), the last odd row dropped
         int pitch = pitch(w, ow), virt = pooled ? oh / 2 * 2 * pitch : (oh - 1) * pitch + ow;
-        boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
+        boolean parallel = ComputePool.splits(pool, (long) n * cout * oh * ow * depth);
         int per = virt;
         if (parallel && n < 2 * pool.threads()) {
             // few images: split each into pixel ranges so every thread gets work (the split never changes a result)

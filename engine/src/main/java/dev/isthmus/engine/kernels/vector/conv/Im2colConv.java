@@ -50,7 +50,7 @@ final class Im2colConv extends ConvAlgorithm {
     void forward(float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                  float[] res, int resOff, ComputePool pool) {
         int pixels = oh * ow;
-        boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * pixels * depth >= (1 << 18);
+        boolean parallel = ComputePool.splits(pool, (long) n * cout * pixels * depth);
         int per = PIXELS_PER_TASK;
         if (parallel && n * groups < 2 * pool.threads()) {
             // few images: smaller pixel blocks so every thread gets work (the split never changes a result)

@@ -119,7 +119,7 @@ final class WinogradConv extends ConvAlgorithm {
                  float[] res, int resOff, boolean pooled, ComputePool pool) {
         int th = (oh + 1) / 2, tw = (ow + 1) / 2, rowsAll = n * th;
         int per = Math.min(rowsAll, winogradChunkRows(tw)), chunks = (rowsAll + per - 1) / per;
-        boolean parallel = pool != null && pool.threads() > 1 && (long) n * cout * oh * ow * depth >= (1 << 18);
+        boolean parallel = ComputePool.splits(pool, (long) n * cout * oh * ow * depth);
         int panels = (cout + NR - 1) / NR, parts = 1;
         if (parallel && chunks < 2 * pool.threads()) {
             // few chunks: split the output channels too, at panels of B (the split never changes a result)
