@@ -8,7 +8,7 @@ import java.util.Arrays;
  * Products of two activations, c = a·b or a·bᵀ (matmul, bmm, a transposed operand read in place): neither operand
  * is known at load, so B is packed per call, into the GEMM's NR-column panels in a per-thread scratch buffer (as
  * {@link AttentionKernel} packs K and V), and the product runs on {@link PackedGemm}'s register tiles: A read in place
- * up to {@value Tiles#SKINNY_M} rows, packed beyond. Edge tiles go through the GEMM's scratch, so nothing past n
+ * up to {@value Tiles#SKINNY_M} rows or beside a single panel of B, packed otherwise. Edge tiles go through the GEMM's scratch, so nothing past n
  * columns of a row of c is written.
  *
  * <p>Small products (m·n·k ≤ {@value #SMALL}) skip the packing: a plain loop (sums in double, the reference's) costs

@@ -15,8 +15,8 @@ import static dev.isthmus.engine.kernels.vector.Tiles.NR;
 /**
  * Single-precision GEMM in the BLIS / MLAS style: C (m × n) = epilogue(A (m × k) · B (k × n)), B packed once into
  * column panels ({@link PackedMatrix#forB}), A either packed per call into MR-row panels (once, in parallel, read
- * in MC × KC blocks that stay in L2) or, for skinny shapes (m ≤ {@value Tiles#SKINNY_M}), read in place — packing
- * would cost as much as the product. Loops: output block (task) → depth block of KC → B panel of NR columns (its
+ * in MC × KC blocks that stay in L2) or, for skinny shapes (m ≤ {@value Tiles#SKINNY_M}) and where B is a single
+ * panel, read in place — packing would cost as much as the product. Loops: output block (task) → depth block of KC → B panel of NR columns (its
  * KC×NR sliver stays in L1/L2) → MR-row tile (micro-kernel). The block gets the epilogue (bias, activation,
  * residual) right after its last depth block, row by row, while it is in L2; a residual that comes before the
  * activation is instead where the block's sums start (the tiles accumulate onto it). Where the epilogue is only a per-row bias and
@@ -65,7 +65,7 @@ public final class PackedGemm {
         if (e.residualFirst) checkResidualFirst(c, cOff, ldc, m, n, residual, resOff, resLd);
         Job job = Job.acquire();
         try {
-            if (m <= Tiles.SKINNY_M) {
+            if (readsAInPlace(m, n)) {
                 job.set(Job.DIRECT, a, aOff, lda, m, b.data, 0, n, k, c, cOff, ldc);
             } else {
                 float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
@@ -91,7 +91,7 @@ public final class PackedGemm {
         if (k > 0) checkRows(a, aOff, lda, m, k, "A");
         Job job = Job.acquire();
         try {
-            if (m <= Tiles.SKINNY_M) {
+            if (readsAInPlace(m, n)) {
                 job.set(Job.DIRECT, a, aOff, lda, m, bPanels, 0, n, k, c, cOff, ldc);
             } else {
                 float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
@@ -259,6 +259,15 @@ public final class PackedGemm {
         return MR;
     }
 
+    /**
+     * A is read in place rather than packed: for skinny products (m ≤ {@value Tiles#SKINNY_M}), and where B is one
+     * panel (n ≤ NR), so that each element of A is read by one tile only and packing would copy A to read it once
+     * (the seed GRU's classifier, 1600 rows × 256 → 10: 0.40 ms with A packed, see bench/kernels-results.md).
+     */
+    static boolean readsAInPlace(int m, int n) {
+        return m <= Tiles.SKINNY_M || panels(n) == 1;
+    }
+
     static int panels(int n) {
         return (n + NR - 1) / NR;
     }
@@ -343,7 +352,7 @@ public final class PackedGemm {
             this.c = c;
             this.cOff = cOff;
             this.ldc = ldc;
-            this.mBlocks = mode == DIRECT ? 1 : (m + MC - 1) / MC;
+            this.mBlocks = (m + MC - 1) / MC; // one block when skinny
             this.nBlocks = (panels(n) + NC / NR - 1) / (NC / NR);
         }
 

@@ -201,7 +201,8 @@ class PackedGemmTest extends ThreePools {
     }
 
     /**
-     * The residual before the activation: skinny A (read in place, one row on its own), packed A, edge tiles, depth
+     * The residual before the activation: skinny A (read in place, one row on its own), A of many rows read in place
+     * beside a single panel of B (401 × 10: several row blocks, split across threads), packed A, edge tiles, depth
      * 0 and depth over one block; out of place (residual at an offset and stride of its own) and in place (C is the
      * residual), which agree bitwise; 1, 2 and 3 threads, which agree bitwise too.
      */
@@ -209,7 +210,7 @@ class PackedGemmTest extends ThreePools {
     void residualBeforeTheActivation() {
         SplittableRandom r = new SplittableRandom(13);
         int[][] shapes = {{1, 37, 67}, {1, 200, 1031}, {5, 29, 3}, {13, 33, 600}, {32, 17, 1}, {45, 29, 67}, {97, 65, 1031},
-                {211, 100, 255}, {7, 5, 0}};
+                {211, 100, 255}, {7, 5, 0}, {401, 10, 300}};
         int call = 0;
         for (int[] s : shapes) {
             int m = s[0], n = s[1], k = s[2];
