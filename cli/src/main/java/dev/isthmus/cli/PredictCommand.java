@@ -6,6 +6,7 @@ import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.sequence.SequenceFiles;
@@ -40,7 +41,7 @@ import java.util.concurrent.Future;
         footer = {"  isthmus predict examples/mnist examples/mnist/digits",
                 "  isthmus predict examples/mnist 'photos/**.png' --top-k 3",
                 "  isthmus predict examples/mnist examples/mnist/digits --json > labels.jsonl",
-                "  isthmus predict examples/gru examples/gru/sequences/walk_01.csv"})
+                "  isthmus predict examples/gru examples/gru/sequences/sine_09.csv"})
 final class PredictCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -217,7 +218,10 @@ final class PredictCommand implements Callable<Integer> {
                 for (Path f : FileArgs.expand(List.of(a), List.of("txt"))) {
                     Item it = new Item(f);
                     try {
+                        RegularFiles.require(f);
                         it.text = java.nio.file.Files.readString(f);
+                    } catch (IsthmusException e) {
+                        it.error = e.getMessage();
                     } catch (java.io.IOException | java.io.UncheckedIOException e) {
                         it.error = f + ": cannot read: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage());
                     }

@@ -1,6 +1,7 @@
 package dev.isthmus.formats.hf;
 
 import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.json.JsonException;
 
@@ -37,6 +38,7 @@ public final class HfConfig {
     /** Reads and parses {@code file}. */
     public static HfConfig read(Path file) {
         String text;
+        RegularFiles.require(file);
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {

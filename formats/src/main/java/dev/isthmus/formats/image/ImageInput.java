@@ -3,6 +3,7 @@ package dev.isthmus.formats.image;
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.errors.ModelSpecException;
 import dev.isthmus.engine.spec.InputSpec;
+import dev.isthmus.formats.RegularFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -127,9 +128,8 @@ public final class ImageInput {
     }
 
     private static BufferedImage decode(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new ModelFormatException(file.toString(), null, "image-read", Files.exists(file) ? "not a regular file" : "no such file");
-        }
+        RegularFiles.require(file);
+        if (!Files.exists(file)) throw new ModelFormatException(file.toString(), null, "image-read", "no such file");
         try (InputStream in = Files.newInputStream(file)) {
             BufferedImage img = ImageIO.read(in);
             if (img == null) {

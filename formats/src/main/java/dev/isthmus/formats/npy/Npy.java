@@ -4,6 +4,7 @@ import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.RegularFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -73,6 +74,7 @@ public final class Npy {
      */
     public static Tensor read(Path path, Arena arena) {
         Objects.requireNonNull(path, "path");
+        RegularFiles.require(path);
         try (Arena tmp = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < MAGIC.length + 4) {

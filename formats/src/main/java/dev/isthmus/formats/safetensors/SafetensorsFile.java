@@ -4,6 +4,7 @@ import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.json.JsonException;
 
@@ -95,6 +96,7 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public static SafetensorsFile open(Path path) {
         Objects.requireNonNull(path, "path");
+        RegularFiles.require(path);
         Arena arena = Arena.ofShared();
         boolean ok = false;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {

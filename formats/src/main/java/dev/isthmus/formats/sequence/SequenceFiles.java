@@ -2,6 +2,7 @@ package dev.isthmus.formats.sequence;
 
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.npy.Npy;
 
 import java.io.IOException;
@@ -46,6 +47,7 @@ public final class SequenceFiles {
     }
 
     private static Tensor readCsv(Path file) {
+        RegularFiles.require(file);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);

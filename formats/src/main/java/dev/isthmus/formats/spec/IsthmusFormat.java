@@ -4,6 +4,7 @@ import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.formats.ModelFormat;
 import dev.isthmus.formats.ModelLoader;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
 
 import java.io.IOException;
@@ -26,6 +27,7 @@ public final class IsthmusFormat implements ModelFormat {
     public ModelSpec spec(ModelLoader.Location loc, SafetensorsFile file) {
         if (loc.specFile() != null) {
             String json;
+            RegularFiles.require(loc.specFile());
             try {
                 json = Files.readString(loc.specFile(), StandardCharsets.UTF_8);
             } catch (IOException e) {
