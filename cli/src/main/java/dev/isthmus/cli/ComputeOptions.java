@@ -13,7 +13,7 @@ import java.util.Map;
 
 /** {@code --threads} and {@code --backend}, shared by the commands that run models. */
 final class ComputeOptions {
-    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads (default: all cores).")
+    @Option(names = {"-t", "--threads"}, paramLabel = "T", description = "Compute threads, 1 to 256 (default: all cores).")
     Integer threads;
 
     @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
@@ -24,6 +24,10 @@ final class ComputeOptions {
 
     int threads() {
         if (threads != null && threads < 1) throw new UsageException("--threads must be ≥ 1");
+        if (threads != null && threads > ComputePool.MAX_THREADS) {
+            throw new UsageException("--threads " + threads + " is more than the " + ComputePool.MAX_THREADS + " a model runs on (this machine has "
+                    + Runtime.getRuntime().availableProcessors() + " cores; more threads than cores only wait for each other)");
+        }
         return threads != null ? threads : ComputePool.defaultThreads();
     }
 

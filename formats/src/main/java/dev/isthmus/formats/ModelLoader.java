@@ -3,6 +3,7 @@ package dev.isthmus.formats;
 import dev.isthmus.engine.backend.Backends;
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.ir.WeightSource;
+import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.tensor.Tensor;
@@ -91,6 +92,7 @@ public final class ModelLoader {
      * available native backend for the ops it implements, else Java) or a backend's name (an error if unavailable).
      */
     public static Model load(Path path, int threads, String backend) {
+        ComputePool.checkThreads(threads); // before any file is read or any thread made
         Location loc = locate(path);
         SafetensorsFile file = openWeights(loc.weights());
         try {

@@ -35,6 +35,12 @@ public final class ComputePool implements AutoCloseable {
      */
     public static final long MIN_PARALLEL_FMAS = Long.getLong("isthmus.parallel.minFmas", 1L << 22);
 
+    /**
+     * The most threads a pool takes: far more than compute ever gains from, few enough that a mistyped count (a
+     * hostile or mistaken {@code --threads 100000} spent 43 s creating threads, then ran out of memory) fails at once.
+     */
+    public static final int MAX_THREADS = 256;
+
     private static final AtomicInteger POOLS = new AtomicInteger();
     private static final ThreadLocal<ComputePool> CURRENT = new ThreadLocal<>();
 
@@ -64,7 +70,7 @@ public final class ComputePool implements AutoCloseable {
      * core (the seed CNN on the oneDNN backend ran four times slower at batch 1 on 2 threads).
      */
     public ComputePool(int threads, boolean spin) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        checkThreads(threads);
         this.threads = threads;
         this.spinNanos = spin ? SPIN_NANOS : 0;
         workers = new Worker[threads - 1];
@@ -78,14 +84,21 @@ public final class ComputePool implements AutoCloseable {
         for (Worker w : workers) w.thread.start();
     }
 
+    /** Throws IllegalArgumentException unless 1 ≤ threads ≤ {@link #MAX_THREADS}: callers check before loading anything. */
+    public static int checkThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
+        if (threads > MAX_THREADS) throw new IllegalArgumentException("threads must be ≤ " + MAX_THREADS + ", got " + threads);
+        return threads;
+    }
+
     /** A single-threaded pool: everything runs on the caller. */
     public static ComputePool single() {
         return new ComputePool(1);
     }
 
-    /** The default thread count: the machine's available cores. */
+    /** The default thread count: the machine's available cores (at most {@link #MAX_THREADS}). */
     public static int defaultThreads() {
-        return Runtime.getRuntime().availableProcessors();
+        return Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors());
     }
 
     public int threads() {

@@ -122,6 +122,7 @@ public final class Model implements AutoCloseable {
      */
     public static Model build(ModelSpec spec, WeightSource weights, AutoCloseable owner, int threads, Backend backend, boolean fuse) {
         try {
+            ComputePool.checkThreads(threads); // before the layers pack their weights
             SpecLowering.Lowered l = SpecLowering.lower(spec, weights);
             Graph g = l.graph();
             Passes.optimise(g, fuse);
