@@ -36,7 +36,8 @@ import java.util.concurrent.Future;
                         + "to other models. Prints one line per input, in input order: the file, the top label and its "
                         + "probability (softmax of the logits, unless the model ends in Softmax).",
                 "Directories are walked; a file that can't be read or decoded is reported on stderr and the others go on; "
-                        + "the exit code is then 1.", ""},
+                        + "the exit code is then 1. Images declaring more than 25 megapixels are refused from their header "
+                        + "(-Disthmus.image.maxPixels=N through ISTHMUS_JAVA_OPTS changes it).", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus predict examples/mnist examples/mnist/digits",
                 "  isthmus predict examples/mnist 'photos/**.png' --top-k 3",

@@ -74,6 +74,39 @@ class PredictTest {
         assertTrue(err.get(2).contains("2 of 4 inputs failed"), err.get(2));
     }
 
+    /** A PNG whose header declares width × height, with no pixel data: what a decompression bomb shows before it expands. */
+    static byte[] pngHeader(int width, int height) throws Exception {
+        var out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        var ihdr = java.nio.ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2).put((byte) 0)
+                .put((byte) 0).put((byte) 0).array();
+        for (var chunk : List.of(Map.entry("IHDR", ihdr), Map.entry("IEND", new byte[0]))) {
+            byte[] type = chunk.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            out.write(java.nio.ByteBuffer.allocate(4).putInt(chunk.getValue().length).array());
+            out.write(type);
+            out.write(chunk.getValue());
+            var crc = new java.util.zip.CRC32();
+            crc.update(type);
+            crc.update(chunk.getValue());
+            out.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void anImageDeclaringTooManyPixelsIsOneErrorAndTheRestGoOn() throws Exception {
+        // 40000 × 40000 RGB would be 6 GB decoded: refused from the header, before a pixel is read
+        Path dir = Files.createDirectories(tmp.resolve("bomb"));
+        Files.write(dir.resolve("a_bomb.png"), pngHeader(40000, 40000));
+        Files.copy(EXAMPLE.resolve("digits/3_3327.png"), dir.resolve("b_three.png"));
+        CliRun r = CliRun.of("predict", EXAMPLE.toString(), dir.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.outLines().size(), r.out());
+        assertTrue(r.out().contains("b_three.png  3 ("), r.out());
+        assertTrue(r.err().contains("a_bomb.png") && r.err().contains("image-size") && r.err().contains("40000×40000"), r.err());
+        assertTrue(r.err().contains("1 of 2 inputs failed"), r.err());
+    }
+
     @Test
     void rgbImagesOfAnotherSizeAreConvertedForAGrayscaleModel() throws Exception {
         // the digit, drawn in colour and at twice the size, still reads as that digit
