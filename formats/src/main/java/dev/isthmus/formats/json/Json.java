@@ -17,6 +17,15 @@ public final class Json {
     private final String text;
     private int pos;
 
+    /**
+     * The longest number literal read (real files' numbers have under 30 characters): parsing a million digits took
+     * 15–19 s (BigInteger and BigDecimal are quadratic in length) and the error repeated them all.
+     */
+    static final int MAX_NUMBER_CHARS = 100;
+
+    /** The key whose value is being read (null at the top level), for messages about numbers. */
+    private String key;
+
     private Json(String text) {
         this.text = text;
     }
@@ -95,6 +104,7 @@ public final class Json {
             if (peek() != ':') throw error("expected ':' after key \"" + key + "\"");
             pos++;
             skipWs();
+            this.key = key;
             Object v = value(depth + 1);
             if (m.containsKey(key)) {
                 throw new JsonException("duplicate key \"" + key + "\"", keyPos, key);
@@ -209,12 +219,28 @@ public final class Json {
             if (!(peek() >= '0' && peek() <= '9')) throw error("bad number: digit expected in exponent");
             while (peek() >= '0' && peek() <= '9') pos++;
         }
+        int length = pos - start;
+        if (length > MAX_NUMBER_CHARS) {
+            throw numberError("a number of " + length + " characters (at most " + MAX_NUMBER_CHARS + "): "
+                    + text.substring(start, start + 20) + "…", start);
+        }
         String s = text.substring(start, pos);
         if (integer) {
             BigInteger bi = new BigInteger(s);
             return bi.bitLength() < 64 ? (Object) bi.longValue() : bi;
         }
-        return new BigDecimal(s).doubleValue();
+        double d;
+        try {
+            d = new BigDecimal(s).doubleValue();
+        } catch (NumberFormatException e) { // an exponent beyond an int: 1e99999999999
+            d = Double.POSITIVE_INFINITY;
+        }
+        if (Double.isInfinite(d)) throw numberError("number out of range (beyond a 64-bit float): " + s, start);
+        return d;
+    }
+
+    private JsonException numberError(String msg, int at) {
+        return new JsonException(key == null ? msg : msg + " (key \"" + key + "\")", at);
     }
 
     private void expectWord(String w) {

@@ -515,6 +515,8 @@ public final class Npy {
             int digits = pos;
             while (pos < s.length() && Character.isDigit(s.charAt(pos)) && s.charAt(pos) < 128) pos++;
             if (pos == digits) throw error("bad number");
+            // a dimension has at most 20 digits: BigInteger is quadratic in length (a million digits took 15 s)
+            if (pos - digits > 40) throw error("an integer of " + (pos - digits) + " digits: " + s.substring(digits, digits + 20) + "…");
             String text = s.substring(start, pos);
             if (peek() == 'L' || peek() == 'l') pos++;
             if (peek() == '.' || peek() == 'e' || peek() == 'E' || peek() == 'j' || peek() == '_') {

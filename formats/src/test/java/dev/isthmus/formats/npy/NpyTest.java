@@ -328,6 +328,10 @@ class NpyTest {
         refuse("npy-header", npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1)}", new byte[4]));
         refuse("npy-header", npy(1, "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", new byte[4]));
         refuse("npy-header", npy(1, "{'descr': 4, 'fortran_order': False, 'shape': (1,)}", new byte[4]));
+        // a million-digit dimension (a version 2 header may hold it): refused by its length, before it is parsed,
+        // quoting a short prefix only
+        ModelFormatException big = refuse("npy-header", npy(2, "{'descr': '<f4', 'fortran_order': False, 'shape': (" + "9".repeat(1_000_000) + ",)}", new byte[4]));
+        assertTrue(big.getMessage().contains("an integer of 1000000 digits") && big.getMessage().length() < 400, big.getMessage().length() + " characters");
         refuse("npy-header", npy(1, "('descr', '<f4')", new byte[4]));
         refuse("npy-header", npy(1, "{'descr': np.float32, 'fortran_order': False, 'shape': (1,)}", new byte[4]));
         // v3 headers are UTF-8
