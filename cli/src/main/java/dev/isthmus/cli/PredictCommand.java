@@ -146,8 +146,8 @@ final class PredictCommand implements Callable<Integer> {
                                     err.println("isthmus: " + note);
                                 }
                             } : null);
-                        } catch (IsthmusException e) {
-                            it.error = e.getMessage();
+                        } catch (IsthmusException | java.io.UncheckedIOException e) {
+                            it.error = e.getMessage(); // this input's error line; the others go on
                         }
                         return it;
                     }));

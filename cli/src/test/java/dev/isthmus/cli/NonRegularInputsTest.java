@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Inputs that are not regular files (a FIFO blocked a read forever) are that input's error, and a thread count no
+ * Inputs that are not regular files (a FIFO blocked a read forever) or are missing are that input's error, and a thread count no
  * machine needs is a usage error before anything is loaded (--threads 100000 spent 43 s creating threads, then ran out
  * of memory).
  */
@@ -63,6 +63,19 @@ class NonRegularInputsTest {
         assertEquals(1, images.outLines().size(), images.out());
         assertTrue(images.out().contains("b_three.png  3 ("), images.out());
         assertTrue(images.err().contains("a_fifo.png") && images.err().contains("not a regular file"), images.err());
+    }
+
+    @Test
+    void aMissingSequenceFileIsOneErrorAndTheRestGoOn() throws Exception {
+        // it aborted the whole run ("internal error: ExecutionException ... NoSuchFileException") and printed no label
+        Path good = Files.copy(Path.of("../examples/gru/sequences/sine_09.csv"), tmp.resolve("b_sine.csv"));
+        Path missing = tmp.resolve("a_missing.npy");
+        CliRun r = CliRun.of("predict", "../examples/gru", missing.toString(), good.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.outLines().size(), r.out());
+        assertTrue(r.out().contains("b_sine.csv"), r.out());
+        assertTrue(r.err().contains(missing + ": cannot read: no such file"), r.err());
+        assertTrue(r.err().contains("1 of 2 inputs failed") && !r.err().contains("internal error"), r.err());
     }
 
     @Test

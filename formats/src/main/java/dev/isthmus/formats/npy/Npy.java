@@ -4,6 +4,7 @@ import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.RegularFiles;
 
 import java.io.IOException;
@@ -102,7 +103,7 @@ public final class Npy {
             MemorySegment.copy(file, h.dataStart, t.segment(), 0, expected);
             return t;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read npy file " + path + ": " + e, e);
+            throw new UncheckedIOException(path + ": cannot read: " + ModelLoader.describe(e), e);
         }
     }
 
