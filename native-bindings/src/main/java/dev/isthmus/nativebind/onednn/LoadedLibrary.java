@@ -100,10 +100,15 @@ final class LoadedLibrary {
             MemorySegment v;
             try {
                 MethodHandle h = linker.downcallHandle(versionFn.get(), FunctionDescriptor.of(ValueLayout.ADDRESS));
-                v = ((MemorySegment) h.invokeExact()).reinterpret(dnnl_version_t.layout().byteSize());
+                v = (MemorySegment) h.invokeExact();
             } catch (Throwable t) {
                 throw new Unusable(path, source, "calling dnnl_version() in " + path + " failed: " + t);
             }
+            // reading through a null pointer would take the JVM down (SIGSEGV): a library that answers NULL is refused
+            if (v.address() == 0) {
+                throw new Unusable(path, source, path + " (" + source + ") is not a usable oneDNN: its dnnl_version() returned NULL");
+            }
+            v = v.reinterpret(dnnl_version_t.layout().byteSize());
             int major = dnnl_version_t.major(v), minor = dnnl_version_t.minor(v), patch = dnnl_version_t.patch(v);
             String version = major + "." + minor + "." + patch;
             if (major != MAJOR) {

@@ -175,6 +175,24 @@ class OneDnnLoadingTest {
     }
 
     @Test
+    void aLibraryWhoseDnnlVersionReturnsNullIsRefusedWithoutACrash() throws Exception {
+        // reading the version through the null pointer ended the JVM with SIGSEGV; the child must exit normally
+        Path src = Files.writeString(tmp.resolve("null_version.c"), "const void *dnnl_version(void) { return 0; }\n");
+        Path lib = tmp.resolve("libdnnl.so.3");
+        Process cc;
+        try {
+            cc = new ProcessBuilder("gcc", "-shared", "-fPIC", "-o", lib.toString(), src.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no gcc here to build the test library: " + e.getMessage());
+            return;
+        }
+        String ccOut = new String(cc.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(cc.waitFor() == 0 && Files.isRegularFile(lib), "gcc failed: " + ccOut);
+        String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + lib);
+        assertTrue(out.startsWith("unavailable: " + lib + " (-Disthmus.onednn.library) is not a usable oneDNN: its dnnl_version() returned NULL"), out);
+    }
+
+    @Test
     void aFileTheLinkerRefusesIsReportedWithTheLinkersReason() throws Exception {
         Path junk = Files.writeString(tmp.resolve("libdnnl.so.3"), "not an ELF file");
         String out = probeInChild("-D" + LibraryLocator.PROPERTY + "=" + junk);
