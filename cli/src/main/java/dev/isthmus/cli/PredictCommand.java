@@ -24,9 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /** {@code isthmus predict}: files in, one label per file out. */
 @Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
@@ -128,40 +125,22 @@ final class PredictCommand implements Callable<Integer> {
             List<String> labels = m.labels();
             boolean endsInSoftmax = m.outputOp(0).equalsIgnoreCase("softmax");
             Progress progress = new Progress(err, files.size(), !json && Terminal.stderrIsTerminal() && files.size() >= 50);
-            ExecutorService decoders = Executors.newFixedThreadPool(Math.min(nThreads, 4), r -> {
-                Thread t = new Thread(r, "isthmus-decode");
-                t.setDaemon(true);
-                return t;
-            });
             int failed = 0;
             long inferNanos = 0;
-            try {
-                List<Future<Item>> pending = new ArrayList<>();
-                for (Path f : files) {
-                    pending.add(decoders.submit(() -> {
-                        Item it = new Item(f);
-                        try {
-                            decoder.decode(it, verbosity.verbose ? note -> {
-                                synchronized (err) {
-                                    err.println("isthmus: " + note);
-                                }
-                            } : null);
-                        } catch (IsthmusException | java.io.UncheckedIOException e) {
-                            it.error = e.getMessage(); // this input's error line; the others go on
-                        }
-                        return it;
-                    }));
-                }
-                int next = 0;
-                while (next < pending.size()) {
+            int decoderThreads = Math.min(nThreads, 4);
+            // decoded at most a batch and a few per decoder ahead of the model: memory bounded by the batch, not the folder
+            try (DecodeWindow<Path, Item> decoded = new DecodeWindow<>(files, f -> decodeOne(decoder, f, err), decoderThreads,
+                    batch + 2 * decoderThreads)) {
+                while (decoded.hasNext()) {
                     List<Item> group = new ArrayList<>();
+                    int ok = 0;
                     // gather up to `batch` decoded items of one shape; failed items pass through
-                    while (next < pending.size() && group.stream().filter(i -> i.error == null).count() < batch) {
-                        Item it = pending.get(next).get();
+                    while (decoded.hasNext() && ok < batch) {
+                        Item it = decoded.peek();
                         Item firstOk = group.stream().filter(i -> i.error == null).findFirst().orElse(null);
                         if (it.error == null && firstOk != null && !java.util.Arrays.equals(firstOk.shape, it.shape)) break;
-                        group.add(it);
-                        next++;
+                        group.add(decoded.take());
+                        if (it.error == null) ok++;
                     }
                     long r0 = System.nanoTime();
                     runBatch(m, in, group, endsInSoftmax);
@@ -170,11 +149,11 @@ final class PredictCommand implements Callable<Integer> {
                         progress.clear();
                         if (!emit(it, labels, out, err)) failed++;
                         progress.advance();
+                        it.data = null; // printed: its pixels need not wait for the rest of the group
                     }
                     out.flush();
                 }
             } finally {
-                decoders.shutdownNow();
                 progress.done();
             }
             if (verbosity.verbose) {
@@ -184,6 +163,21 @@ final class PredictCommand implements Callable<Integer> {
             }
             return summary(failed, files.size(), err);
         }
+    }
+
+    /** Decodes one input; a failure to read or decode it is that input's error, and the others go on. */
+    private Item decodeOne(Decoder decoder, Path f, PrintWriter err) {
+        Item it = new Item(f);
+        try {
+            decoder.decode(it, verbosity.verbose ? note -> {
+                synchronized (err) {
+                    err.println("isthmus: " + note);
+                }
+            } : null);
+        } catch (IsthmusException | java.io.UncheckedIOException e) {
+            it.error = e.getMessage();
+        }
+        return it;
     }
 
     private static int summary(int failed, int total, PrintWriter err) {
