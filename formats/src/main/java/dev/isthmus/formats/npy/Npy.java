@@ -281,6 +281,7 @@ public final class Npy {
         boolean bool = tensor.dtype() == DType.BOOL;
 
         Path abs = path.toAbsolutePath();
+        RegularFiles.requireReplaceable(abs);
         Path tmp = null;
         try {
             Path candidate = abs.getParent().resolve("." + abs.getFileName() + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");

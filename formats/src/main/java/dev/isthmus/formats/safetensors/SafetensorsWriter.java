@@ -1,6 +1,7 @@
 package dev.isthmus.formats.safetensors;
 
 import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.json.Json;
 
 import java.io.IOException;
@@ -125,6 +126,7 @@ public final class SafetensorsWriter {
     /** Writes a temporary sibling of {@code path} with {@code body}, syncs it, and moves it over {@code path}. */
     private static void writeAtomically(Path path, Body body) {
         Path abs = path.toAbsolutePath();
+        RegularFiles.requireReplaceable(abs);
         Path dir = abs.getParent();
         Path tmp = null;
         try {

@@ -391,6 +391,40 @@ class NpyTest {
     }
 
     @Test
+    void writesOnlyNewPathsAndRegularFiles() throws IOException {
+        // a symbolic link is refused and left as it was, with its target; so is a FIFO (here standing for a device)
+        Tensor t = Tensor.ofFloats(new float[]{1, 2, 3}, new long[]{3});
+        Path target = Files.writeString(dir.resolve("target.txt"), "keep me");
+        Path link = Files.createSymbolicLink(dir.resolve("link.npy"), target);
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> Npy.write(link, t));
+        assertTrue(e.getMessage().contains("link.npy: not written: it is a symbolic link"), e.getMessage());
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("keep me", Files.readString(target));
+        Path sub = Files.createDirectory(dir.resolve("sub.npy"));
+        assertThrows(java.io.UncheckedIOException.class, () -> Npy.write(sub, t));
+        assertTrue(Files.isDirectory(sub));
+        Path fifo = dir.resolve("fifo.npy");
+        try {
+            if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0) {
+                java.io.UncheckedIOException f = assertThrows(java.io.UncheckedIOException.class, () -> Npy.write(fifo, t));
+                assertTrue(f.getMessage().contains("a FIFO, socket or device"), f.getMessage());
+                assertTrue(Files.exists(fifo) && !Files.isRegularFile(fifo));
+            }
+        } catch (IOException | InterruptedException noMkfifo) {
+            // the link and directory cases still ran
+        }
+        // a regular file is replaced, a new path created
+        Path regular = Files.writeString(dir.resolve("old.npy"), "old");
+        Npy.write(regular, t);
+        assertEquals(3, Npy.read(regular, null).numel());
+        Npy.write(dir.resolve("new.npy"), t);
+        assertEquals(3, Npy.read(dir.resolve("new.npy"), null).numel());
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void missingFileIsAnIoError() {
         UncheckedIOException ex = assertThrows(UncheckedIOException.class, () -> Npy.read(dir.resolve("nope.npy"), null));
         assertTrue(ex.getMessage().contains("nope.npy") && ex.getMessage().endsWith("cannot read: no such file"), ex.getMessage());
