@@ -9,7 +9,6 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -196,19 +195,27 @@ final class LibraryLocator {
                     Files.copy(in, tmp.resolve(f));
                 }
             }
+            if (complete(target)) return; // another process finished first (while we copied): use theirs
             if (Files.exists(target)) {
-                // An incomplete folder (files deleted by hand): move it aside, then replace it.
+                // An incomplete folder (files deleted by hand): move it aside, then replace it. Another process may
+                // be doing the same: whoever moves it first wins, and a folder that is complete by now is never moved.
                 Path old = Files.createTempDirectory(cache, TMP_PREFIX);
-                Files.move(target, old.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    if (!complete(target)) Files.move(target, old.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+                } catch (java.nio.file.NoSuchFileException movedByAnother) {
+                    // gone already: the rename below (or the other process's) puts a complete one in its place
+                }
                 deleteTree(old);
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                // Another process extracted the same files first: use theirs.
-                deleteTree(tmp);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("the cache folder " + cache + " does not support atomic renames", e);
+            } catch (java.nio.file.FileSystemException raced) {
+                // Another process renamed its folder in first (rename(2) onto a non-empty folder fails with ENOTEMPTY,
+                // which Java reports as a plain FileSystemException): use theirs when it is complete.
+                deleteTree(tmp);
+                if (!complete(target)) throw raced;
             }
         } finally {
             if (Files.exists(tmp)) deleteTree(tmp);

@@ -122,6 +122,41 @@ class OneDnnLoadingTest {
     }
 
     @Test
+    void concurrentFirstExtractionsAllGetTheCompleteFolder() throws Exception {
+        // four processes on an empty cache folder lost the rename race 6 times in 20 ("Can't load library", "cannot
+        // extract ... Directory not empty"); here four threads with locators of their own, five rounds, some rounds
+        // with a damaged folder to replace
+        for (int round = 0; round < 5; round++) {
+            Path cache = tmp.resolve("race-" + round);
+            if (round % 2 == 1) {
+                Path seeded = locator(Map.of(), props(LibraryLocator.CACHE_PROPERTY, cache.toString())).locate().library().getParent();
+                Files.delete(seeded.resolve("libgomp.so.1"));
+            }
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+            List<java.util.concurrent.Future<Path>> results = new ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                for (int t = 0; t < 4; t++) {
+                    results.add(pool.submit(() -> {
+                        LibraryLocator loc = locator(Map.of(), props(LibraryLocator.CACHE_PROPERTY, cache.toString()));
+                        start.await();
+                        return loc.locate().library();
+                    }));
+                }
+                for (java.util.concurrent.Future<Path> f : results) {
+                    Path lib = f.get(120, TimeUnit.SECONDS); // rethrows a failed extraction
+                    for (String name : LibraryLocator.BUNDLED_FILES) {
+                        assertTrue(Files.isRegularFile(lib.resolveSibling(name)) && Files.size(lib.resolveSibling(name)) > 0,
+                                "round " + round + ": " + name + " in " + lib.getParent());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void theCacheFolderDefaultsToXdgThenHome() {
         assertEquals(Path.of("/x/cache/isthmus"), locator(Map.of("XDG_CACHE_HOME", "/x/cache"), new Properties()).cacheRoot());
         assertEquals(Path.of(System.getProperty("user.home"), ".cache", "isthmus"), locator(Map.of(), new Properties()).cacheRoot());
