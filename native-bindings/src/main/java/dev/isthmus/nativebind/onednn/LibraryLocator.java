@@ -10,6 +10,7 @@ import java.net.URLConnection;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -18,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,7 +45,9 @@ import java.util.jar.JarEntry;
  * and sizes (from the jar's directory, so nothing is read to compute it). Extraction writes a private temporary folder
  * beside the final one and renames it into place atomically, so a crash or a concurrent first run never leaves a
  * half-written library where it could be loaded; temporary folders a crash left behind are removed by the next
- * extraction.
+ * extraction. Before every load each cached file's SHA-256 is checked against the bundled one's, and a folder whose
+ * files differ (deleted, truncated, replaced) is extracted again; a cache folder owned by another user or writable by
+ * others is refused ({@link BundledDigests}).
  */
 final class LibraryLocator {
     static final String PROPERTY = "isthmus.onednn.library";
@@ -76,11 +80,13 @@ final class LibraryLocator {
     private final Map<String, String> env;
     private final Properties props;
     private final ClassLoader loader;
+    private final BundledDigests digests;
 
     LibraryLocator(Map<String, String> env, Properties props, ClassLoader loader) {
         this.env = env;
         this.props = props;
         this.loader = loader;
+        this.digests = new BundledDigests(loader);
     }
 
     static LibraryLocator ofSystem() {
@@ -140,7 +146,18 @@ final class LibraryLocator {
             }
             Path cache = cacheRoot().resolve("onednn");
             Path target = cache.resolve(version + "-" + sha256(fp.toString()).substring(0, 16));
-            if (!complete(target)) extract(dir, cache, target);
+            Map<String, String> expected = new LinkedHashMap<>();
+            for (String f : BUNDLED_FILES) expected.put(f, digests.expected(version, platform, dir, f));
+            Files.createDirectories(cache);
+            for (Path folder : Files.exists(target, LinkOption.NOFOLLOW_LINKS) ? List.of(cache.getParent(), cache, target)
+                    : List.of(cache.getParent(), cache)) {
+                String unsafe = BundledDigests.unsafeFolder(folder);
+                if (unsafe != null) {
+                    throw new NotFound(null, "bundled", "refusing to load native code from the cache folder: " + unsafe
+                            + " (set -D" + CACHE_PROPERTY + " to a folder of your own)");
+                }
+            }
+            if (!complete(target, expected)) extract(dir, cache, target, expected);
             return new Located(target.resolve(LIBRARY), "bundled");
         } catch (IOException | UncheckedIOException e) {
             throw new NotFound(null, "bundled", "cannot extract the bundled oneDNN to the cache folder: " + e.getMessage()
@@ -172,20 +189,15 @@ final class LibraryLocator {
         return Path.of(System.getProperty("user.home"), ".cache", "isthmus");
     }
 
-    private boolean complete(Path target) {
+    /** Every bundled file is in {@code target}, a regular file with the bundled file's SHA-256 (see {@link BundledDigests}). */
+    private static boolean complete(Path target, Map<String, String> expected) {
         for (String f : BUNDLED_FILES) {
-            Path p = target.resolve(f);
-            try {
-                if (!Files.isRegularFile(p) || Files.size(p) == 0) return false;
-            } catch (IOException e) {
-                return false;
-            }
+            if (!BundledDigests.matches(target.resolve(f), expected.get(f))) return false;
         }
         return true;
     }
 
-    private void extract(String dir, Path cache, Path target) throws IOException {
-        Files.createDirectories(cache);
+    private void extract(String dir, Path cache, Path target, Map<String, String> expected) throws IOException {
         removeStaleTemporaries(cache);
         Path tmp = Files.createTempDirectory(cache, TMP_PREFIX);
         try {
@@ -195,13 +207,13 @@ final class LibraryLocator {
                     Files.copy(in, tmp.resolve(f));
                 }
             }
-            if (complete(target)) return; // another process finished first (while we copied): use theirs
+            if (complete(target, expected)) return; // another process finished first (while we copied): use theirs
             if (Files.exists(target)) {
-                // An incomplete folder (files deleted by hand): move it aside, then replace it. Another process may
+                // An incomplete or altered folder (a file deleted, truncated or replaced): move it aside, then replace it. Another process may
                 // be doing the same: whoever moves it first wins, and a folder that is complete by now is never moved.
                 Path old = Files.createTempDirectory(cache, TMP_PREFIX);
                 try {
-                    if (!complete(target)) Files.move(target, old.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+                    if (!complete(target, expected)) Files.move(target, old.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
                 } catch (java.nio.file.NoSuchFileException movedByAnother) {
                     // gone already: the rename below (or the other process's) puts a complete one in its place
                 }
@@ -215,12 +227,14 @@ final class LibraryLocator {
                 // Another process renamed its folder in first (rename(2) onto a non-empty folder fails with ENOTEMPTY,
                 // which Java reports as a plain FileSystemException): use theirs when it is complete.
                 deleteTree(tmp);
-                if (!complete(target)) throw raced;
+                if (!complete(target, expected)) throw raced;
             }
         } finally {
             if (Files.exists(tmp)) deleteTree(tmp);
         }
-        if (!complete(target)) throw new IOException("extraction to " + target + " did not complete");
+        if (!complete(target, expected)) {
+            throw new IOException("the files extracted to " + target + " do not match the bundled oneDNN's SHA-256");
+        }
     }
 
     private static void removeStaleTemporaries(Path cache) {

@@ -122,6 +122,63 @@ class OneDnnLoadingTest {
     }
 
     @Test
+    void theRecordedDigestsAreTheBundledFilesOnTheClassPath() throws Exception {
+        String platform = LibraryLocator.platform();
+        org.junit.jupiter.api.Assumptions.assumeTrue("linux-x86_64".equals(platform), "digests are recorded for linux-x86_64");
+        for (String f : LibraryLocator.BUNDLED_FILES) {
+            String recorded = BundledDigests.RECORDED.get("3.13-1.5.14/" + platform + "/" + f);
+            assertNotNull(recorded, "a digest recorded for the pinned artifact's " + f);
+            try (java.io.InputStream in = getClass().getClassLoader().getResourceAsStream("org/bytedeco/dnnl/" + platform + "/" + f)) {
+                assertNotNull(in, f);
+                assertEquals(recorded, BundledDigests.sha256(in), f);
+            }
+        }
+    }
+
+    @Test
+    void anAlteredCachedLibraryIsExtractedAgainBeforeItIsLoaded() throws Exception {
+        // a library placed in the cache folder ran its constructor in the next run; a truncated one crashed every later
+        // run with SIGBUS and never repaired itself. Each is replaced by the bundled bytes before the path is handed out
+        Path cache = tmp.resolve("cache");
+        LibraryLocator loc = locator(Map.of(), props(LibraryLocator.CACHE_PROPERTY, cache.toString()));
+        Path lib = loc.locate().library();
+        Path gomp = lib.resolveSibling("libgomp.so.1");
+        byte[] good = Files.readAllBytes(gomp);
+        java.util.function.Consumer<String> restored = what -> {
+            try {
+                assertEquals(lib, loc.locate().library());
+                assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(gomp)), what + ": the bundled bytes are back");
+                assertFalse(Files.isSymbolicLink(gomp), what);
+            } catch (Exception e) {
+                throw new AssertionError(what, e);
+            }
+        };
+        byte[] planted = good.clone();
+        planted[planted.length / 2] ^= 1; // same size, one bit changed
+        Files.write(gomp, planted);
+        restored.accept("one bit changed");
+        Files.write(gomp, java.util.Arrays.copyOf(good, good.length / 3));
+        restored.accept("truncated");
+        Path elsewhere = Files.write(tmp.resolve("evil.so"), planted);
+        Files.delete(gomp);
+        Files.createSymbolicLink(gomp, elsewhere);
+        restored.accept("a symbolic link to another file");
+    }
+
+    @Test
+    void aCacheFolderWritableByOthersIsRefused() throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("shared-cache"));
+        java.nio.file.attribute.PosixFileAttributeView view = Files.getFileAttributeView(root, java.nio.file.attribute.PosixFileAttributeView.class);
+        org.junit.jupiter.api.Assumptions.assumeTrue(view != null, "POSIX permissions");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        LibraryLocator loc = locator(Map.of(), props(LibraryLocator.CACHE_PROPERTY, root.toString()));
+        LibraryLocator.NotFound e = assertThrows(LibraryLocator.NotFound.class, loc::locate);
+        assertTrue(e.getMessage().contains("refusing to load native code from the cache folder: " + root + " is writable by other users"),
+                e.getMessage());
+        assertFalse(Files.exists(root.resolve("onednn").resolve(LibraryLocator.LIBRARY)), "nothing extracted");
+    }
+
+    @Test
     void concurrentFirstExtractionsAllGetTheCompleteFolder() throws Exception {
         // four processes on an empty cache folder lost the rename race 6 times in 20 ("Can't load library", "cannot
         // extract ... Directory not empty"); here four threads with locators of their own, five rounds, some rounds
