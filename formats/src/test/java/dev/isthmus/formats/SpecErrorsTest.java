@@ -48,8 +48,10 @@ class SpecErrorsTest {
     private List<String> problems(String spec, Map<String, Tensor> weights) {
         Path p = model(spec, weights);
         ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(p, 1).close());
-        assertEquals(e.problems().size() == 1 ? e.problems().get(0) : e.problems().size() + " problems: " + String.join("; ", e.problems()),
-                e.getMessage().substring(e.getMessage().indexOf(": ") + 2), "the message lists the problems");
+        List<String> listed = e.problems().subList(0, Math.min(ModelSpecException.LISTED, e.problems().size()));
+        assertEquals(e.problems().size() == 1 ? e.problems().get(0) : e.problems().size() + " problems: " + String.join("; ", listed)
+                        + (e.problems().size() > ModelSpecException.LISTED ? "; … and " + (e.problems().size() - ModelSpecException.LISTED) + " more" : ""),
+                e.getMessage().substring(e.getMessage().indexOf(": ") + 2), "the message lists the first problems and counts the rest");
         return e.problems();
     }
 
@@ -102,6 +104,44 @@ class SpecErrorsTest {
     }
 
     // ---- load: one exception, every problem ---------------------------------------------------------------------
+
+    @Test
+    void aMillionLayersWithoutTensorsIsRefusedBeforeAnyIsLookedUp() {
+        // a 300-byte spec: 4,000,000 missing tensors made as many messages (20 s, 4 GB) and a 300 MB error line
+        Path p = model("{'format':'isthmus/1','inputs':[{'name':'x','shape':[-1,-1,3],'dtype':'F32'}],'nodes':[{'op':'GRU',"
+                + "'name':'gru','input_size':3,'hidden_size':32,'num_layers':1000000,'batch_first':true,'outputs':['seq','h_n']}]}", Map.of());
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(p, 1).close());
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("num_layers 1000000 needs at least 4000000 weight tensors; " + p + " holds 0"), e.getMessage());
+    }
+
+    @Test
+    void aHuggingFaceConfigClaimingMoreLayersThanItsWeightsHoldIsRefusedBeforeTheSpecIsBuilt() throws Exception {
+        // num_hidden_layers 1,000,000 beside an empty weights file built millions of nodes for 105 s, then ran out of memory
+        for (String[] c : new String[][]{{"BertForSequenceClassification", "num_hidden_layers"}, {"DistilBertModel", "n_layers"}}) {
+            Path hf = java.nio.file.Files.createDirectories(dir.resolve("hf-" + c[1]));
+            SafetensorsWriter.write(hf.resolve("model.safetensors"), Map.of("x", Tensor.ofFloats(new float[]{1}, new long[]{1})), Map.of());
+            java.nio.file.Files.writeString(hf.resolve("config.json"), "{\"architectures\": [\"" + c[0] + "\"], \"" + c[1] + "\": 1000000}");
+            dev.isthmus.engine.errors.ModelFormatException e = assertThrows(dev.isthmus.engine.errors.ModelFormatException.class,
+                    () -> ModelLoader.load(hf, 1).close());
+            assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains("\"" + c[1] + "\" is 1000000: that many encoder "
+                    + "layers need at least 16000000 weight tensors, and the weights file holds 1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void manyProblemsAreKeptUpToABoundAndTheMessageCountsTheRest() {
+        // 600 Linear layers and no tensors: 1,200 missing tensors, none of them a size the file could not hold
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < 600; i++) nodes.append(i == 0 ? "" : ",").append("{'op':'Linear','name':'fc").append(i).append("','in_features':4,'out_features':4}");
+        Path p = model("{'format':'isthmus/1','inputs':[{'name':'x','shape':[-1,4],'dtype':'F32'}],'nodes':[" + nodes + "]}", Map.of());
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(p, 1).close());
+        assertEquals(dev.isthmus.engine.ir.Weights.MAX_PROBLEMS, e.problems().size(), "kept at most MAX_PROBLEMS");
+        assertTrue(e.getMessage().contains(": 1200 problems: node 0 'fc0' (Linear): missing tensor 'fc0.weight' of shape [4, 4]"),
+                e.getMessage().substring(0, 300));
+        assertTrue(e.getMessage().endsWith("; … and 1190 more"), e.getMessage().substring(e.getMessage().length() - 100));
+        assertTrue(e.getMessage().length() < 2000, e.getMessage().length() + " characters");
+    }
 
     @Test
     void unknownOpsFunctionsAndArguments() {

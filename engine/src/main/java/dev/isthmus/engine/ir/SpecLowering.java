@@ -58,7 +58,7 @@ public final class SpecLowering {
             }
         }
         problems.addAll(weights.finish());
-        if (!problems.isEmpty()) throw new ModelSpecException(source.source(), problems);
+        if (!problems.isEmpty()) throw new ModelSpecException(source.source(), problems, weights.unlisted());
         return new Lowered(g, weights);
     }
 

@@ -23,7 +23,26 @@ public final class HuggingFaceFormat implements ModelFormat {
 
     @Override
     public ModelSpec spec(ModelLoader.Location loc, SafetensorsFile file) {
-        return HfModels.spec(loc.specFile(), new LinkedHashSet<>(file.names()));
+        HfConfig config = HfConfig.read(loc.specFile());
+        checkLayerCount(config, file.names().size());
+        return HfModels.spec(config, new LinkedHashSet<>(file.names()));
+    }
+
+    /** Weights of one BERT or DistilBERT encoder layer: four attention projections, two dense layers, two LayerNorms. */
+    static final int TENSORS_PER_LAYER = 16;
+
+    /**
+     * The config is bounded by what the weights file holds, not by what it claims: {@code num_hidden_layers}
+     * 1,000,000 built a spec of millions of nodes for 105 s, then ran out of memory. Checked before any spec is built.
+     */
+    static void checkLayerCount(HfConfig config, int tensors) {
+        for (String key : new String[]{"num_hidden_layers", "n_layers"}) {
+            int layers = config.integer(key, 0);
+            if ((long) layers * TENSORS_PER_LAYER > tensors) {
+                throw config.error("hf-config", "\"" + key + "\" is " + layers + ": that many encoder layers need at least "
+                        + (long) layers * TENSORS_PER_LAYER + " weight tensors, and the weights file holds " + tensors);
+            }
+        }
     }
 
     /** The file's tensors without the id buffers HF saves beside the weights. */

@@ -83,6 +83,7 @@ public final class Recurrent implements Op {
             }
         }
         if (inputSize <= 0 || hidden <= 0 || layers <= 0) throw new IllegalArgumentException("input_size, hidden_size and num_layers must be positive");
+        w.requireRoomFor(a, "num_layers", layers, dirs * (2 + (bias ? 2 : 0) + (proj > 0 ? 1 : 0)));
         int count = layers * dirs, g = cell.gates * hidden, width = proj > 0 ? proj : hidden;
         Tensor[] wih = new Tensor[count], whh = new Tensor[count], bih = new Tensor[count], bhh = new Tensor[count];
         Tensor[] whr = proj > 0 ? new Tensor[count] : null;

@@ -58,6 +58,8 @@ public final class TransformerEncoder implements Op {
         Map<String, Object> normArgs = a.object("norm");
         a.ignore("enable_nested_tensor", "mask_check");
         if (count <= 0) throw new IllegalArgumentException("num_layers must be positive");
+        // a layer has at least its four projection weights (attention in and out, the two linear layers)
+        w.requireRoomFor(a, "num_layers", count, 4);
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             OpArgs la = a.nested("layers." + i, layerArgs);
