@@ -72,7 +72,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (seconds <= 0 || minRuns < 1) throw new UsageException("--seconds and --min-runs must be positive");
+        // written so that NaN fails too
+        if (!(seconds > 0) || Double.isInfinite(seconds) || minRuns < 1) throw new UsageException("--seconds and --min-runs must be positive");
+        if (!(maxWarmup > 0) || Double.isInfinite(maxWarmup)) throw new UsageException("--max-warmup-seconds must be a positive number");
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int nThreads = compute.threads();
@@ -241,6 +243,14 @@ final class BenchCommand implements Callable<Integer> {
                     else if (s[i] < 0) throw new UsageException("input '" + in.name() + "' has a free dimension " + i + " in "
                             + Shape.toString(in.shape()) + "; give --shape " + in.name() + "=D0xD1x...");
                 }
+            }
+            long n = 1;
+            for (long d : s) {
+                n = d == 0 || n <= Integer.MAX_VALUE / d ? n * d : Long.MAX_VALUE;
+            }
+            if (n > Integer.MAX_VALUE) {
+                throw new UsageException("input '" + in.name() + "' of shape " + Shape.toCompact(s) + " has more elements than one input "
+                        + "can hold (" + Integer.MAX_VALUE + ")");
             }
             out.put(in.name(), s);
         }

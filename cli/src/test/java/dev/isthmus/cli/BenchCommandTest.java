@@ -63,5 +63,15 @@ class BenchCommandTest {
         CliRun r2 = CliRun.of("bench", "../examples/mnist", "--shape", "nope=1x1x28x28");
         assertEquals(2, r2.code());
         assertTrue(r2.err().contains("no input 'nope'"), r2.err());
+        // was "internal error: ArithmeticException"
+        CliRun huge = CliRun.of("bench", "../examples/mnist", "--shape", "100000000x1x28x28");
+        assertEquals(2, huge.code(), huge.err());
+        assertTrue(huge.err().contains("input 'image' of shape 100000000x1x28x28 has more elements than one input can hold"), huge.err());
+        // NaN was accepted
+        for (String[] bad : new String[][]{{"--max-warmup-seconds", "NaN"}, {"--seconds", "NaN"}, {"--seconds", "Infinity"}}) {
+            CliRun nan = CliRun.of("bench", "../examples/mnist", bad[0], bad[1]);
+            assertEquals(2, nan.code(), String.join(" ", bad) + ": " + nan.err());
+            assertEquals(1, nan.errLines().size(), nan.err());
+        }
     }
 }
