@@ -59,7 +59,7 @@ final class InspectCommand implements Callable<Integer> {
             for (String n : st.names()) {
                 Tensor t = st.tensor(n);
                 total += t.byteSize();
-                out.printf("  %-" + w + "s  %-5s  %-18s  %d%n", n, t.dtype(), Shape.toString(t.shape()), t.byteSize());
+                out.printf("  %-" + w + "s  %-5s  %-18s  %d%n", Terminal.printable(n), t.dtype(), Shape.toString(t.shape()), t.byteSize());
             }
             out.printf("  total %s in tensors%n", Bytes.human(total));
             Map<String, String> meta = st.metadata();
@@ -69,7 +69,7 @@ final class InspectCommand implements Callable<Integer> {
                     String v = e.getValue();
                     if (e.getKey().equals(ModelLoader.SPEC_KEY)) v = "(the model spec, " + v.length() + " characters; summarised below)";
                     else if (v.length() > 120) v = v.substring(0, 117) + "...";
-                    out.println("  " + e.getKey() + ": " + v);
+                    out.println("  " + Terminal.printable(e.getKey()) + ": " + Terminal.printable(v));
                 }
             }
             if (loc.specFile() == null && !meta.containsKey(ModelLoader.SPEC_KEY)) {
@@ -99,7 +99,8 @@ final class InspectCommand implements Callable<Integer> {
             m.outputShapes().forEach((k, v) -> out.println("  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));
             if (!m.labels().isEmpty()) {
                 List<String> l = m.labels();
-                out.println("  labels (" + l.size() + "): " + String.join(", ", l.size() > 12 ? l.subList(0, 12) : l) + (l.size() > 12 ? ", ..." : ""));
+                out.println("  labels (" + l.size() + "): " + Terminal.printable(String.join(", ", l.size() > 12 ? l.subList(0, 12) : l))
+                        + (l.size() > 12 ? ", ..." : ""));
             }
             out.println("  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
                     + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels; a convolution whose path is picked per call packs a form when a call first takes it)");

@@ -315,9 +315,9 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private String textLine(Item it, List<String> labels) {
-        StringBuilder b = new StringBuilder(it.file != null ? it.source : quoteShort(it.text));
+        StringBuilder b = new StringBuilder(it.file != null ? Terminal.printable(it.source) : quoteShort(it.text));
         for (int i : top(it.probs)) {
-            b.append("  ").append(label(labels, i)).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
+            b.append("  ").append(Terminal.printable(label(labels, i))).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
         }
         return b.toString();
     }

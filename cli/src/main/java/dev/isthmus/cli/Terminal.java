@@ -16,6 +16,31 @@ final class Terminal {
         return new PrintWriter(new java.io.OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     }
 
+    /**
+     * {@code s} with its control characters written as escapes ({@code \n}, {@code \t}, {@code \u001b}, ...): a
+     * tensor name, label or file name from a stranger's file can then neither forge a line of output nor send
+     * terminal escape codes.
+     */
+    static String printable(String s) {
+        if (s == null) return "null";
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!Character.isISOControl(c)) {
+                if (b != null) b.append(c);
+                continue;
+            }
+            if (b == null) b = new StringBuilder(s.length() + 8).append(s, 0, i);
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> b.append(String.format("\\u%04x", (int) c));
+            }
+        }
+        return b == null ? s : b.toString();
+    }
+
     /** True when stderr is an interactive terminal (progress bars are drawn only then). */
     static boolean stderrIsTerminal() {
         String tty = System.getenv("ISTHMUS_STDERR_TTY");
