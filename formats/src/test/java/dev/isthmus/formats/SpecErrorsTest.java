@@ -130,6 +130,22 @@ class SpecErrorsTest {
     }
 
     @Test
+    void labelsMustNameEveryClassOfTheFirstOutput() {
+        // 3 labels on a 10-class model were accepted and printed as nonsense
+        Map<String, Tensor> w = Map.of("fc.weight", Tensor.ofFloats(new float[40], new long[]{10, 4}), "fc.bias", Tensor.ofFloats(new float[10], new long[]{10}));
+        String nodes = "'nodes':[{'op':'Linear','name':'fc','in_features':4,'out_features':10}]";
+        Path bad = model("{'format':'isthmus/1','inputs':[{'name':'x','shape':[-1,4],'dtype':'F32'}]," + nodes + ",'labels':['a','b','c']}", w);
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(bad, 1).close());
+        assertEquals(List.of("labels: 3 labels, but output 'output' has 10 classes (last dimension of [?, 10])"), e.problems());
+        StringBuilder ten = new StringBuilder();
+        for (int i = 0; i < 10; i++) ten.append(i == 0 ? "" : ",").append("'c").append(i).append("'");
+        Path good = model("{'format':'isthmus/1','inputs':[{'name':'x','shape':[-1,4],'dtype':'F32'}]," + nodes + ",'labels':[" + ten + "]}", w);
+        try (var m = ModelLoader.load(good, 1)) {
+            assertEquals(10, m.labels().size());
+        }
+    }
+
+    @Test
     void manyProblemsAreKeptUpToABoundAndTheMessageCountsTheRest() {
         // 600 Linear layers and no tensors: 1,200 missing tensors, none of them a size the file could not hold
         StringBuilder nodes = new StringBuilder();

@@ -57,9 +57,26 @@ public final class SpecLowering {
                 else g.addOutput(o, v);
             }
         }
+        String labelProblem = labelCountProblem(spec, g);
+        if (labelProblem != null) problems.add(labelProblem);
         problems.addAll(weights.finish());
         if (!problems.isEmpty()) throw new ModelSpecException(source.source(), problems, weights.unlisted());
         return new Lowered(g, weights);
+    }
+
+    /**
+     * Labels name the classes of the first output's last dimension: when that size is known and differs (3 labels on a
+     * 10-class model were printed as nonsense), the spec is refused; null when they agree or the size is free.
+     */
+    static String labelCountProblem(ModelSpec spec, Graph g) {
+        if (spec.labels().isEmpty() || g.outputs().isEmpty()) return null;
+        Value out = g.outputs().get(0);
+        if (out.type() == null || !out.type().isTensor()) return null;
+        long[] shape = out.type().shape();
+        long classes = shape.length == 0 ? 1 : shape[shape.length - 1];
+        if (classes < 0 || classes == spec.labels().size()) return null;
+        return "labels: " + spec.labels().size() + " labels, but output '" + g.outputNames().get(0) + "' has " + classes
+                + " classes (last dimension of " + dev.isthmus.engine.tensor.Shape.toString(shape) + ")";
     }
 
     /** Lowers one node; returns the name of its first result. */
