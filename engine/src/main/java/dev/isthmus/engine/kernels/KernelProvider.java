@@ -74,8 +74,8 @@ public interface KernelProvider {
     default EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
                                             Tensor inW, float[] inB, Tensor outW, float[] outB, Tensor w1, float[] b1,
                                             Tensor w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
-        return encoderLayer(d, heads, ff, normFirst, eps, act, inW.readFloats(), inB, outW.readFloats(), outB, w1.readFloats(), b1, w2.readFloats(), b2,
-                n1g, n1b, n2g, n2b);
+        return encoderLayer(d, heads, ff, normFirst, eps, act, inW.readFloats(), inB, outW.readFloats(), outB, w1.readFloats(), b1,
+                w2.readFloats(), b2, n1g, n1b, n2g, n2b);
     }
 
     /**
@@ -93,8 +93,6 @@ public interface KernelProvider {
     default KernelWarmup.Warmer warmer() {
         return null;
     }
-
-
 
     // ---- products of activations ------------------------------------------------------------------------------
 

@@ -69,13 +69,13 @@ public final class Conv2dKernel {
      * pointwise convolution whose path depends on the image ({@link ConvPaths#pointwiseByImage}) are built at the
      * first call that takes them (so a model holds one packed copy of those weights, as for every other layer).
      */
-    private volatile DirectConv direct;
-    /** {@link #directConv} as the path choice asks for it: one object, not a new one per call. */
-    private final Supplier<DirectConv> directs = this::directConv;
-    private volatile WinogradConv winograd;
+    private final Form<DirectConv> direct;
+    /** The direct form as the path choice asks for it: one object, not a new one per call. */
+    private final Supplier<DirectConv> directs;
+    private final Form<WinogradConv> winograd;
     /** Whether the Winograd path may be taken (then built at the first call that takes it, unless forced). */
     private final boolean winogradOk;
-    private volatile Im2colConv gemm;
+    private final Form<Im2colConv> gemm;
     private final DepthwiseConv depthwise;
     /** A pointwise convolution on the path {@link ConvPaths#pointwisePath} picks per call. */
     private final boolean pointwise;
@@ -118,21 +118,17 @@ public final class Conv2dKernel {
         this.subSh = sub ? strideH : 1;
         this.subSw = sub ? strideW : 1;
         ConvGeometry g = sub ? new ConvGeometry(cin, cout, 1, 1, 1, 1, 0, 0, 1, 1, groups) : given;
-        int depth = g.depth();
         this.path = ConvPaths.fixed(g, path);
         this.pointwise = this.path == null && ConvPaths.pointwise(g);
         boolean planesFixed = this.path == Path.CHANNELS || this.path == Path.PIXELS;
         boolean gemmNow = this.path == Path.GEMM || (pointwise && !ConvPaths.pointwiseByImage(g));
-        // the weights are read now only for the forms built now: a fixed path's, a pointwise contraction's GEMM
-        float[] weight = planesFixed || this.path == Path.WINOGRAD || gemmNow || this.path == Path.DEPTHWISE ? weights.get() : null;
-        if (weight != null && weight.length != cout * depth) {
-            throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * depth);
-        }
         this.cin = cin;
         this.cout = cout;
         this.geom = g;
         this.bias = bias;
         this.weights = weights;
+        // the weights are read now only for the forms built now: a fixed path's, a pointwise contraction's GEMM
+        float[] weight = planesFixed || this.path == Path.WINOGRAD || gemmNow || this.path == Path.DEPTHWISE ? checked(weights.get()) : null;
         boolean planes = planesFixed || (this.path == null && !pointwise);
         this.winogradOk = this.path == Path.WINOGRAD || (this.path == null && ConvPaths.winogradPays(g));
         if (planes || winogradOk || pointwise) {
@@ -141,39 +137,38 @@ public final class Conv2dKernel {
         } else {
             biasP = null;
         }
-        this.direct = planesFixed ? new DirectConv(g, weight, biasP) : null;
-        this.winograd = this.path == Path.WINOGRAD ? new WinogradConv(g, weight, biasP) : null;
-        this.gemm = gemmNow ? new Im2colConv(g, weight, bias) : null;
+        this.direct = new Form<>(planesFixed ? new DirectConv(g, weight, biasP) : null,
+                () -> new DirectConv(geom, checked(weights.get()), biasP));
+        this.directs = direct::get;
+        this.winograd = new Form<>(this.path == Path.WINOGRAD ? new WinogradConv(g, weight, biasP) : null,
+                () -> new WinogradConv(geom, checked(weights.get()), biasP));
+        this.gemm = new Form<>(gemmNow ? new Im2colConv(g, weight, bias) : null,
+                () -> new Im2colConv(geom, checked(weights.get()), bias));
         this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, weight, bias) : null;
     }
 
-    /** The direct algorithm, built at the first call that needs it. */
-    private DirectConv directConv() {
-        DirectConv d = direct;
-        if (d != null) return d;
-        synchronized (this) {
-            if (direct == null) direct = new DirectConv(geom, checked(weights.get()), biasP);
-            return direct;
-        }
-    }
+    /** A packed form of the weights: given at construction, or built once, at the first call that takes it. */
+    private static final class Form<T> {
+        private volatile T value;
+        private final Supplier<T> make;
 
-    /** The GEMM algorithm, built at the first call that needs it. */
-    private Im2colConv im2col() {
-        Im2colConv m = gemm;
-        if (m != null) return m;
-        synchronized (this) {
-            if (gemm == null) gemm = new Im2colConv(geom, checked(weights.get()), bias);
-            return gemm;
+        Form(T value, Supplier<T> make) {
+            this.value = value;
+            this.make = make;
         }
-    }
 
-    /** The Winograd algorithm, built at the first call that takes it. */
-    private WinogradConv winogradConv() {
-        WinogradConv m = winograd;
-        if (m != null) return m;
-        synchronized (this) {
-            if (winograd == null) winograd = new WinogradConv(geom, checked(weights.get()), biasP);
-            return winograd;
+        T get() {
+            T v = value;
+            if (v != null) return v;
+            synchronized (this) {
+                if (value == null) value = make.get();
+                return value;
+            }
+        }
+
+        /** The form if it has been built, else null (nothing is built). */
+        T built() {
+            return value;
         }
     }
 
@@ -187,12 +182,12 @@ public final class Conv2dKernel {
     /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
     public long footprint() {
         long b = 0;
-        Im2colConv m = gemm;
-        DirectConv d = direct;
+        Im2colConv m = gemm.built();
+        DirectConv d = direct.built();
         if (m != null) for (var a : m.packed) b += 4L * a.footprint(); // footprint() counts floats
         if (d != null) b += 4L * d.wt.length;
         if (biasP != null) b += 4L * biasP.length;
-        WinogradConv wg = winograd;
+        WinogradConv wg = winograd.built();
         if (wg != null) b += 4L * wg.wino.footprint();
         return b;
     }
@@ -281,8 +276,8 @@ public final class Conv2dKernel {
         }
         Path p = path(n, w, oh, ow);
         if (maxPool2 && p != Path.WINOGRAD) {
-            if ((p == Path.CHANNELS || p == Path.PIXELS) && ConvPaths.poolsOnChannels(p, path, directConv())) {
-                directConv().forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
+            if ((p == Path.CHANNELS || p == Path.PIXELS) && ConvPaths.poolsOnChannels(p, path, direct.get())) {
+                direct.get().forward(Path.CHANNELS, x, xOff, n, h, w, y, yOff, oh, ow, act, null, 0, true, pool);
             } else {
                 pooledForward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, pool);
             }
@@ -323,10 +318,10 @@ public final class Conv2dKernel {
     private void run(Path p, float[] x, int xOff, int n, int h, int w, float[] y, int yOff, int oh, int ow, Activation act,
                      float[] res, int resOff, boolean pooled, ComputePool pool) {
         switch (p) {
-            case CHANNELS, PIXELS -> directConv().forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
-            case GEMM -> im2col().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
+            case CHANNELS, PIXELS -> direct.get().forward(p, x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, false, pool);
+            case GEMM -> gemm.get().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
             case DEPTHWISE -> depthwise.forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pool);
-            case WINOGRAD -> winogradConv().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
+            case WINOGRAD -> winograd.get().forward(x, xOff, n, h, w, y, yOff, oh, ow, act, res, resOff, pooled, pool);
         }
     }
 
