@@ -179,7 +179,7 @@ public final class Conv2dKernel {
         return weight;
     }
 
-    /** Bytes of the packed copies this kernel holds besides the weights it was given (which it keeps by reference). */
+    /** Bytes of the weights this kernel holds: the packed forms built so far, and the depthwise form's weights. */
     public long footprint() {
         long b = 0;
         Im2colConv m = gemm.built();
@@ -189,6 +189,7 @@ public final class Conv2dKernel {
         if (biasP != null) b += 4L * biasP.length;
         WinogradConv wg = winograd.built();
         if (wg != null) b += 4L * wg.wino.footprint();
+        if (depthwise != null) b += 4L * depthwise.floats();
         return b;
     }
 

@@ -69,6 +69,11 @@ final class DepthwiseConv extends ConvAlgorithm {
     private static final Scratch BLOCK = new Scratch();
     private static final Scratch.Ints TAPS = new Scratch.Ints();
 
+    /** Floats this form holds: the weights it reads in place and the channel-last blocks. */
+    long floats() {
+        return weight.length + (packed == null ? 0 : packed.length);
+    }
+
     DepthwiseConv(ConvGeometry g, float[] weight, float[] bias) {
         super(g);
         if (!g.depthwise()) throw new IllegalArgumentException("not a depthwise convolution");

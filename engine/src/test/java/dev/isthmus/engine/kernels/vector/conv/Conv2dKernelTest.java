@@ -93,6 +93,17 @@ class Conv2dKernelTest extends ThreePools {
     }
 
     @Test
+    void aDepthwiseLayerCountsTheWeightsItHolds() {
+        // the depthwise form keeps the weights it was given (it reads them in place): they are part of what the layer
+        // holds, as memory reports show it
+        int c = 3 * Species.L + 1;
+        float[] w = new float[c * 9];
+        Conv2dKernel dw = new Conv2dKernel(() -> w, null, c, c, 3, 3, 1, 1, 1, 1, 1, 1, c, null);
+        assertEquals(Conv2dKernel.Path.DEPTHWISE, dw.path(10, 10, 10));
+        assertTrue(dw.footprint() >= 4L * w.length, dw.footprint() + " bytes for " + w.length + " weights");
+    }
+
+    @Test
     void matchesTheReference() {
         SplittableRandom r = new SplittableRandom(3);
         for (int[] c : CASES) {
