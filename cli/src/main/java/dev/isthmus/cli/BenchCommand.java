@@ -244,9 +244,11 @@ final class BenchCommand implements Callable<Integer> {
                             + Shape.toString(in.shape()) + "; give --shape " + in.name() + "=D0xD1x...");
                 }
             }
-            long n = 1;
-            for (long d : s) {
-                n = d == 0 || n <= Integer.MAX_VALUE / d ? n * d : Long.MAX_VALUE;
+            long n;
+            try {
+                n = Shape.numel(s);
+            } catch (ArithmeticException beyondALong) {
+                n = Long.MAX_VALUE;
             }
             if (n > Integer.MAX_VALUE) {
                 throw new UsageException("input '" + in.name() + "' of shape " + Shape.toCompact(s) + " has more elements than one input "

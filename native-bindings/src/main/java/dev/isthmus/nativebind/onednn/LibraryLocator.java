@@ -14,11 +14,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -266,10 +263,7 @@ final class LibraryLocator {
             if (e != null && e.getCrc() >= 0 && e.getSize() >= 0) return Long.toHexString(e.getCrc()) + ":" + e.getSize();
         }
         try (InputStream in = "file".equals(u.getProtocol()) ? Files.newInputStream(fileOf(u)) : c.getInputStream()) {
-            MessageDigest md = sha256();
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
+            return BundledDigests.sha256(in);
         }
     }
 
@@ -281,16 +275,8 @@ final class LibraryLocator {
         }
     }
 
-    private static String sha256(String s) {
-        return HexFormat.of().formatHex(sha256().digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    private static String sha256(String s) throws IOException {
+        return BundledDigests.sha256(new java.io.ByteArrayInputStream(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static boolean blank(String s) {
