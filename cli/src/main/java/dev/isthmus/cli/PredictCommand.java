@@ -1,5 +1,6 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.engine.errors.InvalidInputException;
 import dev.isthmus.engine.errors.IsthmusException;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.InputSpec;
@@ -7,6 +8,8 @@ import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.tokenizer.ModelTokenizer;
+import dev.isthmus.formats.tokenizer.TokenizerInputException;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.sequence.SequenceFiles;
@@ -109,12 +112,11 @@ final class PredictCommand implements Callable<Integer> {
                         + " (use 'isthmus run' with .npy tensors)");
             }
             if (m.inputs().stream().anyMatch(i -> i.name().equals("input_ids"))) {
-                try (TextTokenizer tok = TextTokenizer.near(model)) {
-                    if (tok == null) {
-                        throw new IsthmusException(model + ": a text model needs " + TextTokenizer.FILE + " in its directory");
-                    }
-                    return predictText(m, tok, out, err);
+                ModelTokenizer tok = ModelTokenizer.near(model);
+                if (tok == null) {
+                    throw new IsthmusException(model + ": a text model needs " + ModelTokenizer.FILE + " in its directory");
                 }
+                return predictText(m, tok, out, err);
             }
             if (!texts.isEmpty()) throw new UsageException("--text needs a text model (a directory with tokenizer.json)");
             if (inputs.isEmpty()) throw new UsageException("no input files given");
@@ -197,7 +199,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** Text models: --text values, text files, or lines of standard input → input_ids and attention_mask. */
-    private int predictText(Model m, TextTokenizer tok, PrintWriter out, PrintWriter err) throws java.io.IOException {
+    private int predictText(Model m, ModelTokenizer tok, PrintWriter out, PrintWriter err) throws java.io.IOException {
         List<Item> items = new ArrayList<>();
         for (String t : texts) items.add(new Item("--text", t));
         List<String> args = inputs.isEmpty() && texts.isEmpty() ? List.of("-") : inputs;
@@ -225,39 +227,56 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         if (items.isEmpty()) throw new UsageException("no text given (use --text, files, or lines on standard input)");
-        for (Item it : items) if (it.error == null) it.tokens = tok.encode(it.text);
+        for (Item it : items) {
+            if (it.error != null) continue;
+            try {
+                it.tokens = tok.encode(it.text);
+            } catch (TokenizerInputException e) {
+                it.error = it.source + ": " + e.getMessage();
+            }
+        }
         boolean needsTypes = m.inputs().stream().anyMatch(i -> i.name().equals("token_type_ids") && !Boolean.TRUE.equals(i.extras().get("optional")));
         List<String> labels = m.labels();
         int failed = 0;
         for (int start = 0; start < items.size(); start += batch) {
             List<Item> group = items.subList(start, Math.min(items.size(), start + batch));
-            List<Item> ok = group.stream().filter(i -> i.error == null).toList();
-            if (!ok.isEmpty()) {
-                int len = ok.stream().mapToInt(i -> i.tokens[0].length).max().orElse(1);
-                long[] ids = new long[ok.size() * len], mask = new long[ok.size() * len];
-                java.util.Arrays.fill(ids, tok.padId);
-                for (int b = 0; b < ok.size(); b++) {
-                    long[][] t = ok.get(b).tokens;
-                    System.arraycopy(t[0], 0, ids, b * len, t[0].length);
-                    System.arraycopy(t[1], 0, mask, b * len, t[1].length);
-                }
-                Map<String, Tensor> feed = new LinkedHashMap<>();
-                feed.put("input_ids", Tensor.ofLongs(ids, ok.size(), len));
-                if (m.inputs().stream().anyMatch(i -> i.name().equals("attention_mask"))) feed.put("attention_mask", Tensor.ofLongs(mask, ok.size(), len));
-                if (needsTypes) feed.put("token_type_ids", Tensor.ofLongs(new long[ids.length], ok.size(), len));
-                Tensor logits = m.run(feed).values().iterator().next();
-                if (logits.rank() != 2 || logits.dim(0) != ok.size()) {
-                    throw new IsthmusException(model + ": predict needs an output of shape [batch, classes]; this model gives "
-                            + Shape.toString(logits.shape()) + " (a base model without a classification head?)");
-                }
-                int classes = (int) logits.dim(1);
-                float[] all = logits.toFloatArray();
-                for (int i = 0; i < ok.size(); i++) ok.get(i).probs = softmax(java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes));
-            }
+            runTextBatch(m, tok, group, needsTypes);
             for (Item it : group) if (!emit(it, labels, out, err)) failed++;
             out.flush();
         }
         return summary(failed, items.size(), err);
+    }
+
+    /** One batch of tokenized texts through the model; an input the model refuses (an id out of range) fails the batch's texts. */
+    private void runTextBatch(Model m, ModelTokenizer tok, List<Item> group, boolean needsTypes) {
+        List<Item> ok = group.stream().filter(i -> i.error == null).toList();
+        if (ok.isEmpty()) return;
+        int len = ok.stream().mapToInt(i -> i.tokens[0].length).max().orElse(1);
+        long[] ids = new long[ok.size() * len], mask = new long[ok.size() * len];
+        java.util.Arrays.fill(ids, tok.padId());
+        for (int b = 0; b < ok.size(); b++) {
+            long[][] t = ok.get(b).tokens;
+            System.arraycopy(t[0], 0, ids, b * len, t[0].length);
+            System.arraycopy(t[1], 0, mask, b * len, t[1].length);
+        }
+        Map<String, Tensor> feed = new LinkedHashMap<>();
+        feed.put("input_ids", Tensor.ofLongs(ids, ok.size(), len));
+        if (m.inputs().stream().anyMatch(i -> i.name().equals("attention_mask"))) feed.put("attention_mask", Tensor.ofLongs(mask, ok.size(), len));
+        if (needsTypes) feed.put("token_type_ids", Tensor.ofLongs(new long[ids.length], ok.size(), len));
+        Tensor logits;
+        try {
+            logits = m.run(feed).values().iterator().next();
+        } catch (InvalidInputException e) {
+            for (Item it : ok) it.error = it.source + ": " + e.getMessage();
+            return;
+        }
+        if (logits.rank() != 2 || logits.dim(0) != ok.size()) {
+            throw new IsthmusException(model + ": predict needs an output of shape [batch, classes]; this model gives "
+                    + Shape.toString(logits.shape()) + " (a base model without a classification head?)");
+        }
+        int classes = (int) logits.dim(1);
+        float[] all = logits.toFloatArray();
+        for (int i = 0; i < ok.size(); i++) ok.get(i).probs = softmax(java.util.Arrays.copyOfRange(all, i * classes, (i + 1) * classes));
     }
 
     private void runBatch(Model m, InputSpec in, List<Item> group, boolean endsInSoftmax) {

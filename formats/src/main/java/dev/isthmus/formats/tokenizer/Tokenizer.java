@@ -105,6 +105,13 @@ public final class Tokenizer {
         return max;
     }
 
+    /** Where {@link #maxId()} comes from, for messages: {@code token 'x'} or {@code a special token of post_processor}. */
+    public String maxIdSource() {
+        int max = maxId();
+        for (Map.Entry<String, Integer> e : model.vocab.entrySet()) if (e.getValue() == max) return "token '" + e.getKey() + "' of model.vocab";
+        return added.maxId == max ? "an added token" : "a special token of post_processor";
+    }
+
     /**
      * The ids of {@code text} with the special tokens added, at most {@code maxLength} of them: the text's own ids
      * are cut to {@code maxLength - specialTokens()} (the library's truncation of a single sequence, from the right).

@@ -1,0 +1,77 @@
+package dev.isthmus.formats.tokenizer;
+
+import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.formats.hf.HfConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A text model's tokenizer: the {@code tokenizer.json} beside the model, with what the model's {@code config.json}
+ * says about its use, checked when loaded: texts are cut to {@code max_position_embeddings} ids, batches are padded
+ * with {@code pad_token_id}, and every id the tokenizer can produce, the padding id too, must be below
+ * {@code vocab_size} (an id past the model's embedding table failed every text of a run; now the files are refused
+ * with one error naming both).
+ */
+public final class ModelTokenizer {
+    public static final String FILE = "tokenizer.json";
+    static final int DEFAULT_MAX_LENGTH = 512;
+
+    private final Tokenizer tokenizer;
+    private final int maxLength;
+    private final long padId;
+
+    private ModelTokenizer(Tokenizer tokenizer, int maxLength, long padId) {
+        this.tokenizer = tokenizer;
+        this.maxLength = maxLength;
+        this.padId = padId;
+    }
+
+    /** The tokenizer of a model directory (or of the directory holding a model file), or null when it has none. */
+    public static ModelTokenizer near(Path model) {
+        Path dir = Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+        if (dir == null || !Files.exists(dir.resolve(FILE))) return null;
+        Tokenizer t = Tokenizer.read(dir.resolve(FILE));
+        Path configFile = dir.resolve("config.json");
+        if (!Files.exists(configFile)) return new ModelTokenizer(t, Math.max(DEFAULT_MAX_LENGTH, t.specialTokens()), 0);
+        HfConfig config = HfConfig.read(configFile);
+        int maxLength = config.integer("max_position_embeddings", DEFAULT_MAX_LENGTH);
+        if (maxLength <= t.specialTokens()) {
+            throw config.error("hf-config", "\"max_position_embeddings\" is " + maxLength + ": no room for a text beside the "
+                    + t.specialTokens() + " special tokens of " + t.file());
+        }
+        int vocab = config.integer("vocab_size", 30522);
+        if (vocab <= 0) throw config.error("hf-config", "\"vocab_size\" must be positive, found " + vocab);
+        int padId = config.integer("pad_token_id", 0);
+        if (padId < 0 || padId >= vocab) {
+            throw config.error("token-id-range", "\"pad_token_id\" is " + padId + ", outside the model's vocabulary of "
+                    + vocab + " ids (\"vocab_size\")");
+        }
+        if (t.maxId() >= vocab) {
+            throw new ModelFormatException(t.file(), null, "token-id-range", t.maxIdSource() + " has id " + t.maxId()
+                    + ", past the model's vocabulary of " + vocab + " ids (\"vocab_size\" in " + config.source() + ")");
+        }
+        return new ModelTokenizer(t, maxLength, padId);
+    }
+
+    /** Token ids and attention mask of one text, at most {@link #maxLength()} of them. */
+    public long[][] encode(String text) {
+        long[] ids = tokenizer.encode(text, maxLength);
+        long[] mask = new long[ids.length];
+        java.util.Arrays.fill(mask, 1);
+        return new long[][]{ids, mask};
+    }
+
+    public int maxLength() {
+        return maxLength;
+    }
+
+    /** The id that pads the shorter texts of a batch. */
+    public long padId() {
+        return padId;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+}
