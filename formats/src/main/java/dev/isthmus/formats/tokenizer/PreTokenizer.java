@@ -10,7 +10,7 @@ import java.util.function.IntPredicate;
 /**
  * The second step: the normalized text cut into the pieces the model tokenizes one by one ({@code tokenizer.json}'s
  * {@code pre_tokenizer}), with the tokenizers library's semantics. Supported types: {@code BertPreTokenizer},
- * {@code Whitespace}, {@code WhitespaceSplit}, {@code Punctuation}, {@code Digits}, {@code Split},
+ * {@code Whitespace}, {@code WhitespaceSplit}, {@code ByteLevel}, {@code Punctuation}, {@code Digits}, {@code Split},
  * {@code CharDelimiterSplit} and {@code Sequence}.
  */
 interface PreTokenizer {
@@ -33,6 +33,7 @@ interface PreTokenizer {
             case "Whitespace" -> byPattern(BoundedPattern.compile("\\w+|[^\\w\\s]+", false, f, path + " (Whitespace)"),
                     true, Behavior.REMOVED);
             case "WhitespaceSplit" -> byChar(CharClasses::isWhitespace, Behavior.REMOVED);
+            case "ByteLevel" -> byteLevel(f.bool(m, "add_prefix_space", path, true), f.bool(m, "use_regex", path, true), f, path);
             case "Punctuation" -> byChar(CharClasses::isPunctuation, behavior(m, f, path, "Isolated"));
             case "Digits" -> byChar(CharClasses::isNumeric,
                     f.bool(m, "individual_digits", path, false) ? Behavior.ISOLATED : Behavior.CONTIGUOUS);
@@ -59,8 +60,31 @@ interface PreTokenizer {
                 };
             }
             default -> throw f.error(path + ".type", "tokenizer-unsupported", "pre-tokenizer '" + type + "' is not supported"
-                    + " (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, Punctuation, Digits, Split,"
+                    + " (supported: BertPreTokenizer, Whitespace, WhitespaceSplit, ByteLevel, Punctuation, Digits, Split,"
                     + " CharDelimiterSplit, Sequence)");
+        };
+    }
+
+    /** GPT-2's split of words, numbers, other symbols and whitespace (a space kept in front of the piece it precedes). */
+    String GPT2_SPLIT = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
+    /**
+     * GPT-2's byte-level step: a space in front of each piece that has none (with {@code add_prefix_space}), the split
+     * above (with {@code use_regex}), then every UTF-8 byte of a piece written as one printable character
+     * ({@link ByteAlphabet}), so the vocabulary covers any text without an unknown token.
+     */
+    private static PreTokenizer byteLevel(boolean addPrefixSpace, boolean useRegex, Fields f, String path) {
+        BoundedPattern split = BoundedPattern.compile(GPT2_SPLIT, false, f, path + " (ByteLevel)");
+        return (pieces, b) -> {
+            List<String> out = new ArrayList<>();
+            for (String s : pieces) {
+                if (addPrefixSpace && !s.startsWith(" ")) s = " " + s;
+                List<String> parts = new ArrayList<>();
+                if (useRegex) Splitter.split(s, Splitter.byPattern(s, split, b), Behavior.ISOLATED, parts);
+                else parts.add(s);
+                for (String part : parts) out.add(ByteAlphabet.encode(part));
+            }
+            return out;
         };
     }
 

@@ -6,7 +6,8 @@ import java.util.function.IntConsumer;
 
 /**
  * The third step: one piece of text to token ids ({@code tokenizer.json}'s {@code model}). Supported types:
- * {@code WordPiece} (BERT's greedy longest-match-first subwords) and {@code WordLevel} (one id per piece).
+ * {@code WordPiece} (BERT's greedy longest-match-first subwords), {@code BPE} (byte-pair merges, as RoBERTa and GPT-2
+ * use them) and {@code WordLevel} (one id per piece).
  */
 abstract class SubwordModel {
     final Map<String, Integer> vocab;
@@ -34,11 +35,12 @@ abstract class SubwordModel {
         Map<String, Object> m = f.object(json, path);
         String type = f.string(m, "type", path, null);
         Map<String, Integer> vocab = switch (type) {
-            case "WordPiece", "WordLevel" -> vocab(f.object(m.get("vocab"), path + ".vocab"), f, path + ".vocab");
+            case "WordPiece", "WordLevel", "BPE" -> vocab(f.object(m.get("vocab"), path + ".vocab"), f, path + ".vocab");
             default -> throw f.error(path + ".type", "tokenizer-unsupported", "model '" + type
-                    + "' is not supported (supported: WordPiece, WordLevel)");
+                    + "' is not supported (supported: WordPiece, BPE, WordLevel)");
         };
         if (type.equals("WordLevel")) return new WordLevel(vocab, f.string(m, "unk_token", path, "<unk>"), f.file);
+        if (type.equals("BPE")) return Bpe.parse(m, vocab, f, path);
         return new WordPiece(vocab, f.string(m, "unk_token", path, "[UNK]"),
                 f.string(m, "continuing_subword_prefix", path, "##"),
                 (int) f.integer(m, "max_input_chars_per_word", path, 100, 0, Integer.MAX_VALUE), f.file);
