@@ -126,7 +126,34 @@ public final class HfModels {
     private static final LayerNames DISTILBERT = new LayerNames("attention.q_lin", "attention.k_lin", "attention.v_lin",
             "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
 
+    /**
+     * A family's base model lowered into a builder, for a head or a pooling to append its nodes to: the name of the
+     * last hidden state (batch, seq, width), of the pooled output when the family has one in this checkpoint (else
+     * null), and the outputs the base model itself gives.
+     */
+    public record Base(SpecBuilder builder, String lastHidden, String pooled, int width, List<String> outputs, String architecture) {
+    }
+
+    /**
+     * The base model of a checkpoint whatever head its config names (a head checkpoint's base tensors keep their
+     * prefix, e.g. {@code bert.}); for lowerings that put their own head on it (sentence-transformers' pooling).
+     */
+    public static Base base(HfConfig config, Set<String> tensorNames) {
+        String arch = architecture(config);
+        return arch.startsWith("DistilBert")
+                ? distilBertBase(config, arch, prefix(tensorNames, "distilbert.", "embeddings.word_embeddings.weight"))
+                : bertBase(config, arch, prefix(tensorNames, "bert.", "embeddings.word_embeddings.weight"), tensorNames, false);
+    }
+
     private static ModelSpec bert(HfConfig c, String arch, String p, Set<String> names, boolean classifier) {
+        Base base = bertBase(c, arch, p, names, classifier);
+        if (!classifier) return base.builder().build(base.outputs(), List.of(), extras(c, arch));
+        List<String> labels = c.labels();
+        base.builder().module("Linear", "classifier", base.pooled(), "logits", "in_features", base.width(), "out_features", labels.size());
+        return base.builder().build(List.of("logits"), labels, extras(c, arch));
+    }
+
+    private static Base bertBase(HfConfig c, String arch, String p, Set<String> names, boolean pooler) {
         if (c.bool("is_decoder", false) || c.bool("add_cross_attention", false)) {
             throw c.error("hf-config", "BERT as a decoder (is_decoder / add_cross_attention) is not supported");
         }
@@ -158,22 +185,30 @@ public final class HfModels {
         String bias = maskBias(b);
         h = encoder(b, p + "encoder.layer.", BERT, layers, h, bias, hidden, heads, inter, eps, act);
         List<String> outputs = list(h);
-        boolean pooler = classifier || names.contains(p + "pooler.dense.weight") || names.contains(p + "pooler.dense.bias");
-        List<String> labels = List.of();
-        if (pooler) {
+        String pooled = null;
+        if (pooler || names.contains(p + "pooler.dense.weight") || names.contains(p + "pooler.dense.bias")) {
             String first = firstToken(b, h, "pooler.first_token");
             String dense = b.module("Linear", p + "pooler.dense", first, "pooler.dense", "in_features", hidden, "out_features", hidden);
-            outputs.add(b.fn("tanh", List.of(dense), "pooler_output"));
+            pooled = b.fn("tanh", List.of(dense), "pooler_output");
+            outputs.add(pooled);
         }
-        if (classifier) {
-            labels = c.labels();
-            b.module("Linear", "classifier", "pooler_output", "logits", "in_features", hidden, "out_features", labels.size());
-            outputs = List.of("logits");
-        }
-        return b.build(outputs, labels, extras(c, arch));
+        return new Base(b, h, pooled, hidden, outputs, arch);
     }
 
     private static ModelSpec distilBert(HfConfig c, String arch, String p, boolean classifier) {
+        Base base = distilBertBase(c, arch, p);
+        if (!classifier) return base.builder().build(base.outputs(), List.of(), extras(c, arch));
+        SpecBuilder b = base.builder();
+        List<String> labels = c.labels();
+        int dim = base.width();
+        String first = firstToken(b, base.lastHidden(), "pooled_output");
+        String pre = b.module("Linear", "pre_classifier", first, "pre_classifier", "in_features", dim, "out_features", dim);
+        String relu = b.fn("relu", List.of(pre), "pre_classifier_relu");
+        b.module("Linear", "classifier", relu, "logits", "in_features", dim, "out_features", labels.size());
+        return b.build(List.of("logits"), labels, extras(c, arch));
+    }
+
+    private static Base distilBertBase(HfConfig c, String arch, String p) {
         if (c.bool("sinusoidal_pos_embds", false)) {
             throw c.error("hf-config", "sinusoidal_pos_embds is not supported (the checkpoints on the hub use learned positions)");
         }
@@ -194,17 +229,7 @@ public final class HfModels {
         String h = embeddingsTail(b, e, words, dim, eps);
         String bias = maskBias(b);
         h = encoder(b, p + "transformer.layer.", DISTILBERT, layers, h, bias, dim, heads, hiddenDim, eps, act);
-        List<String> outputs = List.of(h);
-        List<String> labels = List.of();
-        if (classifier) {
-            labels = c.labels();
-            String first = firstToken(b, h, "pooled_output");
-            String pre = b.module("Linear", "pre_classifier", first, "pre_classifier", "in_features", dim, "out_features", dim);
-            String relu = b.fn("relu", List.of(pre), "pre_classifier_relu");
-            b.module("Linear", "classifier", relu, "logits", "in_features", dim, "out_features", labels.size());
-            outputs = List.of("logits");
-        }
-        return b.build(outputs, labels, extras(c, arch));
+        return new Base(b, h, null, dim, list(h), arch);
     }
 
     /** {@code h[:, 0]}: the first token of every sequence. */
@@ -296,7 +321,7 @@ public final class HfModels {
         return new InputSpec(name, new long[]{-1, -1}, DType.I64, extras);
     }
 
-    private static Map<String, Object> extras(HfConfig c, String arch) {
+    static Map<String, Object> extras(HfConfig c, String arch) {
         return args("source", "huggingface", "architecture", arch, "config", c.source());
     }
 
