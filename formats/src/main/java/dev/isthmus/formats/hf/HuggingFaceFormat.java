@@ -6,10 +6,14 @@ import dev.isthmus.formats.ModelFormat;
 import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
 
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
-/** A Hugging Face directory ({@code config.json} + {@code model.safetensors}), lowered by {@link HfModels}. */
+/**
+ * A Hugging Face directory ({@code config.json} + {@code model.safetensors}), lowered by {@link HfModels}; with a
+ * {@code modules.json}, a sentence-transformers model ({@link SentenceTransformers}).
+ */
 public final class HuggingFaceFormat implements ModelFormat {
     @Override
     public String name() {
@@ -25,6 +29,8 @@ public final class HuggingFaceFormat implements ModelFormat {
     public ModelSpec spec(ModelLoader.Location loc, SafetensorsFile file) {
         HfConfig config = HfConfig.read(loc.specFile());
         checkLayerCount(config, file.names().size());
+        Path dir = loc.specFile().toAbsolutePath().getParent();
+        if (SentenceTransformers.isDirectory(dir)) return SentenceTransformers.spec(dir, config, new LinkedHashSet<>(file.names()));
         return HfModels.spec(config, new LinkedHashSet<>(file.names()));
     }
 
@@ -50,6 +56,8 @@ public final class HuggingFaceFormat implements ModelFormat {
     public WeightSource weights(ModelLoader.Location loc, SafetensorsFile file) {
         Set<String> names = new LinkedHashSet<>();
         for (String n : file.names()) if (!HfModels.isBuffer(n)) names.add(n);
-        return ModelLoader.weightSource(file, names);
+        WeightSource root = ModelLoader.weightSource(file, names);
+        Path dir = loc.specFile().toAbsolutePath().getParent();
+        return SentenceTransformers.isDirectory(dir) ? SentenceTransformers.weights(dir, root) : root;
     }
 }
