@@ -19,8 +19,9 @@ import java.nio.file.Path;
  * }</pre>
  *
  * A model path is a {@code .safetensors} file holding its {@code isthmus/1} spec, a directory with
- * {@code model.json} and {@code model.safetensors}, or a Hugging Face BERT / DistilBERT directory
- * ({@code config.json} and {@code model.safetensors}). Failures are typed:
+ * {@code model.json} and {@code model.safetensors}, a Hugging Face directory ({@code config.json} and
+ * {@code model.safetensors}) or a sentence-transformers directory (with {@code modules.json}; {@link #embedder} adds
+ * its tokenizer and returns vectors for texts). Failures are typed:
  * {@link dev.isthmus.engine.errors.ModelFormatException} (a malformed file),
  * {@link dev.isthmus.engine.errors.ModelSpecException} (spec and weights disagree; lists every problem),
  * {@link dev.isthmus.engine.errors.InvalidInputException} (a wrong input name, dtype or shape at run time).
@@ -60,6 +61,16 @@ public final class Isthmus {
     /** Loads a model with the default options. */
     public static Model load(Path path) {
         return load(path, options());
+    }
+
+    /** A text-embedding model (a sentence-transformers directory) with its tokenizer, the default options. */
+    public static TextEmbedder embedder(Path dir) {
+        return TextEmbedder.load(dir, options());
+    }
+
+    /** A text-embedding model with its tokenizer. The caller closes it. */
+    public static TextEmbedder embedder(Path dir, Options options) {
+        return TextEmbedder.load(dir, options);
     }
 
     /** Loads a model. The caller closes it; it frees its threads, backend memory and mapped weights. */

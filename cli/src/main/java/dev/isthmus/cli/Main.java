@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 /** The {@code isthmus} command. */
 @Command(name = "isthmus", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"CPU inference for convolutional, recurrent (GRU) and Transformer networks from safetensors weights.", ""},
-        subcommands = {RunCommand.class, PredictCommand.class, InspectCommand.class, BenchCommand.class, BackendsCommand.class,
+        subcommands = {RunCommand.class, PredictCommand.class, EmbedCommand.class, InspectCommand.class, BenchCommand.class, BackendsCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus predict examples/mnist examples/mnist/digits",

@@ -9,6 +9,7 @@ import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.tokenizer.ModelTokenizer;
+import dev.isthmus.formats.tokenizer.TextBatch;
 import dev.isthmus.formats.tokenizer.TokenizerInputException;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
@@ -81,7 +82,7 @@ final class PredictCommand implements Callable<Integer> {
         String text;
         float[] data;
         long[] shape;
-        long[][] tokens; // ids and attention mask, for text
+        long[] tokens; // token ids, for text
         String error;
         float[] probs;
 
@@ -201,46 +202,25 @@ final class PredictCommand implements Callable<Integer> {
     /** Text models: --text values, text files, or lines of standard input → input_ids and attention_mask. */
     private int predictText(Model m, ModelTokenizer tok, PrintWriter out, PrintWriter err) throws java.io.IOException {
         List<Item> items = new ArrayList<>();
-        for (String t : texts) items.add(new Item("--text", t));
-        List<String> args = inputs.isEmpty() && texts.isEmpty() ? List.of("-") : inputs;
-        for (String a : args) {
-            if (a.equals("-")) {
-                var reader = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
-                int n = 0;
-                for (String line; (line = reader.readLine()) != null; ) {
-                    n++;
-                    if (!line.isBlank()) items.add(new Item("stdin:" + n, line));
-                }
-            } else {
-                for (Path f : FileArgs.expand(List.of(a), List.of("txt"))) {
-                    Item it = new Item(f);
-                    try {
-                        RegularFiles.require(f);
-                        it.text = java.nio.file.Files.readString(f);
-                    } catch (IsthmusException e) {
-                        it.error = e.getMessage();
-                    } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                        it.error = f + ": cannot read: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage());
-                    }
-                    items.add(it);
-                }
-            }
+        for (TextInputs.Text t : TextInputs.read(texts, inputs)) {
+            Item it = t.file() != null ? new Item(t.file()) : new Item(t.source(), t.text());
+            it.text = t.text();
+            it.error = t.error();
+            items.add(it);
         }
-        if (items.isEmpty()) throw new UsageException("no text given (use --text, files, or lines on standard input)");
         for (Item it : items) {
             if (it.error != null) continue;
             try {
-                it.tokens = tok.encode(it.text);
+                it.tokens = tok.ids(it.text);
             } catch (TokenizerInputException e) {
                 it.error = it.source + ": " + e.getMessage();
             }
         }
-        boolean needsTypes = m.inputs().stream().anyMatch(i -> i.name().equals("token_type_ids") && !Boolean.TRUE.equals(i.extras().get("optional")));
         List<String> labels = m.labels();
         int failed = 0;
         for (int start = 0; start < items.size(); start += batch) {
             List<Item> group = items.subList(start, Math.min(items.size(), start + batch));
-            runTextBatch(m, tok, group, needsTypes);
+            runTextBatch(m, tok, group);
             for (Item it : group) if (!emit(it, labels, out, err)) failed++;
             out.flush();
         }
@@ -248,21 +228,10 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** One batch of tokenized texts through the model; an input the model refuses (an id out of range) fails the batch's texts. */
-    private void runTextBatch(Model m, ModelTokenizer tok, List<Item> group, boolean needsTypes) {
+    private void runTextBatch(Model m, ModelTokenizer tok, List<Item> group) {
         List<Item> ok = group.stream().filter(i -> i.error == null).toList();
         if (ok.isEmpty()) return;
-        int len = ok.stream().mapToInt(i -> i.tokens[0].length).max().orElse(1);
-        long[] ids = new long[ok.size() * len], mask = new long[ok.size() * len];
-        java.util.Arrays.fill(ids, tok.padId());
-        for (int b = 0; b < ok.size(); b++) {
-            long[][] t = ok.get(b).tokens;
-            System.arraycopy(t[0], 0, ids, b * len, t[0].length);
-            System.arraycopy(t[1], 0, mask, b * len, t[1].length);
-        }
-        Map<String, Tensor> feed = new LinkedHashMap<>();
-        feed.put("input_ids", Tensor.ofLongs(ids, ok.size(), len));
-        if (m.inputs().stream().anyMatch(i -> i.name().equals("attention_mask"))) feed.put("attention_mask", Tensor.ofLongs(mask, ok.size(), len));
-        if (needsTypes) feed.put("token_type_ids", Tensor.ofLongs(new long[ids.length], ok.size(), len));
+        Map<String, Tensor> feed = TextBatch.feed(m.inputs(), ok.stream().map(i -> i.tokens).toList(), tok.padId());
         Tensor logits;
         try {
             logits = m.run(feed).values().iterator().next();

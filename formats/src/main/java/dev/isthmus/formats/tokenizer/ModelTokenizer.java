@@ -11,20 +11,25 @@ import java.nio.file.Path;
  * says about its use, checked when loaded: texts are cut to {@code max_position_embeddings} ids, batches are padded
  * with {@code pad_token_id}, and every id the tokenizer can produce, the padding id too, must be below
  * {@code vocab_size} (an id past the model's embedding table failed every text of a run; now the files are refused
- * with one error naming both).
+ * with one error naming both). A sentence-transformers directory's {@code sentence_bert_config.json} cuts texts
+ * shorter ({@code max_seq_length}) and may lowercase them first ({@code do_lower_case}), as its Transformer module does.
  */
 public final class ModelTokenizer {
     public static final String FILE = "tokenizer.json";
     static final int DEFAULT_MAX_LENGTH = 512;
 
+    static final String SENTENCE_CONFIG = "sentence_bert_config.json";
+
     private final Tokenizer tokenizer;
     private final int maxLength;
     private final long padId;
+    private final boolean lowercase;
 
-    private ModelTokenizer(Tokenizer tokenizer, int maxLength, long padId) {
+    private ModelTokenizer(Tokenizer tokenizer, int maxLength, long padId, boolean lowercase) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
         this.padId = padId;
+        this.lowercase = lowercase;
     }
 
     /** The tokenizer of a model directory (or of the directory holding a model file), or null when it has none. */
@@ -33,7 +38,7 @@ public final class ModelTokenizer {
         if (dir == null || !Files.exists(dir.resolve(FILE))) return null;
         Tokenizer t = Tokenizer.read(dir.resolve(FILE));
         Path configFile = dir.resolve("config.json");
-        if (!Files.exists(configFile)) return new ModelTokenizer(t, Math.max(DEFAULT_MAX_LENGTH, t.specialTokens()), 0);
+        if (!Files.exists(configFile)) return new ModelTokenizer(t, Math.max(DEFAULT_MAX_LENGTH, t.specialTokens()), 0, false);
         HfConfig config = HfConfig.read(configFile);
         int maxLength = config.integer("max_position_embeddings", DEFAULT_MAX_LENGTH);
         if (maxLength <= t.specialTokens()) {
@@ -51,15 +56,24 @@ public final class ModelTokenizer {
             throw new ModelFormatException(t.file(), null, "token-id-range", t.maxIdSource() + " has id " + t.maxId()
                     + ", past the model's vocabulary of " + vocab + " ids (\"vocab_size\" in " + config.source() + ")");
         }
-        return new ModelTokenizer(t, maxLength, padId);
+        boolean lowercase = false;
+        Path sentence = dir.resolve(SENTENCE_CONFIG);
+        if (Files.exists(sentence)) {
+            HfConfig st = HfConfig.read(sentence);
+            int maxSeq = st.integer("max_seq_length", maxLength);
+            if (maxSeq <= t.specialTokens()) {
+                throw st.error("st-config", "\"max_seq_length\" is " + maxSeq + ": no room for a text beside the "
+                        + t.specialTokens() + " special tokens of " + t.file());
+            }
+            maxLength = Math.min(maxLength, maxSeq);
+            lowercase = st.bool("do_lower_case", false);
+        }
+        return new ModelTokenizer(t, maxLength, padId, lowercase);
     }
 
-    /** Token ids and attention mask of one text, at most {@link #maxLength()} of them. */
-    public long[][] encode(String text) {
-        long[] ids = tokenizer.encode(text, maxLength);
-        long[] mask = new long[ids.length];
-        java.util.Arrays.fill(mask, 1);
-        return new long[][]{ids, mask};
+    /** The token ids of one text, special tokens included, at most {@link #maxLength()} of them. */
+    public long[] ids(String text) {
+        return tokenizer.encode(lowercase ? text.toLowerCase(java.util.Locale.ROOT) : text, maxLength);
     }
 
     public int maxLength() {
