@@ -42,10 +42,12 @@ public interface KernelProvider {
     /**
      * {@link #conv2d(ConvGeometry, float[], float[])} with the weights given by {@code weights}, which a provider may
      * call again when it builds a form of the layer later (e.g. the path a call first takes), so that it holds no
-     * unpacked copy meanwhile. Default: reads them once.
+     * unpacked copy meanwhile. What the supplier returns is transient ({@link TransientFloats}: valid until its next
+     * call on the thread, possibly longer than the weights): a kernel keeps only what it packs from it. Default: one
+     * copy of exactly the weights, for {@link #conv2d(ConvGeometry, float[], float[])}.
      */
     default ConvKernel conv2d(ConvGeometry g, java.util.function.Supplier<float[]> weights, float[] bias) {
-        return conv2d(g, weights.get(), bias);
+        return conv2d(g, java.util.Arrays.copyOf(weights.get(), g.cout() * g.depth()), bias);
     }
 
     /** One layer of {@code torch.nn.GRU} (both directions when {@code dirs} = 2): per direction (3H, in), (3H, H), (3H). */

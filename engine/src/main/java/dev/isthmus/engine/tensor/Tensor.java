@@ -214,6 +214,17 @@ public final class Tensor {
         return out;
     }
 
+    /** All elements converted to float, written to {@code dst[0, numel)} (which may be longer). */
+    public void copyFloatsTo(float[] dst) {
+        checkAlive();
+        if (numel > dst.length) throw new IllegalArgumentException(numel + " elements do not fit " + dst.length + " floats");
+        if (dtype == DType.F32) {
+            MemorySegment.copy(data, F32_LE, 0, dst, 0, (int) numel);
+        } else {
+            for (int i = 0; i < numel; i++) dst[i] = readFloat(data, dtype, i);
+        }
+    }
+
     /** All elements converted to long, in a new array. */
     public long[] toLongArray() {
         checkAlive();

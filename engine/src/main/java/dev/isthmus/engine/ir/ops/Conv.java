@@ -1,5 +1,7 @@
 package dev.isthmus.engine.ir.ops;
 
+import dev.isthmus.engine.kernels.TransientFloats;
+
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Frame;
 import dev.isthmus.engine.ir.Op;
@@ -169,6 +171,28 @@ public final class Conv implements Op {
         return w;
     }
 
+    /** Where {@link #transientWeights()} puts the weights: one array per thread, reused from layer to layer. */
+    private static final TransientFloats WEIGHTS = new TransientFloats();
+
+    /**
+     * {@link #weightFloats()} in the calling thread's transient array ({@link TransientFloats}): valid until the next
+     * call on this thread, possibly longer than the weights; for a kernel that packs them and keeps no reference.
+     */
+    public float[] transientWeights() {
+        int n = Math.toIntExact(weight.numel());
+        float[] w = WEIGHTS.get(n);
+        weight.copyFloatsTo(w);
+        weight.releasePages();
+        if (scale != null) {
+            int per = n / cout;
+            for (int oc = 0; oc < cout; oc++) {
+                float f = scale[oc];
+                for (int i = oc * per, e = i + per; i < e; i++) w[i] *= f;
+            }
+        }
+        return w;
+    }
+
     /** The bias, or null. */
     public float[] biasFloats() {
         return Params.floats(bias);
@@ -270,9 +294,9 @@ public final class Conv implements Op {
     @Override
     public Executable compile(KernelProvider kernels) {
         // the weights as a supplier: a kernel that packs a form later reads them again (from the mapped file, the fold
-        // applied) instead of holding an unpacked copy
+        // applied) instead of holding an unpacked copy, into a transient array it must not keep
         ConvKernel k = kernels.conv2d(new ConvGeometry(cin, cout, kh, kw, sh, sw, padTop, padLeft, dh, dw, groups),
-                this::weightFloats, Params.floats(bias));
+                this::transientWeights, Params.floats(bias));
         return new Executable() {
             @Override
             public void run(Frame f) {

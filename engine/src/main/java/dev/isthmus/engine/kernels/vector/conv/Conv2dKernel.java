@@ -144,7 +144,8 @@ public final class Conv2dKernel {
                 () -> new WinogradConv(geom, checked(weights.get()), biasP));
         this.gemm = new Form<>(gemmNow ? new Im2colConv(g, weight, bias) : null,
                 () -> new Im2colConv(geom, checked(weights.get()), bias));
-        this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, weight, bias) : null;
+        // the depthwise form keeps its weights as they are: its own copy of exactly them
+        this.depthwise = this.path == Path.DEPTHWISE ? new DepthwiseConv(g, java.util.Arrays.copyOf(weight, cout * g.depth()), bias) : null;
     }
 
     /** A packed form of the weights: given at construction, or built once, at the first call that takes it. */
@@ -172,8 +173,9 @@ public final class Conv2dKernel {
         }
     }
 
+    /** The weights as given (at least cout · depth floats: a transient array may be longer). */
     private float[] checked(float[] weight) {
-        if (weight.length != cout * geom.depth()) {
+        if (weight.length < cout * geom.depth()) {
             throw new IllegalArgumentException("weight has " + weight.length + " floats, expected " + cout * geom.depth());
         }
         return weight;

@@ -76,10 +76,15 @@ final class WinogradConv extends ConvAlgorithm {
             WINO_OUT = new Scratch(), WINO_RUN = new Scratch();
     private static final Scratch.Ints WINO_ROWS = new Scratch.Ints(), WINO_PLANES = new Scratch.Ints();
 
+    /** Where U is built before it is packed: one array per thread, reused from layer to layer. */
+    private static final dev.isthmus.engine.kernels.TransientFloats TRANSFORMED = new dev.isthmus.engine.kernels.TransientFloats();
+
     /** U = G·g·Gᵀ for every (co, ci), as 16 right operands (cout × cin), one per position (row-major in the 4×4),
      * stacked (winoCols rows each) and packed as one. */
     private PackedMatrix winogradWeights(float[] weight) {
-        float[] u = new float[16 * winoCols * cin];
+        int n = 16 * winoCols * cin;
+        float[] u = TRANSFORMED.get(n);
+        java.util.Arrays.fill(u, 0, n, 0f); // the rows past cout stay zero
         double[][] gt = new double[3][4];
         for (int co = 0; co < cout; co++) {
             for (int ci = 0; ci < cin; ci++) {
