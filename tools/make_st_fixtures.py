@@ -41,6 +41,7 @@ from torch.nn import functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_hf_fixtures as hf  # noqa: E402
+import make_text_example as te  # noqa: E402
 import safetensors_io  # noqa: E402
 
 torch.set_num_threads(1)
@@ -146,6 +147,43 @@ def write_model(d, model, config, modes, dense_out, normalize):
         json.dump({"max_seq_length": config["max_position_embeddings"], "do_lower_case": False}, f, indent=2)
 
 
+# the first model also gets a tokenizer.json (tools/make_text_example.py's pipeline) of exactly its 97 ids, and
+# texts.json: a few texts with the ids that pipeline gives them and their sentence embeddings, for `isthmus embed`
+TOKENIZED = "st_bert_mean_normalize"
+TEXTS = ["the cat sat", "A dog ran far away!", "zebra", "the cat sat on the mat, and the dog ran", "xyz qq"]
+
+
+def tokenizer_vocab(size):
+    toks = te.SPECIALS + list(".,!?") + te.LETTERS + ["##" + c for c in te.LETTERS] + te.DIGITS
+    for w in ["the", "cat", "sat", "on", "mat", "and", "dog", "ran", "far", "away", "##s", "##ed", "##ing", "sun", "is",
+              "hot", "big", "red", "car", "sky", "blue", "tree", "green", "run", "fast", "slow", "day", "night", "moon",
+              "star", "sea", "fish"]:
+        if w not in toks and len(toks) < size:
+            toks.append(w)
+    assert len(toks) == size == len(set(toks)), (len(toks), size)
+    return {t: i for i, t in enumerate(toks)}
+
+
+def write_tokenizer(d, model, vocab_size):
+    vocab = tokenizer_vocab(vocab_size)
+    tok = te.tokenizer_json()
+    tok["model"]["vocab"] = vocab
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    rows = []
+    for t in TEXTS:
+        pieces = [p for w in te.pre_tokenize(te.normalize(t)) for p in te.wordpiece(w, vocab=vocab)]
+        ids = [vocab["[CLS]"]] + [vocab[p] for p in pieces] + [vocab["[SEP]"]]
+        x = torch.tensor([ids])
+        with torch.no_grad():
+            e = model.double()(x, torch.ones_like(x))[0][0].float()
+        model.float()
+        rows.append({"text": t, "input_ids": ids, "embedding": [float(v) for v in e.numpy()]})
+    with open(os.path.join(os.path.dirname(d), "texts.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+        f.write("\n")
+
+
 def main():
     if os.path.isdir(OUT_DIR):
         for entry in os.listdir(OUT_DIR):
@@ -164,6 +202,8 @@ def main():
             m.float().eval()
             models[model_name] = m
             write_model(os.path.join(d, "model"), m, config, modes, dense_out, normalize)
+            if model_name == TOKENIZED:
+                write_tokenizer(os.path.join(d, "model"), m, config["vocab_size"])
             dirs[model_name] = name
             model_field = "model"
         else:

@@ -90,6 +90,42 @@ class SentenceTransformersTest {
         return tests;
     }
 
+    /**
+     * {@code isthmus embed} and {@code Isthmus.embedder} on a fixture with a tokenizer: the ids and sentence embeddings
+     * tools/make_st_fixtures.py computed for its texts (texts.json), within 1e-4.
+     */
+    @Test
+    void embedGivesTheFixturesTextEmbeddings() throws IOException {
+        Path dir = ROOT.resolve("st_bert_mean_normalize_padded");
+        List<?> texts = (List<?>) Json.parse(Files.readString(dir.resolve("texts.json")));
+        List<String> args = new ArrayList<>(List.of("embed", dir.resolve("model").toString()));
+        try (dev.isthmus.TextEmbedder e = dev.isthmus.Isthmus.embedder(dir.resolve("model"))) {
+            for (Object o : texts) {
+                Map<?, ?> t = (Map<?, ?>) o;
+                String text = (String) t.get("text");
+                args.addAll(List.of("--text", text));
+                long[] ids = ((List<?>) t.get("input_ids")).stream().mapToLong(v -> (Long) v).toArray();
+                assertArrayEquals(ids, e.tokenizer().ids(text), text);
+                HfFixturesTest.assertClose(text, floats((List<?>) t.get("embedding")), e.embed(text));
+            }
+        }
+        CliRun r = CliRun.of(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(texts.size(), lines.size());
+        for (int i = 0; i < lines.size(); i++) {
+            Map<?, ?> t = (Map<?, ?>) texts.get(i);
+            HfFixturesTest.assertClose((String) t.get("text"), floats((List<?>) t.get("embedding")),
+                    floats((List<?>) Json.parseObject(lines.get(i)).get("embedding")));
+        }
+    }
+
+    static float[] floats(List<?> l) {
+        float[] f = new float[l.size()];
+        for (int i = 0; i < f.length; i++) f[i] = ((Number) l.get(i)).floatValue();
+        return f;
+    }
+
     /** A copy of one fixture model to break. */
     Path copy(String fixture) throws IOException {
         Path src = ROOT.resolve(fixture).resolve("model"), dst = tmp.resolve("model");
