@@ -28,7 +28,10 @@ public final class HuggingFaceFormat implements ModelFormat {
         return HfModels.spec(config, new LinkedHashSet<>(file.names()));
     }
 
-    /** Weights of one BERT or DistilBERT encoder layer: four attention projections, two dense layers, two LayerNorms. */
+    /**
+     * Weights of one encoder layer of every family lowered here (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA):
+     * four attention projections, two dense layers, two LayerNorms.
+     */
     static final int TENSORS_PER_LAYER = 16;
 
     /**
@@ -45,11 +48,13 @@ public final class HuggingFaceFormat implements ModelFormat {
         }
     }
 
-    /** The file's tensors without the id buffers HF saves beside the weights. */
+    /** The file's tensors without those the architecture leaves unused ({@link HfModels#unused}: id buffers and the like). */
     @Override
     public WeightSource weights(ModelLoader.Location loc, SafetensorsFile file) {
+        Set<String> all = new LinkedHashSet<>(file.names());
+        Set<String> unused = HfModels.unused(HfConfig.read(loc.specFile()), all);
         Set<String> names = new LinkedHashSet<>();
-        for (String n : file.names()) if (!HfModels.isBuffer(n)) names.add(n);
+        for (String n : all) if (!unused.contains(n)) names.add(n);
         return ModelLoader.weightSource(file, names);
     }
 }

@@ -144,9 +144,11 @@ class HfModelsTest {
     @Test
     void unsupportedArchitectureNamesFileAndClass() {
         var e = assertThrows(ModelFormatException.class,
-                () -> HfModels.spec(config(BERT_CLS.replace("BertForSequenceClassification", "BertForMaskedLM")), Set.of()));
+                () -> HfModels.spec(config(BERT_CLS.replace("BertForSequenceClassification", "BertForQuestionAnswering")), Set.of()));
         assertTrue(e.getMessage().contains("test/config.json"), e.getMessage());
-        assertTrue(e.getMessage().contains("'BertForMaskedLM' is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("'BertForQuestionAnswering' is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains(String.join(", ", HfModels.ARCHITECTURES)), "lists what is supported: " + e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), "one line: " + e.getMessage());
         assertTrue(e.getMessage().contains("DistilBertForSequenceClassification"), "lists what is supported: " + e.getMessage());
         assertEquals("hf-architecture", e.rule());
         assertEquals("test/config.json", e.file());
@@ -156,7 +158,8 @@ class HfModelsTest {
     void badConfigs() {
         assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"model_type\": \"bert\"",
                 "\"model_type\": \"distilbert\"")), Set.of()), "model_type contradicts the architecture");
-        assertThrows(ModelFormatException.class, () -> HfModels.spec(config("{\"model_type\": \"roberta\"}"), Set.of()));
+        var gpt2 = assertThrows(ModelFormatException.class, () -> HfModels.spec(config("{\"model_type\": \"gpt2\"}"), Set.of()));
+        assertTrue(gpt2.getMessage().contains("model_type 'gpt2' is not one of bert, distilbert, roberta, xlm-roberta, electra"), gpt2.getMessage());
         var gap = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"2\": \"positive\"",
                 "\"3\": \"positive\"")), Set.of()));
         assertTrue(gap.getMessage().contains("id2label"), gap.getMessage());
@@ -200,6 +203,213 @@ class HfModelsTest {
                 n++;
             }
         }
-        assertTrue(n >= 4, "expected a model per architecture under " + root.toAbsolutePath() + ", found " + n);
+        assertTrue(n >= HfModels.ARCHITECTURES.size(), "expected a model per architecture under " + root.toAbsolutePath() + ", found " + n);
+    }
+    static final String ROBERTA = """
+            {"architectures": ["RobertaForSequenceClassification"], "model_type": "roberta", "hidden_size": 20,
+             "num_attention_heads": 5, "num_hidden_layers": 2, "intermediate_size": 36, "hidden_act": "gelu",
+             "layer_norm_eps": 1e-5, "max_position_embeddings": 18, "type_vocab_size": 1, "vocab_size": 59,
+             "pad_token_id": 1, "id2label": {"0": "negative", "1": "positive"}}""";
+
+    static final String ELECTRA = """
+            {"architectures": ["ElectraForPreTraining"], "model_type": "electra", "embedding_size": 16, "hidden_size": 24,
+             "num_attention_heads": 4, "num_hidden_layers": 2, "intermediate_size": 40, "hidden_act": "gelu",
+             "max_position_embeddings": 20, "type_vocab_size": 2, "vocab_size": 59}""";
+
+    static NodeSpec node(ModelSpec s, String name) {
+        return s.nodes().stream().filter(n -> name.equals(n.name())).findFirst().orElseThrow(() -> new AssertionError("no node " + name));
+    }
+
+    static NodeSpec producer(ModelSpec s, String value) {
+        return s.nodes().stream().filter(n -> n.outputs().contains(value)).findFirst().orElseThrow(() -> new AssertionError("no value " + value));
+    }
+
+    @Test
+    void everyArchitectureIsAFamilyAndAHead() {
+        assertEquals(20, HfModels.ARCHITECTURES.size());
+        for (String family : List.of("Bert", "DistilBert", "Roberta", "XLMRoberta")) {
+            for (String head : List.of("Model", "ForSequenceClassification", "ForTokenClassification", "ForMaskedLM")) {
+                assertTrue(HfModels.ARCHITECTURES.contains(family + head), family + head);
+            }
+        }
+        for (String head : List.of("Model", "ForSequenceClassification", "ForTokenClassification", "ForPreTraining")) {
+            assertTrue(HfModels.ARCHITECTURES.contains("Electra" + head), "Electra" + head);
+        }
+        assertFalse(HfModels.ARCHITECTURES.contains("ElectraForMaskedLM"), "the generator is not lowered");
+    }
+
+    @Test
+    void robertaNumbersPositionsFromThePaddingIndex() {
+        ModelSpec s = HfModels.spec(config(ROBERTA), Set.of());
+        NodeSpec pos = node(s, "roberta.embeddings.position_embeddings");
+        assertEquals("Embedding", pos.op());
+        assertEquals(18, pos.args().get("num_embeddings"));
+        // position ids: (cumsum(input_ids != pad) * mask) + pad, as create_position_ids_from_input_ids
+        NodeSpec add = producer(s, pos.inputs().get(0));
+        assertEquals("add", add.op());
+        assertEquals(1, ((Number) add.args().get("other")).intValue());
+        NodeSpec mul = producer(s, add.inputs().get(0));
+        assertEquals("mul", mul.op());
+        NodeSpec cumsum = producer(s, mul.inputs().get(0));
+        assertEquals("cumsum", cumsum.op());
+        assertEquals(1, cumsum.args().get("dim"));
+        NodeSpec toInt = producer(s, cumsum.inputs().get(0));
+        assertEquals("int", toInt.op());
+        assertEquals(toInt.outputs().get(0), mul.inputs().get(1), "the count is masked by the same mask");
+        NodeSpec ne = producer(s, toInt.inputs().get(0));
+        assertEquals("ne", ne.op());
+        assertEquals(List.of("input_ids"), ne.inputs());
+        assertEquals(1, ((Number) ne.args().get("other")).intValue());
+        assertEquals(0, count(s, "get_attr"), "no slice of the position table");
+        for (InputSpec in : s.inputs()) {
+            assertEquals(List.of(-1, 16), in.extras().get(InputSpec.MAX_SHAPE), in.name() + ": 18 positions − pad 1 − 1");
+            assertTrue(String.valueOf(in.extras().get(InputSpec.MAX_REASON)).contains("pad_token_id"), in.name());
+        }
+        assertEquals(List.of("input_ids", "attention_mask", "token_type_ids"), s.inputs().stream().map(InputSpec::name).toList());
+        assertEquals(1, node(s, "roberta.embeddings.token_type_embeddings").args().get("num_embeddings"));
+        // the head on <s>: dense -> tanh -> out_proj, no pooler
+        List<String> tail = s.nodes().subList(s.nodes().size() - 4, s.nodes().size()).stream().map(NodeSpec::op).toList();
+        assertEquals(List.of("getitem", "Linear", "tanh", "Linear"), tail);
+        List<String> m = modules(s);
+        assertEquals(List.of("classifier.dense", "classifier.out_proj"), m.subList(m.size() - 2, m.size()));
+        assertFalse(m.contains("roberta.pooler.dense"));
+        assertEquals(List.of("negative", "positive"), s.labels());
+
+        String xlmr = ROBERTA.replace("\"RobertaForSequenceClassification\"", "\"XLMRobertaForSequenceClassification\"")
+                .replace("\"roberta\"", "\"xlm-roberta\"");
+        assertEquals(modules(s), modules(HfModels.spec(config(xlmr), Set.of())), "XLM-RoBERTa: the same modules under roberta.");
+        var wrongType = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(ROBERTA.replace("\"RobertaFor", "\"XLMRobertaFor")), Set.of()));
+        assertTrue(wrongType.getMessage().contains("model_type 'roberta'"), wrongType.getMessage());
+        var noRoom = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(ROBERTA.replace("\"pad_token_id\": 1", "\"pad_token_id\": 17")), Set.of()));
+        assertTrue(noRoom.getMessage().contains("pad_token_id 17"), noRoom.getMessage());
+    }
+
+    @Test
+    void robertaBaseKeepsThePoolerItsFileHas() {
+        String json = ROBERTA.replace("RobertaForSequenceClassification", "RobertaModel");
+        ModelSpec with = HfModels.spec(config(json), Set.of("embeddings.word_embeddings.weight", "pooler.dense.weight"));
+        assertEquals(List.of("last_hidden_state", "pooler_output"), with.outputs());
+        assertEquals("embeddings.word_embeddings", modules(with).get(0));
+        ModelSpec without = HfModels.spec(config(json), Set.of("roberta.embeddings.word_embeddings.weight"));
+        assertEquals(List.of("last_hidden_state"), without.outputs());
+        assertEquals("roberta.embeddings.word_embeddings", modules(without).get(0));
+        String plain = "{\"model_type\": \"xlm-roberta\", \"hidden_size\": 16, \"num_attention_heads\": 2, \"num_hidden_layers\": 1}";
+        assertEquals("XLMRobertaModel", HfModels.architecture(config(plain)), "model_type alone: the base model");
+    }
+
+    @Test
+    void electraProjectsItsEmbeddingsAndScoresEveryToken() {
+        ModelSpec s = HfModels.spec(config(ELECTRA), Set.of());
+        NodeSpec project = node(s, "electra.embeddings_project");
+        assertEquals(16, project.args().get("in_features"));
+        assertEquals(24, project.args().get("out_features"));
+        assertEquals(16, node(s, "electra.embeddings.word_embeddings").args().get("embedding_dim"));
+        assertEquals(16, node(s, "electra.embeddings.token_type_embeddings").args().get("embedding_dim"));
+        assertEquals(List.of(16), node(s, "electra.embeddings.LayerNorm").args().get("normalized_shape"), "embedding_size wide");
+        List<String> tail = s.nodes().subList(s.nodes().size() - 4, s.nodes().size()).stream().map(NodeSpec::op).toList();
+        assertEquals(List.of("Linear", "gelu", "Linear", "squeeze"), tail, "dense -> hidden_act -> dense_prediction, squeezed");
+        NodeSpec squeeze = s.nodes().get(s.nodes().size() - 1);
+        assertEquals(-1, squeeze.args().get("dim"));
+        assertEquals(List.of("logits"), s.outputs());
+        assertEquals(List.of(), s.labels());
+        assertEquals(1, node(s, "discriminator_predictions.dense_prediction").args().get("out_features"));
+
+        ModelSpec same = HfModels.spec(config(ELECTRA.replace("\"embedding_size\": 16", "\"embedding_size\": 24")), Set.of());
+        assertFalse(modules(same).contains("electra.embeddings_project"), "no projection when the widths agree");
+
+        String cls = ELECTRA.replace("ElectraForPreTraining", "ElectraForSequenceClassification").replace("\"gelu\"", "\"relu\"");
+        ModelSpec c = HfModels.spec(config(cls), Set.of());
+        List<String> ctail = c.nodes().subList(c.nodes().size() - 4, c.nodes().size()).stream().map(NodeSpec::op).toList();
+        assertEquals(List.of("getitem", "Linear", "gelu", "Linear"), ctail, "the classification head's GELU whatever hidden_act says");
+        assertTrue(ops(c).contains("relu"), "hidden_act in the layers");
+        ModelSpec base = HfModels.spec(config(ELECTRA.replace("ElectraForPreTraining", "ElectraModel")), Set.of("electra.pooler.dense.weight"));
+        assertEquals(List.of("last_hidden_state"), base.outputs(), "ELECTRA has no pooler");
+    }
+
+    @Test
+    void tokenClassifiersScoreEveryToken() {
+        for (String arch : List.of("BertForTokenClassification", "RobertaForTokenClassification", "ElectraForTokenClassification",
+                "DistilBertForTokenClassification")) {
+            String json = arch.startsWith("Bert") ? BERT_CLS.replace("BertForSequenceClassification", arch)
+                    : arch.startsWith("Roberta") ? ROBERTA.replace("RobertaForSequenceClassification", arch)
+                    : arch.startsWith("Electra") ? ELECTRA.replace("ElectraForPreTraining", arch).replace("\"vocab_size\": 59",
+                    "\"vocab_size\": 59, \"id2label\": {\"0\": \"O\", \"1\": \"B\", \"2\": \"I\"}")
+                    : DISTIL_BASE.replace("DistilBertModel", arch);
+            ModelSpec s = HfModels.spec(config(json), Set.of());
+            NodeSpec last = s.nodes().get(s.nodes().size() - 1);
+            assertEquals("classifier", last.name(), arch);
+            assertEquals("last_hidden_state", last.inputs().get(0), arch + ": on every token's hidden state");
+            assertEquals(s.labels().size(), last.args().get("out_features"), arch);
+            assertEquals(List.of("logits"), s.outputs(), arch);
+            assertFalse(modules(s).stream().anyMatch(n -> n.contains("pooler")), arch + ": no pooler");
+        }
+    }
+
+    @Test
+    void maskedLmDecodersTieToTheWordEmbeddingsWhenTheFileHasNoneOfTheirOwn() {
+        String bert = BERT_CLS.replace("BertForSequenceClassification", "BertForMaskedLM");
+        ModelSpec tied = HfModels.spec(config(bert), Set.of("cls.predictions.bias"));
+        List<NodeSpec> n = tied.nodes();
+        NodeSpec linear = n.get(n.size() - 1);
+        assertEquals("linear", linear.op());
+        assertEquals("bert.embeddings.word_embeddings.weight", producer(tied, linear.inputs().get(1)).name(), "the table itself");
+        assertEquals("get_attr", producer(tied, linear.inputs().get(1)).op());
+        assertEquals("cls.predictions.bias", producer(tied, linear.inputs().get(2)).name());
+        assertEquals(List.of("cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm"),
+                modules(tied).subList(modules(tied).size() - 2, modules(tied).size()));
+        assertTrue(ops(tied).subList(ops(tied).size() - 7, ops(tied).size()).contains("gelu"), "hidden_act between dense and LayerNorm");
+        assertEquals(List.of("logits"), tied.outputs());
+        assertEquals(List.of(), tied.labels(), "a vocabulary, not labels");
+        assertFalse(modules(tied).contains("bert.pooler.dense"));
+
+        ModelSpec own = HfModels.spec(config(bert), Set.of("cls.predictions.decoder.weight", "cls.predictions.bias"));
+        NodeSpec dec = node(own, "cls.predictions.decoder");
+        assertEquals("Linear", dec.op());
+        assertEquals(89, dec.args().get("out_features"));
+        assertEquals(false, dec.args().get("bias"));
+        assertEquals("add", own.nodes().get(own.nodes().size() - 1).op(), "cls.predictions.bias added");
+
+        var untied = config(bert.replace("\"vocab_size\": 89", "\"vocab_size\": 89, \"tie_word_embeddings\": false"));
+        assertEquals("Linear", node(HfModels.spec(untied, Set.of("cls.predictions.bias")), "cls.predictions.decoder").op(),
+                "tie_word_embeddings false: the decoder's own weight, reported missing if absent");
+
+        String distil = DISTIL_BASE.replace("DistilBertModel", "DistilBertForMaskedLM").replace("\"gelu\"", "\"relu\"");
+        ModelSpec d = HfModels.spec(config(distil), Set.of("vocab_projector.bias"));
+        List<String> dt = ops(d).subList(ops(d).size() - 6, ops(d).size());
+        assertEquals(List.of("Linear", "relu", "LayerNorm", "get_attr", "get_attr", "linear"), dt, "vocab_transform -> activation -> ...");
+        assertEquals("distilbert.embeddings.word_embeddings.weight", d.nodes().get(d.nodes().size() - 3).name());
+        ModelSpec dOwn = HfModels.spec(config(distil), Set.of("vocab_projector.weight", "vocab_projector.bias"));
+        assertEquals("vocab_projector", dOwn.nodes().get(dOwn.nodes().size() - 1).name());
+
+        String roberta = ROBERTA.replace("RobertaForSequenceClassification", "RobertaForMaskedLM").replace("\"gelu\"", "\"relu\"");
+        ModelSpec r = HfModels.spec(config(roberta), Set.of("lm_head.bias"));
+        List<String> rt = ops(r).subList(ops(r).size() - 6, ops(r).size());
+        assertEquals(List.of("Linear", "gelu", "LayerNorm", "get_attr", "get_attr", "linear"), rt, "lm_head's GELU whatever hidden_act says");
+        ModelSpec rOwn = HfModels.spec(config(roberta), Set.of("lm_head.decoder.weight", "lm_head.decoder.bias", "lm_head.bias"));
+        NodeSpec rDec = rOwn.nodes().get(rOwn.nodes().size() - 1);
+        assertEquals("lm_head.decoder", rDec.name());
+        assertEquals(List.of("logits"), rDec.outputs());
+    }
+
+    @Test
+    void unusedTensorsAreWhatTransformersLeavesUnused() {
+        String bert = BERT_CLS.replace("BertForSequenceClassification", "BertForMaskedLM");
+        Set<String> published = Set.of("bert.embeddings.position_ids", "bert.pooler.dense.weight", "bert.pooler.dense.bias",
+                "cls.seq_relationship.weight", "cls.seq_relationship.bias", "cls.predictions.bias", "cls.predictions.decoder.bias",
+                "bert.encoder.layer.0.output.dense.weight");
+        assertEquals(Set.of("bert.embeddings.position_ids", "bert.pooler.dense.weight", "bert.pooler.dense.bias",
+                "cls.seq_relationship.weight", "cls.seq_relationship.bias", "cls.predictions.decoder.bias"),
+                HfModels.unused(config(bert), published));
+        assertEquals(Set.of("bert.embeddings.position_ids"), HfModels.unused(config(BERT_CLS), published),
+                "the sequence classifier uses the pooler; NSP tensors there are unexpected");
+        String roberta = ROBERTA.replace("RobertaForSequenceClassification", "RobertaForMaskedLM");
+        Set<String> saved = Set.of("roberta.pooler.dense.weight", "lm_head.decoder.weight", "lm_head.decoder.bias", "lm_head.bias");
+        assertEquals(Set.of("roberta.pooler.dense.weight", "lm_head.bias"), HfModels.unused(config(roberta), saved),
+                "with a decoder of its own, its bias; the pooler of a head built without one");
+        assertEquals(Set.of("lm_head.decoder.bias"), HfModels.unused(config(roberta), Set.of("lm_head.decoder.bias", "lm_head.bias")),
+                "tied: the head's bias");
+        assertEquals(Set.of(), HfModels.unused(config(ROBERTA.replace("RobertaForSequenceClassification", "RobertaModel")),
+                Set.of("roberta.pooler.dense.weight")), "the base model keeps its pooler");
+        assertEquals(Set.of(), HfModels.unused(config(ELECTRA), Set.of("electra.pooler.dense.weight")), "ELECTRA never had one");
     }
 }
