@@ -7,34 +7,50 @@ no `transformers` package is needed or used):
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 tools/make_hf_fixtures.py
 
 The torch modules below follow the module structure, parameter names and
-forward computation of Hugging Face transformers' BertModel,
-BertForSequenceClassification, DistilBertModel and
-DistilBertForSequenceClassification (eval mode, eager attention), so that
-their state_dict() is exactly what `save_pretrained` writes and their outputs
-are what HF computes:
+forward computation of Hugging Face transformers' BERT, DistilBERT, RoBERTa,
+XLM-RoBERTa and ELECTRA models and their heads (eval mode, eager attention),
+so that their state_dict() is exactly what `save_pretrained` writes and their
+outputs are what HF computes:
 
 - BERT: embeddings = LayerNorm(word + token_type + position) with
   layer_norm_eps from the config; each layer: separate query/key/value
   Linear, scores / sqrt(head_size) + extended mask, softmax, context,
   attention.output.dense, LayerNorm(. + x), intermediate.dense + hidden_act,
   output.dense, LayerNorm(. + h); pooler = tanh(dense(h[:, 0])); the
-  classifier is a Linear on the pooled output.
+  sequence classifier is a Linear on the pooled output, the token classifier
+  a Linear on every token; the masked LM (BertForMaskedLM, no pooler):
+  cls.predictions.transform.dense -> hidden_act -> LayerNorm -> decoder tied
+  to the word embeddings, plus cls.predictions.bias.
 - DistilBERT: embeddings = LayerNorm(word + position) (eps 1e-12); each
   TransformerBlock: q_lin/k_lin/v_lin/out_lin with q / sqrt(dim_per_head),
   sa_layer_norm(. + x), ffn.lin1 + activation, ffn.lin2,
   output_layer_norm(. + h) (eps 1e-12); the classifier is pre_classifier ->
-  ReLU -> classifier on h[:, 0].
+  ReLU -> classifier on h[:, 0]; the masked LM vocab_transform -> activation
+  -> vocab_layer_norm -> vocab_projector tied to the word embeddings.
+- RoBERTa / XLM-RoBERTa: BERT's layers; position ids from
+  create_position_ids_from_input_ids (cumsum of input_ids != pad, times the
+  mask, + pad); one token type; the classifier on <s>: dense -> tanh ->
+  out_proj; the LM head dense -> GELU (whatever hidden_act) -> layer_norm ->
+  decoder tied to the word embeddings, plus lm_head.bias. Heads have no pooler.
+- ELECTRA: BERT's layers on embeddings embedding_size wide, projected by
+  embeddings_project when that differs from hidden_size; no pooler; the
+  classifier on h[:, 0]: dense -> GELU -> out_proj; the discriminator
+  (ElectraForPreTraining): dense -> hidden_act -> dense_prediction, squeezed
+  to one logit per token.
 - Attention mask as HF: padded keys (mask 0) get float32's minimum added to
-  (BERT: (1 - mask) * finfo(float32).min) or put into (DistilBERT,
-  masked_fill) their scores. Outputs at padded positions are computed, not
-  zeroed, and the goldens keep them.
-- `hidden_act`/`activation` "gelu" is the exact (erf) GELU.
+  (BERT and the BERT-layer families: (1 - mask) * finfo(float32).min) or put
+  into (DistilBERT, masked_fill) their scores. Outputs at padded positions are
+  computed, not zeroed, and the goldens keep them.
+- `hidden_act`/`activation` "gelu" is the exact (erf) GELU, "gelu_new" the
+  tanh form.
 
 Every parameter is re-randomised with a fixed seed (also the padding row of
 the word embeddings, which a trained checkpoint has non-zero). The
 `embeddings.position_ids` buffer (I64 arange, shape [1, max_position]) is
-saved as transformers < 4.31 did; one model (bert_cls) leaves it out as newer
-versions do. config.json is written as `PretrainedConfig.to_json_string` does
+saved as transformers < 4.31 did for some models and left out as newer
+versions do for the others. Tied decoders are left out of the file as
+save_pretrained's safetensors do (xlmr_mlm keeps every tied name, as
+torch.save of the state dict does). config.json is written as `PretrainedConfig.to_json_string` does
 (sorted keys, indent 2), model.safetensors with HF's tensor names and
 {"format": "pt"} metadata.
 
@@ -43,8 +59,10 @@ written, then rounded to float32 (the mask constant stays float32's minimum).
 case.json records how far a float32 torch run is ("torch_f32_max_abs_diff").
 After writing, everything is read back with tools/safetensors_io.py, loaded
 with load_state_dict(strict=True) into fresh modules built from config.json
-and re-run; the encoder layers are also cross-checked against
-torch.nn.TransformerEncoderLayer with the same weights.
+(tied names filled from their partners, as transformers ties them after
+loading) and re-run; the encoder layers are also cross-checked against
+torch.nn.TransformerEncoderLayer with the same weights, and RoBERTa's position
+ids against a loop that numbers the tokens by hand.
 
 Layout (the same as fixtures/torch):
 

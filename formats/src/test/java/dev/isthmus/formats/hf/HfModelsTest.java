@@ -412,4 +412,30 @@ class HfModelsTest {
                 Set.of("roberta.pooler.dense.weight")), "the base model keeps its pooler");
         assertEquals(Set.of(), HfModels.unused(config(ELECTRA), Set.of("electra.pooler.dense.weight")), "ELECTRA never had one");
     }
+    /** HfModels.base: every family's encoder under whatever head the config names, for poolings to append to. */
+    @Test
+    void baseOfEveryFamily() {
+        String robertaMlm = ROBERTA.replace("RobertaForSequenceClassification", "RobertaForMaskedLM");
+        HfModels.Base r = HfModels.base(config(robertaMlm), Set.of("roberta.embeddings.word_embeddings.weight", "roberta.pooler.dense.weight"));
+        assertEquals("RobertaForMaskedLM", r.architecture());
+        assertEquals(20, r.width());
+        assertEquals("last_hidden_state", r.lastHidden());
+        assertEquals("pooler_output", r.pooled(), "the checkpoint has the pooler");
+        assertEquals(List.of("last_hidden_state", "pooler_output"), r.outputs());
+        ModelSpec rs = r.builder().build(List.of(r.lastHidden()), List.of(), Map.of());
+        assertEquals("roberta.embeddings.word_embeddings", modules(rs).get(0));
+        assertTrue(ops(rs).contains("cumsum"), "RoBERTa's positions");
+        assertFalse(modules(rs).stream().anyMatch(n -> n.startsWith("lm_head")), "no head");
+
+        HfModels.Base e = HfModels.base(config(ELECTRA), Set.of("electra.embeddings.word_embeddings.weight"));
+        assertEquals(24, e.width(), "the hidden size, after embeddings_project");
+        assertNull(e.pooled());
+        assertEquals(List.of("last_hidden_state"), e.outputs());
+
+        HfModels.Base plain = HfModels.base(config(ROBERTA.replace("RobertaForSequenceClassification", "XLMRobertaModel")
+                .replace("\"roberta\"", "\"xlm-roberta\"")), Set.of("embeddings.word_embeddings.weight"));
+        ModelSpec ps = plain.builder().build(List.of(plain.lastHidden()), List.of(), Map.of());
+        assertEquals("embeddings.word_embeddings", modules(ps).get(0), "a base model saved without the prefix");
+        assertNull(plain.pooled());
+    }
 }
