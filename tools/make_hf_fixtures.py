@@ -8,7 +8,7 @@ no `transformers` package is needed or used):
 
 The torch modules below follow the module structure, parameter names and
 forward computation of Hugging Face transformers' BERT, DistilBERT, RoBERTa,
-XLM-RoBERTa and ELECTRA models and their heads (eval mode, eager attention),
+XLM-RoBERTa, ELECTRA and ALBERT models and their heads (eval mode, eager attention),
 so that their state_dict() is exactly what `save_pretrained` writes and their
 outputs are what HF computes:
 
@@ -37,6 +37,14 @@ outputs are what HF computes:
   classifier on h[:, 0]: dense -> GELU -> out_proj; the discriminator
   (ElectraForPreTraining): dense -> hidden_act -> dense_prediction, squeezed
   to one logit per token.
+- ALBERT: embeddings embedding_size wide, mapped by
+  encoder.embedding_hidden_mapping_in; pass i of num_hidden_layers runs the
+  inner_group_num layers of group int(i / (num_hidden_layers /
+  num_hidden_groups)), whose weights are shared; each layer: attention
+  (query/key/value, dense, LayerNorm(x + .)), ffn -> hidden_act -> ffn_output,
+  full_layer_layer_norm(. + a); pooler = tanh(albert.pooler(h[:, 0])); the
+  masked LM predictions.dense (to embedding_size) -> hidden_act ->
+  predictions.LayerNorm -> decoder tied to the word embeddings.
 - Attention mask as HF: padded keys (mask 0) get float32's minimum added to
   (BERT and the BERT-layer families: (1 - mask) * finfo(float32).min) or put
   into (DistilBERT, masked_fill) their scores. Outputs at padded positions are
@@ -705,6 +713,165 @@ class ElectraForPreTraining(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# ALBERT (transformers.models.albert.modeling_albert): embeddings embedding_size wide, mapped to hidden_size by
+# encoder.embedding_hidden_mapping_in; num_hidden_layers passes through num_hidden_groups groups of inner_group_num
+# layers whose weights are shared; the pooler is a Linear named "pooler".
+# --------------------------------------------------------------------------
+
+class AlbertEmbeddings(ElectraEmbeddings):
+    """The same module as ELECTRA's (word, position, token_type embeddings embedding_size wide, LayerNorm)."""
+
+
+class AlbertAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.num_attention_heads = c["num_attention_heads"]
+        self.attention_head_size = c["hidden_size"] // c["num_attention_heads"]
+        self.query = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.key = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.value = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+
+    def shape(self, x):
+        return x.view(x.shape[:-1] + (self.num_attention_heads, self.attention_head_size)).permute(0, 2, 1, 3)
+
+    def forward(self, hidden_states, attention_mask):
+        q, k, v = self.shape(self.query(hidden_states)), self.shape(self.key(hidden_states)), self.shape(self.value(hidden_states))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.attention_head_size) + attention_mask
+        ctx = torch.matmul(nn.functional.softmax(scores, dim=-1), v).transpose(2, 1).flatten(2)
+        return self.LayerNorm(hidden_states + self.dense(ctx))
+
+
+class AlbertLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.full_layer_layer_norm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])
+        self.attention = AlbertAttention(c)
+        self.ffn = nn.Linear(c["hidden_size"], c["intermediate_size"])
+        self.ffn_output = nn.Linear(c["intermediate_size"], c["hidden_size"])
+        self.activation = activation(c["hidden_act"])
+
+    def forward(self, hidden_states, attention_mask):
+        a = self.attention(hidden_states, attention_mask)
+        return self.full_layer_layer_norm(self.ffn_output(self.activation(self.ffn(a))) + a)
+
+
+class AlbertLayerGroup(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.albert_layers = nn.ModuleList([AlbertLayer(c) for _ in range(c["inner_group_num"])])
+
+    def forward(self, hidden_states, attention_mask):
+        for layer in self.albert_layers:
+            hidden_states = layer(hidden_states, attention_mask)
+        return hidden_states
+
+
+class AlbertTransformer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c = c
+        self.embedding_hidden_mapping_in = nn.Linear(c["embedding_size"], c["hidden_size"])
+        self.albert_layer_groups = nn.ModuleList([AlbertLayerGroup(c) for _ in range(c["num_hidden_groups"])])
+
+    def applied(self):
+        """The layers in the order they run: pass i through group int(i / (num_hidden_layers / num_hidden_groups))."""
+        n, g = self.c["num_hidden_layers"], self.c["num_hidden_groups"]
+        return [layer for i in range(n) for layer in self.albert_layer_groups[int(i / (n / g))].albert_layers]
+
+    def forward(self, hidden_states, attention_mask):
+        hidden_states = self.embedding_hidden_mapping_in(hidden_states)
+        n, g = self.c["num_hidden_layers"], self.c["num_hidden_groups"]
+        for i in range(n):
+            hidden_states = self.albert_layer_groups[int(i / (n / g))](hidden_states, attention_mask)
+        return hidden_states
+
+
+class AlbertModel(nn.Module):
+    def __init__(self, c, persistent_position_ids=True, add_pooling_layer=True):
+        super().__init__()
+        self.embeddings = AlbertEmbeddings(c, persistent_position_ids)
+        self.encoder = AlbertTransformer(c)
+        if add_pooling_layer:
+            self.pooler = nn.Linear(c["hidden_size"], c["hidden_size"])
+            self.pooler_activation = nn.Tanh()
+        else:
+            self.pooler = None
+
+    def embed(self, input_ids, token_type_ids=None):
+        return self.encoder.embedding_hidden_mapping_in(self.embeddings(input_ids, token_type_ids))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h = self.embeddings(input_ids, token_type_ids)
+        h = self.encoder(h, extended_attention_mask(attention_mask, h.dtype))
+        return h, (self.pooler_activation(self.pooler(h[:, 0])) if self.pooler is not None else None)
+
+
+class AlbertForSequenceClassification(nn.Module):
+    def __init__(self, c, persistent_position_ids=True):
+        super().__init__()
+        self.albert = AlbertModel(c, persistent_position_ids)
+        self.dropout = nn.Dropout(c["classifier_dropout_prob"])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        _, pooled = self.albert(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(pooled))
+
+
+class AlbertForTokenClassification(nn.Module):
+    def __init__(self, c, persistent_position_ids=True):
+        super().__init__()
+        self.albert = AlbertModel(c, persistent_position_ids, add_pooling_layer=False)
+        self.dropout = nn.Dropout(c["classifier_dropout_prob"])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h, _ = self.albert(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(h))
+
+
+class AlbertMLMHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.LayerNorm = nn.LayerNorm(c["embedding_size"], eps=c["layer_norm_eps"])
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+        self.dense = nn.Linear(c["hidden_size"], c["embedding_size"])
+        self.decoder = nn.Linear(c["embedding_size"], c["vocab_size"])
+        self.activation = activation(c["hidden_act"])
+        self.decoder.bias = self.bias
+
+    def forward(self, h):
+        return self.decoder(self.LayerNorm(self.activation(self.dense(h))))
+
+
+class AlbertSOPHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.classifier = nn.Linear(c["hidden_size"], 2)
+
+
+class AlbertForMaskedLM(nn.Module):
+    TIED = {"predictions.decoder.weight": "albert.embeddings.word_embeddings.weight",
+            "predictions.decoder.bias": "predictions.bias"}
+
+    def __init__(self, c, persistent_position_ids=True, published=False):
+        super().__init__()
+        # published=True: as albert-base-v2's weights (converted from AlbertForPreTraining): the pooler and the
+        # sentence-order head too, which AlbertForMaskedLM leaves unused
+        self.albert = AlbertModel(c, persistent_position_ids, add_pooling_layer=published)
+        self.predictions = AlbertMLMHead(c)
+        if published:
+            self.sop_classifier = AlbertSOPHead(c)
+        self.predictions.decoder.weight = self.albert.embeddings.word_embeddings.weight
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h, _ = self.albert(input_ids, attention_mask, token_type_ids)
+        return self.predictions(h)
+
+
+# --------------------------------------------------------------------------
 # configs as HF writes them
 # --------------------------------------------------------------------------
 
@@ -828,11 +995,47 @@ def electra_config(arch, emb, hidden, heads, layers, inter, vocab, max_pos, labe
     return _labels(c, labels)
 
 
+def albert_config(arch, emb, hidden, heads, layers, inter, vocab, max_pos, groups=1, inner=1, labels=None):
+    """AlbertConfig as albert-base-v2 publishes it (hidden_act gelu_new, no dropout)."""
+    c = {
+        "architectures": [arch],
+        "attention_probs_dropout_prob": 0,
+        "bos_token_id": 2,
+        "classifier_dropout_prob": 0.1,
+        "down_scale_factor": 1,
+        "embedding_size": emb,
+        "eos_token_id": 3,
+        "gap_size": 0,
+        "hidden_act": "gelu_new",
+        "hidden_dropout_prob": 0,
+        "hidden_size": hidden,
+        "initializer_range": 0.02,
+        "inner_group_num": inner,
+        "intermediate_size": inter,
+        "layer_norm_eps": 1e-12,
+        "max_position_embeddings": max_pos,
+        "model_type": "albert",
+        "net_structure_type": 0,
+        "num_attention_heads": heads,
+        "num_hidden_groups": groups,
+        "num_hidden_layers": layers,
+        "num_memory_blocks": 0,
+        "pad_token_id": 0,
+        "position_embedding_type": "absolute",
+        "torch_dtype": "float32",
+        "transformers_version": TRANSFORMERS_VERSION_NEW,
+        "type_vocab_size": 2,
+        "vocab_size": vocab,
+    }
+    return _labels(c, labels)
+
+
 CLASSES = {cls.__name__: cls for cls in (
     BertModel, BertForSequenceClassification, BertForTokenClassification, BertForMaskedLM,
     DistilBertModel, DistilBertForSequenceClassification, DistilBertForTokenClassification, DistilBertForMaskedLM,
     RobertaModel, RobertaForSequenceClassification, RobertaForTokenClassification, RobertaForMaskedLM,
-    ElectraModel, ElectraForSequenceClassification, ElectraForTokenClassification, ElectraForPreTraining)}
+    ElectraModel, ElectraForSequenceClassification, ElectraForTokenClassification, ElectraForPreTraining,
+    AlbertModel, AlbertForSequenceClassification, AlbertForTokenClassification, AlbertForMaskedLM)}
 
 
 def build(config, persistent_position_ids, published=False):
@@ -845,7 +1048,7 @@ def build(config, persistent_position_ids, published=False):
 
 def base_model(model):
     """The base model inside a model with a head (or the model itself)."""
-    for prefix in ("bert", "distilbert", "roberta", "electra"):
+    for prefix in ("bert", "distilbert", "roberta", "electra", "albert"):
         if hasattr(model, prefix):
             return getattr(model, prefix)
     return model
@@ -891,6 +1094,13 @@ MODELS = {
     "electra_tok": (electra_config("ElectraForTokenClassification", 12, 20, 4, 2, 32, 49, 16,
                                    labels=["O", "B-PER", "I-PER"]), dict(position_ids=False)),
     "electra_disc": (electra_config("ElectraForPreTraining", 16, 24, 4, 2, 40, 59, 20), dict(position_ids=False)),
+    "albert_base": (albert_config("AlbertModel", 12, 24, 4, 3, 40, 53, 20), dict(position_ids=True)),
+    "albert_cls": (albert_config("AlbertForSequenceClassification", 16, 20, 4, 3, 32, 47, 18, groups=2, inner=2,
+                                 labels=["negative", "positive"]), dict(position_ids=False)),
+    "albert_tok": (albert_config("AlbertForTokenClassification", 16, 16, 2, 2, 28, 41, 16,
+                                 labels=["O", "B-LOC", "I-LOC"]), dict(position_ids=False)),
+    "albert_mlm": (albert_config("AlbertForMaskedLM", 12, 20, 4, 4, 32, 51, 20),
+                   dict(position_ids=True, tied="dedup", published=True)),
 }
 
 # case -> model, batch of real lengths (padded to seq), seq, token types?, left-padded rows, description
@@ -980,6 +1190,23 @@ CASES = [
      "ElectraForPreTraining, the discriminator (embedding_size 16, hidden 24): logits per token (batch, seq),"
      " padded batch of 3, the last row left-padded"),
     ("electra_disc_b1", "electra_disc", [13], 13, True, [], "ElectraForPreTraining, batch 1 with token_type_ids"),
+    # ALBERT: factorised embeddings, shared layers
+    ("albert_base_padded", "albert_base", [10, 4, 7], 10, True, [1],
+     "AlbertModel (embedding_size 12 mapped to hidden 24, 4 heads, one layer applied 3 times, with pooler): padded"
+     " batch of 3 with token_type_ids, the second row left-padded"),
+    ("albert_base_b1", "albert_base", [20], 20, False, [], "AlbertModel, batch 1 of max_position_embeddings (20) tokens"),
+    ("albert_cls_padded", "albert_cls", [9, 12, 3], 12, False, [],
+     "AlbertForSequenceClassification (3 layers through 2 groups of 2 inner layers: passes 0, 1 through group 0, pass 2"
+     " through group 1, as int(i / 1.5) says; classifier on the pooler): padded batch of 3"),
+    ("albert_cls_b1", "albert_cls", [7], 7, True, [], "AlbertForSequenceClassification, batch 1 with token_type_ids"),
+    ("albert_tok_padded", "albert_tok", [5, 11, 8], 11, False, [],
+     "AlbertForTokenClassification (embedding_size = hidden 16, the mapping still there; 3 labels): padded batch of 3"),
+    ("albert_tok_b1", "albert_tok", [16], 16, False, [], "AlbertForTokenClassification, batch 1 of 16 tokens (the most)"),
+    ("albert_mlm_padded", "albert_mlm", [8, 13, 2], 13, False, [2],
+     "AlbertForMaskedLM as albert-base-v2 is published (one layer applied 4 times; predictions.dense to the embedding"
+     " width, decoder tied to the word embeddings and not in the file; the pooler and sop_classifier in the file,"
+     " unused): padded batch of 3, the last row left-padded"),
+    ("albert_mlm_b1", "albert_mlm", [6], 6, True, [], "AlbertForMaskedLM, batch 1 with token_type_ids"),
 ]
 
 
@@ -1142,7 +1369,7 @@ def verify_case(name):
     tensors, meta = safetensors_io.load(st)
     assert meta == {"format": "pt"}, meta
     pos = [k for k in tensors if k.endswith("embeddings.position_ids")]
-    published = any(k.startswith("cls.seq_relationship.") for k in tensors)
+    published = any(k.startswith(("cls.seq_relationship.", "sop_classifier.")) for k in tensors)
     model = build(config, persistent_position_ids=bool(pos), published=published)
     for k in pos:
         assert tensors[k].dtype == np.int64 and tensors[k].shape == (1, config["max_position_embeddings"])
@@ -1187,7 +1414,7 @@ def cross_check(name, model, config, inputs):
         if not distil:
             tt = inputs.get("token_type_ids")
             h = base.embed(ids, None if tt is None else torch.from_numpy(tt))
-            layers = base.encoder.layer
+            layers = base.encoder.applied() if arch.startswith("Albert") else base.encoder.layer
             d, heads, ff = config["hidden_size"], config["num_attention_heads"], config["intermediate_size"]
             eps = config["layer_norm_eps"]
         else:
@@ -1203,7 +1430,11 @@ def cross_check(name, model, config, inputs):
                                          batch_first=True).double().eval()
         y = h
         for layer in layers:
-            if not distil:
+            if arch.startswith("Albert"):
+                a = layer.attention
+                q, k, v, o = a.query, a.key, a.value, a.dense
+                n1, l1, l2, n2 = a.LayerNorm, layer.ffn, layer.ffn_output, layer.full_layer_layer_norm
+            elif not distil:
                 a = layer.attention
                 q, k, v, o = a.self.query, a.self.key, a.self.value, a.output.dense
                 n1, l1, l2, n2 = a.output.LayerNorm, layer.intermediate.dense, layer.output.dense, layer.output.LayerNorm

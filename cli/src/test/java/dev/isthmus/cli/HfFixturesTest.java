@@ -397,4 +397,18 @@ class HfFixturesTest {
         assertTrue(e.getMessage().contains("unexpected tensor 'cls.seq_relationship.weight'"), e.getMessage());
         assertTrue(e.getMessage().contains("unexpected tensor 'cls.predictions.transform.dense.weight'"), e.getMessage());
     }
+    /** A tensor of ALBERT's shared layer is used by every pass through it, and reported once. */
+    @Test
+    void aMissingSharedAlbertTensorIsReportedOnce() throws Exception {
+        String shared = "albert.encoder.albert_layer_groups.0.albert_layers.0.ffn.weight";
+        Path dir = editedModel("albert_mlm_padded", all -> {
+            all.remove(shared);
+            all.put("albert.encoder.albert_layer_groups.0.albert_layers.0.attention.dense.bias", Tensor.ofFloats(new float[3], 3));
+        });
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        assertEquals(2, e.problems().size(), "once each, though the layer runs 4 times: " + e.problems());
+        assertTrue(e.getMessage().contains("missing tensor '" + shared + "' of shape [32, 20]"), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor 'albert.encoder.albert_layer_groups.0.albert_layers.0.attention.dense.bias' has shape [3], "
+                + "the arguments need [20]"), e.getMessage());
+    }
 }

@@ -22,7 +22,7 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  * Hugging Face checkpoints as they are: a directory with {@code config.json} and {@code model.safetensors}, lowered
  * into the general graph as an {@code isthmus/2} spec of ordinary modules and functions whose names are the
  * checkpoint's own state-dict prefixes, so its tensors are used unchanged. The config's {@code architectures} picks
- * one of {@link #ARCHITECTURES}: a family (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA) and a head; without it,
+ * one of {@link #ARCHITECTURES}: a family (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT) and a head; without it,
  * {@code model_type} names the family's base model. Everything follows {@code transformers}' module code (eval mode):
  * <ul>
  *   <li>embeddings: {@code Embedding} of the word ids, plus the token-type embedding (not DistilBERT), plus the
@@ -31,17 +31,21 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  *       padding index as {@code create_position_ids_from_input_ids} does ({@code ne(input_ids, pad) → cumsum · mask
  *       + pad}, pad = {@code pad_token_id}, default 1), so at most {@code max_position_embeddings − pad − 1} tokens.
  *       ELECTRA's embeddings are {@code embedding_size} wide and {@code embeddings_project} maps them to
- *       {@code hidden_size} when the two differ;</li>
+ *       {@code hidden_size} when the two differ; ALBERT's are {@code embedding_size} wide and
+ *       {@code encoder.embedding_hidden_mapping_in} maps them;</li>
  *   <li>each encoder layer: three {@code Linear} projections, {@code scaled_dot_product_attention} with the heads
  *       side by side and the additive mask {@code (1 − attention_mask) · finfo(float32).min}, the output
  *       {@code Linear}, the residual {@code add}, {@code LayerNorm}, the feed-forward {@code Linear} → activation →
  *       {@code Linear}, {@code add}, {@code LayerNorm} (the fusion passes fold the residuals and the activation into
- *       the products);</li>
+ *       the products). ALBERT's layers ({@code attention.query} ... {@code full_layer_layer_norm}) share their
+ *       weights: pass i of {@code num_hidden_layers} runs the {@code inner_group_num} layers of group
+ *       {@code int(i / (num_hidden_layers / num_hidden_groups))}, at most {@link #MAX_SHARED_LAYERS} layers in all;</li>
  *   <li>base models ({@code BertModel}, {@code DistilBertModel}, {@code RobertaModel}, {@code XLMRobertaModel},
- *       {@code ElectraModel}): {@code last_hidden_state} and, for BERT and RoBERTa checkpoints that have the pooler,
- *       {@code pooler_output} ({@code tanh(dense(h[:, 0]))});</li>
- *   <li>{@code *ForSequenceClassification} → {@code logits} (batch, labels): BERT's {@code classifier} on the pooled
- *       output; DistilBERT's {@code pre_classifier} → ReLU → {@code classifier} on {@code h[:, 0]}; RoBERTa's
+ *       {@code ElectraModel}, {@code AlbertModel}): {@code last_hidden_state} and, for BERT, RoBERTa and ALBERT
+ *       checkpoints that have the pooler, {@code pooler_output} ({@code tanh(dense(h[:, 0]))}; ALBERT's dense layer
+ *       is {@code albert.pooler});</li>
+ *   <li>{@code *ForSequenceClassification} → {@code logits} (batch, labels): BERT's and ALBERT's {@code classifier}
+ *       on the pooled output; DistilBERT's {@code pre_classifier} → ReLU → {@code classifier} on {@code h[:, 0]}; RoBERTa's
  *       {@code classifier.dense} → tanh → {@code classifier.out_proj} on {@code h[:, 0]} ({@code <s>}); ELECTRA's the
  *       same with GELU;</li>
  *   <li>{@code *ForTokenClassification} → {@code logits} (batch, seq, labels): {@code classifier} on every token;</li>
@@ -49,7 +53,8 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  *       ({@code cls.predictions.transform.*} with {@code hidden_act} then {@code cls.predictions.decoder} and
  *       {@code cls.predictions.bias}; {@code vocab_transform} → {@code activation} → {@code vocab_layer_norm} →
  *       {@code vocab_projector}; {@code lm_head.dense} → GELU → {@code lm_head.layer_norm} → {@code lm_head.decoder}
- *       and {@code lm_head.bias}). A file without the decoder weight (saved with {@code tie_word_embeddings}, the
+ *       and {@code lm_head.bias}; ALBERT's {@code predictions.dense} (to the embedding width) → {@code hidden_act} →
+ *       {@code predictions.LayerNorm} → {@code predictions.decoder} and {@code predictions.bias}). A file without the decoder weight (saved with {@code tie_word_embeddings}, the
  *       default) ties it to the word embeddings: {@code linear} of the hidden states, {@code get_attr} of the
  *       embedding table and of the bias, which runs as a {@code Linear} over the table itself;</li>
  *   <li>{@code ElectraForPreTraining} (the discriminator) → {@code logits} (batch, seq):
@@ -58,10 +63,10 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  * Inputs: {@code input_ids} and {@code attention_mask}, integer (batch, seq), and except for DistilBERT
  * {@code token_type_ids}, optional (zeros of input_ids' shape when left out). {@code id2label}, ordered by id, becomes
  * the classifiers' labels. A base model's tensors may carry the family's prefix ({@code bert.}, {@code distilbert.},
- * {@code roberta.}, {@code electra.}: a checkpoint saved from a model with a head). Tensors in a published
- * checkpoint that {@code transformers} does not use for the architecture are left out of the weights
- * ({@link #unused}): the id buffers, the pooler of heads built without one, BERT's next-sentence head in masked-LM
- * checkpoints, and a decoder bias saved under both of its tied names.
+ * {@code roberta.}, {@code electra.}, {@code albert.}: a checkpoint saved from a model with a head). Tensors in a
+ * published checkpoint that {@code transformers} does not use for the architecture are left out of the weights
+ * ({@link #unused}): the id buffers, the pooler of heads built without one, BERT's next-sentence and ALBERT's
+ * sentence-order heads in masked-LM checkpoints, and a decoder bias saved under both of its tied names.
  */
 public final class HfModels {
     private HfModels() {
@@ -76,7 +81,8 @@ public final class HfModels {
         DISTILBERT("DistilBert", "distilbert", "distilbert."),
         ROBERTA("Roberta", "roberta", "roberta."),
         XLM_ROBERTA("XLMRoberta", "xlm-roberta", "roberta."),
-        ELECTRA("Electra", "electra", "electra.");
+        ELECTRA("Electra", "electra", "electra."),
+        ALBERT("Albert", "albert", "albert.");
 
         final String stem, modelType, prefix;
 
@@ -92,7 +98,17 @@ public final class HfModels {
         }
 
         boolean hasPooler() {
-            return this == BERT || this == ROBERTA || this == XLM_ROBERTA;
+            return this == BERT || this == ROBERTA || this == XLM_ROBERTA || this == ALBERT;
+        }
+
+        /** The pooler's dense layer under the base model's prefix: ALBERT's is a Linear named "pooler". */
+        String pooler(String p) {
+            return this == ALBERT ? p + "pooler" : p + "pooler.dense";
+        }
+
+        /** Sequence classifiers on the pooled output (BERT, ALBERT) rather than on h[:, 0]. */
+        boolean classifiesPooled() {
+            return this == BERT || this == ALBERT;
         }
 
         boolean positionsFromPadding() {
@@ -161,7 +177,7 @@ public final class HfModels {
         Family f = arch.family();
         Head head = arch.head();
         String p = head == Head.MODEL ? prefix(tensorNames, f.prefix) : f.prefix;
-        Pooler pooler = head == Head.MODEL ? Pooler.IF_PRESENT : f == Family.BERT && head == Head.SEQUENCE ? Pooler.REQUIRED : Pooler.NONE;
+        Pooler pooler = head == Head.MODEL ? Pooler.IF_PRESENT : f.classifiesPooled() && head == Head.SEQUENCE ? Pooler.REQUIRED : Pooler.NONE;
         Base base = encoder(config, arch, p, tensorNames, pooler);
         Map<String, Object> extras = extras(config, arch.name());
         SpecBuilder b = base.builder();
@@ -198,9 +214,10 @@ public final class HfModels {
     /**
      * The tensors of a checkpoint that its architecture does not use, as {@code transformers} leaves them unused:
      * the id buffers ({@link #isBuffer}), the pooler of a head that {@code transformers} builds without one
-     * ({@code add_pooling_layer=False}: BERT's token-classification and masked-LM heads, every RoBERTa head), BERT's
-     * next-sentence head ({@code cls.seq_relationship}) in a masked-LM checkpoint (bert-base-uncased as published),
-     * and the copy of a masked-LM decoder bias saved under both of its tied names.
+     * ({@code add_pooling_layer=False}: BERT's and ALBERT's token-classification and masked-LM heads, every RoBERTa
+     * head), BERT's next-sentence head ({@code cls.seq_relationship}) and ALBERT's sentence-order head
+     * ({@code sop_classifier}) in a masked-LM checkpoint (bert-base-uncased and albert-base-v2 as published, converted
+     * from the pretraining models), and the copy of a masked-LM decoder bias saved under both of its tied names.
      */
     public static Set<String> unused(HfConfig config, Set<String> tensorNames) {
         Set<String> out = new LinkedHashSet<>();
@@ -208,12 +225,14 @@ public final class HfModels {
         Arch arch = arch(config);
         Family f = arch.family();
         Head head = arch.head();
-        if (f.hasPooler() && head != Head.MODEL && !(f == Family.BERT && head == Head.SEQUENCE)) {
-            for (String n : List.of(f.prefix + "pooler.dense.weight", f.prefix + "pooler.dense.bias")) if (tensorNames.contains(n)) out.add(n);
+        if (f.hasPooler() && head != Head.MODEL && !(f.classifiesPooled() && head == Head.SEQUENCE)) {
+            String pooler = f.pooler(f.prefix);
+            for (String n : List.of(pooler + ".weight", pooler + ".bias")) if (tensorNames.contains(n)) out.add(n);
         }
         if (head == Head.MASKED_LM) {
-            if (f == Family.BERT) {
-                for (String n : List.of("cls.seq_relationship.weight", "cls.seq_relationship.bias")) if (tensorNames.contains(n)) out.add(n);
+            String pretraining = f == Family.BERT ? "cls.seq_relationship." : f == Family.ALBERT ? "sop_classifier.classifier." : null;
+            if (pretraining != null) {
+                for (String n : List.of(pretraining + "weight", pretraining + "bias")) if (tensorNames.contains(n)) out.add(n);
             }
             LmHead lm = LmHead.of(config, f);
             String used = lm.bias(tensorNames);
@@ -265,6 +284,8 @@ public final class HfModels {
 
     private static final LayerNames BERT = new LayerNames("attention.self.query", "attention.self.key", "attention.self.value",
             "attention.output.dense", "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm");
+    private static final LayerNames ALBERT = new LayerNames("attention.query", "attention.key", "attention.value",
+            "attention.dense", "attention.LayerNorm", "ffn", "ffn_output", "full_layer_layer_norm");
     private static final LayerNames DISTILBERT = new LayerNames("attention.q_lin", "attention.k_lin", "attention.v_lin",
             "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm");
 
@@ -279,7 +300,7 @@ public final class HfModels {
     /**
      * The base model of a checkpoint whatever head its config names (a head checkpoint's base tensors keep their
      * prefix, e.g. {@code bert.}); for lowerings that put their own head on it (sentence-transformers' pooling). The
-     * pooler is built when the checkpoint has it (BERT, RoBERTa).
+     * pooler is built when the checkpoint has it (BERT, RoBERTa, ALBERT).
      */
     public static Base base(HfConfig config, Set<String> tensorNames) {
         Arch arch = arch(config);
@@ -293,13 +314,20 @@ public final class HfModels {
         return arch.family() == Family.DISTILBERT ? distilBertBase(c, arch.name(), p) : bertBase(c, arch, p, names, pooler);
     }
 
-    /** BERT, RoBERTa, XLM-RoBERTa and ELECTRA: BERT's layers, with the family's embeddings. */
+    /**
+     * The most layers an ALBERT config may apply (num_hidden_layers × inner_group_num): its layers share weights, so
+     * the weights file does not bound how many a config claims. The published ALBERTs apply 12 or 24.
+     */
+    public static final int MAX_SHARED_LAYERS = 1024;
+
+    /** BERT, RoBERTa, XLM-RoBERTa, ELECTRA and ALBERT: BERT's layers (ALBERT's shared), with the family's embeddings. */
     private static Base bertBase(HfConfig c, Arch arch, String p, Set<String> names, Pooler pooler) {
         Family f = arch.family();
         String family = switch (f) {
             case BERT -> "BERT";
             case ROBERTA -> "RoBERTa";
             case XLM_ROBERTA -> "XLM-RoBERTa";
+            case ALBERT -> "ALBERT";
             default -> "ELECTRA";
         };
         if (c.bool("is_decoder", false) || c.bool("add_cross_attention", false)) {
@@ -309,16 +337,16 @@ public final class HfModels {
         if (!posType.equals("absolute")) {
             throw c.error("hf-config", "position_embedding_type '" + posType + "' is not supported (only \"absolute\")");
         }
-        boolean electra = f == Family.ELECTRA;
-        int hidden = positive(c, "hidden_size", electra ? 256 : 768);
+        boolean electra = f == Family.ELECTRA, albert = f == Family.ALBERT;
+        int hidden = positive(c, "hidden_size", electra ? 256 : albert ? 4096 : 768);
         int layers = positive(c, "num_hidden_layers", 12);
-        int heads = positive(c, "num_attention_heads", electra ? 4 : 12);
-        int inter = positive(c, "intermediate_size", electra ? 1024 : 3072);
-        int vocab = positive(c, "vocab_size", f == Family.ROBERTA ? 50265 : 30522);
+        int heads = positive(c, "num_attention_heads", electra ? 4 : albert ? 64 : 12);
+        int inter = positive(c, "intermediate_size", electra ? 1024 : albert ? 16384 : 3072);
+        int vocab = positive(c, "vocab_size", f == Family.ROBERTA ? 50265 : albert ? 30000 : 30522);
         int types = positive(c, "type_vocab_size", 2);
-        int width = electra ? positive(c, "embedding_size", 128) : hidden;
+        int width = electra || albert ? positive(c, "embedding_size", 128) : hidden;
         double eps = c.number("layer_norm_eps", 1e-12);
-        String act = activation(c, "hidden_act", c.string("hidden_act", "gelu"));
+        String act = activation(c, "hidden_act", c.string("hidden_act", albert ? "gelu_new" : "gelu"));
         if (hidden % heads != 0) throw c.error("hf-config", "hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
         int positions = positive(c, "max_position_embeddings", 512);
         int pad = 0, maxSeq = positions;
@@ -357,17 +385,40 @@ public final class HfModels {
         } else {
             h = embeddingsTail(b, e, sum, width, eps);
         }
-        if (width != hidden) {
-            h = b.module("Linear", p + "embeddings_project", h, "embeddings.projected", "in_features", width, "out_features", hidden);
+        String bias;
+        if (albert) {
+            // AlbertTransformer: embedding_hidden_mapping_in, then num_hidden_layers passes through the layer groups,
+            // pass i through group int(i / (num_hidden_layers / num_hidden_groups)), each group inner_group_num layers
+            int groups = positive(c, "num_hidden_groups", 1), inner = positive(c, "inner_group_num", 1);
+            if ((long) layers * inner > MAX_SHARED_LAYERS) {
+                throw c.error("hf-config", "\"num_hidden_layers\" " + layers + " × \"inner_group_num\" " + inner
+                        + " shared layers to apply: more than " + MAX_SHARED_LAYERS + " is refused");
+            }
+            h = b.module("Linear", p + "encoder.embedding_hidden_mapping_in", h, "embeddings.mapped", "in_features", width,
+                    "out_features", hidden);
+            bias = maskBias(b);
+            List<String> prefixes = new ArrayList<>();
+            for (int i = 0; i < layers; i++) {
+                int group = (int) (i / ((double) layers / groups));
+                for (int j = 0; j < inner; j++) prefixes.add(p + "encoder.albert_layer_groups." + group + ".albert_layers." + j + ".");
+            }
+            h = encoder(b, prefixes, ALBERT, h, bias, hidden, heads, inter, eps, act);
+        } else {
+            if (width != hidden) {
+                h = b.module("Linear", p + "embeddings_project", h, "embeddings.projected", "in_features", width, "out_features", hidden);
+            }
+            bias = maskBias(b);
+            List<String> prefixes = new ArrayList<>();
+            for (int i = 0; i < layers; i++) prefixes.add(p + "encoder.layer." + i + ".");
+            h = encoder(b, prefixes, BERT, h, bias, hidden, heads, inter, eps, act);
         }
-        String bias = maskBias(b);
-        h = encoder(b, p + "encoder.layer.", BERT, layers, h, bias, hidden, heads, inter, eps, act);
         List<String> outputs = list(h);
         String pooled = null;
+        String poolerName = f.pooler(p);
         if (f.hasPooler() && (pooler == Pooler.REQUIRED
-                || pooler == Pooler.IF_PRESENT && (names.contains(p + "pooler.dense.weight") || names.contains(p + "pooler.dense.bias")))) {
+                || pooler == Pooler.IF_PRESENT && (names.contains(poolerName + ".weight") || names.contains(poolerName + ".bias")))) {
             String first = firstToken(b, h, "pooler.first_token");
-            String dense = b.module("Linear", p + "pooler.dense", first, "pooler.dense", "in_features", hidden, "out_features", hidden);
+            String dense = b.module("Linear", poolerName, first, "pooler.dense", "in_features", hidden, "out_features", hidden);
             pooled = b.fn("tanh", List.of(dense), "pooler_output");
             outputs.add(pooled);
         }
@@ -378,7 +429,7 @@ public final class HfModels {
     private static void sequenceHead(SpecBuilder b, HfConfig c, Family f, Base base, int labels) {
         int w = base.width();
         switch (f) {
-            case BERT -> b.module("Linear", "classifier", base.pooled(), "logits", "in_features", w, "out_features", labels);
+            case BERT, ALBERT -> b.module("Linear", "classifier", base.pooled(), "logits", "in_features", w, "out_features", labels);
             case DISTILBERT -> {
                 String first = firstToken(b, base.lastHidden(), "pooled_output");
                 String pre = b.module("Linear", "pre_classifier", first, "pre_classifier", "in_features", w, "out_features", w);
@@ -406,6 +457,9 @@ public final class HfModels {
                         "vocab_layer_norm", 1e-12, "vocab_projector", List.of("vocab_projector.bias"));
                 case ROBERTA, XLM_ROBERTA -> new LmHead("lm_head.dense", "gelu", "lm_head.layer_norm", c.number("layer_norm_eps", 1e-12),
                         "lm_head.decoder", List.of("lm_head.bias", "lm_head.decoder.bias"));
+                case ALBERT -> new LmHead("predictions.dense", activation(c, "hidden_act", c.string("hidden_act", "gelu_new")),
+                        "predictions.LayerNorm", c.number("layer_norm_eps", 1e-12), "predictions.decoder",
+                        List.of("predictions.bias", "predictions.decoder.bias"));
                 case ELECTRA -> throw new IllegalStateException("no masked-LM head for ELECTRA discriminators");
             };
         }
@@ -429,19 +483,20 @@ public final class HfModels {
     /** dense → activation → LayerNorm → decoder (tied to the word embeddings or its own), → "logits". */
     private static void maskedLmHead(SpecBuilder b, HfConfig c, Family f, String p, Set<String> names, String h, int w) {
         LmHead lm = LmHead.of(c, f);
-        int vocab = positive(c, "vocab_size", f == Family.ROBERTA ? 50265 : 30522);
-        String d = b.module("Linear", lm.dense(), h, "lm.dense", "in_features", w, "out_features", w);
+        int vocab = positive(c, "vocab_size", f == Family.ROBERTA ? 50265 : f == Family.ALBERT ? 30000 : 30522);
+        int e = f == Family.ALBERT ? positive(c, "embedding_size", 128) : w; // ALBERT decodes from the embedding width
+        String d = b.module("Linear", lm.dense(), h, "lm.dense", "in_features", w, "out_features", e);
         String a = activationNode(b, lm.act(), d, "lm.act");
-        String x = b.module("LayerNorm", lm.norm(), a, "lm.normed", "normalized_shape", List.of(w), "eps", lm.eps());
+        String x = b.module("LayerNorm", lm.norm(), a, "lm.normed", "normalized_shape", List.of(e), "eps", lm.eps());
         String bias = lm.bias(names);
         if (lm.tied(c, names)) {
             String table = b.node("get_attr", p + "embeddings.word_embeddings.weight", List.of(), "lm.decoder.weight", args());
             String bv = b.node("get_attr", bias, List.of(), "lm.decoder.bias", args());
             b.fn("linear", List.of(x, table, bv), "logits");
         } else if (bias.equals(lm.decoder() + ".bias")) {
-            b.module("Linear", lm.decoder(), x, "logits", "in_features", w, "out_features", vocab);
+            b.module("Linear", lm.decoder(), x, "logits", "in_features", e, "out_features", vocab);
         } else { // BERT's and RoBERTa's decoder has no bias of its own in the file: the head's bias is added
-            String y = b.module("Linear", lm.decoder(), x, "lm.decoded", "in_features", w, "out_features", vocab, "bias", false);
+            String y = b.module("Linear", lm.decoder(), x, "lm.decoded", "in_features", e, "out_features", vocab, "bias", false);
             String bv = b.node("get_attr", bias, List.of(), "lm.decoder.bias", args());
             b.fn("add", List.of(y, bv), "logits");
         }
@@ -468,7 +523,9 @@ public final class HfModels {
                 "num_embeddings", vocab, "embedding_dim", dim);
         String h = embeddingsTail(b, e, words, dim, eps);
         String bias = maskBias(b);
-        h = encoder(b, p + "transformer.layer.", DISTILBERT, layers, h, bias, dim, heads, hiddenDim, eps, act);
+        List<String> prefixes = new ArrayList<>();
+        for (int i = 0; i < layers; i++) prefixes.add(p + "transformer.layer." + i + ".");
+        h = encoder(b, prefixes, DISTILBERT, h, bias, dim, heads, hiddenDim, eps, act);
         return new Base(b, h, null, dim, list(h), arch);
     }
 
@@ -495,11 +552,12 @@ public final class HfModels {
         return b.fn("mul", List.of(inv), "mask.bias", "other", F32_MIN);
     }
 
-    /** Appends the encoder layers; returns the last hidden states' name. */
-    private static String encoder(SpecBuilder b, String prefix, LayerNames n, int layers, String h, String bias, int hidden, int heads,
+    /** Appends one encoder layer per prefix (ALBERT's repeat theirs); returns the last hidden states' name. */
+    private static String encoder(SpecBuilder b, List<String> prefixes, LayerNames n, String h, String bias, int hidden, int heads,
                                   int inter, double eps, String act) {
+        int layers = prefixes.size();
         for (int i = 0; i < layers; i++) {
-            String l = prefix + i + ".", v = "layer." + i + ".";
+            String l = prefixes.get(i), v = "layer." + i + ".";
             String q = b.module("Linear", l + n.q(), h, v + "query", "in_features", hidden, "out_features", hidden);
             String k = b.module("Linear", l + n.k(), h, v + "key", "in_features", hidden, "out_features", hidden);
             String val = b.module("Linear", l + n.v(), h, v + "value", "in_features", hidden, "out_features", hidden);

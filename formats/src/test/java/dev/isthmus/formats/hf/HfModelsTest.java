@@ -159,7 +159,8 @@ class HfModelsTest {
         assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"model_type\": \"bert\"",
                 "\"model_type\": \"distilbert\"")), Set.of()), "model_type contradicts the architecture");
         var gpt2 = assertThrows(ModelFormatException.class, () -> HfModels.spec(config("{\"model_type\": \"gpt2\"}"), Set.of()));
-        assertTrue(gpt2.getMessage().contains("model_type 'gpt2' is not one of bert, distilbert, roberta, xlm-roberta, electra"), gpt2.getMessage());
+        assertTrue(gpt2.getMessage().contains("model_type 'gpt2' is not one of bert, distilbert, roberta, xlm-roberta, electra, albert"),
+                gpt2.getMessage());
         var gap = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"2\": \"positive\"",
                 "\"3\": \"positive\"")), Set.of()));
         assertTrue(gap.getMessage().contains("id2label"), gap.getMessage());
@@ -226,8 +227,8 @@ class HfModelsTest {
 
     @Test
     void everyArchitectureIsAFamilyAndAHead() {
-        assertEquals(20, HfModels.ARCHITECTURES.size());
-        for (String family : List.of("Bert", "DistilBert", "Roberta", "XLMRoberta")) {
+        assertEquals(24, HfModels.ARCHITECTURES.size());
+        for (String family : List.of("Bert", "DistilBert", "Roberta", "XLMRoberta", "Albert")) {
             for (String head : List.of("Model", "ForSequenceClassification", "ForTokenClassification", "ForMaskedLM")) {
                 assertTrue(HfModels.ARCHITECTURES.contains(family + head), family + head);
             }
@@ -437,5 +438,47 @@ class HfModelsTest {
         ModelSpec ps = plain.builder().build(List.of(plain.lastHidden()), List.of(), Map.of());
         assertEquals("embeddings.word_embeddings", modules(ps).get(0), "a base model saved without the prefix");
         assertNull(plain.pooled());
+    }
+    static final String ALBERT = """
+            {"architectures": ["AlbertForSequenceClassification"], "model_type": "albert", "embedding_size": 16, "hidden_size": 20,
+             "num_attention_heads": 4, "num_hidden_layers": 3, "num_hidden_groups": 2, "inner_group_num": 2,
+             "intermediate_size": 32, "hidden_act": "gelu_new", "max_position_embeddings": 18, "type_vocab_size": 2,
+             "vocab_size": 47, "id2label": {"0": "negative", "1": "positive"}}""";
+
+    @Test
+    void albertAppliesItsSharedLayersAsTransformersDoes() {
+        ModelSpec s = HfModels.spec(config(ALBERT), Set.of());
+        List<String> queries = modules(s).stream().filter(n -> n.endsWith("attention.query")).toList();
+        String g = "albert.encoder.albert_layer_groups.";
+        // 3 passes through 2 groups: group int(i / 1.5) = 0, 0, 1; each pass through the group's 2 inner layers
+        assertEquals(List.of(g + "0.albert_layers.0.attention.query", g + "0.albert_layers.1.attention.query",
+                g + "0.albert_layers.0.attention.query", g + "0.albert_layers.1.attention.query",
+                g + "1.albert_layers.0.attention.query", g + "1.albert_layers.1.attention.query"), queries);
+        NodeSpec mapping = node(s, "albert.encoder.embedding_hidden_mapping_in");
+        assertEquals(16, mapping.args().get("in_features"));
+        assertEquals(20, mapping.args().get("out_features"));
+        List<String> layer = modules(s).stream().filter(n -> n.startsWith(g + "1.albert_layers.1.")).toList();
+        assertEquals(List.of("attention.query", "attention.key", "attention.value", "attention.dense", "attention.LayerNorm", "ffn",
+                "ffn_output", "full_layer_layer_norm"), layer.stream().map(n -> n.substring((g + "1.albert_layers.1.").length())).toList());
+        assertTrue(ops(s).contains("gelu"), "gelu_new");
+        List<String> m = modules(s);
+        assertEquals(List.of("albert.pooler", "classifier"), m.subList(m.size() - 2, m.size()), "the classifier on the pooled output");
+
+        String mlm = ALBERT.replace("AlbertForSequenceClassification", "AlbertForMaskedLM");
+        ModelSpec lm = HfModels.spec(config(mlm), Set.of("predictions.bias"));
+        NodeSpec dense = node(lm, "predictions.dense");
+        assertEquals(16, dense.args().get("out_features"), "back to the embedding width");
+        assertEquals(List.of(16), node(lm, "predictions.LayerNorm").args().get("normalized_shape"));
+        NodeSpec table = producer(lm, lm.nodes().get(lm.nodes().size() - 1).inputs().get(1));
+        assertEquals("albert.embeddings.word_embeddings.weight", table.name(), "tied to the 16-wide word embeddings");
+        assertFalse(modules(lm).contains("albert.pooler"));
+        assertEquals(Set.of("albert.pooler.weight", "albert.pooler.bias", "sop_classifier.classifier.weight", "predictions.decoder.bias"),
+                HfModels.unused(config(mlm), Set.of("albert.pooler.weight", "albert.pooler.bias", "sop_classifier.classifier.weight",
+                        "predictions.bias", "predictions.decoder.bias")));
+
+        var many = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(ALBERT.replace("\"num_hidden_layers\": 3",
+                "\"num_hidden_layers\": 1000000")), Set.of()));
+        assertTrue(many.getMessage().contains("1000000") && many.getMessage().contains("more than " + HfModels.MAX_SHARED_LAYERS),
+                many.getMessage());
     }
 }
