@@ -917,6 +917,21 @@ def define_cases():
           N("ne", ["ids"], "o4", other=1.5), N("cumsum", ["x"], "o5", dim=0), N("cumsum", ["x"], "o6", dim=-1),
           N("cumsum", ["m"], "o7", dim=1), N("cumsum", ["ids"], "o8", dim=0, dtype="float32")],
          ["pos", "m", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"], free={"ids": [0, 1], "x": [0], "z": [1]})
+    case("pad_constant",
+         "pad (constant): the last dimension (1, 2) with value -1.5, the middle one before (0, 0, 1, 0), three "
+         "dimensions with MobileBERT's [0, 0, 0, 1, 0, 0]; an empty slice padded to one row of zeros; an I64 tensor "
+         "padded with 7; MobileBERT's trigram embedding: cat of x[:, 1:] padded after, x, x[:, :-1] padded before.",
+         {"x": randn(2, 3, 4), "i": ints(-5, 6, 3, 2)},
+         [N("pad", ["x"], "o0", pad=[1, 2], value=-1.5), N("pad", ["x"], "o1", pad=[0, 0, 1, 0]),
+          N("pad", ["x"], "o2", pad=[0, 0, 0, 1, 0, 0]),
+          N("getitem", ["x"], "e", index=[sl(None, None, None), sl(3, None, None)]),
+          N("pad", ["e"], "o3", pad=[0, 0, 0, 1]), N("pad", ["i"], "o4", pad=[2, 0], value=7),
+          N("getitem", ["x"], "nx", index=[sl(None, None, None), sl(1, None, None)]),
+          N("pad", ["nx"], "nxp", pad=[0, 0, 0, 1, 0, 0], value=0),
+          N("getitem", ["x"], "pv", index=[sl(None, None, None), sl(None, -1, None)]),
+          N("pad", ["pv"], "pvp", pad=[0, 0, 1, 0, 0, 0], value=0),
+          N("cat", ["nxp", "x", "pvp"], "o5", dim=2)],
+         ["o0", "o1", "o2", "o3", "o4", "o5"], free={"x": [0, 1], "i": [0]})
     case("linear_function",
          "linear(x, W, b) with W and b get_attr constants (a pass makes it a Linear over them), without bias on a "
          "rank-1 input, with the weight and bias as inputs, a decoder tied to an Embedding's table (the same tensor "

@@ -97,6 +97,7 @@ public final class OpTable {
         OpRegistry.function("chunk", (a, w) -> Split.chunk(a));
         OpRegistry.function("split", (a, w) -> Split.split(a));
         OpRegistry.function("getitem", (a, w) -> GetItem.create(a));
+        OpRegistry.function("pad", (a, w) -> Pad.create(a));
         OpRegistry.function("size", (a, w) -> SizeOp.create(a));
         OpRegistry.function("mean", (a, w) -> Reduce.create("mean", a));
         OpRegistry.function("sum", (a, w) -> Reduce.create("sum", a));
