@@ -8,7 +8,7 @@ no `transformers` package is needed or used):
 
 The torch modules below follow the module structure, parameter names and
 forward computation of Hugging Face transformers' BERT, DistilBERT, RoBERTa,
-XLM-RoBERTa, ELECTRA and ALBERT models and their heads (eval mode, eager attention),
+XLM-RoBERTa, ELECTRA, ALBERT and MobileBERT models and their heads (eval mode, eager attention),
 so that their state_dict() is exactly what `save_pretrained` writes and their
 outputs are what HF computes:
 
@@ -45,6 +45,14 @@ outputs are what HF computes:
   full_layer_layer_norm(. + a); pooler = tanh(albert.pooler(h[:, 0])); the
   masked LM predictions.dense (to embedding_size) -> hidden_act ->
   predictions.LayerNorm -> decoder tied to the word embeddings.
+- MobileBERT: the trigram embedding (cat of the next token's embedding, the
+  token's, the previous token's, zero-padded) -> embedding_transformation,
+  + position + token type, NoNorm (x * weight + bias) or LayerNorm; each
+  layer: input bottleneck (and the shared query/key bottleneck), attention
+  with its residual from the input bottleneck, num_feedforward_networks - 1
+  stacked FFNs, the layer's FFN, the output bottleneck back to hidden_size;
+  the masked LM: transform then h @ [decoder^T; cls.predictions.dense.weight]
+  + bias.
 - Attention mask as HF: padded keys (mask 0) get float32's minimum added to
   (BERT and the BERT-layer families: (1 - mask) * finfo(float32).min) or put
   into (DistilBERT, masked_fill) their scores. Outputs at padded positions are
@@ -70,7 +78,8 @@ with load_state_dict(strict=True) into fresh modules built from config.json
 (tied names filled from their partners, as transformers ties them after
 loading) and re-run; the encoder layers are also cross-checked against
 torch.nn.TransformerEncoderLayer with the same weights, and RoBERTa's position
-ids against a loop that numbers the tokens by hand.
+ids against a loop that numbers the tokens by hand, and MobileBERT's trigram
+embedding against a 1-D convolution of kernel 3.
 
 Layout (the same as fixtures/torch):
 
@@ -872,6 +881,327 @@ class AlbertForMaskedLM(nn.Module):
 
 
 # --------------------------------------------------------------------------
+# MobileBERT (transformers.models.mobilebert.modeling_mobilebert): trigram embeddings, bottlenecks, NoNorm, stacked
+# feed-forward networks.
+# --------------------------------------------------------------------------
+
+class NoNorm(nn.Module):
+    def __init__(self, feat_size, eps=None):
+        super().__init__()
+        self.bias = nn.Parameter(torch.zeros(feat_size))
+        self.weight = nn.Parameter(torch.ones(feat_size))
+
+    def forward(self, input_tensor):
+        return input_tensor * self.weight + self.bias
+
+
+NORM2FN = {"layer_norm": nn.LayerNorm, "no_norm": NoNorm}
+
+
+def true_hidden(c):
+    return c["intra_bottleneck_size"] if c["use_bottleneck"] else c["hidden_size"]
+
+
+class MobileBertEmbeddings(nn.Module):
+    def __init__(self, c, persistent_position_ids):
+        super().__init__()
+        self.trigram_input = c["trigram_input"]
+        self.embedding_size = c["embedding_size"]
+        self.hidden_size = c["hidden_size"]
+        self.word_embeddings = nn.Embedding(c["vocab_size"], c["embedding_size"], padding_idx=c["pad_token_id"])
+        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"])
+        self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], c["hidden_size"])
+        embedded_input_size = c["embedding_size"] * (3 if self.trigram_input else 1)
+        self.embedding_transformation = nn.Linear(embedded_input_size, c["hidden_size"])
+        self.LayerNorm = NORM2FN[c["normalization_type"]](c["hidden_size"])  # no eps: torch's default
+        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
+        self.register_buffer("position_ids", torch.arange(c["max_position_embeddings"]).expand((1, -1)),
+                             persistent=persistent_position_ids)
+
+    def forward(self, input_ids, token_type_ids=None):
+        seq = input_ids.shape[1]
+        position_ids = self.position_ids[:, :seq]
+        if token_type_ids is None:
+            token_type_ids = torch.zeros(input_ids.shape, dtype=torch.long)
+        inputs_embeds = self.word_embeddings(input_ids)
+        if self.trigram_input:
+            inputs_embeds = torch.cat([
+                nn.functional.pad(inputs_embeds[:, 1:], [0, 0, 0, 1, 0, 0], value=0),
+                inputs_embeds,
+                nn.functional.pad(inputs_embeds[:, :-1], [0, 0, 1, 0, 0, 0], value=0),
+            ], dim=2)
+        if self.trigram_input or self.embedding_size != self.hidden_size:
+            inputs_embeds = self.embedding_transformation(inputs_embeds)
+        embeddings = inputs_embeds + self.position_embeddings(position_ids) + self.token_type_embeddings(token_type_ids)
+        return self.dropout(self.LayerNorm(embeddings))
+
+
+class MobileBertSelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        t = true_hidden(c)
+        self.num_attention_heads = c["num_attention_heads"]
+        self.attention_head_size = int(t / c["num_attention_heads"])
+        self.all_head_size = self.num_attention_heads * self.attention_head_size
+        self.query = nn.Linear(t, self.all_head_size)
+        self.key = nn.Linear(t, self.all_head_size)
+        self.value = nn.Linear(t if c["use_bottleneck_attention"] else c["hidden_size"], self.all_head_size)
+
+    def shape(self, x):
+        return x.view(x.shape[:-1] + (self.num_attention_heads, self.attention_head_size)).permute(0, 2, 1, 3)
+
+    def forward(self, query_tensor, key_tensor, value_tensor, attention_mask):
+        q, k, v = self.shape(self.query(query_tensor)), self.shape(self.key(key_tensor)), self.shape(self.value(value_tensor))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.attention_head_size) + attention_mask
+        ctx = torch.matmul(nn.functional.softmax(scores, dim=-1), v).permute(0, 2, 1, 3).contiguous()
+        return ctx.view(ctx.shape[:-2] + (self.all_head_size,))
+
+
+class MobileBertSelfOutput(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        t = true_hidden(c)
+        self.dense = nn.Linear(t, t)
+        self.LayerNorm = NORM2FN[c["normalization_type"]](t, eps=c["layer_norm_eps"])
+
+    def forward(self, hidden_states, residual_tensor):
+        return self.LayerNorm(self.dense(hidden_states) + residual_tensor)
+
+
+class MobileBertAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.self = MobileBertSelfAttention(c)
+        self.output = MobileBertSelfOutput(c)
+
+    def forward(self, query_tensor, key_tensor, value_tensor, layer_input, attention_mask):
+        return self.output(self.self(query_tensor, key_tensor, value_tensor, attention_mask), layer_input)
+
+
+class MobileBertIntermediate(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(true_hidden(c), c["intermediate_size"])
+        self.intermediate_act_fn = activation(c["hidden_act"])
+
+    def forward(self, hidden_states):
+        return self.intermediate_act_fn(self.dense(hidden_states))
+
+
+class OutputBottleneck(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(true_hidden(c), c["hidden_size"])
+        self.LayerNorm = NORM2FN[c["normalization_type"]](c["hidden_size"], eps=c["layer_norm_eps"])
+
+    def forward(self, hidden_states, residual_tensor):
+        return self.LayerNorm(self.dense(hidden_states) + residual_tensor)
+
+
+class MobileBertOutput(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.use_bottleneck = c["use_bottleneck"]
+        self.dense = nn.Linear(c["intermediate_size"], true_hidden(c))
+        self.LayerNorm = NORM2FN[c["normalization_type"]](true_hidden(c))  # no eps: torch's default
+        if self.use_bottleneck:
+            self.bottleneck = OutputBottleneck(c)
+
+    def forward(self, intermediate_states, residual_tensor_1, residual_tensor_2):
+        layer_output = self.LayerNorm(self.dense(intermediate_states) + residual_tensor_1)
+        if self.use_bottleneck:
+            layer_output = self.bottleneck(layer_output, residual_tensor_2)
+        return layer_output
+
+
+class BottleneckLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c["hidden_size"], c["intra_bottleneck_size"])
+        self.LayerNorm = NORM2FN[c["normalization_type"]](c["intra_bottleneck_size"], eps=c["layer_norm_eps"])
+
+    def forward(self, hidden_states):
+        return self.LayerNorm(self.dense(hidden_states))
+
+
+class Bottleneck(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.key_query_shared_bottleneck = c["key_query_shared_bottleneck"]
+        self.use_bottleneck_attention = c["use_bottleneck_attention"]
+        self.input = BottleneckLayer(c)
+        if self.key_query_shared_bottleneck:
+            self.attention = BottleneckLayer(c)
+
+    def forward(self, hidden_states):
+        bottlenecked = self.input(hidden_states)
+        if self.use_bottleneck_attention:
+            return (bottlenecked,) * 4
+        if self.key_query_shared_bottleneck:
+            shared = self.attention(hidden_states)
+            return shared, shared, hidden_states, bottlenecked
+        return hidden_states, hidden_states, hidden_states, bottlenecked
+
+
+class FFNOutput(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c["intermediate_size"], true_hidden(c))
+        self.LayerNorm = NORM2FN[c["normalization_type"]](true_hidden(c), eps=c["layer_norm_eps"])
+
+    def forward(self, hidden_states, residual_tensor):
+        return self.LayerNorm(self.dense(hidden_states) + residual_tensor)
+
+
+class FFNLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.intermediate = MobileBertIntermediate(c)
+        self.output = FFNOutput(c)
+
+    def forward(self, hidden_states):
+        return self.output(self.intermediate(hidden_states), hidden_states)
+
+
+class MobileBertLayer(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.use_bottleneck = c["use_bottleneck"]
+        self.attention = MobileBertAttention(c)
+        self.intermediate = MobileBertIntermediate(c)
+        self.output = MobileBertOutput(c)
+        if self.use_bottleneck:
+            self.bottleneck = Bottleneck(c)
+        if c["num_feedforward_networks"] > 1:
+            self.ffn = nn.ModuleList([FFNLayer(c) for _ in range(c["num_feedforward_networks"] - 1)])
+
+    def forward(self, hidden_states, attention_mask):
+        if self.use_bottleneck:
+            query_tensor, key_tensor, value_tensor, layer_input = self.bottleneck(hidden_states)
+        else:
+            query_tensor, key_tensor, value_tensor, layer_input = [hidden_states] * 4
+        attention_output = self.attention(query_tensor, key_tensor, value_tensor, layer_input, attention_mask)
+        for ffn_module in getattr(self, "ffn", []):
+            attention_output = ffn_module(attention_output)
+        return self.output(self.intermediate(attention_output), attention_output, hidden_states)
+
+
+class MobileBertEncoder(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.layer = nn.ModuleList([MobileBertLayer(c) for _ in range(c["num_hidden_layers"])])
+
+    def forward(self, hidden_states, attention_mask):
+        for layer in self.layer:
+            hidden_states = layer(hidden_states, attention_mask)
+        return hidden_states
+
+
+class MobileBertPooler(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.do_activate = c["classifier_activation"]
+        if self.do_activate:
+            self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+
+    def forward(self, hidden_states):
+        first = hidden_states[:, 0]
+        return torch.tanh(self.dense(first)) if self.do_activate else first
+
+
+class MobileBertModel(nn.Module):
+    def __init__(self, c, persistent_position_ids=True, add_pooling_layer=True):
+        super().__init__()
+        self.embeddings = MobileBertEmbeddings(c, persistent_position_ids)
+        self.encoder = MobileBertEncoder(c)
+        self.pooler = MobileBertPooler(c) if add_pooling_layer else None
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h = self.embeddings(input_ids, token_type_ids)
+        h = self.encoder(h, extended_attention_mask(attention_mask, h.dtype))
+        return h, (self.pooler(h) if self.pooler is not None else None)
+
+
+class MobileBertForSequenceClassification(nn.Module):
+    def __init__(self, c, persistent_position_ids=True):
+        super().__init__()
+        self.mobilebert = MobileBertModel(c, persistent_position_ids)
+        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        _, pooled = self.mobilebert(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(pooled))
+
+
+class MobileBertForTokenClassification(nn.Module):
+    def __init__(self, c, persistent_position_ids=True):
+        super().__init__()
+        self.mobilebert = MobileBertModel(c, persistent_position_ids, add_pooling_layer=False)
+        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h, _ = self.mobilebert(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(h))
+
+
+class MobileBertPredictionHeadTransform(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dense = nn.Linear(c["hidden_size"], c["hidden_size"])
+        self.transform_act_fn = activation(c["hidden_act"])
+        self.LayerNorm = nn.LayerNorm(c["hidden_size"], eps=c["layer_norm_eps"])  # NORM2FN["layer_norm"] always
+
+    def forward(self, h):
+        return self.LayerNorm(self.transform_act_fn(self.dense(h)))
+
+
+class MobileBertLMPredictionHead(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.transform = MobileBertPredictionHeadTransform(c)
+        self.dense = nn.Linear(c["vocab_size"], c["hidden_size"] - c["embedding_size"], bias=False)
+        self.decoder = nn.Linear(c["embedding_size"], c["vocab_size"], bias=False)
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+        self.decoder.bias = self.bias
+
+    def forward(self, h):
+        h = self.transform(h)
+        h = h.matmul(torch.cat([self.decoder.weight.t(), self.dense.weight], dim=0))
+        return h + self.decoder.bias
+
+
+class MobileBertOnlyMLMHead(nn.Module):
+    """MobileBertForMaskedLM's `cls`; with `nsp` also MobileBertForPreTraining's seq_relationship."""
+
+    def __init__(self, c, nsp=False):
+        super().__init__()
+        self.predictions = MobileBertLMPredictionHead(c)
+        if nsp:
+            self.seq_relationship = nn.Linear(c["hidden_size"], 2)
+
+    def forward(self, h):
+        return self.predictions(h)
+
+
+class MobileBertForMaskedLM(nn.Module):
+    TIED = {"cls.predictions.decoder.weight": "mobilebert.embeddings.word_embeddings.weight",
+            "cls.predictions.decoder.bias": "cls.predictions.bias"}
+
+    def __init__(self, c, persistent_position_ids=True, published=False):
+        super().__init__()
+        # published=True: with the pooler and the next-sentence head of MobileBertForPreTraining's weights, unused
+        self.mobilebert = MobileBertModel(c, persistent_position_ids, add_pooling_layer=published)
+        self.cls = MobileBertOnlyMLMHead(c, nsp=published)
+        self.cls.predictions.decoder.weight = self.mobilebert.embeddings.word_embeddings.weight
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h, _ = self.mobilebert(input_ids, attention_mask, token_type_ids)
+        return self.cls(h)
+
+
+# --------------------------------------------------------------------------
 # configs as HF writes them
 # --------------------------------------------------------------------------
 
@@ -995,6 +1325,43 @@ def electra_config(arch, emb, hidden, heads, layers, inter, vocab, max_pos, labe
     return _labels(c, labels)
 
 
+def mobilebert_config(arch, emb, hidden, intra, heads, layers, inter, vocab, max_pos, labels=None, **options):
+    """MobileBertConfig as google/mobilebert-uncased publishes it (relu, no_norm, trigram input, bottlenecks, four
+    feed-forward networks, classifier_activation), with the options given overriding."""
+    c = {
+        "architectures": [arch],
+        "attention_probs_dropout_prob": 0.1,
+        "classifier_activation": True,
+        "embedding_size": emb,
+        "hidden_act": "relu",
+        "hidden_dropout_prob": 0.0,
+        "hidden_size": hidden,
+        "initializer_range": 0.02,
+        "intermediate_size": inter,
+        "intra_bottleneck_size": intra,
+        "key_query_shared_bottleneck": True,
+        "layer_norm_eps": 1e-12,
+        "max_position_embeddings": max_pos,
+        "model_type": "mobilebert",
+        "normalization_type": "no_norm",
+        "num_attention_heads": heads,
+        "num_feedforward_networks": 4,
+        "num_hidden_layers": layers,
+        "pad_token_id": 0,
+        "torch_dtype": "float32",
+        "transformers_version": TRANSFORMERS_VERSION_NEW,
+        "trigram_input": True,
+        "type_vocab_size": 2,
+        "use_bottleneck": True,
+        "use_bottleneck_attention": False,
+        "vocab_size": vocab,
+    }
+    for k, v in options.items():
+        assert k in c, k
+        c[k] = v
+    return _labels(c, labels)
+
+
 def albert_config(arch, emb, hidden, heads, layers, inter, vocab, max_pos, groups=1, inner=1, labels=None):
     """AlbertConfig as albert-base-v2 publishes it (hidden_act gelu_new, no dropout)."""
     c = {
@@ -1035,7 +1402,8 @@ CLASSES = {cls.__name__: cls for cls in (
     DistilBertModel, DistilBertForSequenceClassification, DistilBertForTokenClassification, DistilBertForMaskedLM,
     RobertaModel, RobertaForSequenceClassification, RobertaForTokenClassification, RobertaForMaskedLM,
     ElectraModel, ElectraForSequenceClassification, ElectraForTokenClassification, ElectraForPreTraining,
-    AlbertModel, AlbertForSequenceClassification, AlbertForTokenClassification, AlbertForMaskedLM)}
+    AlbertModel, AlbertForSequenceClassification, AlbertForTokenClassification, AlbertForMaskedLM,
+    MobileBertModel, MobileBertForSequenceClassification, MobileBertForTokenClassification, MobileBertForMaskedLM)}
 
 
 def build(config, persistent_position_ids, published=False):
@@ -1048,7 +1416,7 @@ def build(config, persistent_position_ids, published=False):
 
 def base_model(model):
     """The base model inside a model with a head (or the model itself)."""
-    for prefix in ("bert", "distilbert", "roberta", "electra", "albert"):
+    for prefix in ("bert", "distilbert", "roberta", "electra", "albert", "mobilebert"):
         if hasattr(model, prefix):
             return getattr(model, prefix)
     return model
@@ -1101,6 +1469,19 @@ MODELS = {
                                  labels=["O", "B-LOC", "I-LOC"]), dict(position_ids=False)),
     "albert_mlm": (albert_config("AlbertForMaskedLM", 12, 20, 4, 4, 32, 51, 20),
                    dict(position_ids=True, tied="dedup", published=True)),
+    "mobilebert_base": (mobilebert_config("MobileBertModel", 8, 24, 12, 3, 2, 16, 43, 20, classifier_activation=False),
+                        dict(position_ids=True)),
+    "mobilebert_cls": (mobilebert_config("MobileBertForSequenceClassification", 8, 20, 12, 2, 2, 24, 37, 18,
+                                         labels=["negative", "positive"], normalization_type="layer_norm",
+                                         use_bottleneck_attention=True, num_feedforward_networks=2),
+                       dict(position_ids=False)),
+    "mobilebert_tok": (mobilebert_config("MobileBertForTokenClassification", 12, 16, 8, 2, 2, 20, 41, 16,
+                                         labels=["O", "B-PER", "I-PER"], trigram_input=False, use_bottleneck=False,
+                                         num_feedforward_networks=1, hidden_act="gelu"),
+                       dict(position_ids=False)),
+    "mobilebert_mlm": (mobilebert_config("MobileBertForMaskedLM", 8, 24, 12, 4, 2, 16, 45, 20,
+                                         num_feedforward_networks=3),
+                       dict(position_ids=True, tied="dedup", published=True)),
 }
 
 # case -> model, batch of real lengths (padded to seq), seq, token types?, left-padded rows, description
@@ -1207,6 +1588,26 @@ CASES = [
      " width, decoder tied to the word embeddings and not in the file; the pooler and sop_classifier in the file,"
      " unused): padded batch of 3, the last row left-padded"),
     ("albert_mlm_b1", "albert_mlm", [6], 6, True, [], "AlbertForMaskedLM, batch 1 with token_type_ids"),
+    # MobileBERT: trigram embeddings, bottlenecks, NoNorm, stacked FFNs
+    ("mobilebert_base_padded", "mobilebert_base", [9, 4, 6], 9, True, [1],
+     "MobileBertModel as google/mobilebert-uncased is built (relu, NoNorm, trigram input, shared query/key bottleneck,"
+     " 4 feed-forward networks; embedding 8, hidden 24, bottleneck 12, 3 heads; classifier_activation false: the"
+     " pooled output is h[:, 0]): padded batch of 3 with token_type_ids, the second row left-padded"),
+    ("mobilebert_base_b1", "mobilebert_base", [1], 1, False, [],
+     "MobileBertModel, batch 1 of one token: both trigram neighbours are padding zeros"),
+    ("mobilebert_cls_padded", "mobilebert_cls", [10, 5, 2], 10, False, [],
+     "MobileBertForSequenceClassification (LayerNorm, attention on the bottlenecked states, 2 feed-forward networks,"
+     " classifier on tanh(pooler.dense)): padded batch of 3"),
+    ("mobilebert_cls_b1", "mobilebert_cls", [18], 18, True, [],
+     "MobileBertForSequenceClassification, batch 1 of max_position_embeddings (18) tokens with token_type_ids"),
+    ("mobilebert_tok_padded", "mobilebert_tok", [7, 12, 3], 12, False, [2],
+     "MobileBertForTokenClassification (no trigram: embedding 12 transformed to hidden 16; no bottleneck; one"
+     " feed-forward network; gelu): padded batch of 3, the last row left-padded"),
+    ("mobilebert_tok_b1", "mobilebert_tok", [5], 5, False, [], "MobileBertForTokenClassification, batch 1"),
+    ("mobilebert_mlm_padded", "mobilebert_mlm", [11, 6, 8], 11, False, [],
+     "MobileBertForMaskedLM (4 heads, 3 feed-forward networks; logits = transform(h) @ [word embeddings^T; cls.predictions.dense.weight] + bias, the"
+     " decoder tied and not in the file; the pooler and cls.seq_relationship in the file, unused): padded batch of 3"),
+    ("mobilebert_mlm_b1", "mobilebert_mlm", [7], 7, True, [], "MobileBertForMaskedLM, batch 1 with token_type_ids"),
 ]
 
 
@@ -1224,6 +1625,8 @@ def randomise(model):
         for pname, p in mod.named_parameters(recurse=False):
             if isinstance(mod, nn.LayerNorm):
                 p.copy_(_u(p.shape, 0.5, 1.5) if pname == "weight" else _u(p.shape, -0.5, 0.5))
+            elif isinstance(mod, NoNorm):  # it does not normalise: smaller scales keep the stacked residuals O(1)
+                p.copy_(_u(p.shape, 0.2, 0.6) if pname == "weight" else _u(p.shape, -0.2, 0.2))
             elif isinstance(mod, nn.Embedding):
                 p.copy_(_u(p.shape, -1.0, 1.0))  # the padding row too: trained checkpoints have it non-zero
             elif p.dim() == 2:
@@ -1401,6 +1804,8 @@ def cross_check(name, model, config, inputs):
     """The encoder layers against torch.nn.TransformerEncoderLayer (post-LN) with the same weights; RoBERTa's
     position ids against a loop that numbers the tokens by hand."""
     arch = config["architectures"][0]
+    if arch.startswith("MobileBert"):
+        return mobilebert_check(name, model, config, inputs)
     distil = arch.startswith("DistilBert")
     base = base_model(model)
     ids = torch.from_numpy(inputs["input_ids"])
@@ -1454,6 +1859,26 @@ def cross_check(name, model, config, inputs):
         base.float()
     err = float((x - y).abs().max())
     assert err < 1e-9, (name, "cross-check vs nn.TransformerEncoderLayer", err)
+
+
+def mobilebert_check(name, model, config, inputs):
+    """MobileBERT's layers are not nn.TransformerEncoderLayer's; its trigram embedding is checked instead against
+    what the paper says it is: a 1-D convolution of kernel 3 over the token embeddings, zero-padded."""
+    if not config["trigram_input"]:
+        return
+    emb = base_model(model).embeddings
+    ids = torch.from_numpy(inputs["input_ids"])
+    with torch.no_grad():
+        e = emb.word_embeddings.weight.double()[ids]  # (B, S, E)
+        trigram = torch.cat([nn.functional.pad(e[:, 1:], [0, 0, 0, 1, 0, 0]), e,
+                             nn.functional.pad(e[:, :-1], [0, 0, 1, 0, 0, 0])], dim=2)
+        linear = trigram @ emb.embedding_transformation.weight.double().t() + emb.embedding_transformation.bias.double()
+        w = emb.embedding_transformation.weight.double()
+        n = config["embedding_size"]
+        kernel = torch.stack([w[:, 2 * n:], w[:, n:2 * n], w[:, :n]], dim=2)  # tap 0 reads t-1, tap 2 reads t+1
+        conv = nn.functional.conv1d(e.transpose(1, 2), kernel, emb.embedding_transformation.bias.double(), padding=1)
+    err = float((linear - conv.transpose(1, 2)).abs().max())
+    assert err < 1e-9, (name, "trigram embedding vs conv1d", err)
 
 
 def main():

@@ -411,4 +411,13 @@ class HfFixturesTest {
         assertTrue(e.getMessage().contains("tensor 'albert.encoder.albert_layer_groups.0.albert_layers.0.attention.dense.bias' has shape [3], "
                 + "the arguments need [20]"), e.getMessage());
     }
+    /** MobileBERT's NoNorm weights are values, not module parameters: one of the wrong size is still named. */
+    @Test
+    void aMisShapedMobileBertNoNormIsNamed() throws Exception {
+        String w = "mobilebert.encoder.layer.1.attention.output.LayerNorm.weight";
+        Path dir = editedModel("mobilebert_base_padded", all -> all.put(w, Tensor.ofFloats(new float[]{1f}, 1)));
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        assertTrue(e.getMessage().contains("'" + w + "'"), e.getMessage());
+        assertEquals(1, e.problems().size(), e.problems().toString());
+    }
 }

@@ -22,7 +22,8 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  * Hugging Face checkpoints as they are: a directory with {@code config.json} and {@code model.safetensors}, lowered
  * into the general graph as an {@code isthmus/2} spec of ordinary modules and functions whose names are the
  * checkpoint's own state-dict prefixes, so its tensors are used unchanged. The config's {@code architectures} picks
- * one of {@link #ARCHITECTURES}: a family (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT) and a head; without it,
+ * one of {@link #ARCHITECTURES}: a family (BERT, DistilBERT, RoBERTa, XLM-RoBERTa, ELECTRA, ALBERT, MobileBERT) and a head;
+ * without it,
  * {@code model_type} names the family's base model. Everything follows {@code transformers}' module code (eval mode):
  * <ul>
  *   <li>embeddings: {@code Embedding} of the word ids, plus the token-type embedding (not DistilBERT), plus the
@@ -32,20 +33,24 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  *       + pad}, pad = {@code pad_token_id}, default 1), so at most {@code max_position_embeddings − pad − 1} tokens.
  *       ELECTRA's embeddings are {@code embedding_size} wide and {@code embeddings_project} maps them to
  *       {@code hidden_size} when the two differ; ALBERT's are {@code embedding_size} wide and
- *       {@code encoder.embedding_hidden_mapping_in} maps them;</li>
+ *       {@code encoder.embedding_hidden_mapping_in} maps them; MobileBERT's put each token's embedding between the
+ *       next and the previous token's ({@code pad} and {@code cat}) through {@code embedding_transformation};</li>
  *   <li>each encoder layer: three {@code Linear} projections, {@code scaled_dot_product_attention} with the heads
  *       side by side and the additive mask {@code (1 − attention_mask) · finfo(float32).min}, the output
  *       {@code Linear}, the residual {@code add}, {@code LayerNorm}, the feed-forward {@code Linear} → activation →
  *       {@code Linear}, {@code add}, {@code LayerNorm} (the fusion passes fold the residuals and the activation into
  *       the products). ALBERT's layers ({@code attention.query} ... {@code full_layer_layer_norm}) share their
  *       weights: pass i of {@code num_hidden_layers} runs the {@code inner_group_num} layers of group
- *       {@code int(i / (num_hidden_layers / num_hidden_groups))}, at most {@link #MAX_SHARED_LAYERS} layers in all;</li>
+ *       {@code int(i / (num_hidden_layers / num_hidden_groups))}, at most {@link #MAX_SHARED_LAYERS} layers in all.
+ *       MobileBERT's layers have bottlenecks, stacked feed-forward networks and {@code NoNorm} (see
+ *       {@code mobileBertBase});</li>
  *   <li>base models ({@code BertModel}, {@code DistilBertModel}, {@code RobertaModel}, {@code XLMRobertaModel},
- *       {@code ElectraModel}, {@code AlbertModel}): {@code last_hidden_state} and, for BERT, RoBERTa and ALBERT
- *       checkpoints that have the pooler, {@code pooler_output} ({@code tanh(dense(h[:, 0]))}; ALBERT's dense layer
- *       is {@code albert.pooler});</li>
- *   <li>{@code *ForSequenceClassification} → {@code logits} (batch, labels): BERT's and ALBERT's {@code classifier}
- *       on the pooled output; DistilBERT's {@code pre_classifier} → ReLU → {@code classifier} on {@code h[:, 0]}; RoBERTa's
+ *       {@code ElectraModel}, {@code AlbertModel}, {@code MobileBertModel}): {@code last_hidden_state} and, for
+ *       BERT, RoBERTa, ALBERT and MobileBERT checkpoints that have the pooler, {@code pooler_output}
+ *       ({@code tanh(dense(h[:, 0]))}; ALBERT's dense layer is {@code albert.pooler}; MobileBERT's is {@code h[:, 0]}
+ *       itself when {@code classifier_activation} is false);</li>
+ *   <li>{@code *ForSequenceClassification} → {@code logits} (batch, labels): BERT's, ALBERT's and MobileBERT's
+ *       {@code classifier} on the pooled output; DistilBERT's {@code pre_classifier} → ReLU → {@code classifier} on {@code h[:, 0]}; RoBERTa's
  *       {@code classifier.dense} → tanh → {@code classifier.out_proj} on {@code h[:, 0]} ({@code <s>}); ELECTRA's the
  *       same with GELU;</li>
  *   <li>{@code *ForTokenClassification} → {@code logits} (batch, seq, labels): {@code classifier} on every token;</li>
@@ -54,7 +59,8 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  *       {@code cls.predictions.bias}; {@code vocab_transform} → {@code activation} → {@code vocab_layer_norm} →
  *       {@code vocab_projector}; {@code lm_head.dense} → GELU → {@code lm_head.layer_norm} → {@code lm_head.decoder}
  *       and {@code lm_head.bias}; ALBERT's {@code predictions.dense} (to the embedding width) → {@code hidden_act} →
- *       {@code predictions.LayerNorm} → {@code predictions.decoder} and {@code predictions.bias}). A file without the decoder weight (saved with {@code tie_word_embeddings}, the
+ *       {@code predictions.LayerNorm} → {@code predictions.decoder} and {@code predictions.bias}; MobileBERT's
+ *       transform then {@code h · [decoderᵀ; cls.predictions.dense.weight] + bias}). A file without the decoder weight (saved with {@code tie_word_embeddings}, the
  *       default) ties it to the word embeddings: {@code linear} of the hidden states, {@code get_attr} of the
  *       embedding table and of the bias, which runs as a {@code Linear} over the table itself;</li>
  *   <li>{@code ElectraForPreTraining} (the discriminator) → {@code logits} (batch, seq):
@@ -63,10 +69,12 @@ import static dev.isthmus.formats.spec.SpecBuilder.slice;
  * Inputs: {@code input_ids} and {@code attention_mask}, integer (batch, seq), and except for DistilBERT
  * {@code token_type_ids}, optional (zeros of input_ids' shape when left out). {@code id2label}, ordered by id, becomes
  * the classifiers' labels. A base model's tensors may carry the family's prefix ({@code bert.}, {@code distilbert.},
- * {@code roberta.}, {@code electra.}, {@code albert.}: a checkpoint saved from a model with a head). Tensors in a
+ * {@code roberta.}, {@code electra.}, {@code albert.}, {@code mobilebert.}: a checkpoint saved from a model with a
+ * head). Tensors in a
  * published checkpoint that {@code transformers} does not use for the architecture are left out of the weights
- * ({@link #unused}): the id buffers, the pooler of heads built without one, BERT's next-sentence and ALBERT's
- * sentence-order heads in masked-LM checkpoints, and a decoder bias saved under both of its tied names.
+ * ({@link #unused}): the id buffers, the pooler of heads built without one, BERT's and MobileBERT's next-sentence
+ * and ALBERT's sentence-order heads in masked-LM checkpoints, a decoder bias saved under both of its tied names, and
+ * MobileBERT parameters its forward does not read.
  */
 public final class HfModels {
     private HfModels() {
@@ -82,7 +90,8 @@ public final class HfModels {
         ROBERTA("Roberta", "roberta", "roberta."),
         XLM_ROBERTA("XLMRoberta", "xlm-roberta", "roberta."),
         ELECTRA("Electra", "electra", "electra."),
-        ALBERT("Albert", "albert", "albert.");
+        ALBERT("Albert", "albert", "albert."),
+        MOBILEBERT("MobileBert", "mobilebert", "mobilebert.");
 
         final String stem, modelType, prefix;
 
@@ -98,7 +107,7 @@ public final class HfModels {
         }
 
         boolean hasPooler() {
-            return this == BERT || this == ROBERTA || this == XLM_ROBERTA || this == ALBERT;
+            return this == BERT || this == ROBERTA || this == XLM_ROBERTA || this == ALBERT || this == MOBILEBERT;
         }
 
         /** The pooler's dense layer under the base model's prefix: ALBERT's is a Linear named "pooler". */
@@ -108,7 +117,7 @@ public final class HfModels {
 
         /** Sequence classifiers on the pooled output (BERT, ALBERT) rather than on h[:, 0]. */
         boolean classifiesPooled() {
-            return this == BERT || this == ALBERT;
+            return this == BERT || this == ALBERT || this == MOBILEBERT;
         }
 
         boolean positionsFromPadding() {
@@ -229,8 +238,22 @@ public final class HfModels {
             String pooler = f.pooler(f.prefix);
             for (String n : List.of(pooler + ".weight", pooler + ".bias")) if (tensorNames.contains(n)) out.add(n);
         }
+        if (f == Family.MOBILEBERT) {
+            // parameters transformers builds and its forward never reads: the shared query/key bottleneck when the
+            // attention reads the input bottleneck, the embedding transformation when there is nothing to transform
+            boolean bottleneck = config.bool("use_bottleneck", true);
+            boolean unusedShared = bottleneck && config.bool("use_bottleneck_attention", false) && config.bool("key_query_shared_bottleneck", true);
+            boolean unusedTransform = !config.bool("trigram_input", true)
+                    && config.integer("embedding_size", 128) == config.integer("hidden_size", 512);
+            String p = head == Head.MODEL ? prefix(tensorNames, f.prefix) : f.prefix;
+            for (String n : tensorNames) {
+                if (unusedShared && n.startsWith(p + "encoder.layer.") && n.contains(".bottleneck.attention.")) out.add(n);
+                if (unusedTransform && n.startsWith(p + "embeddings.embedding_transformation.")) out.add(n);
+            }
+        }
         if (head == Head.MASKED_LM) {
-            String pretraining = f == Family.BERT ? "cls.seq_relationship." : f == Family.ALBERT ? "sop_classifier.classifier." : null;
+            String pretraining = f == Family.BERT || f == Family.MOBILEBERT ? "cls.seq_relationship."
+                    : f == Family.ALBERT ? "sop_classifier.classifier." : null;
             if (pretraining != null) {
                 for (String n : List.of(pretraining + "weight", pretraining + "bias")) if (tensorNames.contains(n)) out.add(n);
             }
@@ -300,7 +323,7 @@ public final class HfModels {
     /**
      * The base model of a checkpoint whatever head its config names (a head checkpoint's base tensors keep their
      * prefix, e.g. {@code bert.}); for lowerings that put their own head on it (sentence-transformers' pooling). The
-     * pooler is built when the checkpoint has it (BERT, RoBERTa, ALBERT).
+     * pooler is built when the checkpoint has it (BERT, RoBERTa, ALBERT, MobileBERT).
      */
     public static Base base(HfConfig config, Set<String> tensorNames) {
         Arch arch = arch(config);
@@ -311,7 +334,11 @@ public final class HfModels {
     private enum Pooler { NONE, IF_PRESENT, REQUIRED }
 
     private static Base encoder(HfConfig c, Arch arch, String p, Set<String> names, Pooler pooler) {
-        return arch.family() == Family.DISTILBERT ? distilBertBase(c, arch.name(), p) : bertBase(c, arch, p, names, pooler);
+        return switch (arch.family()) {
+            case DISTILBERT -> distilBertBase(c, arch.name(), p);
+            case MOBILEBERT -> mobileBertBase(c, arch.name(), p, names, pooler);
+            default -> bertBase(c, arch, p, names, pooler);
+        };
     }
 
     /**
@@ -429,7 +456,7 @@ public final class HfModels {
     private static void sequenceHead(SpecBuilder b, HfConfig c, Family f, Base base, int labels) {
         int w = base.width();
         switch (f) {
-            case BERT, ALBERT -> b.module("Linear", "classifier", base.pooled(), "logits", "in_features", w, "out_features", labels);
+            case BERT, ALBERT, MOBILEBERT -> b.module("Linear", "classifier", base.pooled(), "logits", "in_features", w, "out_features", labels);
             case DISTILBERT -> {
                 String first = firstToken(b, base.lastHidden(), "pooled_output");
                 String pre = b.module("Linear", "pre_classifier", first, "pre_classifier", "in_features", w, "out_features", w);
@@ -457,6 +484,9 @@ public final class HfModels {
                         "vocab_layer_norm", 1e-12, "vocab_projector", List.of("vocab_projector.bias"));
                 case ROBERTA, XLM_ROBERTA -> new LmHead("lm_head.dense", "gelu", "lm_head.layer_norm", c.number("layer_norm_eps", 1e-12),
                         "lm_head.decoder", List.of("lm_head.bias", "lm_head.decoder.bias"));
+                case MOBILEBERT -> new LmHead("cls.predictions.transform.dense", activation(c, "hidden_act", c.string("hidden_act", "relu")),
+                        "cls.predictions.transform.LayerNorm", c.number("layer_norm_eps", 1e-12), "cls.predictions.decoder",
+                        List.of("cls.predictions.bias", "cls.predictions.decoder.bias"));
                 case ALBERT -> new LmHead("predictions.dense", activation(c, "hidden_act", c.string("hidden_act", "gelu_new")),
                         "predictions.LayerNorm", c.number("layer_norm_eps", 1e-12), "predictions.decoder",
                         List.of("predictions.bias", "predictions.decoder.bias"));
@@ -482,6 +512,10 @@ public final class HfModels {
 
     /** dense → activation → LayerNorm → decoder (tied to the word embeddings or its own), → "logits". */
     private static void maskedLmHead(SpecBuilder b, HfConfig c, Family f, String p, Set<String> names, String h, int w) {
+        if (f == Family.MOBILEBERT) {
+            mobileBertLmHead(b, c, p, names, h, w);
+            return;
+        }
         LmHead lm = LmHead.of(c, f);
         int vocab = positive(c, "vocab_size", f == Family.ROBERTA ? 50265 : f == Family.ALBERT ? 30000 : 30522);
         int e = f == Family.ALBERT ? positive(c, "embedding_size", 128) : w; // ALBERT decodes from the embedding width
@@ -500,6 +534,160 @@ public final class HfModels {
             String bv = b.node("get_attr", bias, List.of(), "lm.decoder.bias", args());
             b.fn("add", List.of(y, bv), "logits");
         }
+    }
+
+    /**
+     * MobileBERT ({@code modeling_mobilebert.py}): the trigram embedding (each token's embedding beside the next
+     * one's and the previous one's, zeros past the ends) through {@code embedding_transformation}; layers with
+     * bottlenecks to {@code intra_bottleneck_size} (the attention's query and key from the shared
+     * {@code bottleneck.attention}, its value from the layer input, its residual from {@code bottleneck.input}),
+     * {@code num_feedforward_networks − 1} stacked FFNs before the layer's own, and the output bottleneck back to
+     * {@code hidden_size}; {@code NoNorm} ({@code x · weight + bias}) or LayerNorm as {@code normalization_type} says.
+     */
+    private static Base mobileBertBase(HfConfig c, String arch, String p, Set<String> names, Pooler pooler) {
+        if (c.bool("is_decoder", false) || c.bool("add_cross_attention", false)) {
+            throw c.error("hf-config", "MobileBERT as a decoder (is_decoder / add_cross_attention) is not supported");
+        }
+        int hidden = positive(c, "hidden_size", 512);
+        int layers = positive(c, "num_hidden_layers", 24);
+        int heads = positive(c, "num_attention_heads", 4);
+        int inter = positive(c, "intermediate_size", 512);
+        int vocab = positive(c, "vocab_size", 30522);
+        int types = positive(c, "type_vocab_size", 2);
+        int emb = positive(c, "embedding_size", 128);
+        double eps = c.number("layer_norm_eps", 1e-12);
+        String act = activation(c, "hidden_act", c.string("hidden_act", "relu"));
+        boolean trigram = c.bool("trigram_input", true);
+        boolean bottleneck = c.bool("use_bottleneck", true);
+        int intra = positive(c, "intra_bottleneck_size", 128);
+        boolean bottleneckAttention = c.bool("use_bottleneck_attention", false);
+        boolean sharedQueryKey = c.bool("key_query_shared_bottleneck", true);
+        int ffns = positive(c, "num_feedforward_networks", 4);
+        String normType = c.string("normalization_type", "no_norm");
+        if (!normType.equals("no_norm") && !normType.equals("layer_norm")) {
+            throw c.error("hf-config", "normalization_type '" + normType + "' is not supported (no_norm, layer_norm)");
+        }
+        boolean noNorm = normType.equals("no_norm");
+        int t = bottleneck ? intra : hidden; // true_hidden_size
+        if (t % heads != 0) throw c.error("hf-config", "the attention width " + t + " is not divisible by num_attention_heads " + heads);
+        int positions = positive(c, "max_position_embeddings", 512);
+        String reason = "max_position_embeddings = " + positions;
+
+        SpecBuilder b = new SpecBuilder();
+        b.input(ids("input_ids", null, positions, reason)).input(ids("attention_mask", null, positions, reason))
+                .input(ids("token_type_ids", "input_ids", positions, reason));
+        String e = p + "embeddings.";
+        String x = b.module("Embedding", e + "word_embeddings", "input_ids", "embeddings.words", "num_embeddings", vocab, "embedding_dim", emb);
+        int width = emb;
+        if (trigram) {
+            Object all = slice(null, null, null);
+            String next = b.node("getitem", null, List.of(x), "embeddings.next", args("index", List.of(all, slice(1, null, null))));
+            String nextPad = b.fn("pad", List.of(next), "embeddings.next_padded", "pad", List.of(0, 0, 0, 1, 0, 0), "value", 0);
+            String prev = b.node("getitem", null, List.of(x), "embeddings.previous", args("index", List.of(all, slice(null, -1, null))));
+            String prevPad = b.fn("pad", List.of(prev), "embeddings.previous_padded", "pad", List.of(0, 0, 1, 0, 0, 0), "value", 0);
+            x = b.fn("cat", List.of(nextPad, x, prevPad), "embeddings.trigram", "dim", 2);
+            width = 3 * emb;
+        }
+        if (trigram || emb != hidden) {
+            x = b.module("Linear", e + "embedding_transformation", x, "embeddings.transformed", "in_features", width, "out_features", hidden);
+        }
+        String seq = b.fn("size", List.of("input_ids"), "embeddings.seq", "dim", 1);
+        String table = b.node("get_attr", e + "position_embeddings.weight", List.of(), "embeddings.position_table", args());
+        String pos = b.node("getitem", null, List.of(table), "embeddings.positions", args("index", List.of(slice(null, ref(seq), null))));
+        String tt = b.module("Embedding", e + "token_type_embeddings", "token_type_ids", "embeddings.token_types",
+                "num_embeddings", types, "embedding_dim", hidden);
+        String sum = b.fn("add", List.of(b.fn("add", List.of(x, pos), "embeddings.with_positions"), tt), "embeddings.sum");
+        String h = norm(b, noNorm, e + "LayerNorm", sum, hidden, 1e-5, "hidden_states.0"); // NORM2FN(hidden_size): torch's eps
+
+        String mask = maskBias(b);
+        for (int i = 0; i < layers; i++) {
+            String l = p + "encoder.layer." + i + ".", v = "layer." + i + ".";
+            String q = h, k = h, val = h, residual = h;
+            if (bottleneck) {
+                String in = b.module("Linear", l + "bottleneck.input.dense", h, v + "bottleneck.input", "in_features", hidden, "out_features", intra);
+                in = norm(b, noNorm, l + "bottleneck.input.LayerNorm", in, intra, eps, v + "bottleneck.input_normed");
+                residual = in;
+                if (bottleneckAttention) {
+                    q = k = val = in;
+                } else if (sharedQueryKey) {
+                    String sa = b.module("Linear", l + "bottleneck.attention.dense", h, v + "bottleneck.attention", "in_features", hidden,
+                            "out_features", intra);
+                    q = k = norm(b, noNorm, l + "bottleneck.attention.LayerNorm", sa, intra, eps, v + "bottleneck.attention_normed");
+                }
+            }
+            int valueWidth = bottleneck && bottleneckAttention ? t : hidden;
+            String qq = b.module("Linear", l + "attention.self.query", q, v + "query", "in_features", t, "out_features", t);
+            String kk = b.module("Linear", l + "attention.self.key", k, v + "key", "in_features", t, "out_features", t);
+            String vv = b.module("Linear", l + "attention.self.value", val, v + "value", "in_features", valueWidth, "out_features", t);
+            String ctx = b.fn("scaled_dot_product_attention", List.of(qq, kk, vv, mask), v + "context", "num_heads", heads);
+            String ao = b.module("Linear", l + "attention.output.dense", ctx, v + "attention_output", "in_features", t, "out_features", t);
+            String a = norm(b, noNorm, l + "attention.output.LayerNorm", b.fn("add", List.of(ao, residual), v + "attention_residual"), t, eps,
+                    v + "attention_normed");
+            for (int n = 0; n < ffns - 1; n++) {
+                String fl = l + "ffn." + n + ".", fv = v + "ffn." + n + ".";
+                String f1 = b.module("Linear", fl + "intermediate.dense", a, fv + "intermediate", "in_features", t, "out_features", inter);
+                String f2 = b.module("Linear", fl + "output.dense", activationNode(b, act, f1, fv + "intermediate_act"), fv + "output",
+                        "in_features", inter, "out_features", t);
+                a = norm(b, noNorm, fl + "output.LayerNorm", b.fn("add", List.of(f2, a), fv + "residual"), t, eps, fv + "normed");
+            }
+            String f1 = b.module("Linear", l + "intermediate.dense", a, v + "intermediate", "in_features", t, "out_features", inter);
+            String f2 = b.module("Linear", l + "output.dense", activationNode(b, act, f1, v + "intermediate_act"), v + "output",
+                    "in_features", inter, "out_features", t);
+            boolean last = i == layers - 1;
+            // MobileBertOutput's norm is NORM2FN(true_hidden_size) without eps: torch's 1e-5 when it is a LayerNorm
+            String o = norm(b, noNorm, l + "output.LayerNorm", b.fn("add", List.of(f2, a), v + "output_residual"), t, 1e-5,
+                    bottleneck || !last ? v + "output_normed" : "last_hidden_state");
+            if (bottleneck) {
+                String up = b.module("Linear", l + "output.bottleneck.dense", o, v + "output.bottleneck", "in_features", t, "out_features", hidden);
+                o = norm(b, noNorm, l + "output.bottleneck.LayerNorm", b.fn("add", List.of(up, h), v + "output.bottleneck_residual"), hidden,
+                        eps, last ? "last_hidden_state" : "hidden_states." + (i + 1));
+            }
+            h = o;
+        }
+        List<String> outputs = list(h);
+        String pooled = null;
+        boolean activate = c.bool("classifier_activation", true);
+        if (pooler == Pooler.REQUIRED || pooler == Pooler.IF_PRESENT && (!activate || names.contains(p + "pooler.dense.weight")
+                || names.contains(p + "pooler.dense.bias"))) {
+            String first = firstToken(b, h, activate ? "pooler.first_token" : "pooler_output");
+            pooled = activate ? b.fn("tanh", List.of(b.module("Linear", p + "pooler.dense", first, "pooler.dense", "in_features", hidden,
+                    "out_features", hidden)), "pooler_output") : first;
+            outputs.add(pooled);
+        }
+        return new Base(b, h, pooled, hidden, outputs, arch);
+    }
+
+    /** MobileBERT's NoNorm ({@code x · weight + bias}, each of n elements) or LayerNorm, by the config's normalization_type. */
+    private static String norm(SpecBuilder b, boolean noNorm, String name, String x, int n, double eps, String out) {
+        if (!noNorm) return b.module("LayerNorm", name, x, out, "normalized_shape", List.of(n), "eps", eps);
+        // view to (n): a weight or bias of another size is refused (broadcasting would let one of size 1 through)
+        String w = b.fn("view", List.of(b.node("get_attr", name + ".weight", List.of(), name + ".weight", args())), out + ".weight",
+                "shape", List.of(n));
+        String bias = b.fn("view", List.of(b.node("get_attr", name + ".bias", List.of(), name + ".bias", args())), out + ".bias",
+                "shape", List.of(n));
+        return b.fn("add", List.of(b.fn("mul", List.of(x, w), out + ".scaled"), bias), out);
+    }
+
+    /**
+     * MobileBERT's masked-LM head: transform (dense → hidden_act → LayerNorm), then {@code h · [decoderᵀ; dense]}
+     * + bias: the first embedding_size features through the decoder (tied to the word embeddings), the rest through
+     * {@code cls.predictions.dense.weight} (hidden − embedding_size, vocab) as stored.
+     */
+    private static void mobileBertLmHead(SpecBuilder b, HfConfig c, String p, Set<String> names, String h, int w) {
+        LmHead lm = LmHead.of(c, Family.MOBILEBERT);
+        int emb = positive(c, "embedding_size", 128);
+        String d = b.module("Linear", lm.dense(), h, "lm.dense", "in_features", w, "out_features", w);
+        String a = activationNode(b, lm.act(), d, "lm.act");
+        String x = b.module("LayerNorm", lm.norm(), a, "lm.normed", "normalized_shape", List.of(w), "eps", lm.eps());
+        String first = b.node("getitem", null, List.of(x), "lm.embedding_part", args("index", List.of("...", slice(null, emb, null))));
+        String rest = b.node("getitem", null, List.of(x), "lm.rest", args("index", List.of("...", slice(emb, null, null))));
+        String weight = lm.tied(c, names) ? p + "embeddings.word_embeddings.weight" : lm.decoder() + ".weight";
+        String table = b.node("get_attr", weight, List.of(), "lm.decoder.weight", args());
+        String bias = b.node("get_attr", lm.bias(names), List.of(), "lm.decoder.bias", args());
+        String decoded = b.fn("linear", List.of(first, table, bias), "lm.decoded");
+        String extra = b.node("get_attr", "cls.predictions.dense.weight", List.of(), "cls.predictions.dense.weight", args());
+        String more = b.fn("matmul", List.of(rest, extra), "lm.rest_decoded");
+        b.fn("add", List.of(decoded, more), "logits");
     }
 
     private static Base distilBertBase(HfConfig c, String arch, String p) {

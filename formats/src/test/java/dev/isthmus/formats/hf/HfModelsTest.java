@@ -159,7 +159,7 @@ class HfModelsTest {
         assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"model_type\": \"bert\"",
                 "\"model_type\": \"distilbert\"")), Set.of()), "model_type contradicts the architecture");
         var gpt2 = assertThrows(ModelFormatException.class, () -> HfModels.spec(config("{\"model_type\": \"gpt2\"}"), Set.of()));
-        assertTrue(gpt2.getMessage().contains("model_type 'gpt2' is not one of bert, distilbert, roberta, xlm-roberta, electra, albert"),
+        assertTrue(gpt2.getMessage().contains("model_type 'gpt2' is not one of bert, distilbert, roberta, xlm-roberta, electra, albert, mobilebert"),
                 gpt2.getMessage());
         var gap = assertThrows(ModelFormatException.class, () -> HfModels.spec(config(BERT_CLS.replace("\"2\": \"positive\"",
                 "\"3\": \"positive\"")), Set.of()));
@@ -227,8 +227,8 @@ class HfModelsTest {
 
     @Test
     void everyArchitectureIsAFamilyAndAHead() {
-        assertEquals(24, HfModels.ARCHITECTURES.size());
-        for (String family : List.of("Bert", "DistilBert", "Roberta", "XLMRoberta", "Albert")) {
+        assertEquals(28, HfModels.ARCHITECTURES.size());
+        for (String family : List.of("Bert", "DistilBert", "Roberta", "XLMRoberta", "Albert", "MobileBert")) {
             for (String head : List.of("Model", "ForSequenceClassification", "ForTokenClassification", "ForMaskedLM")) {
                 assertTrue(HfModels.ARCHITECTURES.contains(family + head), family + head);
             }
@@ -480,5 +480,79 @@ class HfModelsTest {
                 "\"num_hidden_layers\": 1000000")), Set.of()));
         assertTrue(many.getMessage().contains("1000000") && many.getMessage().contains("more than " + HfModels.MAX_SHARED_LAYERS),
                 many.getMessage());
+    }
+    static final String MOBILEBERT = """
+            {"architectures": ["MobileBertModel"], "model_type": "mobilebert", "embedding_size": 8, "hidden_size": 24,
+             "intra_bottleneck_size": 12, "num_attention_heads": 3, "num_hidden_layers": 2, "intermediate_size": 16,
+             "hidden_act": "relu", "max_position_embeddings": 20, "type_vocab_size": 2, "vocab_size": 43,
+             "num_feedforward_networks": 4, "normalization_type": "no_norm", "trigram_input": true, "use_bottleneck": true,
+             "use_bottleneck_attention": false, "key_query_shared_bottleneck": true, "classifier_activation": true}""";
+
+    @Test
+    void mobileBertBottlenecksNoNormAndStackedFeedForwards() {
+        ModelSpec s = HfModels.spec(config(MOBILEBERT), Set.of("pooler.dense.weight"));
+        // the trigram embedding: next and previous tokens' embeddings zero-padded at the ends, beside the token's own
+        List<NodeSpec> n = s.nodes();
+        NodeSpec cat = n.stream().filter(x -> x.op().equals("cat")).findFirst().orElseThrow();
+        assertEquals(2, cat.args().get("dim"));
+        assertEquals("pad", producer(s, cat.inputs().get(0)).op());
+        assertEquals(List.of(0, 0, 0, 1, 0, 0), producer(s, cat.inputs().get(0)).args().get("pad"), "the next token's, padded after");
+        assertEquals("embeddings.words", cat.inputs().get(1));
+        assertEquals(List.of(0, 0, 1, 0, 0, 0), producer(s, cat.inputs().get(2)).args().get("pad"), "the previous token's, padded before");
+        assertEquals(24, node(s, "embeddings.embedding_transformation").args().get("in_features"), "3 × embedding_size");
+        // NoNorm: x · weight + bias, each viewed as (n) so that a tensor of another size is refused
+        NodeSpec normed = producer(s, "hidden_states.0");
+        assertEquals("add", normed.op());
+        NodeSpec scaled = producer(s, normed.inputs().get(0));
+        assertEquals("mul", scaled.op());
+        NodeSpec view = producer(s, scaled.inputs().get(1));
+        assertEquals("view", view.op());
+        assertEquals(List.of(24), view.args().get("shape"));
+        assertEquals("embeddings.LayerNorm.weight", producer(s, view.inputs().get(0)).name());
+        assertEquals(0, count(s, "LayerNorm"), "no_norm everywhere in the encoder and embeddings");
+        // per layer: the two input bottlenecks, query/key from the shared one, value from the layer input
+        assertEquals(12, node(s, "encoder.layer.0.bottleneck.input.dense").args().get("out_features"));
+        NodeSpec query = node(s, "encoder.layer.0.attention.self.query");
+        NodeSpec key = node(s, "encoder.layer.0.attention.self.key");
+        assertEquals(query.inputs(), key.inputs(), "one shared bottleneck for query and key");
+        assertEquals(12, query.args().get("in_features"));
+        assertEquals(24, node(s, "encoder.layer.0.attention.self.value").args().get("in_features"), "the value reads the layer input");
+        assertEquals(3, modules(s).stream().filter(m -> m.startsWith("encoder.layer.1.ffn.") && m.endsWith(".intermediate.dense")).count(),
+                "num_feedforward_networks − 1 stacked FFNs");
+        assertEquals(24, node(s, "encoder.layer.1.output.bottleneck.dense").args().get("out_features"), "back to hidden_size");
+        assertEquals(List.of("last_hidden_state", "pooler_output"), s.outputs());
+
+        ModelSpec noPool = HfModels.spec(config(MOBILEBERT.replace("\"classifier_activation\": true", "\"classifier_activation\": false")), Set.of());
+        assertEquals(List.of("last_hidden_state", "pooler_output"), noPool.outputs(), "without activation the pooled output is h[:, 0]");
+        assertEquals("getitem", producer(noPool, "pooler_output").op());
+
+        String plain = MOBILEBERT.replace("\"no_norm\"", "\"layer_norm\"").replace("\"trigram_input\": true", "\"trigram_input\": false")
+                .replace("\"use_bottleneck\": true", "\"use_bottleneck\": false").replace("\"num_feedforward_networks\": 4", "\"num_feedforward_networks\": 1");
+        ModelSpec p = HfModels.spec(config(plain), Set.of());
+        assertEquals(0, count(p, "pad") + count(p, "cat"), "no trigram");
+        assertEquals(8, node(p, "embeddings.embedding_transformation").args().get("in_features"), "embedding_size 8 ≠ hidden 24");
+        assertFalse(modules(p).stream().anyMatch(m -> m.contains("bottleneck") || m.contains(".ffn.")));
+        assertEquals(1e-5, ((Number) node(p, "embeddings.LayerNorm").args().get("eps")).doubleValue(), "NORM2FN(hidden_size): torch's eps");
+        assertEquals(1e-5, ((Number) node(p, "encoder.layer.0.output.LayerNorm").args().get("eps")).doubleValue());
+        assertEquals(1e-12, ((Number) node(p, "encoder.layer.0.attention.output.LayerNorm").args().get("eps")).doubleValue());
+
+        String mlm = MOBILEBERT.replace("MobileBertModel", "MobileBertForMaskedLM");
+        ModelSpec lm = HfModels.spec(config(mlm), Set.of("cls.predictions.bias"));
+        List<String> tail = ops(lm).subList(ops(lm).size() - 8, ops(lm).size());
+        assertEquals(List.of("getitem", "getitem", "get_attr", "get_attr", "linear", "get_attr", "matmul", "add"), tail,
+                "h · [decoderᵀ; dense] + bias, split at embedding_size");
+        assertEquals("mobilebert.embeddings.word_embeddings.weight", lm.nodes().get(lm.nodes().size() - 6).name());
+        assertEquals("cls.predictions.dense.weight", lm.nodes().get(lm.nodes().size() - 3).name());
+
+        Set<String> saved = Set.of("mobilebert.pooler.dense.weight", "cls.seq_relationship.weight", "cls.predictions.bias",
+                "mobilebert.encoder.layer.0.bottleneck.attention.dense.weight");
+        assertEquals(Set.of("mobilebert.pooler.dense.weight", "cls.seq_relationship.weight"), HfModels.unused(config(mlm), saved));
+        String bottleneckAttention = mlm.replace("\"use_bottleneck_attention\": false", "\"use_bottleneck_attention\": true");
+        assertEquals(Set.of("mobilebert.pooler.dense.weight", "cls.seq_relationship.weight",
+                "mobilebert.encoder.layer.0.bottleneck.attention.dense.weight"), HfModels.unused(config(bottleneckAttention), saved),
+                "the shared bottleneck transformers builds but does not read when the attention reads the input bottleneck");
+        String noTransform = plain.replace("\"embedding_size\": 8", "\"embedding_size\": 24");
+        assertEquals(Set.of("embeddings.embedding_transformation.weight"),
+                HfModels.unused(config(noTransform), Set.of("embeddings.embedding_transformation.weight", "embeddings.word_embeddings.weight")));
     }
 }
