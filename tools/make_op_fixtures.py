@@ -228,6 +228,8 @@ def call(op, args, kw, node, tensors):
         return [args[0].view(kw["shape"])]
     if op == "to":
         return [args[0].to(TORCH_DTYPES[kw["dtype"]])]
+    if op == "cumsum" and "dtype" in kw:
+        return [torch.cumsum(args[0], kw["dim"], dtype=TORCH_DTYPES[kw["dtype"]])]
     if op in ("float", "long", "int", "bool", "type_as") + IDENTITIES:
         return [getattr(args[0], op)(*args[1:], **kw)]
     if op == "dropout":
@@ -898,6 +900,50 @@ def define_cases():
           N("relu", ["w"], "o4")],
          ["o0", "o1", "o2", "o3", "w", "o4"], free={"x": [0], "i": [0]},
          buffers={"scale.w": (3,), "table.idx": ("I64", (2, 3)), "s0": ()})
+
+    # ---- comparisons, running sums, linear of values ------------------------------------------------------------
+    case("ne_cumsum",
+         "RoBERTa's position ids from input ids: ne(ids, 1) -> int -> cumsum(dim=1) * mask + 1 (padding index 1); "
+         "ne of two F32 tensors broadcast (many equal elements), of I64 tensors broadcast, of an F32 tensor and a "
+         "number, of I64 and a fraction; cumsum of F32 along dim 0 and -1, of "
+         "a BOOL (counts), of I64 with dtype float32.",
+         {"ids": ints(0, 4, 3, 7), "row": ints(0, 4, 7),
+          "x": Input("F32", (2, 3, 4), lambda s, g: torch.randint(-2, 3, s, generator=g).float() / 2),
+          "y": Input("F32", (3, 1), lambda s, g: torch.randint(-2, 3, s, generator=g).float() / 2),
+          "z": Input("F32", (2, 5), lambda s, g: torch.tensor([0.5, 0.25, -0.5])[torch.randint(0, 3, s, generator=g)])},
+         [N("ne", ["ids"], "m", other=1), N("int", ["m"], "mi"), N("cumsum", ["mi"], "cs", dim=1),
+          N("mul", ["cs", "mi"], "inc"), N("add", ["inc"], "pos", other=1),
+          N("ne", ["x", "y"], "o1"), N("ne", ["ids", "row"], "o2"), N("ne", ["z"], "o3", other=0.5),
+          N("ne", ["ids"], "o4", other=1.5), N("cumsum", ["x"], "o5", dim=0), N("cumsum", ["x"], "o6", dim=-1),
+          N("cumsum", ["m"], "o7", dim=1), N("cumsum", ["ids"], "o8", dim=0, dtype="float32")],
+         ["pos", "m", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"], free={"ids": [0, 1], "x": [0], "z": [1]})
+    case("pad_constant",
+         "pad (constant): the last dimension (1, 2) with value -1.5, the middle one before (0, 0, 1, 0), three "
+         "dimensions with MobileBERT's [0, 0, 0, 1, 0, 0]; an empty slice padded to one row of zeros; an I64 tensor "
+         "padded with 7; MobileBERT's trigram embedding: cat of x[:, 1:] padded after, x, x[:, :-1] padded before.",
+         {"x": randn(2, 3, 4), "i": ints(-5, 6, 3, 2)},
+         [N("pad", ["x"], "o0", pad=[1, 2], value=-1.5), N("pad", ["x"], "o1", pad=[0, 0, 1, 0]),
+          N("pad", ["x"], "o2", pad=[0, 0, 0, 1, 0, 0]),
+          N("getitem", ["x"], "e", index=[sl(None, None, None), sl(3, None, None)]),
+          N("pad", ["e"], "o3", pad=[0, 0, 0, 1]), N("pad", ["i"], "o4", pad=[2, 0], value=7),
+          N("getitem", ["x"], "nx", index=[sl(None, None, None), sl(1, None, None)]),
+          N("pad", ["nx"], "nxp", pad=[0, 0, 0, 1, 0, 0], value=0),
+          N("getitem", ["x"], "pv", index=[sl(None, None, None), sl(None, -1, None)]),
+          N("pad", ["pv"], "pvp", pad=[0, 0, 1, 0, 0, 0], value=0),
+          N("cat", ["nxp", "x", "pvp"], "o5", dim=2)],
+         ["o0", "o1", "o2", "o3", "o4", "o5"], free={"x": [0, 1], "i": [0]})
+    case("linear_function",
+         "linear(x, W, b) with W and b get_attr constants (a pass makes it a Linear over them), without bias on a "
+         "rank-1 input, with the weight and bias as inputs, a decoder tied to an Embedding's table (the same tensor "
+         "read by the Embedding and by get_attr), and a get_attr weight also read by another node.",
+         {"x": randn(2, 3, 4), "v": randn(4), "wt": randn(5, 4), "bt": randn(5), "ids": ints(0, 6, 2, 3)},
+         [N("get_attr", None, "w", name="dec.weight"), N("get_attr", None, "b", name="dec.bias"),
+          N("linear", ["x", "w", "b"], "o0"), N("linear", ["v", "w"], "o1"), N("linear", ["x", "wt", "bt"], "o2"),
+          N("Embedding", ["ids"], "e", name="emb", num_embeddings=6, embedding_dim=4),
+          N("get_attr", None, "ew", name="emb.weight"), N("linear", ["e", "ew", "b"], "o3"),
+          N("relu", ["w"], "o4")],
+         ["o0", "o1", "o2", "o3", "o4"], free={"x": [0, 1], "ids": [0, 1]},
+         buffers={"dec.weight": (6, 4), "dec.bias": (6,)})
 
     # ---- modules of the rest of the table -------------------------------------------------------------------------
     case("linear_embedding",

@@ -101,7 +101,7 @@ class HfFixturesTest {
     @Test
     void everyArchitectureHasAPaddedBatchAndBatchOne() throws Exception {
         List<Case> cases = all();
-        assertTrue(cases.size() >= 9, "expected the full HF fixture set, found " + cases.size());
+        assertTrue(cases.size() >= 41, "expected the full HF fixture set, found " + cases.size());
         Set<String> padded = new TreeSet<>(), single = new TreeSet<>();
         boolean tokenTypes = false;
         for (Case c : cases) {
@@ -113,7 +113,7 @@ class HfFixturesTest {
             if (mask.dim(0) == 1) single.add(c.architecture());
             tokenTypes |= c.inputs().containsKey("token_type_ids");
         }
-        Set<String> all = Set.of("BertModel", "BertForSequenceClassification", "DistilBertModel", "DistilBertForSequenceClassification");
+        Set<String> all = new TreeSet<>(dev.isthmus.formats.hf.HfModels.ARCHITECTURES);
         assertEquals(all, padded, "a padded batch per architecture");
         assertEquals(all, single, "a batch of one per architecture");
         assertTrue(tokenTypes, "a case with token_type_ids");
@@ -184,6 +184,36 @@ class HfFixturesTest {
         try (Model m = ModelLoader.load(named("bert_base_padded").model())) {
             assertEquals(List.of(), m.labels());
         }
+        try (Model m = ModelLoader.load(named("bert_tok_padded").model())) {
+            assertEquals(List.of("O", "B-PER", "I-PER", "B-LOC", "I-LOC"), m.labels(), "token classes from id2label");
+        }
+        try (Model m = ModelLoader.load(named("roberta_cls_padded").model())) {
+            assertEquals(List.of("negative", "positive"), m.labels());
+            assertEquals(List.of("input_ids", "attention_mask", "token_type_ids"), m.inputs().stream().map(i -> i.name()).toList());
+        }
+        for (String mlm : List.of("bert_mlm_padded", "roberta_mlm_padded", "electra_disc_padded")) {
+            try (Model m = ModelLoader.load(named(mlm).model())) {
+                assertEquals(List.of(), m.labels(), mlm + ": scores, not labelled classes");
+                assertEquals(List.of("logits"), m.outputNames(), mlm);
+            }
+        }
+    }
+
+    /** RoBERTa numbers positions from pad_token_id + 1: max_position_embeddings 22 leaves room for 20 tokens, not 22. */
+    @Test
+    void robertaTakesAsManyTokensAsItHasPositionsAfterThePaddingIndex() throws Exception {
+        Case c = named("roberta_base_b1");
+        try (Model m = ModelLoader.load(c.model())) {
+            Map<String, Tensor> f = feed(c);
+            assertEquals(20, f.get("input_ids").dim(1), "the fixture is as long as it can be");
+            Map<String, Tensor> tooLong = new LinkedHashMap<>();
+            long[] ids = new long[21];
+            java.util.Arrays.fill(ids, 5);
+            tooLong.put("input_ids", Tensor.ofLongs(ids, 1, 21));
+            tooLong.put("attention_mask", Tensor.ofLongs(new long[21], 1, 21));
+            var e = assertThrows(InvalidInputException.class, () -> m.run(tooLong));
+            assertTrue(e.getMessage().contains("pad_token_id"), e.getMessage());
+        }
     }
 
     @Test
@@ -206,7 +236,7 @@ class HfFixturesTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() throws Exception {
-        for (String name : List.of("bert_cls_padded", "distilbert_base_padded")) {
+        for (String name : List.of("bert_cls_padded", "distilbert_base_padded", "roberta_mlm_padded", "electra_disc_padded")) {
             Case c = named(name);
             try (Model one = ModelLoader.load(c.model(), 1); Model three = ModelLoader.load(c.model(), 3)) {
                 Tensor a = one.run(feed(c)).values().iterator().next(), b = three.run(feed(c)).values().iterator().next();
@@ -257,18 +287,19 @@ class HfFixturesTest {
     void unsupportedArchitectureIsAClearError() throws Exception {
         Path dir = copyModel("bert_cls_padded");
         Path cfg = dir.resolve("config.json");
-        Files.writeString(cfg, Files.readString(cfg).replace("\"BertForSequenceClassification\"", "\"BertForTokenClassification\""));
+        Files.writeString(cfg, Files.readString(cfg).replace("\"BertForSequenceClassification\"", "\"BertForQuestionAnswering\""));
         var e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(dir));
         assertTrue(e.getMessage().contains(cfg.toString()), "names the file: " + e.getMessage());
-        assertTrue(e.getMessage().contains("'BertForTokenClassification' is not supported"), e.getMessage());
-        assertTrue(e.getMessage().contains("BertModel, BertForSequenceClassification, DistilBertModel, DistilBertForSequenceClassification"),
-                e.getMessage());
+        assertTrue(e.getMessage().contains("'BertForQuestionAnswering' is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("BertModel, BertForSequenceClassification, BertForTokenClassification, BertForMaskedLM, "
+                + "DistilBertModel"), e.getMessage());
+        assertTrue(e.getMessage().contains("ElectraForPreTraining"), e.getMessage());
 
         StringWriter out = new StringWriter(), err = new StringWriter();
         int code = Main.run(new String[]{"run", dir.toString(), "-i", "input_ids=" + named("bert_cls_padded").inputs().get("input_ids")},
                 new PrintWriter(out, true), new PrintWriter(err, true));
         assertEquals(1, code, "exit code; stderr: " + err);
-        assertTrue(err.toString().contains("BertForTokenClassification"), err.toString());
+        assertTrue(err.toString().contains("BertForQuestionAnswering"), err.toString());
     }
 
     @Test
@@ -301,5 +332,92 @@ class HfFixturesTest {
         SafetensorsWriter.write(dir.resolve("model.safetensors"), all, Map.of("format", "pt"));
         var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
         assertTrue(e.getMessage().contains("unexpected tensor 'vocab_projector.weight'"), e.getMessage());
+    }
+    /** Rewrites a copy of a fixture's weights: {@code edit} gets every tensor by name and may remove, replace or add. */
+    Path editedModel(String caseName, java.util.function.Consumer<Map<String, Tensor>> edit) throws IOException {
+        Path dir = copyModel(caseName);
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(named(caseName).model().resolve("model.safetensors"))) {
+            for (String n : f.names()) {
+                Tensor t = f.tensor(n);
+                all.put(n, t.dtype().isFloating() ? t.toF32(null) : Tensor.ofLongs(t.toLongArray(), t.shape()));
+            }
+        }
+        edit.accept(all);
+        Files.delete(dir.resolve("model.safetensors"));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), all, Map.of("format", "pt"));
+        return dir;
+    }
+
+    @Test
+    void aRobertaMismatchNamesEveryMissingUnexpectedAndMisShapedTensor() throws Exception {
+        Path dir = editedModel("roberta_mlm_padded", all -> {
+            all.remove("roberta.encoder.layer.1.attention.self.key.weight");
+            all.remove("lm_head.bias");
+            all.put("lm_head.dense.weight", Tensor.ofFloats(new float[24 * 23], 24, 23));
+            all.put("roberta.embeddings.position_embeddings.weight", Tensor.ofFloats(new float[19 * 24], 19, 24));
+            all.put("lm_head.extra.weight", Tensor.ofFloats(new float[4], 4));
+        });
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        String m = e.getMessage();
+        assertTrue(m.contains("missing tensor 'roberta.encoder.layer.1.attention.self.key.weight' of shape [24, 24]"), m);
+        assertTrue(m.contains("no tensor 'lm_head.bias'"), m);
+        assertTrue(m.contains("tensor 'lm_head.dense.weight' has shape [24, 23], the arguments need [24, 24]"), m);
+        assertTrue(m.contains("tensor 'roberta.embeddings.position_embeddings.weight' has shape [19, 24], the arguments need [20, 24]"), m);
+        assertTrue(m.contains("unexpected tensor 'lm_head.extra.weight'"), m);
+        assertTrue(m.contains(dir.resolve("model.safetensors").toString()), "names the file: " + m);
+    }
+
+    @Test
+    void anElectraMismatchNamesTheProjectionAndTheHead() throws Exception {
+        Path dir = editedModel("electra_disc_padded", all -> {
+            all.remove("electra.embeddings_project.weight");
+            all.put("discriminator_predictions.dense_prediction.weight", Tensor.ofFloats(new float[2 * 24], 2, 24));
+        });
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        String m = e.getMessage();
+        assertTrue(m.contains("missing tensor 'electra.embeddings_project.weight' of shape [24, 16]"), m);
+        assertTrue(m.contains("tensor 'discriminator_predictions.dense_prediction.weight' has shape [2, 24], the arguments need [1, 24]"), m);
+        assertEquals(2, e.problems().size(), "two problems: " + e.problems());
+    }
+
+    /**
+     * The pooler and the next-sentence head that bert-base-uncased publishes beside its masked-LM weights are left
+     * unused as transformers leaves them; the same tensors in a checkpoint whose config says BertModel are unexpected.
+     */
+    @Test
+    void aMaskedLmCheckpointsPretrainingLeftoversAreUnusedOnlyThere() throws Exception {
+        Path dir = copyModel("bert_mlm_padded");
+        try (Model m = ModelLoader.load(dir)) {
+            assertEquals(List.of("logits"), m.outputNames());
+        }
+        Path cfg = dir.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"BertForMaskedLM\"", "\"BertModel\""));
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        assertTrue(e.getMessage().contains("unexpected tensor 'cls.seq_relationship.weight'"), e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected tensor 'cls.predictions.transform.dense.weight'"), e.getMessage());
+    }
+    /** A tensor of ALBERT's shared layer is used by every pass through it, and reported once. */
+    @Test
+    void aMissingSharedAlbertTensorIsReportedOnce() throws Exception {
+        String shared = "albert.encoder.albert_layer_groups.0.albert_layers.0.ffn.weight";
+        Path dir = editedModel("albert_mlm_padded", all -> {
+            all.remove(shared);
+            all.put("albert.encoder.albert_layer_groups.0.albert_layers.0.attention.dense.bias", Tensor.ofFloats(new float[3], 3));
+        });
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        assertEquals(2, e.problems().size(), "once each, though the layer runs 4 times: " + e.problems());
+        assertTrue(e.getMessage().contains("missing tensor '" + shared + "' of shape [32, 20]"), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor 'albert.encoder.albert_layer_groups.0.albert_layers.0.attention.dense.bias' has shape [3], "
+                + "the arguments need [20]"), e.getMessage());
+    }
+    /** MobileBERT's NoNorm weights are values, not module parameters: one of the wrong size is still named. */
+    @Test
+    void aMisShapedMobileBertNoNormIsNamed() throws Exception {
+        String w = "mobilebert.encoder.layer.1.attention.output.LayerNorm.weight";
+        Path dir = editedModel("mobilebert_base_padded", all -> all.put(w, Tensor.ofFloats(new float[]{1f}, 1)));
+        var e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(dir));
+        assertTrue(e.getMessage().contains("'" + w + "'"), e.getMessage());
+        assertEquals(1, e.problems().size(), e.problems().toString());
     }
 }

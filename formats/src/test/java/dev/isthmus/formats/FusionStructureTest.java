@@ -65,4 +65,14 @@ class FusionStructureTest {
         assertEquals(3, withSummary(n, "Linear", "+ gelu"), "each layer's intermediate GELU in its product");
         assertEquals(6, withSummary(n, "Linear", "+ residual"), "two residuals per layer");
     }
+    @Test
+    void tiedDecodersAreLinearsOverTheEmbeddingTable() {
+        List<Model.NodeInfo> n = nodes(Path.of("..", "fixtures", "hf", "bert_mlm_padded", "model"));
+        assertEquals(0, count(n, "linear"), "linear(h, get_attr table, get_attr bias) became a Linear");
+        assertEquals(1, count(n, "get_attr"), "only the position table is read as a value; the decoder's table and bias are not copied");
+        assertEquals(1, withSummary(n, "Linear", "24→53"), "the decoder: hidden 24 to the vocabulary of 53");
+        List<Model.NodeInfo> ops = nodes(Path.of("..", "fixtures", "ops", "linear_function", "model.safetensors"));
+        assertEquals(1, count(ops, "linear"), "the one whose weight is an input stays a function");
+        assertEquals(1, count(ops, "get_attr"), "the weight another node reads stays");
+    }
 }

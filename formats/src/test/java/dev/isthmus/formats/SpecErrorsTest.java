@@ -130,6 +130,34 @@ class SpecErrorsTest {
     }
 
     @Test
+    void albertsSharedLayersAreBoundedByTheirGroupsAndByACapNotByTheFile() throws Exception {
+        Path hf = java.nio.file.Files.createDirectories(dir.resolve("hf-albert"));
+        Map<String, Tensor> w = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 16; i++) w.put("t" + i, Tensor.ofFloats(new float[]{1}, new long[]{1}));
+        SafetensorsWriter.write(hf.resolve("model.safetensors"), w, Map.of());
+        String[][] cases = {
+                {"\"num_hidden_groups\": 1000000", "\"num_hidden_groups\" × \"inner_group_num\" is 1000000: that many distinct encoder layers "
+                        + "need at least 16000000 weight tensors, and the weights file holds 16"},
+                {"\"inner_group_num\": 2", "is 2: that many distinct encoder layers need at least 32 weight tensors"},
+                {"\"num_hidden_layers\": 1000000", "\"num_hidden_layers\" 1000000 × \"inner_group_num\" 1 shared layers to apply: more than "
+                        + dev.isthmus.formats.hf.HfModels.MAX_SHARED_LAYERS + " is refused"}};
+        for (String[] c : cases) {
+            java.nio.file.Files.writeString(hf.resolve("config.json"), "{\"architectures\": [\"AlbertModel\"], " + c[0] + "}");
+            long t0 = System.nanoTime();
+            dev.isthmus.engine.errors.ModelFormatException e = assertThrows(dev.isthmus.engine.errors.ModelFormatException.class,
+                    () -> ModelLoader.load(hf, 1).close());
+            assertTrue(e.getMessage().contains("config.json") && e.getMessage().contains(c[1]), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused before anything big is built");
+        }
+        // 12 passes through one shared layer: 16 tensors are enough (the error is then about their names, not their number)
+        java.nio.file.Files.writeString(hf.resolve("config.json"), "{\"architectures\": [\"AlbertModel\"], \"num_hidden_layers\": 12, "
+                + "\"hidden_size\": 8, \"num_attention_heads\": 2, \"intermediate_size\": 8, \"embedding_size\": 4, \"vocab_size\": 5}");
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ModelLoader.load(hf, 1).close());
+        String ffn = "missing tensor 'encoder.albert_layer_groups.0.albert_layers.0.ffn.weight' of shape [8, 8]";
+        assertEquals(1, e.problems().stream().filter(p -> p.endsWith(ffn)).count(), "named once for 12 passes: " + e.problems());
+    }
+
+    @Test
     void labelsMustNameEveryClassOfTheFirstOutput() {
         // 3 labels on a 10-class model were accepted and printed as nonsense
         Map<String, Tensor> w = Map.of("fc.weight", Tensor.ofFloats(new float[40], new long[]{10, 4}), "fc.bias", Tensor.ofFloats(new float[10], new long[]{10}));

@@ -17,6 +17,8 @@ import java.util.Set;
 public final class Weights {
     private final WeightSource source;
     private final Set<String> claimed = new HashSet<>();
+    /** The missing or mis-shaped tensors reported so far, with the shape asked for. */
+    private final Set<String> reported = new HashSet<>();
     private final List<String> problems = new ArrayList<>();
     /** Problems past {@link #MAX_PROBLEMS}, counted and not kept. */
     private long unlisted;
@@ -43,11 +45,14 @@ public final class Weights {
         claimed.add(key);
         Tensor t = source.get(key);
         if (t == null) {
+            // a tensor several nodes share (ALBERT's layers, applied again and again) is reported once per shape
+            if (!reported.add(key + " " + Shape.toString(shape))) return null;
             if (problems.size() >= MAX_PROBLEMS) unlisted++; // without building the message
             else problems.add(a.label() + ": missing tensor '" + key + "' of shape " + Shape.toString(shape));
             return null;
         }
         if (!Shape.equals(t.shape(), shape)) {
+            if (!reported.add(key + " " + Shape.toString(shape))) return null;
             problem(a.label() + ": tensor '" + key + "' has shape " + Shape.toString(t.shape()) + ", the arguments need "
                     + Shape.toString(shape));
             return null;

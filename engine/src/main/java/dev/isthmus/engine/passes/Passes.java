@@ -21,6 +21,7 @@ public final class Passes {
             DeadNodes.remove(g);
             return;
         }
+        ConstantLinear.run(g);
         FoldBatchNorm.run(g);
         FuseGates.run(g);
         FuseAttention.run(g);

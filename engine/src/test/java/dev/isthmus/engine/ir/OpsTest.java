@@ -8,6 +8,7 @@ import dev.isthmus.engine.kernels.reference.Gru;
 import dev.isthmus.engine.kernels.reference.Norms;
 import dev.isthmus.engine.kernels.reference.Pool2d;
 import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -139,6 +140,34 @@ class OpsTest {
             float[] ge = x.clone();
             Activation.GELU.applyInPlace(ge, 0, ge.length);
             close(ge, r.get("gelu").toFloatArray(), "GELU");
+        }
+    }
+    /**
+     * {@code ne} with PyTorch's type promotion (checked against torch 1.13): an F32 tensor against a number compares
+     * in float32 (0.1f equals 0.1), an F32 tensor against an I64 one rounds the integers to float32 (2^24 + 1 equals
+     * 2^24), an integer tensor against a fraction never equals it, NaN differs from itself; cumsum of a BOOL counts.
+     */
+    @Test
+    void neAndCumsumFollowPyTorchPromotion() {
+        TestModels t = new TestModels(3).input("x", 3).input("i", DType.I64, 3).input("f", 3).input("b", DType.I64, 3);
+        t.node("ne", null, List.of("x"), List.of("a"), "other", 0.1)
+                .node("ne", null, List.of("f", "i"), List.of("c"))
+                .node("ne", null, List.of("i"), List.of("d"), "other", 1.5)
+                .node("ne", null, List.of("x", "x"), List.of("e"))
+                .node("bool", null, List.of("b"), List.of("bb"))
+                .node("cumsum", null, List.of("bb"), List.of("g"), "dim", 0)
+                .output("a", "c", "d", "e", "g");
+        try (Model m = t.build(1)) {
+            Map<String, Tensor> out = m.run(Map.of(
+                    "x", Tensor.ofFloats(new float[]{0.1f, 0.2f, Float.NaN}, 3),
+                    "i", Tensor.ofLongs(new long[]{16777217, 3, 1}, 3),
+                    "f", Tensor.ofFloats(new float[]{16777216f, 3f, 2f}, 3),
+                    "b", Tensor.ofLongs(new long[]{1, 0, 5}, 3)));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{0, 1, 1}, out.get("a").toLongArray(), "x.ne(0.1)");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{0, 0, 1}, out.get("c").toLongArray(), "f.ne(i)");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{1, 1, 1}, out.get("d").toLongArray(), "i.ne(1.5)");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{0, 0, 1}, out.get("e").toLongArray(), "x.ne(x)");
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[]{1, 1, 2}, out.get("g").toLongArray(), "cumsum of bool");
         }
     }
 }

@@ -104,7 +104,7 @@ class TokenizerLimitsTest {
         assertLoadError(with("normalizer", Map.of("type", "Precompiled")), "normalizer.type", "tokenizer-unsupported");
         assertLoadError(with("pre_tokenizer", Map.of("type", "Split", "pattern", Map.of("Regex", "a"), "behavior", "Sideways")),
                 "pre_tokenizer.behavior", "tokenizer-unsupported");
-        assertLoadError(with("model", Map.of("type", "BPE", "vocab", Map.of(), "merges", List.of())), "model.type", "tokenizer-unsupported");
+        assertLoadError(with("model", Map.of("type", "Unigram", "vocab", List.of())), "model.type", "tokenizer-unsupported");
         assertLoadError(with("model", Map.of("type", "WordPiece", "vocab", Map.of("a", -5L))), "model.vocab['a']", "tokenizer-id");
         assertLoadError(with("model", Map.of("type", "WordPiece", "vocab", Map.of("a", "one"))), "model.vocab['a']", "tokenizer-id");
         assertLoadError(with("post_processor", Map.of("type", "BertProcessing", "sep", List.of("[SEP]", 99999999999L),

@@ -76,6 +76,7 @@ public final class OpTable {
         OpRegistry.function("hardtanh", (a, w) -> hardtanh("hardtanh", a));
         OpRegistry.function("softmax", (a, w) -> softmax(a, false));
         OpRegistry.function("log_softmax", (a, w) -> softmax(a, true));
+        OpRegistry.function("linear", (a, w) -> LinearFunction.create(a));
         OpRegistry.function("matmul", (a, w) -> new MatMul(false, false));
         OpRegistry.function("bmm", (a, w) -> new MatMul(true, false));
         OpRegistry.function("cat", (a, w) -> new Concat(a.integer("dim", 0), false));
@@ -96,10 +97,13 @@ public final class OpTable {
         OpRegistry.function("chunk", (a, w) -> Split.chunk(a));
         OpRegistry.function("split", (a, w) -> Split.split(a));
         OpRegistry.function("getitem", (a, w) -> GetItem.create(a));
+        OpRegistry.function("pad", (a, w) -> Pad.create(a));
         OpRegistry.function("size", (a, w) -> SizeOp.create(a));
         OpRegistry.function("mean", (a, w) -> Reduce.create("mean", a));
         OpRegistry.function("sum", (a, w) -> Reduce.create("sum", a));
         OpRegistry.function("amax", (a, w) -> Reduce.create("amax", a));
+        OpRegistry.function("cumsum", (a, w) -> CumSum.create(a));
+        OpRegistry.function("ne", (a, w) -> Compare.create("ne", a));
         OpRegistry.function("layer_norm", (a, w) -> LayerNorm.function(a));
         OpRegistry.function("adaptive_avg_pool1d", (a, w) -> AdaptiveAvgPool.create(1, a));
         OpRegistry.function("adaptive_avg_pool2d", (a, w) -> AdaptiveAvgPool.create(2, a));
