@@ -31,8 +31,9 @@ import re
 import subprocess
 import sys
 
-# Markers of the section bench/cold-start writes into RESULTS.md.
-COLD_BEGIN, COLD_END = "<!-- cold-start:begin -->", "<!-- cold-start:end -->"
+# Sections other commands write into RESULTS.md between <!-- NAME:begin --> and <!-- NAME:end --> markers
+# (bench/cold-start, bench/embed-throughput): carried over as they are.
+SECTION = re.compile(r"<!-- ([a-z-]+):begin -->.*?<!-- \1:end -->", re.S)
 
 ENGINE_ORDER = ["isthmus-default", "isthmus-java", "isthmus-onednn", "ort"]
 ENGINE_TITLES = {"isthmus-default": "isthmus (default backend)", "isthmus-java": "isthmus-java",
@@ -833,12 +834,10 @@ def main():
     repro, counts = reproducibility(previous, ratios, commit)
     L += repro
     text = "\n".join(L).rstrip() + "\n"
-    # the cold-start section is bench/cold-start's (a separate command): carried over as it is
+    # the sections of separate commands (bench/cold-start, bench/embed-throughput): carried over as they are
     if os.path.isfile(args.out):
-        old_text = open(args.out).read()
-        b, e = old_text.find(COLD_BEGIN), old_text.find(COLD_END)
-        if 0 <= b < e:
-            text += "\n" + old_text[b:e + len(COLD_END)] + "\n"
+        for m in SECTION.finditer(open(args.out).read()):
+            text += "\n" + m.group(0) + "\n"
     with open(args.out, "w") as f:
         f.write(text)
     with open(args.json, "w") as f:
