@@ -27,26 +27,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.nn import functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_hf_fixtures as hf  # noqa: E402
+import make_st_fixtures as st  # noqa: E402
 
 torch.set_num_threads(1)
 CONFIG = hf.bert_config("BertModel", 384, 12, 6, 1536, 30522, 512, 2, 1e-12)
-
-
-class MiniLM(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.bert = hf.BertModel(CONFIG, persistent_position_ids=False)
-
-    def forward(self, input_ids, attention_mask):
-        h, _ = self.bert(input_ids, attention_mask)
-        mask = attention_mask.unsqueeze(-1).expand(h.size()).to(h.dtype)
-        mean = torch.sum(h * mask, 1) / torch.clamp(mask.sum(1), min=1e-9)
-        return F.normalize(mean, p=2, dim=1)
 
 
 def main():
@@ -54,7 +41,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(hf.ROOT, "bench", "models", "minilm"))
     out = ap.parse_args().out
     torch.manual_seed(20251206)
-    m = MiniLM()
+    m = st.EmbeddingOnly(CONFIG, hf.BertModel(CONFIG, persistent_position_ids=False), ["mean_tokens"], None, True)
     with torch.no_grad():
         hf.randomise(m)
         for p in m.parameters():  # trained BERTs keep activations moderate: scale the random weights like one
@@ -65,7 +52,7 @@ def main():
     if os.path.isdir(d):
         import shutil
         shutil.rmtree(d)
-    hf.write_model(d, m.bert, CONFIG)
+    hf.write_model(d, m.base, CONFIG, {})
     os.makedirs(os.path.join(d, "1_Pooling"))
     with open(os.path.join(d, "1_Pooling", "config.json"), "w") as f:
         json.dump({"word_embedding_dimension": 384, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,

@@ -48,6 +48,7 @@ from torch.nn import functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_hf_fixtures as hf  # noqa: E402
+import make_st_fixtures as st  # noqa: E402
 import make_text_example as te  # noqa: E402
 import safetensors_io  # noqa: E402
 
@@ -115,20 +116,6 @@ def batch(texts):
     return x, m
 
 
-class Embedder(nn.Module):
-    """BertModel → mean pooling over the real tokens → L2 normalisation (sentence-transformers' modules)."""
-
-    def __init__(self):
-        super().__init__()
-        self.bert = hf.BertModel(CONFIG, persistent_position_ids=False)
-
-    def forward(self, input_ids, attention_mask):
-        h, _ = self.bert(input_ids, attention_mask)
-        mask = attention_mask.unsqueeze(-1).expand(h.size()).to(h.dtype)
-        mean = torch.sum(h * mask, 1) / torch.clamp(mask.sum(1), min=1e-9)
-        return F.normalize(mean, p=2, dim=1)
-
-
 def retrieval(model, rng, meanings):
     """For a fresh wording of each meaning in `meanings`: is the nearest of one fresh wording per meaning its own?"""
     model.eval()
@@ -143,7 +130,7 @@ def retrieval(model, rng, meanings):
 def main():
     torch.manual_seed(0)
     rng = random.Random(0)
-    model = Embedder()
+    model = st.EmbeddingOnly(CONFIG, hf.BertModel(CONFIG, persistent_position_ids=False), ["mean_tokens"], None, True)
     with torch.no_grad():
         te.init_weights(model)
     steps, bs = 1500, 64
@@ -169,14 +156,19 @@ def main():
     held = np.mean([retrieval(model, eval_rng, sorted(HELD_OUT)) for _ in range(10)])
     print(f"nearest-wording accuracy: training meanings {seen:.3f}, held-out meanings {held:.3f} ({seconds:.0f} s)")
 
-    if os.path.isdir(OUT):
+    if os.path.isdir(OUT):  # what this script writes; README.md stays
         for dp, dns, fns in os.walk(OUT, topdown=False):
             for fn in fns:
-                os.remove(os.path.join(dp, fn))
+                if dp != OUT or fn != "README.md":
+                    os.remove(os.path.join(dp, fn))
             for dn in dns:
                 os.rmdir(os.path.join(dp, dn))
     model.eval().float()
-    hf.write_model(OUT, model.bert, CONFIG)
+    staging = OUT + ".model"
+    hf.write_model(staging, model.base, CONFIG, {})
+    for fn in os.listdir(staging):
+        os.replace(os.path.join(staging, fn), os.path.join(OUT, fn))
+    os.rmdir(staging)
     tok = te.tokenizer_json()
     tok["model"]["vocab"] = VOCAB
     with open(os.path.join(OUT, "tokenizer.json"), "w", encoding="utf-8") as f:

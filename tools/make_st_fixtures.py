@@ -93,6 +93,13 @@ class SentenceModel(nn.Module):
         return x, h
 
 
+class EmbeddingOnly(SentenceModel):
+    """A SentenceModel that returns the sentence embedding alone (for training it, and for an ONNX export)."""
+
+    def forward(self, input_ids, attention_mask):
+        return super().forward(input_ids, attention_mask)[0]
+
+
 # name -> (base config, pooling modes in sentence-transformers' order, Dense out_features or None, Normalize?)
 MODELS = {
     "st_bert_mean_normalize": (hf.bert_config("BertModel", 32, 4, 2, 48, 97, 40, 2, 1e-12), ["mean_tokens"], None, True),
@@ -114,7 +121,7 @@ CASES = [
 
 
 def write_model(d, model, config, modes, dense_out, normalize):
-    hf.write_model(d, model.base, config)
+    hf.write_model(d, model.base, config, {})
     modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
     hidden = model.hidden()
