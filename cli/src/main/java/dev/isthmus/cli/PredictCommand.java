@@ -379,7 +379,7 @@ final class PredictCommand implements Callable<Integer> {
                 @Override
                 public void decode(Item it, java.util.function.Consumer<String> notes) {
                     Tensor t = SequenceFiles.read(it.file, features);
-                    it.data = t.toFloatArray();
+                    it.data = t.readFloats(); // only read: no copy of a heap array
                     it.shape = t.shape();
                     if (!batchFirst) throw new IsthmusException(it.file + ": predict feeds sequences batch-first; this model reads (seq, batch, features)");
                 }

@@ -78,6 +78,52 @@ class NonRegularInputsTest {
         assertTrue(r.err().contains("1 of 2 inputs failed") && !r.err().contains("internal error"), r.err());
     }
 
+    /** A sparse npy file (no room on disk) of one dimension of {@code n} elements of {@code descr}. */
+    Path sparseNpy(String name, String descr, long n, int elementBytes) throws Exception {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + n + ",), }";
+        int total = (10 + dict.length() + 1 + 63) / 64 * 64;
+        byte[] header = new byte[total];
+        byte[] magic = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) ((total - 10) & 0xff), (byte) ((total - 10) >> 8)};
+        System.arraycopy(magic, 0, header, 0, magic.length);
+        java.util.Arrays.fill(header, 10, total - 1, (byte) ' ');
+        System.arraycopy(dict.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, header, 10, dict.length());
+        header[total - 1] = '\n';
+        Path p = tmp.resolve(name);
+        Files.write(p, header);
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(total + n * elementBytes);
+        }
+        return p;
+    }
+
+    @Test
+    void npyFilesTooLargeToReadAreEachOneErrorLineAndTheOthersAreLabelled() throws Exception {
+        // 2^31 elements ended the run with "internal error: IllegalArgumentException: ... read it into an Arena" and
+        // labelled nothing; an array larger than the heap ended it with an OutOfMemoryError's stack trace
+        Path elements = sparseNpy("a_elements.npy", "<f4", 1L << 31, 4);
+        long doubles = Runtime.getRuntime().maxMemory() / 8 + 1; // this JVM's: the CLI runs in it
+        Path bytes = sparseNpy("b_bytes.npy", "<f8", doubles, 8);
+        Path missing = tmp.resolve("c_missing.npy");
+        Path good = Files.copy(Path.of("../examples/gru/sequences/sine_09.csv"), tmp.resolve("d_sine.csv"));
+        CliRun r = assertTimeoutPreemptively(LIMIT, () -> CliRun.of("predict", "../examples/gru", elements.toString(), bytes.toString(),
+                missing.toString(), good.toString()));
+        assertEquals(1, r.code(), r.err());
+        assertEquals(List.of(good + "  sine (100.0%)"), r.outLines());
+        List<String> err = r.errLines();
+        assertEquals(4, err.size(), r.err());
+        assertTrue(err.get(0).startsWith("isthmus: " + elements + ": the array [2147483648] of F32 is 8589934592 bytes: 2147483648 elements,")
+                && err.get(0).endsWith("[rule: npy-too-large]"), err.get(0));
+        assertTrue(err.get(1).startsWith("isthmus: " + bytes + ": the array [" + doubles + "] of F64 is " + doubles * 8 + " bytes, more than ")
+                && err.get(1).endsWith("[rule: npy-too-large]"), err.get(1));
+        assertEquals("isthmus: " + missing + ": cannot read: no such file", err.get(2));
+        assertEquals("isthmus: 3 of 4 inputs failed; 1 predicted", err.get(3));
+        assertTrue(!r.err().contains("Arena") && !r.err().contains("internal error"), r.err());
+
+        CliRun run = CliRun.of("run", "../examples/gru", "-i", elements.toString());
+        assertEquals(1, run.code(), run.err());
+        assertEquals(List.of(err.get(0)), run.errLines());
+    }
+
     @Test
     void aModelPathThatIsAFifoIsAnError() throws Exception {
         Path f = fifo("model.safetensors");
