@@ -6,7 +6,7 @@ import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
-import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.TextFiles;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.sequence.SequenceFiles;
@@ -213,12 +213,9 @@ final class PredictCommand implements Callable<Integer> {
                 for (Path f : FileArgs.expand(List.of(a), List.of("txt"))) {
                     Item it = new Item(f);
                     try {
-                        RegularFiles.require(f);
-                        it.text = java.nio.file.Files.readString(f);
+                        it.text = TextFiles.readUtf8(f);
                     } catch (IsthmusException e) {
                         it.error = e.getMessage();
-                    } catch (java.io.IOException | java.io.UncheckedIOException e) {
-                        it.error = f + ": cannot read: " + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage());
                     }
                     items.add(it);
                 }

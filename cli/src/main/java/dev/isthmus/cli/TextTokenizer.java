@@ -35,12 +35,13 @@ final class TextTokenizer implements AutoCloseable {
         long pad = 0;
         Path config = dir.resolve("config.json");
         if (Files.isRegularFile(config)) {
+            String text = dev.isthmus.formats.TextFiles.readUtf8(config); // its errors name the file and the rule
             try {
-                Map<String, Object> c = Json.parseObject(Files.readString(config));
+                Map<String, Object> c = Json.parseObject(text);
                 if (c.get("max_position_embeddings") instanceof Long l) max = (int) Math.min(l, 1 << 20);
                 if (c.get("pad_token_id") instanceof Long l) pad = l;
-            } catch (IOException | RuntimeException e) {
-                throw new ModelFormatException(config.toString(), null, "config-json", "cannot read: " + e.getMessage(), e);
+            } catch (dev.isthmus.formats.json.JsonException e) {
+                throw new ModelFormatException(config.toString(), null, "config-json", "not valid JSON: " + e.getMessage(), e);
             }
         }
         try {

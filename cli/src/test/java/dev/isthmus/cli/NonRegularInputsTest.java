@@ -125,6 +125,19 @@ class NonRegularInputsTest {
     }
 
     @Test
+    void aCsvThatIsNotUtf8IsThatInputsErrorWithTheOffset() throws Exception {
+        // it was "isthmus: FILE: cannot read: Input length = 1"
+        Path bad = tmp.resolve("a_latin1.csv");
+        Files.write(bad, new byte[]{'1', ',', '2', ',', '3', '\n', '4', ',', (byte) 0xe9, ',', '6', '\n'});
+        Path good = Files.copy(Path.of("../examples/gru/sequences/sine_09.csv"), tmp.resolve("b_sine.csv"));
+        CliRun r = CliRun.of("predict", "../examples/gru", bad.toString(), good.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(List.of(good + "  sine (100.0%)"), r.outLines());
+        assertEquals(List.of("isthmus: " + bad + ": not UTF-8 text (byte offset 8) [rule: not-utf8]", "isthmus: 1 of 2 inputs failed; 1 predicted"),
+                r.errLines());
+    }
+
+    @Test
     void aModelPathThatIsAFifoIsAnError() throws Exception {
         Path f = fifo("model.safetensors");
         CliRun r = assertTimeoutPreemptively(LIMIT, () -> CliRun.of("inspect", f.toString()));

@@ -385,6 +385,17 @@ class SpecErrorsTest {
     }
 
     @Test
+    void aSpecFileThatIsNotUtf8IsRefusedWithTheOffset() throws IOException {
+        // it was "cannot read: Input length = 1"
+        Path d = Files.createDirectories(dir.resolve("latin1"));
+        SafetensorsWriter.write(d.resolve(ModelLoader.WEIGHTS_FILE), Map.of());
+        Files.write(d.resolve(ModelLoader.SPEC_FILE), "{\"format\": \"isthmus/1\", \"labels\": [\"caf\u00e9\"]}"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(d, 1).close());
+        assertEquals(d.resolve(ModelLoader.SPEC_FILE) + ": not UTF-8 text (byte offset 39) [rule: not-utf8]", e.getMessage());
+    }
+
+    @Test
     void malformedFilesAreFormatErrors() throws IOException {
         Path notSafetensors = dir.resolve("bad.safetensors");
         Files.writeString(notSafetensors, "not a model");
