@@ -53,6 +53,11 @@ public final class Main implements Runnable {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setUsageHelpAutoWidth(true);
+        // Path.of("") is the working directory: an empty MODEL, FILE or -o would name it without the user saying so
+        cmd.registerConverter(java.nio.file.Path.class, s -> {
+            if (s.isEmpty()) throw new CommandLine.TypeConversionException("empty path");
+            return java.nio.file.Path.of(s);
+        });
         cmd.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             String path = c.getCommandSpec().qualifiedName();

@@ -108,6 +108,8 @@ final class RunCommand implements Callable<Integer> {
                 name = declared.get(next++).name();
                 file = a;
             }
+            // Path.of("") is the working directory: an empty name was read as a directory
+            if (file.isEmpty()) throw new UsageException("-i " + (a.isEmpty() ? "''" : a) + ": empty path (give a .npy file)");
             if (feed.containsKey(name)) throw new UsageException("input '" + name + "' given twice");
             feed.put(name, Npy.read(Path.of(file), null));
         }

@@ -138,6 +138,32 @@ class NonRegularInputsTest {
     }
 
     @Test
+    void emptyPathsAreUsageErrorsAndADirectoryIsNoInputFile() throws Exception {
+        // Path.of("") is the working directory: `run -i ""` said "No such device" (later ": not a regular file (a
+        // directory)"), and `predict MODEL ""` walked the working directory and labelled every image below it
+        Path dir = Files.createDirectories(tmp.resolve("a dir"));
+        String[][] usage = {
+                {"run", "../examples/mnist", "-i", ""}, {"run", "../examples/mnist", "-i", "image="},
+                {"predict", "../examples/mnist", ""}, {"predict", "../examples/mnist", "", "../examples/mnist/digits/3_3327.png"},
+                {"run", "", "-i", "x.npy"}, {"inspect", ""}, {"bench", ""},
+                {"run", "../examples/mnist", "-i", "../examples/mnist/x.npy", "-o", ""}};
+        for (String[] args : usage) {
+            CliRun r = CliRun.of(args);
+            String what = String.join(" ", args);
+            assertEquals(2, r.code(), what + ": " + r.err());
+            assertEquals(1, r.errLines().size(), what + ": " + r.err());
+            assertTrue(r.err().contains("empty path"), what + ": " + r.err());
+            assertEquals("", r.out(), what);
+        }
+        assertEquals("isthmus: -i '': empty path (give a .npy file) (see 'isthmus run --help')",
+                CliRun.of("run", "../examples/mnist", "-i", "").errLines().get(0));
+        CliRun d = CliRun.of("run", "../examples/mnist", "-i", dir.toString());
+        assertEquals(1, d.code(), d.err());
+        assertEquals(List.of("isthmus: " + dir + ": not a regular file (a directory): only regular files are read [rule: not-a-regular-file]"),
+                d.errLines());
+    }
+
+    @Test
     void aModelPathThatIsAFifoIsAnError() throws Exception {
         Path f = fifo("model.safetensors");
         CliRun r = assertTimeoutPreemptively(LIMIT, () -> CliRun.of("inspect", f.toString()));
