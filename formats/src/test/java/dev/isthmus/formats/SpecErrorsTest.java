@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -382,6 +383,39 @@ class SpecErrorsTest {
                 p("node 1 (relu): \"name\" must be a string"),
                 p("node 2 (relu): give \"input\" or \"inputs\", not both"),
                 p("\"outputs\" must be a value name or a list of value names"));
+    }
+
+    @Test
+    void imagePreprocessingThatGivesNoFiniteInputIsRefusedAtLoad() {
+        // scale 1e300 made every pixel infinite, 0 every image the same, and a string fell back to 1/255 without a word;
+        // all were accepted, and only predict read them
+        String[][] cases = {
+                {"'scale': 1e300", "scale 1.0E300, mean 0.0 and std 1.0 (channel 0) take pixel value 255 to 2.55E302, which is no finite 32-bit float"},
+                {"'scale': 0", "scale must not be 0 (every image would be the same input)"},
+                {"'scale': 0.0", "scale must not be 0"},
+                {"'scale': 'x'", "scale must be a number, got \"x\""},
+                {"'mean': [0, 1e300, 0]", "scale 0.00392156862745098, mean 1.0E300 and std 1.0 (channel 1) take pixel value 0 to -1.0E300"},
+                {"'std': 1e-300", "std 1.0E-300 (channel 0) take pixel value 255 to 9.999999999999999E299"}};
+        for (String[] c : cases) {
+            Path p = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 3, 2, 2], 'dtype': 'F32', 'image': {'color': 'rgb', "
+                    + c[0] + "}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+            RuntimeException x = assertThrows(RuntimeException.class, () -> ModelLoader.load(p, 1).close(), c[0]);
+            ModelSpecException e = assertInstanceOf(ModelSpecException.class, x, x.getMessage());
+            assertEquals(1, e.problems().size(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(p + " (metadata isthmus.spec): input 'img': image: "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+        // beyond a 64-bit float, the JSON itself is refused, naming the key
+        Path far = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 1, 2, 2], 'dtype': 'F32', 'image': "
+                + "{'color': 'gray', 'scale': 1e400}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+        ModelFormatException f = assertThrows(ModelFormatException.class, () -> ModelLoader.load(far, 1).close());
+        assertTrue(f.getMessage().contains("number out of range (beyond a 64-bit float): 1e400 (key \"scale\")"), f.getMessage());
+        // a negative scale (inverted images) and the usual ones load
+        for (String ok : new String[]{"'scale': -0.00392156862745098", "'mean': [0.485, 0.456, 0.406], 'std': [0.229, 0.224, 0.225]"}) {
+            Path p = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 3, 2, 2], 'dtype': 'F32', 'image': {'color': 'rgb', "
+                    + ok + "}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+            ModelLoader.load(p, 1).close();
+        }
     }
 
     @Test
