@@ -159,7 +159,7 @@ final class PredictCommand implements Callable<Integer> {
             if (verbosity.verbose) {
                 err.printf("isthmus: load %.1f ms, decode and run %.1f ms (inference %.1f ms)%n", (t1 - t0) / 1e6,
                         (System.nanoTime() - t1) / 1e6, inferNanos / 1e6);
-                err.println("isthmus: " + MemoryReport.describe(m, -1));
+                Terminal.message(err, MemoryReport.describe(m, -1));
             }
             return summary(failed, files.size(), err);
         }
@@ -171,7 +171,7 @@ final class PredictCommand implements Callable<Integer> {
         try {
             decoder.decode(it, verbosity.verbose ? note -> {
                 synchronized (err) {
-                    err.println("isthmus: " + note);
+                    Terminal.message(err, note);
                 }
             } : null);
         } catch (IsthmusException | java.io.UncheckedIOException e) {
@@ -182,14 +182,14 @@ final class PredictCommand implements Callable<Integer> {
 
     private static int summary(int failed, int total, PrintWriter err) {
         if (failed == 0) return 0;
-        err.println("isthmus: " + failed + " of " + total + " input" + (total == 1 ? "" : "s") + " failed; " + (total - failed) + " predicted");
+        Terminal.message(err, failed + " of " + total + " input" + (total == 1 ? "" : "s") + " failed; " + (total - failed) + " predicted");
         return Main.EXIT_DATA;
     }
 
     /** Prints one result line (or its error); false when the input failed. */
     private boolean emit(Item it, List<String> labels, PrintWriter out, PrintWriter err) {
         if (it.error != null) {
-            err.println("isthmus: " + it.error);
+            Terminal.message(err, it.error);
             return false;
         }
         out.println(json ? jsonLine(it, labels) : textLine(it, labels));
@@ -312,7 +312,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private String textLine(Item it, List<String> labels) {
-        StringBuilder b = new StringBuilder(it.file != null ? Terminal.printable(it.source) : quoteShort(it.text));
+        StringBuilder b = new StringBuilder(Terminal.printable(it.file != null ? it.source : quoteShort(it.text)));
         for (int i : top(it.probs)) {
             b.append("  ").append(Terminal.printable(label(labels, i))).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
         }
