@@ -164,6 +164,26 @@ class NonRegularInputsTest {
     }
 
     @Test
+    void runWritesNoOutputOntoALinkADeviceOrADirectory() throws Exception {
+        // as root, -o /dev/full replaced the device node with a file, and -o link.npy replaced the link
+        Path in = tmp.resolve("x.npy");
+        dev.isthmus.formats.npy.Npy.write(in, dev.isthmus.engine.tensor.Tensor.ofFloats(new float[28 * 28], 1, 1, 28, 28));
+        Path target = Files.writeString(tmp.resolve("target.txt"), "keep me");
+        Path link = Files.createSymbolicLink(tmp.resolve("link.npy"), target);
+        Path dir = Files.createDirectory(tmp.resolve("out.npy"));
+        String[][] refused = {{link.toString(), "a symbolic link"}, {dir.toString(), "a directory"}, {"/dev/null", "a FIFO, socket or device"}};
+        for (String[] o : refused) {
+            if (!Files.exists(Path.of(o[0]))) continue; // no /dev/null here: the link and the directory still ran
+            CliRun r = CliRun.of("run", "../examples/mnist", "-i", in.toString(), "-o", o[0]);
+            assertEquals(1, r.code(), r.err());
+            assertEquals(List.of("isthmus: " + o[0] + ": not written: it is " + o[1] + ", and only a new path or a regular file is replaced"),
+                    r.errLines());
+        }
+        assertTrue(Files.isSymbolicLink(link) && Files.readString(target).equals("keep me") && Files.isDirectory(dir));
+        assertEquals(0, CliRun.of("run", "../examples/mnist", "-i", in.toString(), "-o", tmp.resolve("new.npy").toString()).code());
+    }
+
+    @Test
     void aModelPathThatIsAFifoIsAnError() throws Exception {
         Path f = fifo("model.safetensors");
         CliRun r = assertTimeoutPreemptively(LIMIT, () -> CliRun.of("inspect", f.toString()));
