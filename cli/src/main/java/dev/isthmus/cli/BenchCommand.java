@@ -120,7 +120,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (profile) o.put("profile", profileJson(layerTimes(m, feed, t.length)));
                 out.println(Json.write(o));
             } else {
-                out.printf(Locale.ROOT, "%s  shape %s  threads %d  backend %s%n", model, shapeText, nThreads, m.backendName());
+                out.printf(Locale.ROOT, "%s  shape %s  threads %d  backend %s%n", Terminal.printable(model.toString()), Terminal.printable(shapeText), nThreads, m.backendName());
                 out.printf(Locale.ROOT, "  latency  median %.3f ms  p90 %.3f ms  p99 %.3f ms  (min %.3f ms, %d runs after %d warm-up runs)%n",
                         median, p90, p99, t[0] / 1e6, t.length, w.runs);
                 out.printf(Locale.ROOT, "  throughput %.1f inputs/s (batch %d)%n", throughput, batch);
@@ -152,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  layers, slowest first (mean of profiled runs; their sum %.3f ms):%n", total);
         layers.stream().sorted(Comparator.comparingDouble(LayerTime::ms).reversed()).forEach(l ->
                 out.printf(Locale.ROOT, "    %9.4f ms %5.1f%%  #%-3d %-22s %-8s %s%n", l.ms, total > 0 ? 100 * l.ms / total : 0,
-                        l.index, l.node.op(), l.node.backend(), l.node.label()));
+                        l.index, l.node.op(), l.node.backend(), Terminal.printable(l.node.label())));
     }
 
     private static List<Object> profileJson(List<LayerTime> layers) {

@@ -42,9 +42,9 @@ final class ComputeOptions {
             for (Model.NodeInfo n : m.nodes()) count.merge(n.backend() + " " + n.op(), 1, Integer::sum);
             StringBuilder b = new StringBuilder();
             count.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(v > 1 ? " ×" + v : ""));
-            err.println("isthmus: loaded " + model + " with " + m.threads() + " thread" + (m.threads() == 1 ? "" : "s")
+            Terminal.message(err, "loaded " + model + " with " + m.threads() + " thread" + (m.threads() == 1 ? "" : "s")
                     + ", backend " + backend + ": " + b);
-            err.println("isthmus: backend " + backend + " chose " + m.backendPolicy());
+            Terminal.message(err, "backend " + backend + " chose " + m.backendPolicy());
         }
         return m;
     }

@@ -24,6 +24,8 @@ final class FileArgs {
     static List<Path> expand(List<String> args, List<String> extensions) {
         List<Path> out = new ArrayList<>();
         for (String a : args) {
+            // Path.of("") is the working directory, which was walked as if it had been named
+            if (a.isEmpty()) throw new UsageException("an input is an empty path ('')");
             Path p = Path.of(a);
             if (Files.isDirectory(p)) {
                 out.addAll(walk(p, f -> hasExtension(f, extensions)));

@@ -45,13 +45,13 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (file.getFileName() != null && file.getFileName().toString().endsWith(".npy")) {
             Tensor t = Npy.read(file, null);
-            out.println(file + ": npy, " + t.dtype() + " " + Shape.toString(t.shape()) + ", " + t.byteSize() + " bytes");
-            out.println("  values " + RunCommand.preview(t));
+            line(out, file + ": npy, " + t.dtype() + " " + Shape.toString(t.shape()) + ", " + t.byteSize() + " bytes");
+            line(out, "  values " + RunCommand.preview(t));
             return 0;
         }
         ModelLoader.Location loc = ModelLoader.locate(file);
         try (SafetensorsFile st = ModelLoader.openWeights(loc.weights())) {
-            out.printf("%s: safetensors, %d tensors, %s (header %d bytes)%n", loc.weights(), st.names().size(),
+            out.printf("%s: safetensors, %d tensors, %s (header %d bytes)%n", Terminal.printable(loc.weights().toString()), st.names().size(),
                     Bytes.human(st.fileSize()), st.headerSize());
             int w = Math.max(4, st.names().stream().mapToInt(String::length).max().orElse(4));
             out.printf("  %-" + w + "s  %-5s  %-18s  %s%n", "name", "dtype", "shape", "bytes");
@@ -64,49 +64,54 @@ final class InspectCommand implements Callable<Integer> {
             out.printf("  total %s in tensors%n", Bytes.human(total));
             Map<String, String> meta = st.metadata();
             if (!meta.isEmpty()) {
-                out.println("metadata:");
+                line(out, "metadata:");
                 for (Map.Entry<String, String> e : meta.entrySet()) {
                     String v = e.getValue();
                     if (e.getKey().equals(ModelLoader.SPEC_KEY)) v = "(the model spec, " + v.length() + " characters; summarised below)";
                     else if (v.length() > 120) v = v.substring(0, 117) + "...";
-                    out.println("  " + Terminal.printable(e.getKey()) + ": " + Terminal.printable(v));
+                    line(out, "  " + e.getKey() + ": " + v);
                 }
             }
             if (loc.specFile() == null && !meta.containsKey(ModelLoader.SPEC_KEY)) {
-                out.println("no isthmus spec: plain weights (runnable once a spec is added)");
+                line(out, "no isthmus spec: plain weights (runnable once a spec is added)");
                 return 0;
             }
             ModelSpec ms = ModelLoader.readSpec(loc, st);
-            out.println("spec " + ms.format() + (loc.specFile() != null ? " (" + loc.specFile() + ")" : " (metadata " + ModelLoader.SPEC_KEY + ")") + ":");
+            line(out, "spec " + ms.format() + (loc.specFile() != null ? " (" + loc.specFile() + ")" : " (metadata " + ModelLoader.SPEC_KEY + ")") + ":");
             for (InputSpec in : ms.inputs()) {
-                out.println("  input  " + in.name() + ": " + in.dtype() + " " + Shape.toString(in.shape())
+                line(out, "  input  " + in.name() + ": " + in.dtype() + " " + Shape.toString(in.shape())
                         + (in.extras().isEmpty() ? "" : "  " + Json.write(in.extras())));
             }
             Model m;
             try {
                 m = Model.build(ms, ModelLoader.weights(loc, st), null, 1);
             } catch (ModelSpecException e) {
-                for (var n : ms.nodes()) out.println("  " + nodeLine(n));
+                for (var n : ms.nodes()) line(out, "  " + nodeLine(n));
                 throw e;
             }
-            out.println("graph after fusion (" + m.nodes().size() + " nodes from " + ms.nodes().size() + "):");
+            line(out, "graph after fusion (" + m.nodes().size() + " nodes from " + ms.nodes().size() + "):");
             for (Model.NodeInfo n : m.nodes()) {
                 String shapes = n.outputShapes().stream().map(Shape::toString).collect(Collectors.joining(", "));
                 String op = n.label().endsWith("(" + n.op() + ")") ? "" : " = " + n.op();
-                out.println("  " + n.label() + op + (n.summary().isEmpty() ? "" : " [" + n.summary() + "]") + " -> " + shapes
+                line(out, "  " + n.label() + op + (n.summary().isEmpty() ? "" : " [" + n.summary() + "]") + " -> " + shapes
                         + (n.absorbed().isEmpty() ? "" : "   (absorbed: " + String.join(", ", n.absorbed()) + ")"));
             }
-            m.outputShapes().forEach((k, v) -> out.println("  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));
+            m.outputShapes().forEach((k, v) -> line(out, "  output " + k + ": " + (v == null ? "?" : Shape.toString(v))));
             if (!m.labels().isEmpty()) {
                 List<String> l = m.labels();
-                out.println("  labels (" + l.size() + "): " + Terminal.printable(String.join(", ", l.size() > 12 ? l.subList(0, 12) : l))
+                line(out, "  labels (" + l.size() + "): " + String.join(", ", l.size() > 12 ? l.subList(0, 12) : l)
                         + (l.size() > 12 ? ", ..." : ""));
             }
-            out.println("  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
+            line(out, "  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
                     + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels; a convolution whose path is picked per call packs a form when a call first takes it)");
-            out.println("  plan: " + planLine(m));
+            line(out, "  plan: " + planLine(m));
         }
         return 0;
+    }
+
+    /** One line of the report, escaped: names in a spec (inputs, nodes, outputs) and file names come from strangers. */
+    private static void line(PrintWriter out, String text) {
+        out.println(Terminal.printable(text));
     }
 
     /** The plan's size for the declared input shapes with every free dimension 1 (zeros in; nothing is run). */

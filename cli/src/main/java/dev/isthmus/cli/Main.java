@@ -53,10 +53,15 @@ public final class Main implements Runnable {
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setUsageHelpAutoWidth(true);
+        // Path.of("") is the working directory: an empty MODEL, FILE or -o would name it without the user saying so
+        cmd.registerConverter(java.nio.file.Path.class, s -> {
+            if (s.isEmpty()) throw new CommandLine.TypeConversionException("empty path");
+            return java.nio.file.Path.of(s);
+        });
         cmd.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
             String path = c.getCommandSpec().qualifiedName();
-            c.getErr().println("isthmus: " + ex.getMessage() + " (see '" + path + " --help')");
+            Terminal.message(c.getErr(), ex.getMessage() + " (see '" + path + " --help')");
             return EXIT_USAGE;
         });
         cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -64,15 +69,37 @@ public final class Main implements Runnable {
                     || parsed.hasMatchedOption("--verbose");
             PrintWriter e = c.getErr();
             if (ex instanceof UsageException) {
-                e.println("isthmus: " + ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+                Terminal.message(e, ex.getMessage() + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
                 return EXIT_USAGE;
             }
-            e.println("isthmus: " + describe(ex) + (verbose || known(ex) ? "" : " (--verbose shows the stack trace)"));
-            if (verbose) ex.printStackTrace(e);
+            Terminal.message(e, describe(ex) + (verbose || known(ex) ? "" : " (--verbose shows the stack trace)"));
+            if (verbose) printStackTrace(ex, e);
             e.flush();
             return EXIT_DATA;
         });
         return cmd;
+    }
+
+    /**
+     * The stack trace, each of its lines escaped as messages are: an exception's message may quote a name from a file,
+     * newlines included (the trace is written line by line, so a newline inside a message is escaped, not followed).
+     */
+    static void printStackTrace(Throwable ex, PrintWriter err) {
+        PrintWriter escaping = new PrintWriter(err) {
+            @Override
+            public void println(Object x) {
+                println(String.valueOf(x));
+            }
+
+            @Override
+            public void println(String x) {
+                int tabs = 0;
+                while (tabs < x.length() && x.charAt(tabs) == '\t') tabs++;
+                super.println(x.substring(0, tabs) + Terminal.printable(x.substring(tabs)));
+            }
+        };
+        ex.printStackTrace(escaping);
+        escaping.flush();
     }
 
     private static boolean known(Throwable ex) {

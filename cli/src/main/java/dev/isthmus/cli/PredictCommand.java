@@ -7,7 +7,6 @@ import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
-import dev.isthmus.formats.RegularFiles;
 import dev.isthmus.formats.tokenizer.ModelTokenizer;
 import dev.isthmus.formats.tokenizer.TextBatch;
 import dev.isthmus.formats.tokenizer.TokenizerInputException;
@@ -162,7 +161,7 @@ final class PredictCommand implements Callable<Integer> {
             if (verbosity.verbose) {
                 err.printf("isthmus: load %.1f ms, decode and run %.1f ms (inference %.1f ms)%n", (t1 - t0) / 1e6,
                         (System.nanoTime() - t1) / 1e6, inferNanos / 1e6);
-                err.println("isthmus: " + MemoryReport.describe(m, -1));
+                Terminal.message(err, MemoryReport.describe(m, -1));
             }
             return summary(failed, files.size(), err);
         }
@@ -174,7 +173,7 @@ final class PredictCommand implements Callable<Integer> {
         try {
             decoder.decode(it, verbosity.verbose ? note -> {
                 synchronized (err) {
-                    err.println("isthmus: " + note);
+                    Terminal.message(err, note);
                 }
             } : null);
         } catch (IsthmusException | java.io.UncheckedIOException e) {
@@ -185,14 +184,14 @@ final class PredictCommand implements Callable<Integer> {
 
     private static int summary(int failed, int total, PrintWriter err) {
         if (failed == 0) return 0;
-        err.println("isthmus: " + failed + " of " + total + " input" + (total == 1 ? "" : "s") + " failed; " + (total - failed) + " predicted");
+        Terminal.message(err, failed + " of " + total + " input" + (total == 1 ? "" : "s") + " failed; " + (total - failed) + " predicted");
         return Main.EXIT_DATA;
     }
 
     /** Prints one result line (or its error); false when the input failed. */
     private boolean emit(Item it, List<String> labels, PrintWriter out, PrintWriter err) {
         if (it.error != null) {
-            err.println("isthmus: " + it.error);
+            Terminal.message(err, it.error);
             return false;
         }
         out.println(json ? jsonLine(it, labels) : textLine(it, labels));
@@ -303,7 +302,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     private String textLine(Item it, List<String> labels) {
-        StringBuilder b = new StringBuilder(it.file != null ? Terminal.printable(it.source) : quoteShort(it.text));
+        StringBuilder b = new StringBuilder(Terminal.printable(it.file != null ? it.source : quoteShort(it.text)));
         for (int i : top(it.probs)) {
             b.append("  ").append(Terminal.printable(label(labels, i))).append(String.format(Locale.ROOT, " (%.1f%%)", it.probs[i] * 100));
         }
@@ -367,7 +366,7 @@ final class PredictCommand implements Callable<Integer> {
                 @Override
                 public void decode(Item it, java.util.function.Consumer<String> notes) {
                     Tensor t = SequenceFiles.read(it.file, features);
-                    it.data = t.toFloatArray();
+                    it.data = t.readFloats(); // only read: no copy of a heap array
                     it.shape = t.shape();
                     if (!batchFirst) throw new IsthmusException(it.file + ": predict feeds sequences batch-first; this model reads (seq, batch, features)");
                 }

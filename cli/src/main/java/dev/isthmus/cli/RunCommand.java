@@ -71,15 +71,15 @@ final class RunCommand implements Callable<Integer> {
                 for (Map.Entry<String, Tensor> e : res.entrySet()) {
                     if (k < outputs.size()) {
                         Npy.write(outputs.get(k), e.getValue());
-                        if (verbosity.verbose) err.println("isthmus: wrote " + e.getKey() + " " + e.getValue() + " to " + outputs.get(k));
+                        if (verbosity.verbose) Terminal.message(err, "wrote " + e.getKey() + " " + e.getValue() + " to " + outputs.get(k));
                     } else if (outputs.isEmpty()) {
-                        out.println(e.getKey() + ": " + e.getValue().dtype() + " " + Shape.toString(e.getValue().shape()) + " " + preview(e.getValue()));
+                        out.println(Terminal.printable(e.getKey()) + ": " + e.getValue().dtype() + " " + Shape.toString(e.getValue().shape()) + " " + preview(e.getValue()));
                     }
                     k++;
                 }
                 if (verbosity.verbose) {
                     err.printf("isthmus: load %.1f ms, run %.1f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
-                    err.println("isthmus: " + MemoryReport.describe(m, session.planBytes()));
+                    Terminal.message(err, MemoryReport.describe(m, session.planBytes()));
                 }
             }
         }
@@ -108,6 +108,8 @@ final class RunCommand implements Callable<Integer> {
                 name = declared.get(next++).name();
                 file = a;
             }
+            // Path.of("") is the working directory: an empty name was read as a directory
+            if (file.isEmpty()) throw new UsageException("-i " + (a.isEmpty() ? "''" : a) + ": empty path (give a .npy file)");
             if (feed.containsKey(name)) throw new UsageException("input '" + name + "' given twice");
             feed.put(name, Npy.read(Path.of(file), null));
         }

@@ -41,6 +41,15 @@ final class Terminal {
         return b == null ? s : b.toString();
     }
 
+    /**
+     * Writes one message line, {@code isthmus: } and {@code text}, with its control characters escaped: every error
+     * and note the CLI prints goes through here, so a file name or a name from a file quoted in a message (an
+     * exception's, a decoder's, picocli's) can neither forge a line nor send terminal escape codes.
+     */
+    static void message(PrintWriter err, String text) {
+        err.println("isthmus: " + printable(text));
+    }
+
     /** True when stderr is an interactive terminal (progress bars are drawn only then). */
     static boolean stderrIsTerminal() {
         String tty = System.getenv("ISTHMUS_STDERR_TTY");

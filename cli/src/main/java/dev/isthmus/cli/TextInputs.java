@@ -1,15 +1,12 @@
 package dev.isthmus.cli;
 
 import dev.isthmus.engine.errors.IsthmusException;
-import dev.isthmus.formats.RegularFiles;
-import dev.isthmus.formats.ModelLoader;
+import dev.isthmus.formats.TextFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +14,7 @@ import java.util.List;
 /**
  * The texts a text command was given, in order: the {@code --text} values, then each argument: a text file (or the
  * {@code .txt} files of a directory or glob), one input each, or {@code -}, one input per non-blank line of standard
- * input (the default when nothing else is given). A file that cannot be read is that input's error.
+ * input (the default when nothing else is given). A file that cannot be read, or is not UTF-8, is that input's error.
  */
 final class TextInputs {
     private TextInputs() {
@@ -42,12 +39,9 @@ final class TextInputs {
             }
             for (Path f : FileArgs.expand(List.of(a), List.of("txt"))) {
                 try {
-                    RegularFiles.require(f);
-                    out.add(new Text(f.toString(), f, Files.readString(f), null));
+                    out.add(new Text(f.toString(), f, TextFiles.readUtf8(f), null));
                 } catch (IsthmusException e) {
                     out.add(new Text(f.toString(), f, null, e.getMessage()));
-                } catch (IOException | UncheckedIOException e) {
-                    out.add(new Text(f.toString(), f, null, f + ": cannot read: " + ModelLoader.describe(e instanceof UncheckedIOException u ? u.getCause() : e)));
                 }
             }
         }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -253,6 +254,68 @@ class SpecErrorsTest {
     }
 
     @Test
+    void aLayerWithInvalidArgumentsIsOneProblem() {
+        // each layer's own problem only: no "unknown argument" for the argument that could not be read, no "unexpected
+        // tensor" for the weights of the layer that was not built, no reader of its result
+        List<String> ps = problems("{'format': 'isthmus/1', 'inputs': [{'name': 'x', 'shape': [-1, 1, 8, 8], 'dtype': 'F32'},"
+                + " {'name': 's', 'shape': [-1, 5, 4], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'Conv2d', 'name': 'conv1', 'in_channels': 1, 'out_channels': 2, 'kernel_size': 3, 'padding': -1, 'inputs': ['x'],"
+                + " 'outputs': ['a']},"
+                + "{'op': 'ReLU', 'inputs': ['a'], 'outputs': ['a2']},"
+                + "{'op': 'Conv2d', 'name': 'conv2', 'in_channels': 1, 'out_channels': 2, 'kernel_size': 3, 'padding': 'x', 'stride': 1,"
+                + " 'inputs': ['x'], 'outputs': ['b']},"
+                + "{'op': 'Conv2d', 'name': 'conv3', 'in_channels': 1, 'out_channels': 2, 'kernel_size': 0, 'padding': [1, 1], 'inputs': ['x'],"
+                + " 'outputs': ['c']},"
+                + "{'op': 'Conv1d', 'name': 'conv4', 'in_channels': 5, 'out_channels': 2, 'kernel_size': [3], 'padding': [-2],"
+                + " 'dilation': 1, 'inputs': ['s'], 'outputs': ['d']},"
+                + "{'op': 'Linear', 'name': 'fc', 'in_features': 4, 'out_features': -3, 'bias': true, 'inputs': ['s'], 'outputs': ['e']},"
+                + "{'op': 'MaxPool2d', 'kernel_size': 0, 'stride': 1, 'padding': 1, 'inputs': ['x'], 'outputs': ['f']},"
+                + "{'op': 'AvgPool1d', 'kernel_size': 'two', 'stride': 1, 'padding': 0, 'inputs': ['s'], 'outputs': ['g']},"
+                + "{'op': 'GRU', 'name': 'gru', 'input_size': 4, 'hidden_size': 0, 'num_layers': 1, 'batch_first': true, 'inputs': ['s'],"
+                + " 'outputs': ['h', 'hn']},"
+                + "{'op': 'LSTM', 'name': 'lstm', 'input_size': 'four', 'hidden_size': 2, 'bidirectional': true, 'inputs': ['s'],"
+                + " 'outputs': ['i', 'in', 'ic']}],"
+                + "'outputs': ['a2', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']}",
+                weights(w("conv1.weight", f(2, 1, 3, 3)), w("conv1.bias", f(2)), w("conv2.weight", f(2, 1, 3, 3)), w("conv2.bias", f(2)),
+                        w("conv3.weight", f(2, 1, 3, 3)), w("conv3.bias", f(2)), w("conv4.weight", f(2, 5, 3)), w("conv4.bias", f(2)),
+                        w("fc.weight", f(3, 4)), w("fc.bias", f(3)), w("gru.weight_ih_l0", f(6, 4)), w("gru.weight_hh_l0", f(6, 2)),
+                        w("gru.bias_ih_l0", f(6)), w("gru.bias_hh_l0", f(6)), w("lstm.weight_ih_l0", f(8, 4)),
+                        w("lstm.weight_hh_l0", f(8, 2)), w("lstm.weight_ih_l0_reverse", f(8, 4)), w("lstm.weight_hh_l0_reverse", f(8, 2))));
+        assertProblems(ps,
+                p("node 0 'conv1' (Conv2d): padding must be non-negative"),
+                p("node 2 'conv2' (Conv2d): argument 'padding' must be an int, a tuple, 'same' or 'valid', got 'x'"),
+                p("node 3 'conv3' (Conv2d): kernel_size, stride and dilation must be positive"),
+                p("node 4 'conv4' (Conv1d): padding must be non-negative"),
+                p("node 5 'fc' (Linear)", "out_features"),
+                p("node 6 (MaxPool2d)", "kernel_size"),
+                p("node 7 (AvgPool1d): argument 'kernel_size' must be an int", "got \"two\""),
+                p("node 8 'gru' (GRU)", "must be positive"),
+                p("node 9 'lstm' (LSTM): argument 'input_size' must be an integer, got \"four\""));
+    }
+
+    @Test
+    void anUnnamedModuleThatFailsLeavesTheFilesTensorsUnreported() {
+        // a spec of one bare module reads its parameters as 'weight' and 'bias': when it cannot be built, they were
+        // reported as unexpected tensors beside its own problem
+        Map<String, Tensor> conv = weights(w("weight", f(2, 1, 3, 3)), w("bias", f(2)));
+        String x = "'inputs': [{'name': 'x', 'shape': [-1, 1, 8, 8], 'dtype': 'F32'}]";
+        assertProblems(problems("{'format': 'isthmus/1', " + x + ", 'nodes': [{'op': 'Conv2d', 'in_channels': 1, 'out_channels': 2,"
+                + " 'kernel_size': 3, 'padding': -1}]}", conv), p("node 0 (Conv2d): padding must be non-negative"));
+        assertProblems(problems("{'format': 'isthmus/1', " + x + ", 'nodes': [{'op': 'Conv2d', 'name': '', 'in_channels': 1,"
+                + " 'out_channels': 2, 'kernel_size': 'three'}]}", conv), p("node 0 '' (Conv2d): argument 'kernel_size' must be an int"));
+        assertProblems(problems("{'format': 'isthmus/1', " + x + ", 'nodes': [{'op': 'Conv3d', 'in_channels': 1, 'out_channels': 2,"
+                + " 'kernel_size': 3}]}", conv), p("node 0 (Conv3d): unknown op 'Conv3d'"));
+        // a module's parameters are the file's top-level names: a tensor under another name is still unexpected
+        Map<String, Tensor> stray = weights(w("weight", f(2, 1, 3, 3)), w("bias", f(2)), w("stray.weight", f(2)));
+        assertProblems(problems("{'format': 'isthmus/1', " + x + ", 'nodes': [{'op': 'Conv2d', 'in_channels': 1, 'out_channels': 2,"
+                + " 'kernel_size': 3, 'padding': -1}]}", stray), p("node 0 (Conv2d): padding must be non-negative"),
+                p("unexpected tensor 'stray.weight'"));
+        // a function has no parameters: a tensor beside a failed one is still unexpected
+        assertProblems(problems("{'format': 'isthmus/1', " + x + ", 'nodes': [{'op': 'softmax', 'dim': 'x'}]}", conv),
+                p("node 0 (softmax): argument 'dim' must be an integer"), p("unexpected tensor 'weight'"), p("unexpected tensor 'bias'"));
+    }
+
+    @Test
     void missingExtraAndMisshapedTensors() {
         List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [-1, 4], 'dtype': 'F32'},"
                 + " {'name': 'ids', 'shape': [-1], 'dtype': 'I64'}], 'nodes': ["
@@ -348,6 +411,50 @@ class SpecErrorsTest {
                 p("node 1 (relu): \"name\" must be a string"),
                 p("node 2 (relu): give \"input\" or \"inputs\", not both"),
                 p("\"outputs\" must be a value name or a list of value names"));
+    }
+
+    @Test
+    void imagePreprocessingThatGivesNoFiniteInputIsRefusedAtLoad() {
+        // scale 1e300 made every pixel infinite, 0 every image the same, and a string fell back to 1/255 without a word;
+        // all were accepted, and only predict read them
+        String[][] cases = {
+                {"'scale': 1e300", "scale 1.0E300, mean 0.0 and std 1.0 (channel 0) take pixel value 255 to 2.55E302, which is no finite 32-bit float"},
+                {"'scale': 0", "scale must not be 0 (every image would be the same input)"},
+                {"'scale': 0.0", "scale must not be 0"},
+                {"'scale': 'x'", "scale must be a number, got \"x\""},
+                {"'mean': [0, 1e300, 0]", "scale 0.00392156862745098, mean 1.0E300 and std 1.0 (channel 1) take pixel value 0 to -1.0E300"},
+                {"'std': 1e-300", "std 1.0E-300 (channel 0) take pixel value 255 to 9.999999999999999E299"}};
+        for (String[] c : cases) {
+            Path p = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 3, 2, 2], 'dtype': 'F32', 'image': {'color': 'rgb', "
+                    + c[0] + "}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+            RuntimeException x = assertThrows(RuntimeException.class, () -> ModelLoader.load(p, 1).close(), c[0]);
+            ModelSpecException e = assertInstanceOf(ModelSpecException.class, x, x.getMessage());
+            assertEquals(1, e.problems().size(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(p + " (metadata isthmus.spec): input 'img': image: "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+        }
+        // beyond a 64-bit float, the JSON itself is refused, naming the key
+        Path far = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 1, 2, 2], 'dtype': 'F32', 'image': "
+                + "{'color': 'gray', 'scale': 1e400}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+        ModelFormatException f = assertThrows(ModelFormatException.class, () -> ModelLoader.load(far, 1).close());
+        assertTrue(f.getMessage().contains("number out of range (beyond a 64-bit float): 1e400 (key \"scale\")"), f.getMessage());
+        // a negative scale (inverted images) and the usual ones load
+        for (String ok : new String[]{"'scale': -0.00392156862745098", "'mean': [0.485, 0.456, 0.406], 'std': [0.229, 0.224, 0.225]"}) {
+            Path p = model("{'format': 'isthmus/1', 'inputs': [{'name': 'img', 'shape': [-1, 3, 2, 2], 'dtype': 'F32', 'image': {'color': 'rgb', "
+                    + ok + "}}], 'nodes': [{'op': 'Flatten'}]}", Map.of());
+            ModelLoader.load(p, 1).close();
+        }
+    }
+
+    @Test
+    void aSpecFileThatIsNotUtf8IsRefusedWithTheOffset() throws IOException {
+        // it was "cannot read: Input length = 1"
+        Path d = Files.createDirectories(dir.resolve("latin1"));
+        SafetensorsWriter.write(d.resolve(ModelLoader.WEIGHTS_FILE), Map.of());
+        Files.write(d.resolve(ModelLoader.SPEC_FILE), "{\"format\": \"isthmus/1\", \"labels\": [\"caf\u00e9\"]}"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelLoader.load(d, 1).close());
+        assertEquals(d.resolve(ModelLoader.SPEC_FILE) + ": not UTF-8 text (byte offset 39) [rule: not-utf8]", e.getMessage());
     }
 
     @Test

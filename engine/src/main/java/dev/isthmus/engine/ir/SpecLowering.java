@@ -110,7 +110,7 @@ public final class SpecLowering {
             String near = closest(node.op(), ops, 0); // Conv3d is not a misspelt Conv2d
             problems.add(label + ": unknown op '" + node.op() + "'" + (near != null ? "; did you mean '" + near + "'?"
                     : " (modules: " + String.join(", ", OpRegistry.modules()) + "; functions: " + String.join(", ", OpRegistry.functions()) + ")"));
-            if (node.name() != null) weights.acceptPrefix(node.name() + ".");
+            claimUnbound(node, weights, Character.isUpperCase(node.op().isEmpty() ? 'x' : node.op().charAt(0)));
         } else {
             OpArgs args = new OpArgs(node, refs, explicit);
             try {
@@ -132,8 +132,7 @@ public final class SpecLowering {
             } catch (IllegalArgumentException e) {
                 problems.add(label + ": " + e.getMessage());
                 op = null;
-                // its parameters were not all claimed: don't report them as unexpected as well
-                if (node.name() != null) weights.acceptPrefix(node.name() + ".");
+                claimUnbound(node, weights, OpRegistry.isModule(node.op()));
             }
         }
         List<ValueType> outTypes = null;
@@ -171,6 +170,20 @@ public final class SpecLowering {
         }
         g.add(op, label, in, outs, outTypes);
         return outs.get(0);
+    }
+
+    /**
+     * A node that could not be built has not claimed its parameters, and which tensors they are is not known: none of
+     * them is reported as unexpected as well (only the node's own problem is real). A named node's parameters are
+     * those under its name; an unnamed module's (a state dict of that one module: {@code weight}, {@code bias},
+     * {@code weight_ih_l0}) are the top-level names, those without a dot. A function (lowercase, as PyTorch names
+     * them) has no parameters.
+     *
+     * @param module whether the node is, or looks like (an unknown op named in CamelCase), a {@code torch.nn} module
+     */
+    private static void claimUnbound(NodeSpec node, Weights weights, boolean module) {
+        if (node.name() != null && !node.name().isEmpty()) weights.acceptPrefix(node.name() + ".");
+        else if (module) weights.acceptTopLevel();
     }
 
     /**

@@ -97,6 +97,11 @@ public final class Weights {
         for (String n : source.names()) if (n.startsWith(prefix)) claimed.add(n);
     }
 
+    /** Claims every tensor whose name has no dot: the parameters of a module whose state dict is the whole file. */
+    public void acceptTopLevel() {
+        for (String n : source.names()) if (n.indexOf('.') < 0) claimed.add(n);
+    }
+
     /** Records a problem found by an op while binding. */
     public void problem(String message) {
         if (problems.size() >= MAX_PROBLEMS) unlisted++;

@@ -1,13 +1,10 @@
 package dev.isthmus.formats.hf;
 
 import dev.isthmus.engine.errors.ModelFormatException;
-import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.TextFiles;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.json.JsonException;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,14 +34,7 @@ public final class HfConfig {
 
     /** Reads and parses {@code file}. */
     public static HfConfig read(Path file) {
-        String text;
-        RegularFiles.require(file);
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ModelFormatException(file.toString(), null, "io", "cannot read: "
-                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), e);
-        }
+        String text = TextFiles.readUtf8(file);
         try {
             return new HfConfig(Json.parseObject(text), file.toString());
         } catch (JsonException e) {

@@ -69,11 +69,35 @@ public final class ImageInput {
             throw new ModelSpecException(source, List.of(where + "color " + c + " needs " + (color == Color.RGB ? 3 : 1)
                     + " channels, the shape has " + channels));
         }
-        double scale = m.get("scale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
+        Object sc = m.get("scale");
+        if (sc != null && !(sc instanceof Number)) {
+            // a string was taken as "absent" and 1/255 used without a word
+            throw new ModelSpecException(source, List.of(where + "scale must be a number, got " + dev.isthmus.engine.ir.OpArgs.show(sc)));
+        }
+        double scale = sc instanceof Number n ? n.doubleValue() : 1.0 / 255;
+        if (scale == 0) throw new ModelSpecException(source, List.of(where + "scale must not be 0 (every image would be the same input)"));
         double[] mean = perChannel(m.get("mean"), channels, 0.0, where + "mean", source);
         double[] std = perChannel(m.get("std"), channels, 1.0, where + "std", source);
         for (double d : std) if (d == 0) throw new ModelSpecException(source, List.of(where + "std must not be 0"));
+        checkRange(where, scale, mean, std, source);
         return new ImageInput(in.name(), color, channels, (int) s[2], (int) s[3], scale, mean, std);
+    }
+
+    /**
+     * Every 8-bit pixel must become a finite 32-bit float: a scale of 1e300 (or a NaN or infinite value given through
+     * the Java API) made every input infinite or NaN, and the model then labelled them all the same.
+     */
+    private static void checkRange(String where, double scale, double[] mean, double[] std, String source) {
+        for (int c = 0; c < mean.length; c++) {
+            for (int pixel : new int[]{0, 255}) {
+                double v = (pixel * scale - mean[c]) / std[c];
+                if (!(Math.abs(v) <= Float.MAX_VALUE)) {
+                    throw new ModelSpecException(source, List.of(where + "scale " + scale + ", mean " + mean[c] + " and std " + std[c]
+                            + (mean.length > 1 ? " (channel " + c + ")" : "") + " take pixel value " + pixel + " to " + v
+                            + ", which is no finite 32-bit float"));
+                }
+            }
+        }
     }
 
     private static double[] perChannel(Object v, int channels, double def, String what, String source) {

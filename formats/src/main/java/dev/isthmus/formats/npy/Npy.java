@@ -54,7 +54,9 @@ import java.util.Set;
  *   <li>{@code npy-shape}: a dimension that is not a non-negative integer, or a size that overflows 64 bits;</li>
  *   <li>{@code npy-truncated}: fewer data bytes than the shape needs;</li>
  *   <li>{@code npy-trailing-bytes}: more data bytes than the shape needs (e.g. several arrays appended to one
- *       file, which {@code np.load} would silently read only the first of).</li>
+ *       file, which {@code np.load} would silently read only the first of);</li>
+ *   <li>{@code npy-too-large}: an array read onto the Java heap with more elements than a Java array holds, or more
+ *       bytes than the heap can give it.</li>
  * </ul>
  * I/O failures are thrown as {@link UncheckedIOException}.
  */
@@ -70,8 +72,16 @@ public final class Npy {
     // ---------------------------------------------------------------- reading
 
     /**
+     * The most elements an array read onto the Java heap holds: the largest Java array (a few below
+     * {@code Integer.MAX_VALUE}, as the JDK's own collections allow).
+     */
+    public static final long MAX_HEAP_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
      * Reads the array in {@code path} into a new tensor allocated in {@code arena}, or on the Java heap (backed by an
-     * array of the element type, e.g. {@code float[]} for F32) when {@code arena} is null.
+     * array of the element type, e.g. {@code float[]} for F32) when {@code arena} is null. On the heap, an array of
+     * more than {@link #MAX_HEAP_ELEMENTS} elements, or larger than the heap can hold, is refused (rule
+     * {@code npy-too-large}) before any of it is read; an {@link Arena} holds arrays of any size the machine has room for.
      */
     public static Tensor read(Path path, Arena arena) {
         Objects.requireNonNull(path, "path");
@@ -99,7 +109,7 @@ public final class Npy {
                         + " array of shape " + tupleString(h.shape) + " needs only " + expected
                         + " (extra bytes after the array)");
             }
-            Tensor t = arena == null ? allocateHeap(path, h.dtype, h.shape) : Tensor.allocate(h.dtype, h.shape, arena);
+            Tensor t = arena == null ? allocateHeap(path, h.dtype, h.shape, expected) : Tensor.allocate(h.dtype, h.shape, arena);
             MemorySegment.copy(file, h.dataStart, t.segment(), 0, expected);
             return t;
         } catch (IOException e) {
@@ -247,19 +257,35 @@ public final class Npy {
         return t;
     }
 
-    private static Tensor allocateHeap(Path path, DType dtype, long[] shape) {
+    /**
+     * A heap array for {@code shape}, or a {@code npy-too-large} error that says the file's size and the limit it
+     * passes: the element count a Java array holds, or the heap's maximum (an allocation that still finds no room, with
+     * the heap shared by other work, is the same error rather than an OutOfMemoryError that would end the program).
+     */
+    private static Tensor allocateHeap(Path path, DType dtype, long[] shape, long bytes) {
         long n = Shape.numel(shape);
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(path + ": array of " + n + " elements is too large for the Java heap; "
-                    + "read it into an Arena");
+        String what = "the array " + Shape.toString(shape) + " of " + dtype + " is " + bytes + " bytes";
+        if (n > MAX_HEAP_ELEMENTS) {
+            throw fail(path, "npy-too-large", what + ": " + n + " elements, more than the " + MAX_HEAP_ELEMENTS + " an array in "
+                    + "memory holds");
+        }
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        if (maxHeap != Long.MAX_VALUE && bytes > maxHeap) {
+            throw fail(path, "npy-too-large", what + ", more than the Java heap's maximum of " + maxHeap + " bytes (-Xmx)");
         }
         int len = (int) n;
-        MemorySegment seg = switch (dtype.byteSize()) {
-            case 8 -> dtype == DType.F64 ? MemorySegment.ofArray(new double[len]) : MemorySegment.ofArray(new long[len]);
-            case 4 -> dtype == DType.F32 ? MemorySegment.ofArray(new float[len]) : MemorySegment.ofArray(new int[len]);
-            case 2 -> MemorySegment.ofArray(new short[len]);
-            default -> MemorySegment.ofArray(new byte[len]);
-        };
+        MemorySegment seg;
+        try {
+            seg = switch (dtype.byteSize()) {
+                case 8 -> dtype == DType.F64 ? MemorySegment.ofArray(new double[len]) : MemorySegment.ofArray(new long[len]);
+                case 4 -> dtype == DType.F32 ? MemorySegment.ofArray(new float[len]) : MemorySegment.ofArray(new int[len]);
+                case 2 -> MemorySegment.ofArray(new short[len]);
+                default -> MemorySegment.ofArray(new byte[len]);
+            };
+        } catch (OutOfMemoryError e) {
+            // one array that did not fit: nothing else was allocated, and the heap is as it was
+            throw fail(path, "npy-too-large", what + ", more than the Java heap has free (maximum " + maxHeap + " bytes, -Xmx)");
+        }
         return Tensor.wrap(dtype, shape, seg);
     }
 

@@ -2,12 +2,9 @@ package dev.isthmus.formats.sequence;
 
 import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.tensor.Tensor;
-import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.TextFiles;
 import dev.isthmus.formats.npy.Npy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,13 +44,7 @@ public final class SequenceFiles {
     }
 
     private static Tensor readCsv(Path file) {
-        RegularFiles.require(file);
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ModelFormatException(file.toString(), null, "sequence-read", "cannot read: " + e.getMessage(), e);
-        }
+        List<String> lines = TextFiles.readUtf8(file).lines().toList();
         List<float[]> rows = new ArrayList<>();
         int width = -1;
         for (int i = 0; i < lines.size(); i++) {

@@ -4,12 +4,8 @@ import dev.isthmus.engine.errors.ModelFormatException;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.formats.ModelFormat;
 import dev.isthmus.formats.ModelLoader;
-import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.TextFiles;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
-
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 
 /** The {@code isthmus/1} and {@code isthmus/2} specs: in a JSON file beside the weights, or in their metadata. */
 public final class IsthmusFormat implements ModelFormat {
@@ -26,14 +22,7 @@ public final class IsthmusFormat implements ModelFormat {
     @Override
     public ModelSpec spec(ModelLoader.Location loc, SafetensorsFile file) {
         if (loc.specFile() != null) {
-            String json;
-            RegularFiles.require(loc.specFile());
-            try {
-                json = Files.readString(loc.specFile(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new ModelFormatException(loc.specFile().toString(), null, "io", "cannot read: " + ModelLoader.describe(e), e);
-            }
-            return SpecReader.read(json, loc.specFile().toString());
+            return SpecReader.read(TextFiles.readUtf8(loc.specFile()), loc.specFile().toString());
         }
         String json = file.metadata().get(ModelLoader.SPEC_KEY);
         if (json == null) {

@@ -7,6 +7,7 @@ import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.spec.ModelSpec;
 import dev.isthmus.engine.spec.NodeSpec;
 import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.json.JsonException;
 
@@ -54,7 +55,7 @@ public final class SpecReader {
             problems.add("\"inputs\" must be a non-empty list of {name, shape, dtype}");
         } else {
             for (int i = 0; i < inList.size(); i++) {
-                InputSpec in = input(inList.get(i), i, problems);
+                InputSpec in = input(inList.get(i), i, source, problems);
                 if (in != null) inputs.add(in);
             }
         }
@@ -84,7 +85,7 @@ public final class SpecReader {
         return new ModelSpec((String) format, inputs, nodes, outputs, labels, extras);
     }
 
-    private static InputSpec input(Object o, int i, List<String> problems) {
+    private static InputSpec input(Object o, int i, String source, List<String> problems) {
         String where = "input " + i;
         if (!(o instanceof Map<?, ?> m)) {
             problems.add(where + ": must be an object {name, shape, dtype}");
@@ -127,7 +128,16 @@ public final class SpecReader {
         m.forEach((k, v) -> {
             if (!INPUT_KEYS.contains((String) k)) extras.put((String) k, v);
         });
-        return new InputSpec(s, dims, dtype, extras);
+        InputSpec spec = new InputSpec(s, dims, dtype, extras);
+        if (ImageInput.isImage(spec)) {
+            // the preprocessing is part of the model: a malformed one is refused at load, not at the first image
+            try {
+                ImageInput.of(spec, source);
+            } catch (ModelSpecException e) {
+                problems.addAll(e.problems());
+            }
+        }
+        return spec;
     }
 
     private static NodeSpec node(Object o, int i, List<String> problems) {

@@ -1,14 +1,11 @@
 package dev.isthmus.formats.tokenizer;
 
 import dev.isthmus.engine.errors.ModelFormatException;
-import dev.isthmus.formats.RegularFiles;
+import dev.isthmus.formats.TextFiles;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.json.JsonException;
 
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -52,23 +49,16 @@ public final class Tokenizer {
     /** Reads a {@code tokenizer.json}; a file it cannot use is a {@link ModelFormatException} naming the JSON path. */
     public static Tokenizer read(Path path) {
         String file = path.toString();
-        RegularFiles.require(path);
-        String text;
         try {
             long size = Files.size(path);
             if (size > MAX_FILE_BYTES) {
                 throw new ModelFormatException(file, null, "tokenizer-size", "the file has " + size + " bytes; a tokenizer"
                         + " file is read only up to " + MAX_FILE_BYTES + " bytes");
             }
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(path)))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new ModelFormatException(file, null, Fields.RULE, "not UTF-8 text");
         } catch (IOException e) {
-            throw new ModelFormatException(file, null, "tokenizer-read", "cannot read: " + (e instanceof java.nio.file.NoSuchFileException
-                    ? "no such file" : e.getMessage()), e);
+            // missing or unreadable: TextFiles says which
         }
+        String text = TextFiles.readUtf8(path);
         Map<String, Object> json;
         try {
             json = Json.parseObject(text);

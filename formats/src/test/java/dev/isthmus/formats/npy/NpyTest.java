@@ -360,6 +360,35 @@ class NpyTest {
         refuse("npy-truncated", npy(1, dict("<i8", "(2, 2)"), new byte[16]));
     }
 
+    /** An npy file of {@code dataBytes} zero bytes of data after the header, sparse: it takes no room on disk. */
+    Path sparse(String name, String dict, long dataBytes) throws IOException {
+        byte[] header = npy(1, dict, new byte[0]);
+        Path p = dir.resolve(name);
+        Files.write(p, header);
+        try (var f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(header.length + dataBytes);
+        }
+        return p;
+    }
+
+    @Test
+    void refusesArraysLargerThanTheHeapCanHoldSayingHowLarge() throws IOException {
+        // 2^31 elements threw IllegalArgumentException advising "read it into an Arena" (a CLI user got "internal
+        // error"), and an array larger than the heap ended the program with an OutOfMemoryError
+        long n = 1L << 31;
+        ModelFormatException ex = refuse("npy-too-large", sparse("elements.npy", dict("|u1", "(" + n + ",)"), n));
+        assertTrue(ex.getMessage().contains("the array [2147483648] of U8 is 2147483648 bytes: 2147483648 elements, more than the "
+                + Npy.MAX_HEAP_ELEMENTS + " an array in memory holds"), ex.getMessage());
+        assertFalse(ex.getMessage().contains("Arena"), ex.getMessage());
+
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        long doubles = maxHeap / 8 + 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(doubles <= Npy.MAX_HEAP_ELEMENTS, "a heap under 16 GB");
+        ex = refuse("npy-too-large", sparse("bytes.npy", dict("<f8", "(" + doubles + ",)"), doubles * 8));
+        assertTrue(ex.getMessage().contains("is " + doubles * 8 + " bytes, more than the Java heap's maximum of " + maxHeap + " bytes"),
+                ex.getMessage());
+    }
+
     @Test
     void refusesTrailingBytes() throws IOException {
         byte[] real = Files.readAllBytes(resource("f4_2x3.npy"));
