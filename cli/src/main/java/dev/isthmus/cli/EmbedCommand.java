@@ -116,7 +116,7 @@ final class EmbedCommand implements Callable<Integer> {
                 for (int i = start; i < end; i++) {
                     if (errors[i] != null) {
                         progress.clear();
-                        err.println("isthmus: " + Terminal.printable(errors[i]));
+                        Terminal.message(err, errors[i]);
                         failed++;
                     } else if (!npy && query == null) {
                         progress.clear();
@@ -130,7 +130,7 @@ final class EmbedCommand implements Callable<Integer> {
             if (npy) writeMatrix(vectors);
             if (query != null) printRanking(items, vectors, embedder.embed(query), out);
             if (failed == 0) return 0;
-            err.println("isthmus: " + failed + " of " + items.size() + " input" + (items.size() == 1 ? "" : "s") + " failed; "
+            Terminal.message(err, failed + " of " + items.size() + " input" + (items.size() == 1 ? "" : "s") + " failed; "
                     + (items.size() - failed) + " embedded");
             return Main.EXIT_DATA;
         }
