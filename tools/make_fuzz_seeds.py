@@ -268,6 +268,10 @@ def image_seeds():
     save("one_pixel.png", Image.new("RGB", (1, 1), (200, 10, 30)), "PNG")
     put(d, "bad_truncated.png", open(os.path.join(d, "rgb.png"), "rb").read()[:60])
     put(d, "bad_not_an_image", b"P6 not a format ImageIO reads")
+    # ImageFuzzTest's finding: a BMP embedding a JPEG of 1.24 GB in 73 bytes (ImageIO allocated it before reading)
+    put(d, "bad_bmp_embedded_size.bmp", bytes.fromhex(
+        "424dae00020000000000360000002800000007000000f600000001001800040000007800ff49"
+        "00000500000001001800040000007800ffffffffffffffffffffffffffffffde000000"))
 
 
 def main():

@@ -146,6 +146,7 @@ public final class ImageInput {
             }
             ImageReader reader = readers.next();
             try {
+                if ("bmp".equalsIgnoreCase(reader.getFormatName())) checkBmpEmbeddedSize(file, in);
                 reader.setInput(in, true, true);
                 long w = reader.getWidth(0), h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) throw new ModelFormatException(file.toString(), null, "image-decode", "image has no pixels");
@@ -166,6 +167,37 @@ public final class ImageInput {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ModelFormatException(file.toString(), null, "image-decode", "cannot decode image: " + why, e);
         }
+    }
+
+    /**
+     * A BMP may hold a JPEG or PNG (compression 4 or 5) whose byte count its header gives, and ImageIO's BMP reader
+     * allocates that count before it reads a byte of it: a 73-byte file declaring 1.2 GB ran the JVM out of memory
+     * (found by ImageFuzzTest). The count must fit in what the file holds after the header. Leaves {@code in} where it
+     * was.
+     */
+    private static void checkBmpEmbeddedSize(Path file, ImageInputStream in) throws IOException {
+        byte[] h = new byte[38];
+        in.mark();
+        int n = 0;
+        try {
+            for (int r; n < h.length && (r = in.read(h, n, h.length - n)) > 0; ) n += r;
+        } finally {
+            in.reset();
+        }
+        if (n < h.length) return; // too short for the fields below: the BMP reader refuses it
+        long dataOffset = u32(h, 10), headerSize = u32(h, 14);
+        if (headerSize == 12) return; // the OS/2 1.x header has no compression field
+        long compression = u32(h, 30), embedded = u32(h, 34);
+        if (compression != 4 && compression != 5) return;
+        long available = Files.size(file) - dataOffset;
+        if (embedded > available) {
+            throw new ModelFormatException(file.toString(), null, "image-decode", "the BMP declares " + embedded + " bytes of embedded "
+                    + (compression == 4 ? "JPEG" : "PNG") + " data, more than the " + Math.max(available, 0) + " bytes the file holds after its header");
+        }
+    }
+
+    private static long u32(byte[] b, int at) {
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
     }
 
     /** The image as 8-bit-scale planes in the declared colour: one plane (gray) or three (R, G, B). */
