@@ -64,10 +64,18 @@ public final class ImageInput {
         if ("grayscale".equals(c) || "gray".equals(c)) color = Color.GRAYSCALE;
         else if ("rgb".equals(c)) color = Color.RGB;
         else throw new ModelSpecException(source, List.of(where + "color must be \"grayscale\" or \"rgb\", got " + c));
-        int channels = (int) s[1];
-        if ((color == Color.GRAYSCALE) != (channels == 1) || (color == Color.RGB && channels != 3)) {
+        // compared as longs: (int) of 4294967297 channels is 1, which passed for grayscale
+        if ((color == Color.GRAYSCALE) != (s[1] == 1) || (color == Color.RGB && s[1] != 3)) {
             throw new ModelSpecException(source, List.of(where + "color " + c + " needs " + (color == Color.RGB ? 3 : 1)
-                    + " channels, the shape has " + channels));
+                    + " channels, the shape has " + s[1]));
+        }
+        int channels = (int) s[1];
+        // every image is resized to H×W: the same bound as a decoded image's; C·H·W past an int made size() negative
+        // (and predict's new float[size()] a NegativeArraySizeException)
+        long pixels = s[2] > Integer.MAX_VALUE || s[3] > Integer.MAX_VALUE ? Long.MAX_VALUE : s[2] * s[3];
+        if (pixels > MAX_PIXELS) {
+            throw new ModelSpecException(source, List.of(where + "the input is " + s[2] + "×" + s[3] + " pixels, more than the "
+                    + MAX_PIXELS + " an input image may have (-Disthmus.image.maxPixels)"));
         }
         double scale = m.get("scale") instanceof Number n ? n.doubleValue() : 1.0 / 255;
         double[] mean = perChannel(m.get("mean"), channels, 0.0, where + "mean", source);

@@ -1,6 +1,7 @@
 package dev.isthmus.formats.image;
 
 import dev.isthmus.engine.errors.ModelFormatException;
+import dev.isthmus.engine.errors.ModelSpecException;
 import dev.isthmus.engine.spec.InputSpec;
 import dev.isthmus.engine.tensor.DType;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,23 @@ class ImageInputTest {
         ImageIO.write(img, "bmp", plain.toFile());
         RGB.load(plain, out, 0, null);
         assertEquals(0x66 / 255f, out[16 + 2 * 4 + 1], 1e-6f);
+    }
+
+    @Test
+    void anImageInputTooLargeForAnArrayOrWithChannelsBeyondAnIntIsAnErrorOfTheSpec() {
+        // 3×30000×30000 made size() negative (predict's new float[size()] threw NegativeArraySizeException), and
+        // 4294967297 channels were taken as 1, a grayscale input
+        for (long[] shape : new long[][]{{-1, 3, 30000, 30000}, {-1, 1, 1L << 33, 1}, {-1, 3, 1, Long.MAX_VALUE}}) {
+            ModelSpecException e = assertThrows(ModelSpecException.class, () -> ImageInput.of(new InputSpec("image", shape, DType.F32,
+                    Map.of("image", Map.of("color", shape[1] == 1 ? "grayscale" : "rgb"))), "spec.json"));
+            assertTrue(e.getMessage().contains("pixels, more than the " + ImageInput.MAX_PIXELS + " an input image may have"), e.getMessage());
+        }
+        ModelSpecException e = assertThrows(ModelSpecException.class, () -> ImageInput.of(new InputSpec("image",
+                new long[]{-1, 4294967297L, 2, 2}, DType.F32, Map.of("image", Map.of("color", "grayscale"))), "spec.json"));
+        assertTrue(e.getMessage().contains("color grayscale needs 1 channels, the shape has 4294967297"), e.getMessage());
+        ImageInput largest = ImageInput.of(new InputSpec("image", new long[]{-1, 3, 5000, 5000}, DType.F32,
+                Map.of("image", Map.of("color", "rgb"))), "spec.json");
+        assertEquals(75_000_000, largest.size(), "25 megapixels of RGB still fit");
     }
 
     @Test
