@@ -64,10 +64,18 @@ public final class ImageInput {
         if ("grayscale".equals(c) || "gray".equals(c)) color = Color.GRAYSCALE;
         else if ("rgb".equals(c)) color = Color.RGB;
         else throw new ModelSpecException(source, List.of(where + "color must be \"grayscale\" or \"rgb\", got " + c));
-        int channels = (int) s[1];
-        if ((color == Color.GRAYSCALE) != (channels == 1) || (color == Color.RGB && channels != 3)) {
+        // compared as longs: (int) of 4294967297 channels is 1, which passed for grayscale
+        if ((color == Color.GRAYSCALE) != (s[1] == 1) || (color == Color.RGB && s[1] != 3)) {
             throw new ModelSpecException(source, List.of(where + "color " + c + " needs " + (color == Color.RGB ? 3 : 1)
-                    + " channels, the shape has " + channels));
+                    + " channels, the shape has " + s[1]));
+        }
+        int channels = (int) s[1];
+        // every image is resized to H×W: the same bound as a decoded image's; C·H·W past an int made size() negative
+        // (and predict's new float[size()] a NegativeArraySizeException)
+        long pixels = s[2] > Integer.MAX_VALUE || s[3] > Integer.MAX_VALUE ? Long.MAX_VALUE : s[2] * s[3];
+        if (pixels > MAX_PIXELS) {
+            throw new ModelSpecException(source, List.of(where + "the input is " + s[2] + "×" + s[3] + " pixels, more than the "
+                    + MAX_PIXELS + " an input image may have (-Disthmus.image.maxPixels)"));
         }
         Object sc = m.get("scale");
         if (sc != null && !(sc instanceof Number)) {
@@ -170,6 +178,7 @@ public final class ImageInput {
             }
             ImageReader reader = readers.next();
             try {
+                if ("bmp".equalsIgnoreCase(reader.getFormatName())) checkBmpEmbeddedSize(file, in);
                 reader.setInput(in, true, true);
                 long w = reader.getWidth(0), h = reader.getHeight(0);
                 if (w <= 0 || h <= 0) throw new ModelFormatException(file.toString(), null, "image-decode", "image has no pixels");
@@ -190,6 +199,37 @@ public final class ImageInput {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ModelFormatException(file.toString(), null, "image-decode", "cannot decode image: " + why, e);
         }
+    }
+
+    /**
+     * A BMP may hold a JPEG or PNG (compression 4 or 5) whose byte count its header gives, and ImageIO's BMP reader
+     * allocates that count before it reads a byte of it: a 73-byte file declaring 1.2 GB ran the JVM out of memory
+     * (found by ImageFuzzTest). The count must fit in what the file holds after the header. Leaves {@code in} where it
+     * was.
+     */
+    private static void checkBmpEmbeddedSize(Path file, ImageInputStream in) throws IOException {
+        byte[] h = new byte[38];
+        in.mark();
+        int n = 0;
+        try {
+            for (int r; n < h.length && (r = in.read(h, n, h.length - n)) > 0; ) n += r;
+        } finally {
+            in.reset();
+        }
+        if (n < h.length) return; // too short for the fields below: the BMP reader refuses it
+        long dataOffset = u32(h, 10), headerSize = u32(h, 14);
+        if (headerSize == 12) return; // the OS/2 1.x header has no compression field
+        long compression = u32(h, 30), embedded = u32(h, 34);
+        if (compression != 4 && compression != 5) return;
+        long available = Files.size(file) - dataOffset;
+        if (embedded > available) {
+            throw new ModelFormatException(file.toString(), null, "image-decode", "the BMP declares " + embedded + " bytes of embedded "
+                    + (compression == 4 ? "JPEG" : "PNG") + " data, more than the " + Math.max(available, 0) + " bytes the file holds after its header");
+        }
+    }
+
+    private static long u32(byte[] b, int at) {
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
     }
 
     /** The image as 8-bit-scale planes in the declared colour: one plane (gray) or three (R, G, B). */

@@ -12,6 +12,17 @@ import java.util.Map;
  * {@code List<Object>}, {@code String}, {@code Long} (integers that fit), {@code BigInteger} (larger integers),
  * {@code Double}, {@code Boolean} and {@code null}. Duplicate keys in an object are an error, reported with the key
  * (the safetensors reference rejects them, and a spec with two values for one argument is ambiguous).
+ *
+ * <p>Where RFC 8259 leaves a choice, the reader takes the strict one, as the safetensors reference's parser
+ * (serde_json) and Python's {@code json} do: a byte order mark before the text is refused (section 8.1 allows
+ * ignoring it), and so is an unpaired surrogate, escaped ({@code "\ud800"}) or raw, which no UTF-8 can carry
+ * (section 8.2; RFC 7493 forbids it). Numbers: {@code -0} is the integer 0, {@code -0.0} the double −0.0; a literal
+ * longer than {@link #MAX_NUMBER_CHARS} characters or beyond a double ({@code 1e400}) is refused, one too small for a
+ * double is 0.0 with its sign ({@code 1e-400}). Arrays and objects nest at most {@link #MAX_DEPTH} deep. Whitespace is
+ * space, tab, CR and LF only. Errors are {@link JsonException}s with the offset.
+ *
+ * <p>Why not a library: no dependency for the one format every model file starts with, and limits (depth, literal
+ * length) built into the reader rather than configured on it. Measured against Jackson: see {@code docs/reliability.md}.
  */
 public final class Json {
     private final String text;
@@ -59,12 +70,16 @@ public final class Json {
         return v.getClass().getSimpleName();
     }
 
-    private static final int MAX_DEPTH = 512;
+    /** The deepest nesting of arrays and objects read: a value inside 512 of them is read, a 513th is refused. */
+    static final int MAX_DEPTH = 512;
 
+    /** Reads the value at {@code pos}, inside {@code depth} arrays and objects. */
     private Object value(int depth) {
-        if (depth > MAX_DEPTH) throw error("nesting deeper than " + MAX_DEPTH);
         if (pos >= text.length()) throw error("unexpected end of input");
         char c = text.charAt(pos);
+        if ((c == '{' || c == '[') && depth >= MAX_DEPTH) {
+            throw error("arrays and objects nested deeper than " + MAX_DEPTH);
+        }
         switch (c) {
             case '{':
                 return object(depth);
@@ -83,6 +98,10 @@ public final class Json {
                 return null;
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) return number();
+                if (c == '\uFEFF' && pos == 0) {
+                    throw error("a byte order mark (U+FEFF) before the JSON text (RFC 8259 section 8.1: save it as UTF-8 "
+                            + "without a BOM)");
+                }
                 throw error("unexpected character '" + printable(c) + "'");
         }
     }
@@ -160,6 +179,14 @@ public final class Json {
                 return s;
             }
             if (c < 0x20) throw error("control character in string");
+            if (Character.isSurrogate(c)) {
+                // a raw surrogate in the text (it did not come from UTF-8, which cannot encode a lone one)
+                if (!Character.isHighSurrogate(c) || pos + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(pos + 1))) {
+                    throw error("unpaired surrogate U+" + String.format("%04X", (int) c) + " in string");
+                }
+                pos += 2;
+                continue;
+            }
             if (c == '\\') {
                 if (b == null) b = new StringBuilder();
                 b.append(text, start, pos);
@@ -176,15 +203,22 @@ public final class Json {
                     case 'r' -> b.append('\r');
                     case 't' -> b.append('\t');
                     case 'u' -> {
-                        if (pos + 4 > text.length()) throw error("truncated \\u escape");
-                        int cp = 0;
-                        for (int i = 0; i < 4; i++) {
-                            int d = Character.digit(text.charAt(pos + i), 16);
-                            if (d < 0) throw error("bad \\u escape");
-                            cp = cp * 16 + d;
+                        char u = hex4();
+                        if (Character.isHighSurrogate(u)) {
+                            // must be followed by the escaped low half: \ud83d\ude00 is one character, U+1F600
+                            if (!text.startsWith("\\u", pos)) throw error("unpaired surrogate \\u" + String.format("%04x", (int) u));
+                            pos += 2;
+                            char low = hex4();
+                            if (!Character.isLowSurrogate(low)) {
+                                throw error("unpaired surrogate \\u" + String.format("%04x", (int) u) + " (followed by \\u"
+                                        + String.format("%04x", (int) low) + ")");
+                            }
+                            b.append(u).append(low);
+                        } else if (Character.isLowSurrogate(u)) {
+                            throw error("unpaired surrogate \\u" + String.format("%04x", (int) u));
+                        } else {
+                            b.append(u);
                         }
-                        pos += 4;
-                        b.append((char) cp);
                     }
                     default -> throw error("bad escape '\\" + printable(e) + "'");
                 }
@@ -193,6 +227,23 @@ public final class Json {
                 pos++;
             }
         }
+    }
+
+    /**
+     * The four hex digits of a {@code \\u} escape at {@code pos}, as a char. ASCII digits only:
+     * {@link Character#digit} also takes other scripts' digits and fullwidth letters.
+     */
+    private char hex4() {
+        if (pos + 4 > text.length()) throw error("truncated \\u escape");
+        int cp = 0;
+        for (int i = 0; i < 4; i++) {
+            char h = text.charAt(pos + i);
+            int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+            if (d < 0) throw error("bad \\u escape: '" + printable(h) + "' is not a hex digit");
+            cp = cp * 16 + d;
+        }
+        pos += 4;
+        return (char) cp;
     }
 
     private Object number() {
@@ -232,10 +283,16 @@ public final class Json {
         double d;
         try {
             d = new BigDecimal(s).doubleValue();
-        } catch (NumberFormatException e) { // an exponent beyond an int: 1e99999999999
-            d = Double.POSITIVE_INFINITY;
+        } catch (NumberFormatException e) {
+            // an exponent beyond an int: 1e99999999999 is beyond a double, but 1e-99999999999 and 0e99999999999 are
+            // zero (they were refused as out of range while 1e-400 read as 0.0)
+            int exp = Math.max(s.indexOf('e'), s.indexOf('E'));
+            boolean zeroDigits = s.substring(0, exp).chars().noneMatch(ch -> ch >= '1' && ch <= '9');
+            d = zeroDigits || s.charAt(exp + 1) == '-' ? 0.0 : Double.POSITIVE_INFINITY;
         }
         if (Double.isInfinite(d)) throw numberError("number out of range (beyond a 64-bit float): " + s, start);
+        // BigDecimal has no negative zero: -0.0 read as 0.0 while -1e-400 (an underflow) read as -0.0
+        if (d == 0 && s.charAt(0) == '-') d = -0.0;
         return d;
     }
 
@@ -299,7 +356,8 @@ public final class Json {
             b.append(v);
         } else if (v instanceof Double d) {
             if (d.isNaN() || d.isInfinite()) throw new IllegalArgumentException("JSON cannot hold " + d);
-            b.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString(d.longValue()) + ".0" : d.toString());
+            // -0.0 keeps its sign (d.longValue() is 0): written as 0.0 it read back as another number
+            b.append(d == Math.rint(d) && Math.abs(d) < 1e15 && d != 0 ? Long.toString(d.longValue()) + ".0" : d.toString());
         } else if (v instanceof Float f) {
             write(b, f.doubleValue(), indent, level);
         } else if (v instanceof Number n) {
