@@ -30,6 +30,8 @@ final class BoundedPattern {
         } catch (PatternSyntaxException e) {
             throw f.error(path, "tokenizer-regex", "not a valid regular expression: " + e.getDescription()
                     + " near index " + e.getIndex());
+        } catch (StackOverflowError e) {
+            throw f.error(path, "tokenizer-regex", "the regular expression is nested too deeply to compile");
         }
     }
 
