@@ -3,6 +3,7 @@ package dev.isthmus.formats.tokenizer;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.isthmus.engine.errors.IsthmusException;
 import dev.isthmus.formats.Fuzzing;
+import org.junit.jupiter.api.AfterAll;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,7 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TokenizerFuzzTest {
     static final int MAX_LEN = 1 << 16;
     static final String SEPARATOR = "\n---\n";
-    static Path dir;
+    private static final Path DIR = Fuzzing.tempDir("tokenizer");
+
+    @AfterAll
+    static void clean() {
+        Fuzzing.delete(DIR);
+    }
 
     @FuzzTest(maxDuration = "8s")
     void encode(byte[] data) throws Exception {
@@ -28,8 +34,7 @@ class TokenizerFuzzTest {
         int cut = input.indexOf(SEPARATOR);
         String json = cut < 0 ? input : input.substring(0, cut);
         String text = cut < 0 ? "" : input.substring(cut + SEPARATOR.length());
-        if (dir == null) dir = Fuzzing.tempDir("tokenizer");
-        Path file = Fuzzing.write(dir.resolve("tokenizer.json"), json.getBytes(StandardCharsets.UTF_8));
+        Path file = Fuzzing.write(DIR.resolve("tokenizer.json"), json.getBytes(StandardCharsets.UTF_8));
         Fuzzing.refusedOnlyWith(() -> {
             Tokenizer t = Tokenizer.read(file);
             int max = t.specialTokens() + 62;
