@@ -344,6 +344,19 @@ class SpecErrorsTest {
     }
 
     @Test
+    void chunkingAScalarIsAProblemNotACrash() {
+        // getitem [0, 0] of a matrix is a scalar; chunk and split of it threw ArrayIndexOutOfBoundsException at load
+        List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [3, 4], 'dtype': 'F32'}], 'nodes': ["
+                + "{'op': 'getitem', 'index': [0, 0], 'inputs': ['x'], 'outputs': ['s']},"
+                + "{'op': 'chunk', 'chunks': 2, 'inputs': ['s'], 'outputs': ['a', 'b']},"
+                + "{'op': 'split', 'split_size_or_sections': 1, 'inputs': ['s'], 'outputs': ['c']}],"
+                + "'outputs': ['a', 'c']}", weights());
+        assertProblems(ps,
+                p("node 1 (chunk)", "chunk needs a tensor of at least one dimension, got a scalar"),
+                p("node 2 (split)", "split needs a tensor of at least one dimension, got a scalar"));
+    }
+
+    @Test
     void shapesThatCannotFlow() {
         List<String> ps = problems("{'format': 'isthmus/2', 'inputs': [{'name': 'x', 'shape': [3, 4], 'dtype': 'F32'},"
                 + " {'name': 'y', 'shape': [5], 'dtype': 'F32'}, {'name': 'z', 'shape': [-1, 4], 'dtype': 'F32'},"

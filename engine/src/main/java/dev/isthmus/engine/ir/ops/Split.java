@@ -85,6 +85,7 @@ public final class Split implements Op {
         ShapeRules.arity(in, 1, 1);
         ValueType t = ShapeRules.tensor(in, 0);
         long[] s = t.dims();
+        if (s.length == 0) throw new IllegalArgumentException(name + " needs a tensor of at least one dimension, got a scalar");
         int d = ShapeRules.axis(dim, s.length);
         if (s[d] < 0) throw new IllegalArgumentException(name + " along dimension " + dim + ", whose size is not known at load " + Shape.toString(s));
         List<ValueType> out = new ArrayList<>();
