@@ -163,12 +163,17 @@ public final class Conv implements Op {
         if (scale == null) return Params.floatsReleasing(weight);
         float[] w = weight.toFloatArray(); // always a copy: it is scaled in place
         weight.releasePages();
-        int per = w.length / cout;
+        foldScale(w, w.length);
+        return w;
+    }
+
+    /** Multiplies each output channel's weights among {@code w[0, n)} by its folded BatchNorm scale. */
+    private void foldScale(float[] w, int n) {
+        int per = n / cout;
         for (int oc = 0; oc < cout; oc++) {
             float f = scale[oc];
             for (int i = oc * per, e = i + per; i < e; i++) w[i] *= f;
         }
-        return w;
     }
 
     /** Where {@link #transientWeights()} puts the weights: one array per thread, reused from layer to layer. */
@@ -183,13 +188,7 @@ public final class Conv implements Op {
         float[] w = WEIGHTS.get(n);
         weight.copyFloatsTo(w);
         weight.releasePages();
-        if (scale != null) {
-            int per = n / cout;
-            for (int oc = 0; oc < cout; oc++) {
-                float f = scale[oc];
-                for (int i = oc * per, e = i + per; i < e; i++) w[i] *= f;
-            }
-        }
+        if (scale != null) foldScale(w, n);
         return w;
     }
 
