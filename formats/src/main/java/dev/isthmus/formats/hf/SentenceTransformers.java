@@ -178,52 +178,30 @@ public final class SentenceTransformers {
         };
     }
 
-    /** A module's config.json, parsed. */
-    static Map<String, Object> config(Path file) {
-        dev.isthmus.formats.RegularFiles.require(file);
-        try {
-            return Json.parseObject(Files.readString(file));
-        } catch (IOException e) {
-            throw new ModelFormatException(file.toString(), null, "io", "cannot read: " + ModelLoader.describe(e), e);
-        } catch (JsonException e) {
-            throw new ModelFormatException(file.toString(), null, "st-config", "not valid JSON: " + e.getMessage(), e);
-        }
-    }
-
-    static boolean flag(Map<String, Object> c, String key, Path file) {
-        Object v = c.get(key);
-        if (v == null) return false;
-        if (v instanceof Boolean bool) return bool;
-        throw new ModelFormatException(file.toString(), null, "st-config", "\"" + key + "\" must be true or false, found " + Json.typeName(v));
-    }
-
-    static int positive(Map<String, Object> c, String key, Path file) {
-        if (c.get(key) instanceof Long l && l > 0 && l <= 1 << 20) return (int) (long) l;
-        throw new ModelFormatException(file.toString(), null, "st-config", "\"" + key + "\" must be an integer from 1 to "
-                + (1 << 20) + ", found " + (c.get(key) instanceof Number n ? n : Json.typeName(c.get(key))));
+    /** An integer from 1 to 2^20 at {@code key} of a module's config. */
+    static int positive(HfConfig c, String key) {
+        int v = c.integer(key, 0);
+        if (v <= 0 || v > 1 << 20) throw c.error("st-config", "\"" + key + "\" must be an integer from 1 to " + (1 << 20) + ", found " + v);
+        return v;
     }
 
     /** The Pooling module: which reductions of the token embeddings, side by side. */
     record Pooling(boolean cls, boolean max, boolean mean, boolean meanSqrtLen, int dim) {
         static Pooling read(Path file, int hidden) {
-            Map<String, Object> c = config(file);
+            HfConfig c = HfConfig.read(file);
             for (String unsupported : List.of("pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken")) {
-                if (flag(c, unsupported, file)) {
-                    throw new ModelFormatException(file.toString(), null, "st-config", "\"" + unsupported + "\" is not supported"
-                            + " (supported: pooling_mode_cls_token, pooling_mode_max_tokens, pooling_mode_mean_tokens,"
-                            + " pooling_mode_mean_sqrt_len_tokens)");
+                if (c.bool(unsupported, false)) {
+                    throw c.error("st-config", "\"" + unsupported + "\" is not supported (supported: pooling_mode_cls_token,"
+                            + " pooling_mode_max_tokens, pooling_mode_mean_tokens, pooling_mode_mean_sqrt_len_tokens)");
                 }
             }
-            int dim = positive(c, "word_embedding_dimension", file);
+            int dim = positive(c, "word_embedding_dimension");
             if (dim != hidden) {
-                throw new ModelFormatException(file.toString(), null, "st-config", "word_embedding_dimension is " + dim
-                        + ", and the Transformer's hidden size is " + hidden);
+                throw c.error("st-config", "word_embedding_dimension is " + dim + ", and the Transformer's hidden size is " + hidden);
             }
-            Pooling p = new Pooling(flag(c, "pooling_mode_cls_token", file), flag(c, "pooling_mode_max_tokens", file),
-                    flag(c, "pooling_mode_mean_tokens", file), flag(c, "pooling_mode_mean_sqrt_len_tokens", file), dim);
-            if (!p.cls && !p.max && !p.mean && !p.meanSqrtLen) {
-                throw new ModelFormatException(file.toString(), null, "st-config", "no pooling mode is on");
-            }
+            Pooling p = new Pooling(c.bool("pooling_mode_cls_token", false), c.bool("pooling_mode_max_tokens", false),
+                    c.bool("pooling_mode_mean_tokens", false), c.bool("pooling_mode_mean_sqrt_len_tokens", false), dim);
+            if (!p.cls && !p.max && !p.mean && !p.meanSqrtLen) throw c.error("st-config", "no pooling mode is on");
             return p;
         }
 
@@ -263,15 +241,14 @@ public final class SentenceTransformers {
                 "torch.nn.modules.activation.Sigmoid", "sigmoid", "torch.nn.modules.activation.GELU", "gelu");
 
         static Dense read(Path file) {
-            Map<String, Object> c = config(file);
-            Object act = c.getOrDefault("activation_function", "torch.nn.modules.activation.Tanh");
-            String fn = act instanceof String s ? ACTIVATIONS.get(s) : null;
+            HfConfig c = HfConfig.read(file);
+            String act = c.string("activation_function", "torch.nn.modules.activation.Tanh");
+            String fn = ACTIVATIONS.get(act);
             if (fn == null) {
-                throw new ModelFormatException(file.toString(), null, "st-config", "activation_function " + act + " is not supported"
-                        + " (supported: " + String.join(", ", new java.util.TreeSet<>(ACTIVATIONS.keySet())) + ")");
+                throw c.error("st-config", "activation_function " + act + " is not supported (supported: "
+                        + String.join(", ", new java.util.TreeSet<>(ACTIVATIONS.keySet())) + ")");
             }
-            boolean bias = c.get("bias") == null || flag(c, "bias", file);
-            return new Dense(positive(c, "in_features", file), positive(c, "out_features", file), bias, fn);
+            return new Dense(positive(c, "in_features"), positive(c, "out_features"), c.bool("bias", true), fn);
         }
 
         String lower(SpecBuilder b, String x, String module) {
