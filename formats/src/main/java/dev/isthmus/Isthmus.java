@@ -73,6 +73,16 @@ public final class Isthmus {
         return TextEmbedder.load(dir, options);
     }
 
+    /** A classifier (labels for images, sequences or texts, as {@code isthmus predict} gives them), the default options. */
+    public static Classifier classifier(Path path) {
+        return Classifier.load(path, options());
+    }
+
+    /** A classifier with the preprocessing its model declares. The caller closes it. */
+    public static Classifier classifier(Path path, Options options) {
+        return Classifier.load(path, options);
+    }
+
     /** Loads a model. The caller closes it; it frees its threads, backend memory and mapped weights. */
     public static Model load(Path path, Options options) {
         return ModelLoader.load(path, options.threads(), options.backend());

@@ -39,8 +39,8 @@ public final class TextFiles {
         return decode(file.toString(), bytes);
     }
 
-    /** {@code bytes} as UTF-8; {@code source} names them in the error. */
-    static String decode(String source, byte[] bytes) {
+    /** {@code bytes} as UTF-8; {@code source} names them in the error (rule {@code not-utf8} with the byte offset). */
+    public static String decode(String source, byte[] bytes) {
         CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);

@@ -8,8 +8,10 @@ import dev.isthmus.formats.RegularFiles;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,11 +148,28 @@ public final class ImageInput {
      * @throws ModelFormatException naming the file when it cannot be read or decoded
      */
     public void load(Path file, float[] out, int off, Consumer<String> notes) {
-        BufferedImage img = decode(file);
+        preprocess(file.toString(), decode(file), out, off, notes);
+    }
+
+    /**
+     * The same from an image file's bytes (e.g. a row of a table of files, Spark's {@code binaryFile} source);
+     * {@code source} names it in errors and notes.
+     */
+    public void load(String source, byte[] bytes, float[] out, int off, Consumer<String> notes) {
+        BufferedImage img;
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            img = decode(source, in, bytes.length);
+        } catch (IOException e) {
+            throw new ModelFormatException(source, null, "image-decode", "cannot decode image: " + why(e), e);
+        }
+        preprocess(source, img, out, off, notes);
+    }
+
+    private void preprocess(String source, BufferedImage img, float[] out, int off, Consumer<String> notes) {
         int w = img.getWidth(), h = img.getHeight();
         float[][] planes = toPlanes(img);
         if (w != width || h != height) {
-            if (notes != null) notes.accept(file + ": resized " + w + "x" + h + " to " + width + "x" + height + " (bilinear)");
+            if (notes != null) notes.accept(source + ": resized " + w + "x" + h + " to " + width + "x" + height + " (bilinear)");
             for (int c = 0; c < planes.length; c++) planes[c] = Resize.bilinear(planes[c], h, w, height, width);
         }
         for (int c = 0; c < channels; c++) {
@@ -172,23 +191,32 @@ public final class ImageInput {
         RegularFiles.require(file);
         if (!Files.exists(file)) throw new ModelFormatException(file.toString(), null, "image-read", "no such file");
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(file.toString(), in, Files.size(file));
+        } catch (IOException e) {
+            throw new ModelFormatException(file.toString(), null, "image-decode", "cannot decode image: " + why(e), e);
+        }
+    }
+
+    /** Decodes the image {@code in} holds ({@code size} bytes), after the checks of its header. */
+    private static BufferedImage decode(String source, ImageInputStream in, long size) {
+        try {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
-                throw new ModelFormatException(file.toString(), null, "image-decode", "not an image ImageIO can decode (PNG, JPEG, BMP, GIF)");
+                throw new ModelFormatException(source, null, "image-decode", "not an image ImageIO can decode (PNG, JPEG, BMP, GIF)");
             }
             ImageReader reader = readers.next();
             try {
-                if ("bmp".equalsIgnoreCase(reader.getFormatName())) checkBmpEmbeddedSize(file, in);
+                if ("bmp".equalsIgnoreCase(reader.getFormatName())) checkBmpEmbeddedSize(source, in, size);
                 reader.setInput(in, true, true);
                 long w = reader.getWidth(0), h = reader.getHeight(0);
-                if (w <= 0 || h <= 0) throw new ModelFormatException(file.toString(), null, "image-decode", "image has no pixels");
+                if (w <= 0 || h <= 0) throw new ModelFormatException(source, null, "image-decode", "image has no pixels");
                 if (w * h > MAX_PIXELS) {
-                    throw new ModelFormatException(file.toString(), null, "image-size", "declares " + w + "×" + h + " pixels, more than the "
+                    throw new ModelFormatException(source, null, "image-size", "declares " + w + "×" + h + " pixels, more than the "
                             + MAX_PIXELS + " an input image may have (-Disthmus.image.maxPixels)");
                 }
                 BufferedImage img = reader.read(0);
                 if (img == null || img.getWidth() <= 0 || img.getHeight() <= 0) {
-                    throw new ModelFormatException(file.toString(), null, "image-decode", "image has no pixels");
+                    throw new ModelFormatException(source, null, "image-decode", "image has no pixels");
                 }
                 return img;
             } finally {
@@ -196,9 +224,12 @@ public final class ImageInput {
             }
         } catch (IOException | RuntimeException e) {
             if (e instanceof ModelFormatException mfe) throw mfe;
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new ModelFormatException(file.toString(), null, "image-decode", "cannot decode image: " + why, e);
+            throw new ModelFormatException(source, null, "image-decode", "cannot decode image: " + why(e), e);
         }
+    }
+
+    private static String why(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**
@@ -207,7 +238,7 @@ public final class ImageInput {
      * (found by ImageFuzzTest). The count must fit in what the file holds after the header. Leaves {@code in} where it
      * was.
      */
-    private static void checkBmpEmbeddedSize(Path file, ImageInputStream in) throws IOException {
+    private static void checkBmpEmbeddedSize(String file, ImageInputStream in, long size) throws IOException {
         byte[] h = new byte[38];
         in.mark();
         int n = 0;
@@ -221,9 +252,9 @@ public final class ImageInput {
         if (headerSize == 12) return; // the OS/2 1.x header has no compression field
         long compression = u32(h, 30), embedded = u32(h, 34);
         if (compression != 4 && compression != 5) return;
-        long available = Files.size(file) - dataOffset;
+        long available = size - dataOffset;
         if (embedded > available) {
-            throw new ModelFormatException(file.toString(), null, "image-decode", "the BMP declares " + embedded + " bytes of embedded "
+            throw new ModelFormatException(file, null, "image-decode", "the BMP declares " + embedded + " bytes of embedded "
                     + (compression == 4 ? "JPEG" : "PNG") + " data, more than the " + Math.max(available, 0) + " bytes the file holds after its header");
         }
     }

@@ -87,40 +87,52 @@ public final class Npy {
         Objects.requireNonNull(path, "path");
         RegularFiles.require(path);
         try (Arena tmp = Arena.ofConfined(); FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < MAGIC.length + 4) {
-                throw fail(path, "npy-magic", "file of " + size + " bytes is too short to be an npy file");
-            }
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, tmp);
-            Header h = readHeader(path, file);
-            long expected;
-            try {
-                expected = Math.multiplyExact(Shape.numel(h.shape), (long) h.dtype.byteSize());
-            } catch (ArithmeticException e) {
-                throw fail(path, "npy-shape", "shape " + Shape.toString(h.shape) + " overflows 64 bits");
-            }
-            long actual = size - h.dataStart;
-            if (actual < expected) {
-                throw fail(path, "npy-truncated", "the data is " + actual + " bytes but a " + h.descr + " array of shape "
-                        + tupleString(h.shape) + " needs " + expected + " (the file is truncated)");
-            }
-            if (actual > expected) {
-                throw fail(path, "npy-trailing-bytes", "the data is " + actual + " bytes but a " + h.descr
-                        + " array of shape " + tupleString(h.shape) + " needs only " + expected
-                        + " (extra bytes after the array)");
-            }
-            Tensor t = arena == null ? allocateHeap(path, h.dtype, h.shape, expected) : Tensor.allocate(h.dtype, h.shape, arena);
-            MemorySegment.copy(file, h.dataStart, t.segment(), 0, expected);
-            return t;
+            return parse(path.toString(), ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), tmp), arena);
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": cannot read: " + ModelLoader.describe(e), e);
         }
     }
 
+    /**
+     * Reads the array held in {@code bytes} (a whole {@code .npy} file, e.g. a row of a table of files) onto the Java
+     * heap, with the checks and errors of {@link #read(Path, Arena)}; {@code source} names it in errors.
+     */
+    public static Tensor read(String source, byte[] bytes) {
+        Objects.requireNonNull(source, "source");
+        return parse(source, MemorySegment.ofArray(bytes), null);
+    }
+
+    private static Tensor parse(String source, MemorySegment file, Arena arena) {
+        long size = file.byteSize();
+        if (size < MAGIC.length + 4) {
+            throw fail(source, "npy-magic", "file of " + size + " bytes is too short to be an npy file");
+        }
+        Header h = readHeader(source, file);
+        long expected;
+        try {
+            expected = Math.multiplyExact(Shape.numel(h.shape), (long) h.dtype.byteSize());
+        } catch (ArithmeticException e) {
+            throw fail(source, "npy-shape", "shape " + Shape.toString(h.shape) + " overflows 64 bits");
+        }
+        long actual = size - h.dataStart;
+        if (actual < expected) {
+            throw fail(source, "npy-truncated", "the data is " + actual + " bytes but a " + h.descr + " array of shape "
+                    + tupleString(h.shape) + " needs " + expected + " (the file is truncated)");
+        }
+        if (actual > expected) {
+            throw fail(source, "npy-trailing-bytes", "the data is " + actual + " bytes but a " + h.descr
+                    + " array of shape " + tupleString(h.shape) + " needs only " + expected
+                    + " (extra bytes after the array)");
+        }
+        Tensor t = arena == null ? allocateHeap(source, h.dtype, h.shape, expected) : Tensor.allocate(h.dtype, h.shape, arena);
+        MemorySegment.copy(file, h.dataStart, t.segment(), 0, expected);
+        return t;
+    }
+
     private record Header(String descr, DType dtype, long[] shape, long dataStart) {
     }
 
-    private static Header readHeader(Path path, MemorySegment file) {
+    private static Header readHeader(String path, MemorySegment file) {
         for (int i = 0; i < MAGIC.length; i++) {
             if (file.get(ValueLayout.JAVA_BYTE, i) != MAGIC[i]) {
                 throw fail(path, "npy-magic", "not an npy file: it does not start with \\x93NUMPY");
@@ -210,7 +222,7 @@ public final class Npy {
         return new Header(descr, dtype, shape, prefix + headerLen);
     }
 
-    private static DType dtypeOf(Path path, String descr) {
+    private static DType dtypeOf(String path, String descr) {
         if (descr.length() < 2) throw fail(path, "npy-dtype", "unsupported dtype descr '" + descr + "'");
         char order = descr.charAt(0);
         String code = descr.substring(1);
@@ -262,7 +274,7 @@ public final class Npy {
      * passes: the element count a Java array holds, or the heap's maximum (an allocation that still finds no room, with
      * the heap shared by other work, is the same error rather than an OutOfMemoryError that would end the program).
      */
-    private static Tensor allocateHeap(Path path, DType dtype, long[] shape, long bytes) {
+    private static Tensor allocateHeap(String path, DType dtype, long[] shape, long bytes) {
         long n = Shape.numel(shape);
         String what = "the array " + Shape.toString(shape) + " of " + dtype + " is " + bytes + " bytes";
         if (n > MAX_HEAP_ELEMENTS) {
@@ -400,8 +412,8 @@ public final class Npy {
         return b.append(')').toString();
     }
 
-    private static ModelFormatException fail(Path path, String rule, String detail) {
-        return new ModelFormatException(path.toString(), null, rule, detail);
+    private static ModelFormatException fail(String source, String rule, String detail) {
+        return new ModelFormatException(source, null, rule, detail);
     }
 
     // ---------------------------------------------------------------- header literal
