@@ -1,0 +1,163 @@
+package dev.isthmus.spark;
+
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code isthmus predict} job on Spark: every file under INPUT (recursively) through a model, one JSON line per
+ * file under OUTPUT (Spark's part files): {@code {"file", "label", "score", "error"}} for classifiers (with
+ * {@code "top"} when {@code --top-k} is above 1), {@code {"file", "embedding", "error"}} for embedding models. A file
+ * that cannot be read or decoded is a line with its {@code error}; the job goes on.
+ *
+ * <pre>
+ * spark-submit --class dev.isthmus.spark.PredictFiles isthmus-spark.jar MODEL INPUT OUTPUT [--top-k K] [--batch B]
+ *     [--threads N] [--partitions N] [--backend NAME]
+ * </pre>
+ *
+ * The driver lists the files (Hadoop's file system: local, HDFS, S3); the executors read each file themselves, so an
+ * empty, unreadable or oversized file is a row's error rather than a missing row or a failed task. The list is spread
+ * over {@code --partitions} tasks (default: four per core of the cluster).
+ */
+public final class PredictFiles {
+    private PredictFiles() {
+    }
+
+    static final String USAGE = "usage: PredictFiles MODEL INPUT OUTPUT [--top-k K] [--batch B] [--threads N] [--partitions N] [--backend NAME]";
+
+    /** Parsed command line. */
+    record Args(String model, String input, String output, PredictOptions options, int partitions) {
+        static Args parse(String[] a) {
+            List<String> pos = new ArrayList<>();
+            PredictOptions o = PredictOptions.defaults().topK(1).readPaths(true).sourceColumn("path");
+            int partitions = 0;
+            for (int i = 0; i < a.length; i++) {
+                String s = a[i];
+                if (s.equals("-h") || s.equals("--help")) throw new IllegalArgumentException(USAGE);
+                if (!s.startsWith("--")) {
+                    pos.add(s);
+                    continue;
+                }
+                if (i + 1 >= a.length) throw new IllegalArgumentException(s + " needs a value\n" + USAGE);
+                String v = a[++i];
+                switch (s) {
+                    case "--top-k" -> o = o.topK(positive(s, v));
+                    case "--batch" -> o = o.batch(positive(s, v));
+                    case "--threads" -> o = o.threads(positive(s, v));
+                    case "--partitions" -> partitions = positive(s, v);
+                    case "--backend" -> o = o.backend(v.toLowerCase(Locale.ROOT));
+                    default -> throw new IllegalArgumentException("unknown option " + s + "\n" + USAGE);
+                }
+            }
+            if (pos.size() != 3) throw new IllegalArgumentException("expected MODEL INPUT OUTPUT, got " + pos + "\n" + USAGE);
+            return new Args(pos.get(0), pos.get(1), pos.get(2), o, partitions);
+        }
+
+        private static int positive(String option, String v) {
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= 1) return n;
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new IllegalArgumentException(option + " must be a whole number ≥ 1, got '" + v + "'");
+        }
+    }
+
+    public static void main(String[] argv) {
+        Args args;
+        try {
+            args = Args.parse(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SparkSession spark = SparkSession.builder().appName("isthmus PredictFiles").getOrCreate();
+        int status = 0;
+        try {
+            long t0 = System.nanoTime();
+            long files = run(spark, args);
+            System.err.printf(Locale.ROOT, "PredictFiles: %d files in %.1f s → %s%n", files, (System.nanoTime() - t0) / 1e9, args.output());
+        } catch (RuntimeException e) {
+            // the model, the input folder or the output folder: one line (a row's failure is that row's error instead)
+            System.err.println("PredictFiles: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            status = 1;
+        } finally {
+            spark.stop();
+        }
+        if (status != 0) System.exit(status);
+    }
+
+    /** Runs the job in {@code spark}; returns how many files it labelled or reported. */
+    static long run(SparkSession spark, Args args) {
+        long t0 = System.nanoTime();
+        List<String> listed = list(spark, args.input());
+        System.err.printf(Locale.ROOT, "PredictFiles: listed %d files in %.1f s%n", listed.size(), (System.nanoTime() - t0) / 1e9);
+        int partitions = args.partitions() > 0 ? args.partitions() : 4 * spark.sparkContext().defaultParallelism();
+        JavaRDD<String> slices = JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .parallelize(listed, Math.max(1, Math.min(partitions, listed.size())));
+        Dataset<Row> paths = spark.createDataset(slices.rdd(), Encoders.STRING()).toDF("path");
+        long n = listed.size();
+        // the columns of this model's kind: label and score for a classifier, embedding for an embedding model (the
+        // driver loads the model once to know; in local mode the tasks then share that copy)
+        int threads = args.options().threads() > 0 ? args.options().threads() : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+        boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(),
+                HadoopConf.entries(spark.sparkContext().hadoopConfiguration())).embedder() != null;
+        List<String> cols = new ArrayList<>(List.of("file"));
+        if (embeds) cols.add("embedding");
+        else {
+            cols.add("label");
+            cols.add("score");
+            if (args.options().topK() > 1) cols.add("top");
+        }
+        cols.add("error");
+        Dataset<Row> named = Predictions.predict(paths, args.model(), "path", args.options()).withColumnRenamed("path", "file");
+        named.select(cols.stream().map(functions::col).toArray(org.apache.spark.sql.Column[]::new))
+                .write().option("ignoreNullFields", "false").json(args.output());
+        return n;
+    }
+
+    /**
+     * Every file under {@code input} (a file, or a folder walked recursively), as Hadoop paths. Listed here rather than
+     * by Spark's file sources, which leave out empty files: every file is a row, and an empty one is a row with an error.
+     */
+    static List<String> list(SparkSession spark, String input) {
+        try {
+            Path root = new Path(input);
+            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            List<String> out = new ArrayList<>();
+            walk(fs, fs.getFileStatus(root), out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(input + ": cannot list the input: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Depth first, by {@code listStatus}: Hadoop's recursive {@code listFiles} builds a located status per file, which on
+     * the local file system asks for its owner and permissions by running a process per file (13 ms a file here).
+     */
+    private static void walk(FileSystem fs, FileStatus st, List<String> out) throws IOException {
+        if (!st.isDirectory()) {
+            out.add(st.getPath().toString());
+            return;
+        }
+        FileStatus[] children = fs.listStatus(st.getPath());
+        java.util.Arrays.sort(children, java.util.Comparator.comparing(FileStatus::getPath));
+        for (FileStatus c : children) walk(fs, c, out);
+    }
+}
