@@ -115,8 +115,11 @@ public final class PredictFiles {
         // the columns of this model's kind: label and score for a classifier, embedding for an embedding model (the
         // driver loads the model once to know; in local mode the tasks then share that copy)
         int threads = args.options().threads() > 0 ? args.options().threads() : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+        long m0 = System.nanoTime();
         boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(),
                 HadoopConf.entries(spark.sparkContext().hadoopConfiguration())).embedder() != null;
+        System.err.printf(Locale.ROOT, "PredictFiles: model opened on the driver in %.1f s (%s)%n", (System.nanoTime() - m0) / 1e9,
+                embeds ? "embeddings" : "labels");
         List<String> cols = new ArrayList<>(List.of("file"));
         if (embeds) cols.add("embedding");
         else {
