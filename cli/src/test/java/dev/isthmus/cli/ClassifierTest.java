@@ -87,6 +87,23 @@ class ClassifierTest {
     }
 
     @Test
+    void warmingUpRunsTheModelAndChangesNoResult() throws Exception {
+        Path f = Path.of("../examples/mnist/digits/4_4994.png");
+        try (Classifier cl = Isthmus.classifier(Path.of("../examples/mnist"), Isthmus.options().threads(1))) {
+            Classifier.Prediction before = cl.classify(List.of(cl.file(f)), 3).get(0);
+            assertTrue(cl.warmUp(3, 60_000) >= 10); // stops once ten calls in a row are as fast as the fastest
+            assertEquals(before, cl.classify(List.of(cl.file(f)), 3).get(0));
+            assertEquals(0, cl.warmUp(3, 0), "no time, no call");
+        }
+        try (Classifier cl = Isthmus.classifier(Path.of("../examples/gru"), Isthmus.options().threads(1))) {
+            assertTrue(cl.warmUp(2, 60_000) >= 10);
+        }
+        try (Classifier cl = Isthmus.classifier(Path.of("../examples/text"), Isthmus.options().threads(1))) {
+            assertEquals(0, cl.warmUp(2, 60_000), "text models are warmed by the engine at load");
+        }
+    }
+
+    @Test
     void preprocessedFloatsAreFedAsTheyAre() throws Exception {
         try (Classifier cl = Isthmus.classifier(Path.of("../examples/gru"), Isthmus.options().threads(1))) {
             Path f = Path.of("../examples/gru/sequences/sine_01.npy");

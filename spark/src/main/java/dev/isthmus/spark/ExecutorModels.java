@@ -39,16 +39,23 @@ final class ExecutorModels {
     }
 
     /** The model at {@code model} with these options, loaded by the first task that asks. */
-    static Loaded get(String model, int threads, String backend, Map<String, String> hadoopConf) {
-        return MODELS.computeIfAbsent(model + "\u0000" + threads + "\u0000" + backend, k -> load(model, threads, backend, hadoopConf));
+    static Loaded get(String model, int threads, String backend, int batch, Map<String, String> hadoopConf) {
+        return MODELS.computeIfAbsent(model + "\u0000" + threads + "\u0000" + backend,
+                k -> load(model, threads, backend, batch, hadoopConf));
     }
 
-    private static Loaded load(String model, int threads, String backend, Map<String, String> hadoopConf) {
+    /** How long a new model may spend warming its kernels before its first rows (the other tasks wait meanwhile). */
+    static final long WARM_UP_MILLIS = Long.getLong("isthmus.spark.warmupMillis", 3000);
+
+    private static Loaded load(String model, int threads, String backend, int batch, Map<String, String> hadoopConf) {
         Path local = localPath(model, hadoopConf);
         Model m = Isthmus.load(local, Isthmus.options().threads(threads).backend(backend));
         try {
             if (m.outputNames().contains(TextEmbedder.OUTPUT)) return new Loaded(null, TextEmbedder.of(m, local, true));
-            return new Loaded(Classifier.of(m, local, true), null);
+            Classifier c = Classifier.of(m, local, true);
+            // an executor lives for many rows: compile the kernels on one thread before they run on every task at once
+            c.warmUp(batch, WARM_UP_MILLIS);
+            return new Loaded(c, null);
         } catch (RuntimeException e) {
             m.close();
             throw e;

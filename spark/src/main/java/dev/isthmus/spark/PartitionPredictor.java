@@ -51,7 +51,7 @@ final class PartitionPredictor implements MapPartitionsFunction<Row, Row> {
     public Iterator<Row> call(Iterator<Row> rows) {
         TaskContext task = TaskContext.get();
         int threads = options.threads() > 0 ? options.threads() : task != null ? Math.max(1, task.cpus()) : 1;
-        ExecutorModels.Loaded loaded = ExecutorModels.get(model, threads, options.backend(), hadoopConf);
+        ExecutorModels.Loaded loaded = ExecutorModels.get(model, threads, options.backend(), options.batch(), hadoopConf);
         return new Iterator<>() {
             private final List<Row> done = new ArrayList<>();
             private int next;

@@ -20,7 +20,8 @@ import java.util.Locale;
 /**
  * The {@code isthmus predict} job on Spark: every file under INPUT (recursively) through a model, one JSON line per
  * file under OUTPUT (Spark's part files): {@code {"file", "label", "score", "error"}} for classifiers (with
- * {@code "top"} when {@code --top-k} is above 1), {@code {"file", "embedding", "error"}} for embedding models. A file
+ * {@code "top"} when {@code --top-k} is above 1), {@code {"file", "embedding", "error"}} for embedding models (files
+ * and folders whose names start with {@code .} or {@code _} are skipped, as Spark does). A file
  * that cannot be read or decoded is a line with its {@code error}; the job goes on.
  *
  * <pre>
@@ -116,7 +117,7 @@ public final class PredictFiles {
         // driver loads the model once to know; in local mode the tasks then share that copy)
         int threads = args.options().threads() > 0 ? args.options().threads() : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
         long m0 = System.nanoTime();
-        boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(),
+        boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(), args.options().batch(),
                 HadoopConf.entries(spark.sparkContext().hadoopConfiguration())).embedder() != null;
         System.err.printf(Locale.ROOT, "PredictFiles: model opened on the driver in %.1f s (%s)%n", (System.nanoTime() - m0) / 1e9,
                 embeds ? "embeddings" : "labels");
@@ -135,7 +136,8 @@ public final class PredictFiles {
     }
 
     /**
-     * Every file under {@code input} (a file, or a folder walked recursively), as Hadoop paths. Listed here rather than
+     * Every file under {@code input} (a file, or a folder walked recursively; names starting with {@code .} or {@code _}
+     * are hidden, as in Spark's file sources), as Hadoop paths. Listed here rather than
      * by Spark's file sources, which leave out empty files: every file is a row, and an empty one is a row with an error.
      */
     static List<String> list(SparkSession spark, String input) {
@@ -161,6 +163,10 @@ public final class PredictFiles {
         }
         FileStatus[] children = fs.listStatus(st.getPath());
         java.util.Arrays.sort(children, java.util.Comparator.comparing(FileStatus::getPath));
-        for (FileStatus c : children) walk(fs, c, out);
+        for (FileStatus c : children) {
+            String name = c.getPath().getName();
+            // hidden, as Spark's file sources and Hadoop's committers have it: .crc checksums, _SUCCESS markers, ...
+            if (!name.startsWith(".") && !name.startsWith("_")) walk(fs, c, out);
+        }
     }
 }

@@ -79,6 +79,8 @@ class SparkPredictTest {
         Files.write(in.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 2));
         Files.write(in.resolve("text.png"), "not an image".getBytes(StandardCharsets.UTF_8));
         Files.write(nested.resolve("empty.png"), new byte[0]);
+        Files.write(in.resolve(".hidden.png"), png); // hidden, as Spark's own sources have it: not listed
+        Files.createDirectories(in.resolve("_temporary")).resolve("part.png").toFile().createNewFile();
         Path out = tmp.resolve("out");
 
         PredictFiles.Args args = PredictFiles.Args.parse(new String[]{"../examples/mnist", in.toString(), out.toString(), "--batch", "5"});
