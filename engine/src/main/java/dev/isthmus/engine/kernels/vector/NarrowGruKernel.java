@@ -26,8 +26,8 @@ final class NarrowGruKernel {
 
     private final int in, hidden, dirs;
     /** W_ih of the directions stacked: (dirs·3H × in). */
-    private final NarrowMatrix wih;
-    private final NarrowMatrix[] whh;
+    private final NarrowProducts wih;
+    private final NarrowProducts[] whh;
     /** b_ih of the directions stacked (dirs·3H), or null. */
     private final float[] bih;
     /** Per direction (3H), entries null without bias. */
@@ -44,8 +44,9 @@ final class NarrowGruKernel {
         this.in = in;
         this.hidden = hidden;
         this.dirs = dirs;
-        this.wih = dirs == 1 ? wih[0] : NarrowMatrix.stack(wih[0], wih[1]);
-        this.whh = whh.clone();
+        this.wih = new NarrowProducts(dirs == 1 ? wih[0] : NarrowMatrix.stack(wih[0], wih[1]));
+        this.whh = new NarrowProducts[dirs];
+        for (int d = 0; d < dirs; d++) this.whh[d] = new NarrowProducts(whh[d]);
         float[] b = null;
         for (int d = 0; d < dirs; d++) {
             if (bih != null && bih[d] != null) {
@@ -62,19 +63,19 @@ final class NarrowGruKernel {
     void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool) {
         int g3 = 3 * hidden, gw = dirs * g3, rows = steps * batch;
         float[] gi = GI.floats(rows * gw);
-        NarrowProducts.multiply(wih, x, xOff, in, rows, gi, 0, gw, pool);
+        wih.multiply(x, xOff, in, rows, gi, 0, gw, pool);
         if (bih != null) {
             for (int i = 0; i < rows; i++) Elementwise.addInPlace(gi, i * gw, bih, 0, gw);
         }
         float[] gh = GH.floats(batch * g3);
         int ow = dirs * hidden;
         for (int d = 0; d < dirs; d++) {
-            NarrowMatrix w = whh[d];
+            NarrowProducts w = whh[d];
             float[] bh = bhh[d];
             int hd = hOff + d * batch * hidden;
             for (int s = 0; s < steps; s++) {
                 int t = d == 1 ? steps - 1 - s : s;
-                NarrowProducts.multiply(w, h, hd, hidden, batch, gh, 0, g3, pool);
+                w.multiply(h, hd, hidden, batch, gh, 0, g3, pool);
                 for (int b = 0; b < batch; b++) {
                     int ho = hd + b * hidden;
                     gates(gi, (t * batch + b) * gw + d * g3, gh, b * g3, bh, h, ho, hidden);
