@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * Hands ops their parameters while a graph is built, checking each against the shape the op's arguments imply. A
  * parameter is handed over as the file's tensor (a view of the mapped file, no copy); every problem (missing,
- * mis-shaped, not floating point) is recorded rather than thrown, so that one load reports them all, and the op
+ * mis-shaped, not floating point, an I8 weight without its {@code _scale}) is recorded rather than thrown, so that one load reports them all, and the op
  * gets null. Tensors no op claimed are reported as unexpected at the end.
  */
 public final class Weights {
@@ -40,7 +40,11 @@ public final class Weights {
         return source.source();
     }
 
-    /** The floating-point parameter {@code a.param(suffix)}, which must have exactly {@code shape}; null after a problem. */
+    /**
+     * The floating-point parameter {@code a.param(suffix)}, which must have exactly {@code shape}; null after a problem.
+     * An I8 parameter {@code P} comes with its per-row scales {@code P_scale} as one {@link Tensor#quantized} tensor
+     * whose floats are q·scale.
+     */
     public Tensor require(OpArgs a, String suffix, long... shape) {
         String key = a.param(suffix);
         claimed.add(key);
