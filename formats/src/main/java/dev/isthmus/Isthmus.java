@@ -2,6 +2,7 @@ package dev.isthmus;
 
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.formats.ModelLoader;
 
 import java.nio.file.Path;
@@ -37,19 +38,33 @@ public final class Isthmus {
      * @param backend {@code auto} (default: per layer the backend measured faster, see
      *                {@link dev.isthmus.engine.backend.BackendProvider#openAuto}), {@code java} (the Java kernels only)
      *                or a backend's name such as {@code onednn} (every layer it implements)
+     * @param quantize null (default: the weights as the file holds them), or {@link DType#I8} / {@link DType#BF16}:
+     *                the weight matrices of Linear, Conv and GRU/LSTM/RNN layers quantized at load, as
+     *                {@code isthmus quantize} would write them (see {@link dev.isthmus.formats.quant.Quantizer})
      */
-    public record Options(int threads, String backend) {
+    public record Options(int threads, String backend, DType quantize) {
         public Options {
             if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
             if (backend == null || backend.isBlank()) throw new IllegalArgumentException("backend must be named");
+            if (quantize != null) dev.isthmus.formats.quant.Quantizer.dtypeName(quantize);
+        }
+
+        /** Options without quantization. */
+        public Options(int threads, String backend) {
+            this(threads, backend, null);
         }
 
         public Options threads(int n) {
-            return new Options(n, backend);
+            return new Options(n, backend, quantize);
         }
 
         public Options backend(String name) {
-            return new Options(threads, name);
+            return new Options(threads, name, quantize);
+        }
+
+        /** Quantizes the weights at load to {@code dtype}: {@link DType#I8} or {@link DType#BF16}; null for none. */
+        public Options quantize(DType dtype) {
+            return new Options(threads, backend, dtype);
         }
     }
 
@@ -85,6 +100,6 @@ public final class Isthmus {
 
     /** Loads a model. The caller closes it; it frees its threads, backend memory and mapped weights. */
     public static Model load(Path path, Options options) {
-        return ModelLoader.load(path, options.threads(), options.backend());
+        return ModelLoader.load(path, options.threads(), options.backend(), options.quantize());
     }
 }

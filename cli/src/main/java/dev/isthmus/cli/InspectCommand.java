@@ -9,6 +9,7 @@ import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.ModelLoader;
 import dev.isthmus.formats.json.Json;
 import dev.isthmus.formats.npy.Npy;
+import dev.isthmus.formats.quant.Quantizer;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,10 +57,12 @@ final class InspectCommand implements Callable<Integer> {
             int w = Math.max(4, st.names().stream().mapToInt(String::length).max().orElse(4));
             out.printf("  %-" + w + "s  %-5s  %-18s  %s%n", "name", "dtype", "shape", "bytes");
             long total = 0;
+            java.util.Set<String> names = new java.util.HashSet<>(st.names());
             for (String n : st.names()) {
                 Tensor t = st.tensor(n);
                 total += t.byteSize();
-                out.printf("  %-" + w + "s  %-5s  %-18s  %d%n", Terminal.printable(n), t.dtype(), Shape.toString(t.shape()), t.byteSize());
+                out.printf("  %-" + w + "s  %-5s  %-18s  %d%s%n", Terminal.printable(n), t.dtype(), Shape.toString(t.shape()), t.byteSize(),
+                        Terminal.printable(quantNote(n, t, names)));
             }
             out.printf("  total %s in tensors%n", Bytes.human(total));
             Map<String, String> meta = st.metadata();
@@ -78,6 +81,11 @@ final class InspectCommand implements Callable<Integer> {
             }
             ModelSpec ms = ModelLoader.readSpec(loc, st);
             line(out, "spec " + ms.format() + (loc.specFile() != null ? " (" + loc.specFile() + ")" : " (metadata " + ModelLoader.SPEC_KEY + ")") + ":");
+            if (ms.extras().get(Quantizer.SPEC_KEY) instanceof Map<?, ?> q) {
+                Object ts = q.get("tensors");
+                line(out, "  quantized: " + q.get("dtype") + " (" + q.get("scheme") + "), "
+                        + (ts instanceof List<?> l ? l.size() + " tensors" : "tensors not listed"));
+            }
             for (InputSpec in : ms.inputs()) {
                 line(out, "  input  " + in.name() + ": " + in.dtype() + " " + Shape.toString(in.shape())
                         + (in.extras().isEmpty() ? "" : "  " + Json.write(in.extras())));
@@ -107,6 +115,21 @@ final class InspectCommand implements Callable<Integer> {
             line(out, "  plan: " + planLine(m));
         }
         return 0;
+    }
+
+    /**
+     * What a tensor is in a quantized file: the I8 values and their {@code _scale}s say so (the values are q, the
+     * weights q·scale); a BF16 tensor is named by its dtype already.
+     */
+    private static String quantNote(String name, Tensor t, java.util.Set<String> names) {
+        String sfx = dev.isthmus.engine.ir.Weights.SCALE_SUFFIX;
+        if (t.dtype() == dev.isthmus.engine.tensor.DType.I8 && names.contains(name + sfx)) {
+            return "  int8 values, weight = q·" + name + sfx + "[row]";
+        }
+        if (name.endsWith(sfx) && names.contains(name.substring(0, name.length() - sfx.length()))) {
+            return "  per-row scales of " + name.substring(0, name.length() - sfx.length());
+        }
+        return "";
     }
 
     /** One line of the report, escaped: names in a spec (inputs, nodes, outputs) and file names come from strangers. */

@@ -11,12 +11,13 @@ import java.nio.charset.StandardCharsets;
 /** The {@code isthmus} command. */
 @Command(name = "isthmus", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"CPU inference for convolutional, recurrent (GRU) and Transformer networks from safetensors weights.", ""},
-        subcommands = {RunCommand.class, PredictCommand.class, EmbedCommand.class, InspectCommand.class, BenchCommand.class, BackendsCommand.class,
+        subcommands = {RunCommand.class, PredictCommand.class, EmbedCommand.class, InspectCommand.class, BenchCommand.class, QuantizeCommand.class, BackendsCommand.class,
                 CompletionCommand.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus predict examples/mnist examples/mnist/digits",
                 "  isthmus run model.safetensors -i x=input.npy -o out.npy",
                 "  isthmus inspect model.safetensors",
+                "  isthmus quantize model.safetensors model-int8.safetensors --dtype int8",
                 "",
                 "A MODEL is a .safetensors file whose metadata holds the isthmus/1 spec, or a directory with model.json "
                         + "and model.safetensors. Exit codes: 0 ok, 1 a model or data error, 2 a usage error.",

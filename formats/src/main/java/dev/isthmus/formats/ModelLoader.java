@@ -6,9 +6,11 @@ import dev.isthmus.engine.ir.WeightSource;
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.runtime.Model;
 import dev.isthmus.engine.spec.ModelSpec;
+import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.hf.HfModels;
 import dev.isthmus.formats.hf.HuggingFaceFormat;
+import dev.isthmus.formats.quant.Quantizer;
 import dev.isthmus.formats.spec.IsthmusFormat;
 import dev.isthmus.formats.safetensors.SafetensorsFile;
 
@@ -92,13 +94,25 @@ public final class ModelLoader {
      * available native backend for the ops it implements, else Java) or a backend's name (an error if unavailable).
      */
     public static Model load(Path path, int threads, String backend) {
+        return load(path, threads, backend, null);
+    }
+
+    /**
+     * {@link #load(Path, int, String)}, with the weights {@link Quantizer} picks quantized to {@code quantize}
+     * ({@code I8} or {@code BF16}) as they are bound, when it is not null: the model {@code isthmus quantize} would
+     * write, without a file.
+     */
+    public static Model load(Path path, int threads, String backend, DType quantize) {
         ComputePool.checkThreads(threads); // before any file is read or any thread made
+        if (quantize != null) Quantizer.dtypeName(quantize);
         Location loc = locate(path);
         SafetensorsFile file = openWeights(loc.weights());
         try {
             ModelFormat format = format(loc);
             ModelSpec spec = format.spec(loc, file);
-            return Model.build(spec, format.weights(loc, file), file, threads, Backends.open(backend, threads));
+            WeightSource weights = format.weights(loc, file);
+            if (quantize != null) weights = Quantizer.atLoad(spec, weights, quantize);
+            return Model.build(spec, weights, file, threads, Backends.open(backend, threads));
         } catch (RuntimeException e) {
             file.close();
             throw e;

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.ir;
 
+import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -11,7 +12,7 @@ import java.util.Set;
 /**
  * Hands ops their parameters while a graph is built, checking each against the shape the op's arguments imply. A
  * parameter is handed over as the file's tensor (a view of the mapped file, no copy); every problem (missing,
- * mis-shaped, not floating point) is recorded rather than thrown, so that one load reports them all, and the op
+ * mis-shaped, not floating point, an I8 weight without its {@code _scale}) is recorded rather than thrown, so that one load reports them all, and the op
  * gets null. Tensors no op claimed are reported as unexpected at the end.
  */
 public final class Weights {
@@ -39,7 +40,11 @@ public final class Weights {
         return source.source();
     }
 
-    /** The floating-point parameter {@code a.param(suffix)}, which must have exactly {@code shape}; null after a problem. */
+    /**
+     * The floating-point parameter {@code a.param(suffix)}, which must have exactly {@code shape}; null after a problem.
+     * An I8 parameter {@code P} comes with its per-row scales {@code P_scale} as one {@link Tensor#quantized} tensor
+     * whose floats are q·scale.
+     */
     public Tensor require(OpArgs a, String suffix, long... shape) {
         String key = a.param(suffix);
         claimed.add(key);
@@ -57,12 +62,45 @@ public final class Weights {
                     + Shape.toString(shape));
             return null;
         }
-        if (!t.dtype().isFloating()) {
+        if (t.dtype() == DType.I8 && !t.isQuantized()) return quantized(a, key, t);
+        if (!t.dtype().isFloating() && !t.isQuantized()) {
             problem(a.label() + ": tensor '" + key + "' is " + t.dtype() + ", a floating-point type is needed");
             return null;
         }
         boundBytes += t.byteSize();
         return t;
+    }
+
+    /** The suffix of the F32 tensor that holds an I8 parameter's per-row scales: {@code fc1.weight_scale}. */
+    public static final String SCALE_SUFFIX = "_scale";
+
+    /**
+     * An I8 parameter {@code key} with its scales {@code key_scale} (F32 or another floating type, one per row:
+     * shape [rows]), as a {@link Tensor#quantized} tensor whose floats are q·scale; null after a problem.
+     */
+    private Tensor quantized(OpArgs a, String key, Tensor q) {
+        String sk = key + SCALE_SUFFIX;
+        claimed.add(sk);
+        Tensor s = source.get(sk);
+        long rows = q.rank() == 0 ? 0 : q.dim(0);
+        if (s == null) {
+            problem(a.label() + ": tensor '" + key + "' is I8 and needs its per-row scales '" + sk + "' (F32 of shape ["
+                    + rows + "])");
+            return null;
+        }
+        if (!s.dtype().isFloating() || s.isQuantized() || !Shape.equals(s.shape(), new long[]{rows})) {
+            problem(a.label() + ": the scales '" + sk + "' of the I8 tensor '" + key + "' are " + s.dtype() + " "
+                    + Shape.toString(s.shape()) + ", F32 of shape [" + rows + "] is needed");
+            return null;
+        }
+        try {
+            Tensor t = Tensor.quantized(q, s.toFloatArray());
+            boundBytes += q.byteSize() + s.byteSize();
+            return t;
+        } catch (IllegalArgumentException e) {
+            problem(a.label() + ": the scales '" + sk + "' of the I8 tensor '" + key + "': " + e.getMessage());
+            return null;
+        }
     }
 
     /**

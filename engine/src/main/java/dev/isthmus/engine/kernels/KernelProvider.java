@@ -88,6 +88,22 @@ public interface KernelProvider {
         return linear(weight.readFloats(), bias, out, in, act);
     }
 
+    // ---- weight-only kernels: weights held in 1 or 2 bytes, widened to F32 as they are read ------------------------
+
+    /**
+     * {@code torch.nn.Linear} with its weight (out × in) kept narrow ({@link NarrowMatrix}: int8 with a scale per
+     * output, or bf16) and widened in registers: y = act(x·Wᵀ + bias + residual), W the widened weight. Its results
+     * match {@link #linear(float[], float[], int, int, Activation)} over {@link NarrowMatrix#toFloats()} within float
+     * rounding.
+     */
+    LinearKernel linear(NarrowMatrix weight, float[] bias, Activation act);
+
+    /**
+     * {@link #gru(int, int, int, float[][], float[][], float[][], float[][])} with W_ih (3H × in) and W_hh (3H × H) of
+     * each direction kept narrow and widened in registers.
+     */
+    RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
+
     /**
      * A fresh set of exercises that gets this provider's kernels compiled (see {@link KernelWarmup}), or null when
      * there is nothing to warm (the scalar reference compiles quickly enough on its own).

@@ -27,17 +27,54 @@ public final class Tensor {
     private final long[] shape;
     private final MemorySegment data;
     private final long numel;
+    /**
+     * For a quantized I8 tensor ({@link #quantized}): one scale per group of {@link #scaleGroup} consecutive elements
+     * (per output channel: a group is a row); null otherwise. Never written.
+     */
+    private final float[] scales;
+    /** Elements per scale (a quantized tensor's row length); 0 when there are no scales. */
+    private final long group;
+    /** Index of this tensor's first element's scale in {@link #scales} (a slice's rows start further in). */
+    private final int scaleOff;
 
     private Tensor(DType dtype, long[] shape, MemorySegment data) {
+        this(dtype, shape, data, null, 0, 0);
+    }
+
+    private Tensor(DType dtype, long[] shape, MemorySegment data, float[] scales, long group, int scaleOff) {
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape.clone();
         this.numel = Shape.numel(this.shape);
         this.data = Objects.requireNonNull(data, "segment");
+        this.scales = scales;
+        this.group = group;
+        this.scaleOff = scaleOff;
         long expected = Math.multiplyExact(numel, (long) dtype.byteSize());
         if (data.byteSize() != expected) {
             throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes cannot hold a " + dtype + " tensor of shape "
                     + Shape.toString(shape) + " (" + expected + " bytes)");
         }
+    }
+
+    /**
+     * A quantized weight: I8 values q (no copy) with one scale per row (dimension 0), read as floats q·scale[row] by
+     * every float accessor ({@link #getFloat}, {@link #readFloats}, {@link #toFloatArray}, ...), so that any consumer
+     * that takes floats sees the dequantized weight; kernels that keep the bytes read {@link #segment} and
+     * {@link #scales}. Scales must be finite and ≥ 0 (a zero row may have scale 0).
+     */
+    public static Tensor quantized(Tensor values, float[] rowScales) {
+        if (values.dtype != DType.I8 || values.scales != null) {
+            throw new IllegalArgumentException("quantized values must be a plain I8 tensor, got " + values);
+        }
+        if (values.shape.length == 0) throw new IllegalArgumentException("a quantized tensor needs a row dimension");
+        if (rowScales.length != values.shape[0]) {
+            throw new IllegalArgumentException(rowScales.length + " scales for " + values.shape[0] + " rows");
+        }
+        for (float s : rowScales) {
+            if (!(s >= 0f) || Float.isInfinite(s)) throw new IllegalArgumentException("scale " + s + " is not finite and ≥ 0");
+        }
+        long rowLen = Shape.prod(values.shape, 1, values.shape.length);
+        return new Tensor(DType.I8, values.shape, values.data, rowScales.clone(), rowLen, 0);
     }
 
     /** A tensor over an existing segment (no copy). The segment must be exactly numel × dtype size bytes. */
@@ -68,6 +105,25 @@ public final class Tensor {
 
     public DType dtype() {
         return dtype;
+    }
+
+    /** True for an I8 tensor with scales ({@link #quantized}): its floats are q·scale. */
+    public boolean isQuantized() {
+        return scales != null;
+    }
+
+    /**
+     * A quantized tensor's scales, one per row of this tensor (a copy); null when it is not quantized.
+     */
+    public float[] scales() {
+        if (scales == null) return null;
+        long rows = group == 0 ? 0 : numel / group;
+        return Arrays.copyOfRange(scales, scaleOff, scaleOff + (int) rows);
+    }
+
+    /** The scale of element {@code i} (flat) of a quantized tensor. */
+    private float scaleOf(long i) {
+        return scales[scaleOff + (int) (i / group)];
     }
 
     /** A copy of the shape. */
@@ -135,7 +191,7 @@ public final class Tensor {
                     + Shape.toString(s));
         }
         checkAlive();
-        return new Tensor(dtype, s, data);
+        return new Tensor(dtype, s, data, scales, group, scaleOff);
     }
 
     /** A view of rows {@code [start, end)} along dimension 0. */
@@ -148,7 +204,13 @@ public final class Tensor {
         long[] s = shape.clone();
         s[0] = end - start;
         checkAlive();
-        return new Tensor(dtype, s, data.asSlice(start * rowBytes, (end - start) * rowBytes));
+        MemorySegment part = data.asSlice(start * rowBytes, (end - start) * rowBytes);
+        if (scales == null) return new Tensor(dtype, s, part);
+        long first = start * (rowBytes / dtype.byteSize()), count = (end - start) * (rowBytes / dtype.byteSize());
+        if (first % group != 0 || count % group != 0) {
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") cuts through a quantized tensor's scale groups");
+        }
+        return new Tensor(dtype, s, part, scales, group, scaleOff + (int) (first / group));
     }
 
     /** A view of element {@code i} along dimension 0 (rank drops by one). */
@@ -183,10 +245,11 @@ public final class Tensor {
     /** Element {@code i} (flat, row-major) converted to float. */
     public float getFloat(long i) {
         checkAlive();
+        if (scales != null) return readFloat(data, dtype, i) * scaleOf(i);
         return readFloat(data, dtype, i);
     }
 
-    /** Element {@code i} (flat) converted to long; floats are truncated. */
+    /** Element {@code i} (flat) converted to long; floats are truncated; a quantized tensor's stored q (unscaled). */
     public long getLong(long i) {
         checkAlive();
         return switch (dtype) {
@@ -206,11 +269,7 @@ public final class Tensor {
         checkAlive();
         if (numel > Integer.MAX_VALUE - 8) throw new IllegalStateException("tensor too large for a Java array: " + numel);
         float[] out = new float[(int) numel];
-        if (dtype == DType.F32) {
-            MemorySegment.copy(data, F32_LE, 0, out, 0, out.length);
-        } else {
-            for (int i = 0; i < out.length; i++) out[i] = readFloat(data, dtype, i);
-        }
+        copyFloatsTo(out);
         return out;
     }
 
@@ -218,10 +277,23 @@ public final class Tensor {
     public void copyFloatsTo(float[] dst) {
         checkAlive();
         if (numel > dst.length) throw new IllegalArgumentException(numel + " elements do not fit " + dst.length + " floats");
+        copyFloatsTo(0, dst, 0, (int) numel);
+    }
+
+    /**
+     * Elements [from, from + n) (flat) converted to float (a quantized tensor's dequantized: q·scale), written to
+     * {@code dst[dOff, dOff + n)}.
+     */
+    public void copyFloatsTo(long from, float[] dst, int dOff, int n) {
+        checkAlive();
+        Objects.checkFromIndexSize(from, n, numel);
+        Objects.checkFromIndexSize(dOff, n, dst.length);
         if (dtype == DType.F32) {
-            MemorySegment.copy(data, F32_LE, 0, dst, 0, (int) numel);
+            MemorySegment.copy(data, F32_LE, from * 4, dst, dOff, n);
+        } else if (scales != null) {
+            for (int i = 0; i < n; i++) dst[dOff + i] = readFloat(data, dtype, from + i) * scaleOf(from + i);
         } else {
-            for (int i = 0; i < numel; i++) dst[i] = readFloat(data, dtype, i);
+            for (int i = 0; i < n; i++) dst[dOff + i] = readFloat(data, dtype, from + i);
         }
     }
 
@@ -273,6 +345,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return "Tensor[" + dtype + " " + Shape.toString(shape) + "]";
+        return "Tensor[" + dtype + " " + Shape.toString(shape) + (scales != null ? " with scales" : "") + "]";
     }
 }

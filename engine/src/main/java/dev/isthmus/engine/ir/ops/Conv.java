@@ -282,6 +282,8 @@ public final class Conv implements Op {
         b.append(cin).append("→").append(cout).append(", kernel ").append(dims == 1 ? "" + kw : kh + "×" + kw);
         if (sh != 1 || sw != 1) b.append(", stride ").append(dims == 1 ? "" + sw : sh + "×" + sw);
         if (groups != 1) b.append(", groups ").append(groups);
+        String narrow = Params.narrowNote(weight);
+        if (!narrow.isEmpty()) b.append(narrow).append(" (widened to F32 at load)");
         java.util.List<String> epilogue = new java.util.ArrayList<>();
         if (residual) epilogue.add("residual");
         if (act != Activation.NONE) epilogue.add(act.name().toLowerCase(java.util.Locale.ROOT));

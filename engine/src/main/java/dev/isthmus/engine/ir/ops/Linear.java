@@ -10,6 +10,7 @@ import dev.isthmus.engine.ir.Weights;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 
@@ -116,13 +117,16 @@ public final class Linear implements Op {
 
     @Override
     public String summary() {
-        return in + "→" + out + (residual ? " + residual" : "") + (act != Activation.NONE ? " + " + act.name().toLowerCase(java.util.Locale.ROOT) : "");
+        return in + "→" + out + Params.narrowNote(weight) + (residual ? " + residual" : "") + (act != Activation.NONE ? " + " + act.name().toLowerCase(java.util.Locale.ROOT) : "");
     }
 
     @Override
     public Executable compile(KernelProvider kernels) {
-        // the weight goes as a tensor: a provider that packs it reads it in place, with no float copy
-        LinearKernel k = kernels.linear(weight, Params.floats(bias), out, in, act);
+        // the weight goes as a tensor: a provider that packs it reads it in place, with no float copy; an int8 or bf16
+        // weight stays 1 or 2 bytes and the weight-only kernel widens it in registers
+        LinearKernel k = NarrowMatrix.holds(weight)
+                ? kernels.linear(NarrowMatrix.of(weight, out, in), Params.floats(bias), act)
+                : kernels.linear(weight, Params.floats(bias), out, in, act);
         return new Executable() {
             @Override
             public void run(Frame f) {

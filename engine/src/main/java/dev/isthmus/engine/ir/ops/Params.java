@@ -22,6 +22,13 @@ final class Params {
         return a;
     }
 
+    /** ", int8 weights" or ", bf16 weights" for a summary when the weight is held narrow; "" otherwise. */
+    static String narrowNote(Tensor weight) {
+        if (weight == null) return "";
+        if (weight.isQuantized()) return ", int8 weights";
+        return weight.dtype() == dev.isthmus.engine.tensor.DType.BF16 ? ", bf16 weights" : "";
+    }
+
     /** Bytes of the tensors (null counts 0). */
     static long bytes(Tensor... ts) {
         long b = 0;

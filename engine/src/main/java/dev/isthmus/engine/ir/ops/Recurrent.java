@@ -8,6 +8,7 @@ import dev.isthmus.engine.ir.ShapeRules;
 import dev.isthmus.engine.ir.ValueType;
 import dev.isthmus.engine.ir.Weights;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -208,7 +209,7 @@ public final class Recurrent implements Op {
     public String summary() {
         return inputSize + "→" + hidden + (proj > 0 ? " (proj " + proj + ")" : "") + ", " + layers + " layer" + (layers > 1 ? "s" : "")
                 + (dirs == 2 ? ", bidirectional" : "") + (batchFirst ? ", batch_first" : "")
-                + (cell == Cell.RNN_RELU ? ", relu" : "");
+                + (cell == Cell.RNN_RELU ? ", relu" : "") + Params.narrowNote(wih[0]);
     }
 
     /** Steps and batch of an input shape, and whether the input must be transposed to time-major. */
@@ -225,6 +226,17 @@ public final class Recurrent implements Op {
         int width = width();
         for (int l = 0; l < layers; l++) {
             int in = l == 0 ? inputSize : width * dirs, at = l * dirs;
+            if (cell == Cell.GRU && narrow(wih, at) && narrow(whh, at)) {
+                // int8 / bf16 weights stay 1 or 2 bytes: the weight-only kernel widens them in registers
+                NarrowMatrix[] wi = new NarrowMatrix[dirs], wh = new NarrowMatrix[dirs];
+                for (int d = 0; d < dirs; d++) {
+                    wi[d] = NarrowMatrix.of(wih[at + d], 3 * hidden, in);
+                    wh[d] = NarrowMatrix.of(whh[at + d], 3 * hidden, width);
+                }
+                kernels[l] = k.gru(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at));
+                continue;
+            }
+            // other cells (and mixed dtypes) widen int8 / bf16 weights to F32 here
             float[][] wi = floats(wih, at), wh = floats(whh, at), bi = floats(bih, at), bh = floats(bhh, at);
             kernels[l] = switch (cell) {
                 case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
@@ -279,6 +291,12 @@ public final class Recurrent implements Op {
                 return s;
             }
         };
+    }
+
+    /** True when every direction of one layer's weights (from index {@code at}) is int8 or bf16. */
+    private boolean narrow(Tensor[] ts, int at) {
+        for (int d = 0; d < dirs; d++) if (!NarrowMatrix.holds(ts[at + d])) return false;
+        return true;
     }
 
     /** The directions of one layer (starting at index {@code at}) as float arrays (null entries stay null). */

@@ -9,6 +9,7 @@ import dev.isthmus.engine.kernels.ConvKernel;
 import dev.isthmus.engine.kernels.EncoderLayerKernel;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Unary;
 
@@ -49,6 +50,59 @@ public final class ReferenceKernels implements KernelProvider {
             @Override
             public long heldBytes() {
                 return 4L * (weight.length + (bias == null ? 0 : bias.length));
+            }
+        };
+    }
+
+    /** The reference Linear's sums over each weight row widened as {@link NarrowMatrix#widenRow} widens it. */
+    @Override
+    public LinearKernel linear(NarrowMatrix weight, float[] bias, Activation act) {
+        int out = weight.rows(), in = weight.cols();
+        return new LinearKernel() {
+            @Override
+            public void run(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr,
+                            ComputePool pool) {
+                float[] w = new float[in];
+                for (int j = 0; j < out; j++) {
+                    weight.widenRow(j, w, 0);
+                    for (int i = 0; i < rows; i++) {
+                        int xo = xOff + i * ldx;
+                        double s = bias == null ? 0.0 : bias[j];
+                        for (int p = 0; p < in; p++) s += (double) x[xo + p] * w[p];
+                        float v = (float) s;
+                        if (residual != null) v += residual[resOff + i * ldr + j];
+                        y[yOff + i * ldy + j] = act.apply(v);
+                    }
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                return weight.heldBytes() + (bias == null ? 0 : 4L * bias.length);
+            }
+        };
+    }
+
+    /** The reference GRU over the weights widened per call (the kernel holds them narrow). */
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                float[][] wi = new float[dirs][], wh = new float[dirs][];
+                for (int d = 0; d < dirs; d++) {
+                    wi[d] = wih[d].toFloats();
+                    wh[d] = whh[d].toFloats();
+                }
+                gru(in, hidden, dirs, wi, wh, bih, bhh).forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                long b = (bih == null ? 0 : bytes(bih)) + (bhh == null ? 0 : bytes(bhh));
+                for (int d = 0; d < dirs; d++) b += wih[d].heldBytes() + whh[d].heldBytes();
+                return b;
             }
         };
     }

@@ -1,10 +1,8 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.parallel.ComputePool;
-import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
@@ -54,16 +52,10 @@ public final class PackedMatrix {
         int width = Tiles.NR, panels = (n + width - 1) / width;
         float[] d = new float[floats(n, k, width)];
         float[] rows = new float[Math.min(n, width) * k];
-        MemorySegment seg = src.segment();
-        DType dt = src.dtype();
         for (int p = 0; p < panels; p++) {
             int r0 = p * width, rn = Math.min(width, n - r0);
-            long first = (long) r0 * k;
-            if (dt == DType.F32) {
-                MemorySegment.copy(seg, Tensor.F32_LE, first * Float.BYTES, rows, 0, rn * k);
-            } else {
-                for (int i = 0; i < rn * k; i++) rows[i] = Tensor.readFloat(seg, dt, first + i);
-            }
+            // converted as the tensor reads floats (a quantized tensor's dequantized q·scale)
+            src.copyFloatsTo((long) r0 * k, rows, 0, rn * k);
             packPanel(rows, 0, k, rn, k, d, p * k * width, width);
         }
         // a mapped file's pages were read once and are not needed again: drop them from resident memory now (they stay

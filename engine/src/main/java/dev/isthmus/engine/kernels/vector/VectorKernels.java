@@ -12,6 +12,7 @@ import dev.isthmus.engine.kernels.EncoderLayerKernel;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.KernelWarmup;
 import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Simd;
 import dev.isthmus.engine.kernels.Unary;
@@ -64,6 +65,30 @@ public final class VectorKernels implements KernelProvider {
             @Override
             public long heldBytes() {
                 return bytes;
+            }
+        };
+    }
+
+    /** The weight stays int8 or bf16 and is widened in registers (see {@link NarrowProducts}). */
+    @Override
+    public LinearKernel linear(NarrowMatrix weight, float[] bias, Activation act) {
+        return new NarrowLinearKernel(weight, bias, act);
+    }
+
+    /** W_ih and W_hh stay int8 or bf16 and are widened in registers (see {@link NarrowGruKernel}). */
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
+        NarrowGruKernel k = new NarrowGruKernel(in, hidden, dirs, wih, whh, bih, bhh);
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                return k.heldBytes();
             }
         };
     }

@@ -1,0 +1,65 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.formats.quant.QuantizedFile;
+import dev.isthmus.formats.quant.Quantizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code isthmus quantize}: a model's weight matrices as int8 or bf16, in one self-contained file. */
+@Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Write a smaller copy of a model with its weight matrices in int8 or bf16.", "",
+                "Quantizes the weights of Linear, Conv1d/Conv2d and GRU/LSTM/RNN layers (weight_ih, weight_hh); biases, "
+                        + "norms, embeddings and everything else stay F32. int8: per output channel, symmetric (one F32 "
+                        + "scale per row, stored as <tensor>_scale; q = round(w / scale) in [-127, 127]). bf16: rounded to "
+                        + "nearest even. The output is one .safetensors file with the spec in its metadata, recording what "
+                        + "was quantized; it loads with run, predict, bench, inspect and the Java API like any model. "
+                        + "Linear and GRU layers keep the weights in 1 or 2 bytes and widen them as they compute; the "
+                        + "other layers widen them to F32 at load.",
+                "Hugging Face directories are not supported yet (the Java API can quantize them at load: "
+                        + "Isthmus.options().quantize(DType.I8)).", ""},
+        footerHeading = "%nExamples:%n",
+        footer = {"  isthmus quantize examples/mnist mnist-int8.safetensors",
+                "  isthmus quantize examples/gru gru-bf16.safetensors --dtype bf16",
+                "  isthmus predict mnist-int8.safetensors examples/mnist/digits"})
+final class QuantizeCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    Verbosity verbosity;
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "An isthmus model: a .safetensors file or a model directory.")
+    Path model;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write (replaced if it exists).")
+    Path out;
+
+    @Option(names = "--dtype", paramLabel = "D", defaultValue = "int8", description = "int8 or bf16 (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Override
+    public Integer call() {
+        DType d;
+        try {
+            d = Quantizer.parseDType(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--dtype must be int8 or bf16, got '" + dtype + "'");
+        }
+        QuantizedFile.Result r = QuantizedFile.write(model, out, d);
+        PrintWriter o = spec.commandLine().getOut();
+        o.println(Terminal.printable(String.format(Locale.ROOT, "%s: %d tensor%s quantized to %s; %s → %s (%.2f×)", out,
+                r.tensors().size(), r.tensors().size() == 1 ? "" : "s", Quantizer.dtypeName(d), Bytes.human(r.inputBytes()),
+                Bytes.human(r.outputBytes()), (double) r.outputBytes() / Math.max(1, r.inputBytes()))));
+        if (verbosity.verbose) for (String t : r.tensors()) o.println("  " + Terminal.printable(t));
+        return 0;
+    }
+}

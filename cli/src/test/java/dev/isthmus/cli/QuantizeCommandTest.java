@@ -1,0 +1,144 @@
+package dev.isthmus.cli;
+
+import dev.isthmus.Isthmus;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.image.ImageInput;
+import dev.isthmus.formats.json.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code isthmus quantize} on the bundled examples: the files are small enough, load with predict, inspect and the
+ * Java API, and label the examples' inputs as the F32 models do (agreement printed to the test output).
+ */
+class QuantizeCommandTest {
+    @TempDir
+    Path tmp;
+
+    /** predict --json: file name → label. */
+    private static Map<String, String> labels(String model, String inputs) {
+        CliRun r = CliRun.of("predict", model, inputs, "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, String> out = new TreeMap<>();
+        for (String line : r.outLines()) {
+            Map<String, Object> o = Json.parseObject(line);
+            out.put(Path.of((String) o.get("file")).getFileName().toString(), (String) o.get("label"));
+        }
+        return out;
+    }
+
+    private Path quantize(String model, String dtype) {
+        Path out = tmp.resolve(Path.of(model).getFileName() + "-" + dtype + ".safetensors");
+        CliRun r = CliRun.of("quantize", model, out.toString(), "--dtype", dtype);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("quantized to " + dtype), r.out());
+        return out;
+    }
+
+    /** Labels of the quantized model against F32's: prints the agreement and asserts it is total. */
+    private static void agree(String what, Map<String, String> f32, Map<String, String> q) {
+        long same = f32.keySet().stream().filter(k -> f32.get(k).equals(q.get(k))).count();
+        System.out.printf(Locale.ROOT, "%s: %d of %d labels agree with F32%n", what, same, f32.size());
+        assertEquals(f32.keySet(), q.keySet());
+        assertEquals(f32, q, what + " labels");
+    }
+
+    @Test
+    void mnistInt8AndBf16AreSmallAndLabelTheDigitsAsF32Does() throws Exception {
+        Path f32 = Path.of("../examples/mnist/model.safetensors");
+        Path int8 = quantize("../examples/mnist", "int8"), bf16 = quantize("../examples/mnist", "bf16");
+        double r8 = (double) Files.size(int8) / Files.size(f32), rb = (double) Files.size(bf16) / Files.size(f32);
+        System.out.printf(Locale.ROOT, "mnist sizes: F32 %d, int8 %d (%.3f×), bf16 %d (%.3f×)%n", Files.size(f32), Files.size(int8), r8,
+                Files.size(bf16), rb);
+        assertTrue(r8 <= 0.3, "int8 file is " + r8 + "× the F32 file");
+        assertTrue(rb <= 0.55, "bf16 file is " + rb + "× the F32 file");
+
+        Map<String, String> ref = labels("../examples/mnist", "../examples/mnist/digits");
+        assertEquals(24, ref.size());
+        ref.forEach((file, label) -> assertEquals(file.substring(0, 1), label, "F32 " + file)); // names start with the true label
+        agree("mnist int8", ref, labels(int8.toString(), "../examples/mnist/digits"));
+        agree("mnist bf16", ref, labels(bf16.toString(), "../examples/mnist/digits"));
+
+        CliRun inspect = CliRun.of("inspect", int8.toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("per-row scales of fc1.weight"), inspect.out());
+        assertTrue(inspect.out().contains("quantized: int8 (per-channel-symmetric), 4 tensors"), inspect.out());
+        assertTrue(inspect.out().contains("3136→128, int8 weights"), inspect.out());
+    }
+
+    @Test
+    void theJavaApiQuantizesAtLoadAsTheFileDoes() throws Exception {
+        Path int8 = quantize("../examples/mnist", "int8");
+        List<Path> digits;
+        try (Stream<Path> s = Files.list(Path.of("../examples/mnist/digits"))) {
+            digits = s.sorted().toList();
+        }
+        try (Model file = Isthmus.load(int8, Isthmus.options().threads(1));
+             Model atLoad = Isthmus.load(Path.of("../examples/mnist"), Isthmus.options().threads(1).quantize(DType.I8));
+             Model bf16 = Isthmus.load(Path.of("../examples/mnist"), Isthmus.options().threads(1).quantize(DType.BF16))) {
+            ImageInput img = ImageInput.of(file.inputs().get(0), "mnist");
+            long[] one = img.shape(), shape = new long[one.length + 1]; // one image, as a batch of 1
+            shape[0] = 1;
+            System.arraycopy(one, 0, shape, 1, one.length);
+            List<String> labels = new ArrayList<>();
+            for (Path d : digits) {
+                float[] px = new float[img.size()];
+                img.load(d, px, 0, n -> { });
+                Tensor x = Tensor.ofFloats(px, shape);
+                float[] a = file.run(x).get("output").toFloatArray();
+                assertArrayEquals(a, atLoad.run(x).get("output").toFloatArray(), d.toString());
+                labels.add(argmax(bf16.run(x).get("output").toFloatArray()) + "");
+                assertEquals(d.getFileName().toString().substring(0, 1), argmax(a) + "", d.toString());
+            }
+            for (int i = 0; i < digits.size(); i++) assertEquals(digits.get(i).getFileName().toString().substring(0, 1), labels.get(i));
+        }
+    }
+
+    private static int argmax(float[] a) {
+        int b = 0;
+        for (int i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
+        return b;
+    }
+
+    @Test
+    void gruInt8AndBf16LabelTheSequencesAsF32Does() throws Exception {
+        Path f32 = Path.of("../examples/gru/model.safetensors");
+        Map<String, String> ref = labels("../examples/gru", "../examples/gru/sequences");
+        assertEquals(12, ref.size());
+        for (String dtype : new String[]{"int8", "bf16"}) {
+            Path q = quantize("../examples/gru", dtype);
+            System.out.printf(Locale.ROOT, "gru %s: %d bytes (F32 %d)%n", dtype, Files.size(q), Files.size(f32));
+            agree("gru " + dtype, ref, labels(q.toString(), "../examples/gru/sequences"));
+            CliRun inspect = CliRun.of("inspect", q.toString());
+            assertTrue(inspect.out().contains("3→32, 1 layer, batch_first, " + dtype + " weights"), inspect.out());
+        }
+    }
+
+    @Test
+    void usageErrorsAreOneLine() {
+        CliRun r = CliRun.of("quantize", "../examples/mnist", tmp.resolve("x.safetensors").toString(), "--dtype", "int4");
+        assertEquals(Main.EXIT_USAGE, r.code());
+        assertTrue(r.err().contains("--dtype must be int8 or bf16"), r.err());
+        CliRun again = CliRun.of("quantize", quantize("../examples/gru", "int8").toString(), tmp.resolve("y.safetensors").toString());
+        assertEquals(Main.EXIT_DATA, again.code());
+        assertTrue(again.err().contains("already quantized"), again.err());
+        CliRun help = CliRun.of("quantize", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--dtype"), help.out());
+    }
+}

@@ -1,0 +1,185 @@
+package dev.isthmus.engine.kernels.vector;
+
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.NarrowMatrix;
+import dev.isthmus.engine.kernels.RecurrentKernel;
+import dev.isthmus.engine.parallel.ComputePool;
+import dev.isthmus.engine.tensor.DType;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The weight-only kernels (int8 with a scale per row, bf16; widened in registers) against the scalar reference, which
+ * widens each weight as {@link NarrowMatrix} does and sums as the reference Linear and GRU do: awkward sizes (primes,
+ * below one vector, in = 1), rows 1 and 3 (the matrix-vector path) and more (the block path), offsets and strides,
+ * residuals in place; results bitwise equal for 1, 2 and 3 threads.
+ */
+class NarrowKernelsTest extends ThreePools {
+    private static final KernelProvider REF = KernelProvider.reference();
+    private static final int[] OUTS = {1, 3, 4, 5, 17, 37, 130};
+    private static final int[] INS = {1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 100, 131};
+
+    static NarrowMatrix matrix(SplittableRandom r, DType dtype, int rows, int cols) {
+        if (dtype == DType.I8) {
+            byte[] q = new byte[rows * cols];
+            for (int i = 0; i < q.length; i++) q[i] = (byte) (r.nextInt(255) - 127);
+            float[] s = new float[rows];
+            for (int i = 0; i < rows; i++) s[i] = i % 7 == 5 ? 0f : (float) (0.001 + r.nextDouble() * 0.02);
+            return NarrowMatrix.int8(q, s, rows, cols);
+        }
+        short[] b = new short[rows * cols];
+        for (int i = 0; i < b.length; i++) b[i] = (short) (Float.floatToRawIntBits((float) (r.nextDouble() * 2 - 1)) >>> 16);
+        return NarrowMatrix.bf16(b, rows, cols);
+    }
+
+    @Test
+    void widensAsTheStoredFormatSays() {
+        NarrowMatrix q = NarrowMatrix.int8(new byte[]{-127, 0, 5, 127}, new float[]{0.5f, 0.25f}, 2, 2);
+        assertEquals(-63.5f, q.get(0, 0));
+        assertEquals(0f, q.get(0, 1));
+        assertEquals(1.25f, q.get(1, 0));
+        assertEquals(31.75f, q.get(1, 1));
+        short one = (short) (Float.floatToRawIntBits(1.5f) >>> 16), neg = (short) (Float.floatToRawIntBits(-2.25f) >>> 16);
+        NarrowMatrix b = NarrowMatrix.bf16(new short[]{one, neg}, 1, 2);
+        assertEquals(1.5f, b.get(0, 0));
+        assertEquals(-2.25f, b.get(0, 1));
+        float[] row = new float[3];
+        b.widenRow(0, row, 1);
+        assertEquals(-2.25f, row[2]);
+        assertEquals(4 + 8, q.heldBytes());
+        assertEquals(4, b.heldBytes());
+    }
+
+    /** One Linear run of a provider on a fresh copy of y; x and y with offsets and row strides wider than their rows. */
+    private static float[] linear(KernelProvider k, NarrowMatrix w, float[] bias, Activation act, float[] x, int rows, boolean residualInPlace,
+                                  float[] residual, ComputePool pool) {
+        int in = w.cols(), out = w.rows(), ldx = in + 3, ldy = out + 2;
+        float[] y = new float[5 + rows * ldy];
+        Arrays.fill(y, -7f);
+        LinearKernel lk = k.linear(w, bias, act);
+        if (residualInPlace) {
+            for (int i = 0; i < rows; i++) System.arraycopy(residual, i * out, y, 5 + i * ldy, out);
+            lk.run(x, 2, ldx, rows, y, 5, ldy, y, 5, ldy, pool);
+        } else {
+            lk.run(x, 2, ldx, rows, y, 5, ldy, residual, 0, out, pool);
+        }
+        return y;
+    }
+
+    @Test
+    void linearMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(17);
+        Activation[] acts = {Activation.NONE, Activation.RELU, Activation.GELU};
+        int c = 0;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int out : OUTS) {
+                for (int in : INS) {
+                    for (int rows : new int[]{1, 3, 4, 7}) {
+                        c++;
+                        NarrowMatrix w = matrix(r, dt, out, in);
+                        float[] bias = c % 3 == 0 ? null : Check.random(r, out, 0.5);
+                        Activation act = acts[c % acts.length];
+                        float[] x = Check.random(r, 2 + rows * (in + 3), 1.5);
+                        float[] res = c % 4 == 1 ? Check.random(r, rows * out, 1) : null;
+                        boolean inPlace = res != null && c % 8 == 1;
+                        String what = dt + " linear out=" + out + " in=" + in + " rows=" + rows + " act=" + act
+                                + (bias == null ? "" : " bias") + (res == null ? "" : inPlace ? " residual in place" : " residual");
+                        float[] e = linear(REF, w, bias, act, x, rows, inPlace, res, pool1);
+                        float[] a = linear(Check.VECTOR, w, bias, act, x, rows, inPlace, res, pool2);
+                        Check.close(e, a, what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void referenceSumsTheWidenedWeightsAsTheF32ReferenceDoes() {
+        // the int8 reference is the F32 reference over q·scale: bitwise the same
+        SplittableRandom r = new SplittableRandom(5);
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            NarrowMatrix w = matrix(r, dt, 13, 29);
+            float[] bias = Check.random(r, 13, 0.5), x = Check.random(r, 3 * 29, 1);
+            float[] a = new float[3 * 13], e = new float[3 * 13];
+            REF.linear(w, bias, Activation.RELU).run(x, 0, 29, 3, a, 0, 13, null, 0, 0, pool1);
+            REF.linear(w.toFloats(), bias, 13, 29, Activation.RELU).run(x, 0, 29, 3, e, 0, 13, null, 0, 0, pool1);
+            Check.bitwise(e, a, dt + " reference");
+        }
+    }
+
+    @Test
+    void linearIsBitwiseTheSameForEveryThreadCount() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int[] s : new int[][]{{1, 700, 300}, {5, 1030, 70}, {3, 64, 2000}}) {
+                NarrowMatrix w = matrix(r, dt, s[1], s[2]);
+                float[] bias = Check.random(r, s[1], 0.5), x = Check.random(r, 2 + s[0] * (s[2] + 3), 1);
+                float[] a = linear(Check.VECTOR, w, bias, Activation.NONE, x, s[0], false, null, pool1);
+                Check.bitwise(a, linear(Check.VECTOR, w, bias, Activation.NONE, x, s[0], false, null, pool2), dt + " 2 threads");
+                Check.bitwise(a, linear(Check.VECTOR, w, bias, Activation.NONE, x, s[0], false, null, pool3), dt + " 3 threads");
+                Check.close(linear(REF, w, bias, Activation.NONE, x, s[0], false, null, pool1), a, dt + " big against the reference");
+            }
+        }
+    }
+
+    /** A GRU layer of a provider: the outputs, then the final states. */
+    private static float[] gru(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
+                               ComputePool pool) {
+        SplittableRandom r = new SplittableRandom(seed);
+        NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
+        float[][] bih = new float[dirs][], bhh = new float[dirs][];
+        for (int d = 0; d < dirs; d++) {
+            wih[d] = matrix(r, dt, 3 * hidden, in);
+            whh[d] = matrix(r, dt, 3 * hidden, hidden);
+            bih[d] = bias ? Check.random(r, 3 * hidden, 0.5) : null;
+            bhh[d] = bias ? Check.random(r, 3 * hidden, 0.5) : null;
+        }
+        float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
+        float[] h = Check.random(r, 1 + dirs * batch * hidden, 1);
+        float[] out = new float[3 + steps * batch * dirs * hidden];
+        RecurrentKernel rk = k.gru(in, hidden, dirs, wih, whh, bih, bhh);
+        rk.forward(x, 4, steps, batch, h, 1, null, 0, out, 3, pool);
+        float[] all = Arrays.copyOf(out, out.length + h.length);
+        System.arraycopy(h, 0, all, out.length, h.length);
+        return all;
+    }
+
+    @Test
+    void gruMatchesTheReference() {
+        long seed = 1;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int hidden : new int[]{1, 3, 16, 17, 33}) {
+                for (int in : new int[]{1, 3, 7}) {
+                    for (int batch : new int[]{1, 3, 5}) {
+                        for (int dirs = 1; dirs <= 2; dirs++) {
+                            int steps = (int) (seed % 4) + 1;
+                            boolean bias = seed % 3 != 0;
+                            String what = dt + " gru in=" + in + " H=" + hidden + " batch=" + batch + " dirs=" + dirs + " steps=" + steps
+                                    + (bias ? " bias" : "");
+                            Check.close(gru(REF, dt, in, hidden, dirs, steps, batch, bias, seed, pool1),
+                                    gru(Check.VECTOR, dt, in, hidden, dirs, steps, batch, bias, seed, pool2), what);
+                            seed++;
+                        }
+                    }
+                }
+            }
+            Check.close(gru(REF, dt, 100, 256, 1, 3, 1, true, seed, pool1), gru(Check.VECTOR, dt, 100, 256, 1, 3, 1, true, seed, pool3),
+                    dt + " gru seed sizes, batch 1");
+        }
+    }
+
+    @Test
+    void gruIsBitwiseTheSameForEveryThreadCount() {
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            float[] a = gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool1);
+            Check.bitwise(a, gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool2), dt + " gru 2 threads");
+            Check.bitwise(a, gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool3), dt + " gru 3 threads");
+        }
+    }
+}
