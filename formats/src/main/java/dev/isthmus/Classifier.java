@@ -263,8 +263,27 @@ public final class Classifier implements AutoCloseable {
      */
     public List<Prediction> classify(List<Input> inputs, int topK) {
         if (topK < 1) throw new IllegalArgumentException("topK must be ≥ 1, got " + topK);
-        float[][] probs = new float[inputs.size()][];
         String[] errors = new String[inputs.size()];
+        float[][] rows = run(inputs, errors);
+        List<Prediction> out = new ArrayList<>(inputs.size());
+        for (int k = 0; k < inputs.size(); k++) {
+            Input in = inputs.get(k);
+            out.add(errors[k] != null ? new Prediction(in.source, in.text, List.of(), errors[k])
+                    : new Prediction(in.source, in.text, top(endsInSoftmax ? rows[k] : softmax(rows[k]), topK), null));
+        }
+        return out;
+    }
+
+    /**
+     * The model's output row (its logits, or its probabilities when it ends in Softmax) for each input, run as
+     * {@link #classify} runs them; null for an input that failed.
+     */
+    public float[][] outputs(List<Input> inputs) {
+        return run(inputs, new String[inputs.size()]);
+    }
+
+    private float[][] run(List<Input> inputs, String[] errors) {
+        float[][] rows = new float[inputs.size()][];
         int i = 0;
         while (i < inputs.size()) {
             if (inputs.get(i).error != null) {
@@ -277,23 +296,17 @@ public final class Classifier implements AutoCloseable {
             List<Integer> run = new ArrayList<>();
             for (int k = i; k < j; k++) if (inputs.get(k).error == null) run.add(k);
             for (int k = i; k < j; k++) if (inputs.get(k).error != null) errors[k] = inputs.get(k).error;
-            runOnce(inputs, run, probs, errors);
+            runOnce(inputs, run, rows, errors);
             i = j;
         }
-        List<Prediction> out = new ArrayList<>(inputs.size());
-        for (int k = 0; k < inputs.size(); k++) {
-            Input in = inputs.get(k);
-            out.add(errors[k] != null ? new Prediction(in.source, in.text, List.of(), errors[k])
-                    : new Prediction(in.source, in.text, top(probs[k], topK), null));
-        }
-        return out;
+        return rows;
     }
 
     private boolean sameShape(Input a, Input b) {
         return kind == Kind.TEXT || Arrays.equals(a.shape, b.shape);
     }
 
-    private void runOnce(List<Input> inputs, List<Integer> run, float[][] probs, String[] errors) {
+    private void runOnce(List<Input> inputs, List<Integer> run, float[][] rows, String[] errors) {
         Map<String, Tensor> feed;
         if (kind == Kind.TEXT) {
             feed = TextBatch.feed(model.inputs(), run.stream().map(k -> inputs.get(k).tokens).toList(), tokenizer.padId());
@@ -320,10 +333,7 @@ public final class Classifier implements AutoCloseable {
         }
         int classes = (int) logits.dim(1);
         float[] all = logits.toFloatArray();
-        for (int r = 0; r < run.size(); r++) {
-            float[] row = Arrays.copyOfRange(all, r * classes, (r + 1) * classes);
-            probs[run.get(r)] = endsInSoftmax ? row : softmax(row);
-        }
+        for (int r = 0; r < run.size(); r++) rows[run.get(r)] = Arrays.copyOfRange(all, r * classes, (r + 1) * classes);
     }
 
     /**

@@ -1,6 +1,10 @@
 package dev.isthmus.cli;
 
+import dev.isthmus.Classifier;
+import dev.isthmus.Isthmus;
+import dev.isthmus.engine.errors.IsthmusException;
 import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.formats.quant.Agreement;
 import dev.isthmus.formats.quant.QuantizedFile;
 import dev.isthmus.formats.quant.Quantizer;
 import picocli.CommandLine.Command;
@@ -11,6 +15,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -29,6 +35,7 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus quantize examples/mnist mnist-int8.safetensors",
                 "  isthmus quantize examples/gru gru-bf16.safetensors --dtype bf16",
+                "  isthmus quantize examples/mnist mnist-int8.safetensors --calibrate examples/mnist/digits",
                 "  isthmus predict mnist-int8.safetensors examples/mnist/digits"})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec
@@ -46,6 +53,11 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "D", defaultValue = "int8", description = "int8 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--calibrate", paramLabel = "FILE|DIR|GLOB", arity = "1..*",
+            description = "Inputs to compare the quantized model with the original on (images, sequences or text files, as "
+                    + "predict takes them): prints how many get the same best label and the cosine similarity of the outputs.")
+    List<String> calibrate = new ArrayList<>();
+
     @Override
     public Integer call() {
         DType d;
@@ -60,6 +72,26 @@ final class QuantizeCommand implements Callable<Integer> {
                 r.tensors().size(), r.tensors().size() == 1 ? "" : "s", Quantizer.dtypeName(d), Bytes.human(r.inputBytes()),
                 Bytes.human(r.outputBytes()), (double) r.outputBytes() / Math.max(1, r.inputBytes()))));
         if (verbosity.verbose) for (String t : r.tensors()) o.println("  " + Terminal.printable(t));
+        if (!calibrate.isEmpty()) o.println(agreement(d));
         return 0;
+    }
+
+    /** The written model against the original on the --calibrate inputs, one line. */
+    private String agreement(DType d) {
+        Isthmus.Options one = Isthmus.options().threads(1);
+        try (Classifier original = Isthmus.classifier(model, one);
+             Classifier quantized = Classifier.of(Isthmus.load(out, one), model, true)) {
+            List<Path> files = FileArgs.expand(calibrate, original.extensions());
+            if (files.isEmpty()) throw new UsageException("--calibrate: no input files found in " + calibrate);
+            Agreement a = Agreement.measure(original, quantized, files, original::file, 32);
+            if (a.inputs() == 0) {
+                throw new IsthmusException(out + " was written, but none of the " + files.size() + " --calibrate inputs could be "
+                        + "read or run ('isthmus predict " + model + " ...' says why for each)");
+            }
+            return String.format(Locale.ROOT, "calibration on %d input%s%s: the same best label for %d (%.2f%%); cosine of the "
+                            + "outputs mean %.6f, lowest %.6f; largest difference %.3g", a.inputs(), a.inputs() == 1 ? "" : "s",
+                    a.failed() > 0 ? " (" + a.failed() + " unreadable, left out)" : "", a.sameTop1(), 100.0 * a.sameTop1() / a.inputs(),
+                    a.meanCos(), a.minCos(), a.maxDiff());
+        }
     }
 }

@@ -130,6 +130,31 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void calibrationReportsAgreementAndCosineOnTheGivenInputs() throws Exception {
+        for (String dtype : new String[]{"int8", "bf16"}) {
+            Path out = tmp.resolve("cal-" + dtype + ".safetensors");
+            CliRun r = CliRun.of("quantize", "../examples/mnist", out.toString(), "--dtype", dtype,
+                    "--calibrate", "../examples/mnist/digits");
+            assertEquals(0, r.code(), r.err());
+            System.out.println(r.out());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                    "calibration on 24 inputs: the same best label for (\\d+) \\(.*mean ([0-9.]+), lowest ([0-9.]+); largest difference (\\S+)")
+                    .matcher(r.out());
+            assertTrue(m.find(), r.out());
+            assertEquals(24, Integer.parseInt(m.group(1)), r.out());
+            double mean = Double.parseDouble(m.group(2)), low = Double.parseDouble(m.group(3)), diff = Double.parseDouble(m.group(4));
+            assertTrue(low <= mean && mean <= 1.0, r.out());
+            assertTrue(low > 0.999, r.out()); // the bundled digits' logits barely move under int8 or bf16 weights
+            assertTrue(diff > 0, "quantized weights change the logits somewhat: " + r.out());
+        }
+        CliRun none = CliRun.of("quantize", "../examples/mnist", tmp.resolve("none.safetensors").toString(),
+                "--calibrate", tmp.resolve("missing").toString());
+        assertEquals(Main.EXIT_DATA, none.code(), none.err());
+        assertTrue(none.err().contains("none of the 1 --calibrate inputs"), none.err());
+        assertTrue(Files.exists(tmp.resolve("none.safetensors")), "the quantized file is written before the comparison");
+    }
+
+    @Test
     void usageErrorsAreOneLine() {
         CliRun r = CliRun.of("quantize", "../examples/mnist", tmp.resolve("x.safetensors").toString(), "--dtype", "int4");
         assertEquals(Main.EXIT_USAGE, r.code());
