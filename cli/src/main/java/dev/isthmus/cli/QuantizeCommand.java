@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 /** {@code isthmus quantize}: a model's weight matrices as int8 or bf16, in one self-contained file. */
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a smaller copy of a model with its weight matrices in int8 or bf16.", "",
-                "Quantizes the weights of Linear, Conv1d/Conv2d and GRU/LSTM/RNN layers (weight_ih, weight_hh); biases, "
+                "Quantizes the weights of Linear, Conv1d/Conv2d and GRU/LSTM/RNN layers (weight_ih, weight_hh) and the four "
+                        + "projections of Transformer encoder layers; biases, "
                         + "norms, embeddings and everything else stay F32. int8: per output channel, symmetric (one F32 "
                         + "scale per row, stored as <tensor>_scale; q = round(w / scale) in [-127, 127]). bf16: rounded to "
                         + "nearest even. The output is one .safetensors file with the spec in its metadata, recording what "

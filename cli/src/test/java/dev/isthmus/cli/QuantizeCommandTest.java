@@ -109,6 +109,36 @@ class QuantizeCommandTest {
         }
     }
 
+    @Test
+    void transformerProjectionsAreQuantizedAndFollowPyTorch() throws Exception {
+        for (String c : new String[]{"transformer_final_norm", "transformer_layer", "transformer_heads3"}) {
+            Path dir = Path.of("../fixtures/torch", c);
+            Tensor x = dev.isthmus.formats.npy.Npy.read(dir.resolve("in_x.npy"), null);
+            float[] want = dev.isthmus.formats.npy.Npy.read(dir.resolve("out_0.npy"), null).toFloatArray();
+            for (String dtype : new String[]{"int8", "bf16"}) {
+                Path out = tmp.resolve(c + "-" + dtype + ".safetensors");
+                CliRun r = CliRun.of("quantize", dir.resolve("model.safetensors").toString(), out.toString(), "--dtype", dtype, "-v");
+                assertEquals(0, r.code(), r.err());
+                for (String w : new String[]{"self_attn.in_proj_weight", "self_attn.out_proj.weight", "linear1.weight", "linear2.weight"}) {
+                    assertTrue(r.out().contains(w), c + " " + dtype + " quantizes " + w + ": " + r.out());
+                }
+                try (Model m = Isthmus.load(out, Isthmus.options().threads(1))) {
+                    float[] got = m.run(x).values().iterator().next().toFloatArray();
+                    double dot = 0, ng = 0, nw = 0;
+                    for (int i = 0; i < got.length; i++) {
+                        dot += (double) got[i] * want[i];
+                        ng += (double) got[i] * got[i];
+                        nw += (double) want[i] * want[i];
+                    }
+                    double cos = dot / Math.sqrt(ng * nw);
+                    System.out.printf(Locale.ROOT, "%s %s: cosine to PyTorch's F32 output %.6f%n", c, dtype, cos);
+                    assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), c + " " + dtype + ": cosine " + cos);
+                    assertTrue(cos < 1 - 1e-9, c + " " + dtype + ": the weights did change");
+                }
+            }
+        }
+    }
+
     private static int argmax(float[] a) {
         int b = 0;
         for (int i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;

@@ -23,7 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  * <li>Which: the weight matrices of {@code Linear}, {@code Conv1d} and {@code Conv2d} ({@code <name>.weight}) and of
- * {@code GRU}, {@code LSTM} and {@code RNN} ({@code <name>.weight_ih_l*}, {@code <name>.weight_hh_l*}), when they are
+ * {@code GRU}, {@code LSTM} and {@code RNN} ({@code <name>.weight_ih_l*}, {@code <name>.weight_hh_l*}), and the four
+ * projections of {@code TransformerEncoderLayer} / {@code TransformerEncoder} layers ({@code self_attn.in_proj_weight},
+ * {@code self_attn.out_proj.weight}, {@code linear1.weight}, {@code linear2.weight}), when they are
  * floating point of rank ≥ 2 and no {@code get_attr} node also reads them. Everything else (biases, norms,
  * embeddings, constants) stays as it is.</li>
  * <li>int8 ({@link DType#I8}): per output channel (row = dimension 0), symmetric: scale = max|w_row| / 127,
@@ -68,6 +70,10 @@ public final class Quantizer {
     private static final Set<String> WEIGHT_MODULES = Set.of("Linear", "Conv1d", "Conv2d");
     /** The recurrent modules, whose {@code weight_ih_l*} and {@code weight_hh_l*} are quantized. */
     private static final Set<String> RECURRENT_MODULES = Set.of("GRU", "LSTM", "RNN");
+    /** Transformer layers (one, or a stack's {@code layers.N.}), whose four projection matrices are quantized. */
+    private static final Set<String> ENCODER_MODULES = Set.of("TransformerEncoderLayer", "TransformerEncoder");
+    private static final List<String> ENCODER_WEIGHTS = List.of("self_attn.in_proj_weight", "self_attn.out_proj.weight",
+            "linear1.weight", "linear2.weight");
 
     /** The names of the parameters of {@code spec} that quantization converts, in the spec's order. */
     public static List<String> select(ModelSpec spec, WeightSource weights) {
@@ -82,6 +88,13 @@ public final class Quantizer {
                 names.sort(null);
                 for (String name : names) {
                     if (name.startsWith(n.param("weight_ih_l")) || name.startsWith(n.param("weight_hh_l"))) out.add(name);
+                }
+            } else if (ENCODER_MODULES.contains(n.op())) {
+                String prefix = n.param("");
+                List<String> names = new ArrayList<>(weights.names());
+                names.sort(null);
+                for (String name : names) {
+                    if (name.startsWith(prefix) && ENCODER_WEIGHTS.stream().anyMatch(name::endsWith)) out.add(name);
                 }
             }
         }
