@@ -32,7 +32,7 @@ import subprocess
 import sys
 
 # Sections other commands write into RESULTS.md between <!-- NAME:begin --> and <!-- NAME:end --> markers
-# (bench/cold-start, bench/embed-throughput): carried over as they are.
+# (bench/cold-start, bench/embed-throughput, bench/spark-throughput): carried over as they are.
 SECTION = re.compile(r"<!-- ([a-z-]+):begin -->.*?<!-- \1:end -->", re.S)
 
 ENGINE_ORDER = ["isthmus-default", "isthmus-java", "isthmus-onednn", "ort"]
