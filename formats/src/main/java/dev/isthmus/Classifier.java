@@ -342,11 +342,13 @@ public final class Classifier implements AutoCloseable {
      * inputs find its kernels compiled. Vector API code runs interpreted, about 1000× slower, until C2 compiles it; run
      * on one thread here, while other threads wait, the compiler has the other cores (a Spark executor whose two tasks
      * both started on the model's kernels at once took twice as long over its first 10,000 images). Image and sequence
-     * models (sequences of 16 steps); text models are warmed by the engine at load. Returns the calls made.
+     * models (sequences of the length the spec fixes, else 16 steps); text models are warmed by the engine at load. Returns
+     * the calls made; an input the model refuses ends the warm-up, not the caller.
      */
     public int warmUp(int batch, long budgetMillis) {
         if (kind == Kind.TEXT || batch < 1) return 0;
-        long[] one = kind == Kind.IMAGE ? image.shape() : new long[]{16, features};
+        long steps = input.shape()[1] > 0 ? input.shape()[1] : 16; // a sequence length the spec fixes, else 16
+        long[] one = kind == Kind.IMAGE ? image.shape() : new long[]{steps, features};
         long[] shape = new long[one.length + 1];
         shape[0] = batch;
         System.arraycopy(one, 0, shape, 1, one.length);
@@ -358,7 +360,11 @@ public final class Classifier implements AutoCloseable {
         int calls = 0, steady = 0;
         while (steady < 10 && System.nanoTime() < end) {
             long t0 = System.nanoTime();
-            model.run(feed);
+            try {
+                model.run(feed);
+            } catch (IsthmusException e) {
+                return calls; // an input this model refuses: real inputs will say why, warming is only a speed-up
+            }
             long dt = System.nanoTime() - t0;
             best = Math.min(best, dt);
             steady = dt <= best * 3 / 2 ? steady + 1 : 0;

@@ -196,6 +196,40 @@ class SparkPredictTest {
     }
 
     @Test
+    void predictFilesWritesEmbeddingsForAnEmbeddingModel(@TempDir Path tmp) throws Exception {
+        List<String> sentences = Files.readAllLines(Path.of("../examples/embed/sentences.txt")).subList(0, 6);
+        Path in = Files.createDirectories(tmp.resolve("texts"));
+        for (int i = 0; i < sentences.size(); i++) Files.writeString(in.resolve("t" + i + ".txt"), sentences.get(i));
+        Files.write(in.resolve("latin1.txt"), new byte[]{'c', 'a', 'f', (byte) 0xe9});
+        Path out = tmp.resolve("out");
+        assertEquals(sentences.size() + 1, PredictFiles.run(spark, PredictFiles.Args.parse(
+                new String[]{"../examples/embed", in.toString(), out.toString()})));
+        try (TextEmbedder e = Isthmus.embedder(Path.of("../examples/embed"), Isthmus.options().threads(1))) {
+            int seen = 0;
+            try (Stream<Path> parts = Files.list(out)) {
+                for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                    for (String line : Files.readAllLines(part)) {
+                        Map<String, Object> o = Json.parseObject(line);
+                        assertEquals(List.of("file", "embedding", "error"), new ArrayList<>(o.keySet()), line);
+                        String name = Path.of(java.net.URI.create((String) o.get("file"))).getFileName().toString();
+                        seen++;
+                        if (name.equals("latin1.txt")) {
+                            assertTrue(((String) o.get("error")).contains("not UTF-8"), line);
+                            assertNull(o.get("embedding"), line);
+                            continue;
+                        }
+                        float[] want = e.embed(sentences.get(Integer.parseInt(name.substring(1, name.indexOf('.')))));
+                        List<?> got = (List<?>) o.get("embedding");
+                        assertEquals(want.length, got.size());
+                        for (int j = 0; j < want.length; j++) assertEquals(want[j], ((Number) got.get(j)).floatValue(), 1e-6f, name);
+                    }
+                }
+            }
+            assertEquals(sentences.size() + 1, seen);
+        }
+    }
+
+    @Test
     void aColumnNoModelReadsIsRefusedBeforeAnythingRuns() {
         Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(1)), new StructType().add("n", DataTypes.IntegerType));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Predictions.predict(df, "../examples/mnist", "n"));
