@@ -79,6 +79,16 @@ public final class VectorKernels implements KernelProvider {
     @Override
     public RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
         NarrowGruKernel k = new NarrowGruKernel(in, hidden, dirs, wih, whh, bih, bhh);
+        return withoutCell(k::forward, k::heldBytes);
+    }
+
+    /** A GRU's forward: a hidden state and no cell state. */
+    private interface HiddenOnly {
+        void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool);
+    }
+
+    /** The recurrent kernel of a GRU, which ignores the cell-state arguments. */
+    private static RecurrentKernel withoutCell(HiddenOnly k, java.util.function.LongSupplier held) {
         return new RecurrentKernel() {
             @Override
             public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
@@ -88,7 +98,7 @@ public final class VectorKernels implements KernelProvider {
 
             @Override
             public long heldBytes() {
-                return k.heldBytes();
+                return held.getAsLong();
             }
         };
     }
@@ -125,18 +135,7 @@ public final class VectorKernels implements KernelProvider {
     @Override
     public RecurrentKernel gru(int in, int hidden, int dirs, float[][] wih, float[][] whh, float[][] bih, float[][] bhh) {
         GruKernel k = new GruKernel(in, hidden, dirs, wih, whh, bih, bhh);
-        return new RecurrentKernel() {
-            @Override
-            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
-                                int outOff, ComputePool pool) {
-                k.forward(x, xOff, steps, batch, h, hOff, out, outOff, pool);
-            }
-
-            @Override
-            public long heldBytes() {
-                return k.footprint();
-            }
-        };
+        return withoutCell(k::forward, k::footprint);
     }
 
     @Override
