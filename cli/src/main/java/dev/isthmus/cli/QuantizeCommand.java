@@ -31,13 +31,15 @@ import java.util.concurrent.Callable;
                         + "was quantized; it loads with run, predict, bench, inspect and the Java API like any model. "
                         + "Linear and GRU layers keep the weights in 1 or 2 bytes and widen them as they compute; the "
                         + "other layers widen them to F32 at load.",
-                "Hugging Face directories are not supported yet (the Java API can quantize them at load: "
-                        + "Isthmus.options().quantize(DType.I8)).", ""},
+                "A Hugging Face directory (config.json, model.safetensors, tokenizer, sentence-transformers modules) "
+                        + "becomes a directory laid out like it: every other file copied, model.safetensors quantized "
+                        + "(what was done recorded in its metadata).", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  isthmus quantize examples/mnist mnist-int8.safetensors",
                 "  isthmus quantize examples/gru gru-bf16.safetensors --dtype bf16",
                 "  isthmus quantize examples/mnist mnist-int8.safetensors --calibrate examples/mnist/digits",
-                "  isthmus predict mnist-int8.safetensors examples/mnist/digits"})
+                "  isthmus predict mnist-int8.safetensors examples/mnist/digits",
+                "  isthmus quantize examples/text text-int8 --calibrate examples/text/sentences.txt"})
 final class QuantizeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -48,15 +50,17 @@ final class QuantizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "An isthmus model: a .safetensors file or a model directory.")
     Path model;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write (replaced if it exists).")
+    @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write (replaced if it exists); for a "
+            + "Hugging Face directory, a new or empty directory.")
     Path out;
 
     @Option(names = "--dtype", paramLabel = "D", defaultValue = "int8", description = "int8 or bf16 (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--calibrate", paramLabel = "FILE|DIR|GLOB", arity = "1..*",
-            description = "Inputs to compare the quantized model with the original on (images, sequences or text files, as "
-                    + "predict takes them): prints how many get the same best label and the cosine similarity of the outputs.")
+            description = "Inputs to compare the quantized model with the original on (images or sequences as predict takes "
+                    + "them; for text models, text files with one input per line): prints how many get the same best label "
+                    + "and the cosine similarity of the outputs.")
     List<String> calibrate = new ArrayList<>();
 
     @Override
@@ -84,9 +88,23 @@ final class QuantizeCommand implements Callable<Integer> {
              Classifier quantized = Classifier.of(Isthmus.load(out, one), model, true)) {
             List<Path> files = FileArgs.expand(calibrate, original.extensions());
             if (files.isEmpty()) throw new UsageException("--calibrate: no input files found in " + calibrate);
-            Agreement a = Agreement.measure(original, quantized, files, original::file, 32);
+            Agreement a;
+            if (original.kind() == Classifier.Kind.TEXT) {
+                // a text model's calibration set: every non-blank line of the files is one input
+                List<Classifier.Input> texts = new ArrayList<>();
+                for (Path f : files) {
+                    List<String> lines = dev.isthmus.formats.TextFiles.readUtf8(f).lines().toList();
+                    for (int i = 0; i < lines.size(); i++) {
+                        if (!lines.get(i).isBlank()) texts.add(original.text(f + ":" + (i + 1), lines.get(i)));
+                    }
+                }
+                a = Agreement.measure(original, quantized, texts, t -> t, 32);
+            } else {
+                a = Agreement.measure(original, quantized, files, original::file, 32);
+            }
             if (a.inputs() == 0) {
-                throw new IsthmusException(out + " was written, but none of the " + files.size() + " --calibrate inputs could be "
+                throw new IsthmusException(out + " was written, but none of the --calibrate inputs (" + files.size() + " file"
+                        + (files.size() == 1 ? "" : "s") + ") could be "
                         + "read or run ('isthmus predict " + model + " ...' says why for each)");
             }
             return String.format(Locale.ROOT, "calibration on %d input%s%s: the same best label for %d (%.2f%%); cosine of the "

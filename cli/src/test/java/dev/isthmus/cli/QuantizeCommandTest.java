@@ -139,6 +139,51 @@ class QuantizeCommandTest {
         }
     }
 
+    @Test
+    void huggingFaceDirectoriesBecomeDirectoriesLaidOutTheSame() throws Exception {
+        List<String> sentences = Files.readAllLines(Path.of("../examples/text/sentences.txt"));
+        Path text = tmp.resolve("text-int8");
+        CliRun r = CliRun.of("quantize", "../examples/text", text.toString(), "--calibrate", "../examples/text/sentences.txt");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("calibration on " + sentences.size() + " inputs: the same best label for " + sentences.size()), r.out());
+        for (String f : new String[]{"config.json", "tokenizer.json", "model.safetensors"}) assertTrue(Files.exists(text.resolve(f)), f);
+        try (dev.isthmus.Classifier f32 = Isthmus.classifier(Path.of("../examples/text"), Isthmus.options().threads(1));
+             dev.isthmus.Classifier q = Isthmus.classifier(text, Isthmus.options().threads(1))) {
+            List<dev.isthmus.Classifier.Input> a = new ArrayList<>(), b = new ArrayList<>();
+            for (String t : sentences) {
+                a.add(f32.text(t, t));
+                b.add(q.text(t, t));
+            }
+            List<dev.isthmus.Classifier.Prediction> pa = f32.classify(a, 1), pb = q.classify(b, 1);
+            for (int i = 0; i < sentences.size(); i++) assertEquals(pa.get(i).label(), pb.get(i).label(), sentences.get(i));
+            float[][] oa = f32.outputs(a), ob = q.outputs(b);
+            assertTrue(!java.util.Arrays.equals(oa[0], ob[0]), "the int8 weights are in use");
+        }
+        CliRun inspect = CliRun.of("inspect", text.toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("I8"), inspect.out());
+
+        Path embed = tmp.resolve("embed-bf16");
+        assertEquals(0, CliRun.of("quantize", "../examples/embed", embed.toString(), "--dtype", "bf16").code());
+        assertTrue(Files.exists(embed.resolve("1_Pooling/config.json")), "sub-folders are copied");
+        List<String> texts = Files.readAllLines(Path.of("../examples/embed/sentences.txt")).subList(0, 8);
+        try (dev.isthmus.TextEmbedder f32 = Isthmus.embedder(Path.of("../examples/embed"), Isthmus.options().threads(1));
+             dev.isthmus.TextEmbedder q = Isthmus.embedder(embed, Isthmus.options().threads(1))) {
+            float[][] a = f32.embed(texts), b = q.embed(texts);
+            for (int i = 0; i < a.length; i++) {
+                double dot = 0;
+                for (int j = 0; j < a[i].length; j++) dot += (double) a[i][j] * b[i][j]; // unit vectors
+                assertTrue(dot > 0.9999, texts.get(i) + ": cosine " + dot);
+            }
+        }
+        CliRun again = CliRun.of("quantize", text.toString(), tmp.resolve("twice").toString());
+        assertEquals(Main.EXIT_DATA, again.code());
+        assertTrue(again.err().contains("already quantized"), again.err());
+        CliRun full = CliRun.of("quantize", "../examples/text", embed.toString());
+        assertEquals(Main.EXIT_DATA, full.code());
+        assertTrue(full.err().contains("new or empty"), full.err());
+    }
+
     private static int argmax(float[] a) {
         int b = 0;
         for (int i = 1; i < a.length; i++) if (a[i] > a[b]) b = i;
@@ -180,7 +225,7 @@ class QuantizeCommandTest {
         CliRun none = CliRun.of("quantize", "../examples/mnist", tmp.resolve("none.safetensors").toString(),
                 "--calibrate", tmp.resolve("missing").toString());
         assertEquals(Main.EXIT_DATA, none.code(), none.err());
-        assertTrue(none.err().contains("none of the 1 --calibrate inputs"), none.err());
+        assertTrue(none.err().contains("none of the --calibrate inputs (1 file)"), none.err());
         assertTrue(Files.exists(tmp.resolve("none.safetensors")), "the quantized file is written before the comparison");
     }
 

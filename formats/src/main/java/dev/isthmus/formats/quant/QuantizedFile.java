@@ -24,9 +24,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a quantized copy of an {@code isthmus/1}·{@code /2} model as one self-contained safetensors file: the
- * tensors {@link Quantizer#select} picks as I8 (with their {@code _scale}) or BF16, every other tensor as it was, and
- * the spec in the metadata with its {@link Quantizer#SPEC_KEY} record. The result loads like any model.
+ * Writes a quantized copy of a model: the tensors {@link Quantizer#select} picks as I8 (with their {@code _scale}) or
+ * BF16, every other tensor as it was. An {@code isthmus/1}·{@code /2} model becomes one self-contained safetensors
+ * file with the spec in its metadata and the spec's {@link Quantizer#SPEC_KEY} record; a Hugging Face directory
+ * becomes a directory laid out like it, with the record in the weights file's metadata. The result loads like any
+ * model.
  */
 public final class QuantizedFile {
     private QuantizedFile() {
@@ -42,24 +44,31 @@ public final class QuantizedFile {
     public record Result(Path input, long inputBytes, Path output, long outputBytes, DType dtype, List<String> tensors) {
     }
 
-    /** Quantizes the model at {@code model} (any path {@link ModelLoader#locate} accepts) into {@code out}. */
+    /**
+     * Quantizes the model at {@code model} (any path {@link ModelLoader#locate} accepts) into {@code out}: one
+     * self-contained {@code .safetensors} file for an isthmus model; for a Hugging Face directory, a directory laid out
+     * like it (every other file copied as it is, the weights file quantized, the record in its metadata under
+     * {@link #HF_RECORD_KEY}).
+     */
     public static Result write(Path model, Path out, DType dtype) {
         Quantizer.dtypeName(dtype); // refuses other dtypes before any file is read
         ModelLoader.Location loc = ModelLoader.locate(model);
         ModelFormat format = ModelLoader.format(loc);
-        if (format instanceof HuggingFaceFormat) {
-            throw new ModelFormatException(model.toString(), null, "unsupported",
-                    "quantizing a Hugging Face directory to a file is not supported yet; load it with the quantize option instead");
-        }
+        boolean hf = format instanceof HuggingFaceFormat;
         try (SafetensorsFile file = ModelLoader.openWeights(loc.weights())) {
-            if (sameFile(loc.weights(), out)) {
-                throw new ModelFormatException(out.toString(), null, "same-file", "the output is the model's own weights file");
+            Path target = hf ? out.resolve(loc.weights().getFileName()) : out;
+            if (sameFile(loc.weights(), target) || (hf && sameFile(loc.weights().getParent(), out))) {
+                throw new ModelFormatException(out.toString(), null, "same-file", "the output is the model's own "
+                        + (hf ? "directory" : "weights file"));
             }
             ModelSpec spec = format.spec(loc, file);
-            if (spec.extras().containsKey(Quantizer.SPEC_KEY)) throw Quantizer.alreadyQuantized(loc.weights().toString());
+            if (spec.extras().containsKey(Quantizer.SPEC_KEY) || file.metadata().containsKey(HF_RECORD_KEY)) {
+                throw Quantizer.alreadyQuantized(loc.weights().toString());
+            }
             WeightSource weights = format.weights(loc, file);
-            List<String> chosen = Quantizer.select(spec, weights);
             Set<String> names = new HashSet<>(file.names());
+            // only this file's tensors (a sentence-transformers Dense module's own file is copied as it is)
+            List<String> chosen = Quantizer.select(spec, weights).stream().filter(names::contains).toList();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (String n : file.names()) tensors.put(n, file.tensor(n));
             for (String n : chosen) {
@@ -75,12 +84,50 @@ public final class QuantizedFile {
                     tensors.put(sn, Tensor.wrap(DType.F32, new long[]{s.length}, MemorySegment.ofArray(s)));
                 }
             }
-            Map<String, Object> json = SpecReader.toJson(spec);
-            json.put(Quantizer.SPEC_KEY, Quantizer.record(dtype, chosen));
             Map<String, String> meta = new LinkedHashMap<>(file.metadata());
-            meta.put(ModelLoader.SPEC_KEY, Json.write(json));
-            SafetensorsWriter.write(out, tensors, meta);
-            return new Result(loc.weights(), file.fileSize(), out, size(out), dtype, chosen);
+            if (hf) {
+                copyBeside(loc.weights().getParent(), out, loc.weights());
+                meta.put(HF_RECORD_KEY, Json.write(Quantizer.record(dtype, chosen)));
+            } else {
+                Map<String, Object> json = SpecReader.toJson(spec);
+                json.put(Quantizer.SPEC_KEY, Quantizer.record(dtype, chosen));
+                meta.put(ModelLoader.SPEC_KEY, Json.write(json));
+            }
+            SafetensorsWriter.write(target, tensors, meta);
+            return new Result(loc.weights(), file.fileSize(), target, size(target), dtype, chosen);
+        }
+    }
+
+    /** Where a quantized Hugging Face weights file records what was quantized (its safetensors metadata). */
+    public static final String HF_RECORD_KEY = "isthmus.quantization";
+
+    /**
+     * Copies every regular file under {@code dir} but {@code skip} into {@code out} (created; it must be empty or new),
+     * keeping sub-folders. Symbolic links are not followed.
+     */
+    private static void copyBeside(Path dir, Path out, Path skip) {
+        try {
+            if (Files.exists(out) && (!Files.isDirectory(out) || hasEntries(out))) {
+                throw new ModelFormatException(out.toString(), null, "output-exists",
+                        "a Hugging Face model is written as a directory: give a new or empty one");
+            }
+            Files.createDirectories(out);
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.toList()) {
+                    if (p.equals(skip) || Files.isSymbolicLink(p)) continue;
+                    Path to = out.resolve(dir.relativize(p).toString());
+                    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(to);
+                    else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) Files.copy(p, to);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new ModelFormatException(out.toString(), null, "io", "cannot write the model directory: " + ModelLoader.describe(e), e);
+        }
+    }
+
+    private static boolean hasEntries(Path dir) throws java.io.IOException {
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
         }
     }
 
