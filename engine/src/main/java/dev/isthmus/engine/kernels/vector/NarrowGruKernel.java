@@ -1,7 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
+import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.NarrowMatrix;
-import dev.isthmus.engine.kernels.ScalarMath;
 import dev.isthmus.engine.kernels.Scratch;
 import dev.isthmus.engine.parallel.ComputePool;
 import jdk.incubator.vector.FloatVector;
@@ -86,38 +86,41 @@ final class NarrowGruKernel {
     }
 
     /**
-     * h[ho + j] ← (1 − z)·n + z·h for j < H, from gi (with b_ih) at giOff and gh (without b_hh) at ghOff, gates r | z | n.
+     * h[ho + j] ← (1 − z)·n + z·h for j < H, from gi (with b_ih) at giOff and gh (without b_hh) at ghOff, gates r | z | n;
+     * gh's 3H values are overwritten. In passes over arrays, as {@link GruKernel} does: σ and tanh go through
+     * {@link VectorMath#applyInPlace}, since a helper that takes and returns vectors boxes them whenever C2 does not
+     * inline it (steady-state profiles of this kernel showed the interpreter's vector templates under VectorMath.tanh).
      */
     private static void gates(float[] gi, int giOff, float[] gh, int ghOff, float[] bh, float[] h, int ho, int hidden) {
-        int j = 0;
-        if (bh != null) {
-            for (int bound = hidden - L; j <= bound; j += L) {
-                FloatVector hr = FloatVector.fromArray(F, gh, ghOff + j).add(FloatVector.fromArray(F, bh, j));
-                FloatVector hz = FloatVector.fromArray(F, gh, ghOff + hidden + j).add(FloatVector.fromArray(F, bh, hidden + j));
-                FloatVector hn = FloatVector.fromArray(F, gh, ghOff + 2 * hidden + j).add(FloatVector.fromArray(F, bh, 2 * hidden + j));
-                FloatVector r = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + j).add(hr));
-                FloatVector z = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + hidden + j).add(hz));
-                FloatVector n = VectorMath.tanh(r.fma(hn, FloatVector.fromArray(F, gi, giOff + 2 * hidden + j)));
-                FloatVector hv = FloatVector.fromArray(F, h, ho + j);
-                z.fma(hv.sub(n), n).intoArray(h, ho + j); // n + z·(h − n) = (1 − z)·n + z·h
-            }
-        } else {
-            for (int bound = hidden - L; j <= bound; j += L) {
-                FloatVector r = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + j).add(FloatVector.fromArray(F, gh, ghOff + j)));
-                FloatVector z = VectorMath.sigmoid(FloatVector.fromArray(F, gi, giOff + hidden + j)
-                        .add(FloatVector.fromArray(F, gh, ghOff + hidden + j)));
-                FloatVector n = VectorMath.tanh(r.fma(FloatVector.fromArray(F, gh, ghOff + 2 * hidden + j),
-                        FloatVector.fromArray(F, gi, giOff + 2 * hidden + j)));
-                FloatVector hv = FloatVector.fromArray(F, h, ho + j);
-                z.fma(hv.sub(n), n).intoArray(h, ho + j);
-            }
+        int h2 = 2 * hidden, j = 0;
+        // r and z arguments: gi + (gh + b_h)
+        for (int bound = h2 - L; j <= bound; j += L) {
+            FloatVector g = FloatVector.fromArray(F, gh, ghOff + j);
+            if (bh != null) g = g.add(FloatVector.fromArray(F, bh, j));
+            FloatVector.fromArray(F, gi, giOff + j).add(g).intoArray(gh, ghOff + j);
+        }
+        for (; j < h2; j++) gh[ghOff + j] = gi[giOff + j] + (gh[ghOff + j] + (bh == null ? 0f : bh[j]));
+        float[] tmp = VectorMath.temp();
+        VectorMath.applyInPlace(Activation.SIGMOID, gh, ghOff, h2, tmp);
+        // n argument: gi_n + r ⊙ (gh_n + b_hn)
+        int n0 = ghOff + h2;
+        for (j = 0; j <= hidden - L; j += L) {
+            FloatVector g = FloatVector.fromArray(F, gh, n0 + j);
+            if (bh != null) g = g.add(FloatVector.fromArray(F, bh, h2 + j));
+            FloatVector.fromArray(F, gh, ghOff + j).fma(g, FloatVector.fromArray(F, gi, giOff + h2 + j)).intoArray(gh, n0 + j);
         }
         for (; j < hidden; j++) {
-            float br = bh == null ? 0f : bh[j], bz = bh == null ? 0f : bh[hidden + j], bn = bh == null ? 0f : bh[2 * hidden + j];
-            double r = ScalarMath.sigmoid(gi[giOff + j] + (gh[ghOff + j] + br));
-            double z = ScalarMath.sigmoid(gi[giOff + hidden + j] + (gh[ghOff + hidden + j] + bz));
-            double n = Math.tanh(gi[giOff + 2 * hidden + j] + r * (gh[ghOff + 2 * hidden + j] + bn));
-            h[ho + j] = (float) (n + z * (h[ho + j] - n));
+            gh[n0 + j] = (float) (gi[giOff + h2 + j] + (double) gh[ghOff + j] * (gh[n0 + j] + (bh == null ? 0f : bh[h2 + j])));
+        }
+        VectorMath.applyInPlace(Activation.TANH, gh, n0, hidden, tmp);
+        // h' = n + z·(h − n) = (1 − z)·n + z·h
+        for (j = 0; j <= hidden - L; j += L) {
+            FloatVector n = FloatVector.fromArray(F, gh, n0 + j);
+            FloatVector.fromArray(F, gh, ghOff + hidden + j).fma(FloatVector.fromArray(F, h, ho + j).sub(n), n).intoArray(h, ho + j);
+        }
+        for (; j < hidden; j++) {
+            float n = gh[n0 + j];
+            h[ho + j] = n + gh[ghOff + hidden + j] * (h[ho + j] - n);
         }
     }
 
