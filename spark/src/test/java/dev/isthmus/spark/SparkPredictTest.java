@@ -196,6 +196,34 @@ class SparkPredictTest {
     }
 
     @Test
+    void predictFilesWithTopKWritesTheBestLabelsInOrder(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out");
+        PredictFiles.run(spark, PredictFiles.Args.parse(new String[]{"../examples/gru", "../examples/gru/sequences",
+                out.toString(), "--top-k", "3", "--batch", "4", "--partitions", "3"}));
+        Map<String, Object> expected = expected("../examples/gru/expected.json");
+        int lines = 0;
+        try (Stream<Path> parts = Files.list(out)) {
+            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                for (String line : Files.readAllLines(part)) {
+                    Map<String, Object> o = Json.parseObject(line);
+                    assertEquals(List.of("file", "label", "score", "top", "error"), new ArrayList<>(o.keySet()), line);
+                    String name = Path.of(java.net.URI.create((String) o.get("file"))).getFileName().toString();
+                    assertLabel(expected, name, (String) o.get("label"), (Number) o.get("score"));
+                    List<?> top = (List<?>) o.get("top");
+                    assertEquals(3, top.size(), line);
+                    assertEquals(o.get("label"), ((Map<?, ?>) top.get(0)).get("label"), line);
+                    for (int i = 1; i < top.size(); i++) {
+                        double prev = ((Number) ((Map<?, ?>) top.get(i - 1)).get("score")).doubleValue();
+                        assertTrue(((Number) ((Map<?, ?>) top.get(i)).get("score")).doubleValue() <= prev, line);
+                    }
+                    lines++;
+                }
+            }
+        }
+        assertEquals(12, lines);
+    }
+
+    @Test
     void predictFilesWritesEmbeddingsForAnEmbeddingModel(@TempDir Path tmp) throws Exception {
         List<String> sentences = Files.readAllLines(Path.of("../examples/embed/sentences.txt")).subList(0, 6);
         Path in = Files.createDirectories(tmp.resolve("texts"));
