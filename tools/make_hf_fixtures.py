@@ -129,6 +129,39 @@ def activation(name):
 # BERT (names as transformers.models.bert.modeling_bert)
 # --------------------------------------------------------------------------
 
+
+def pooled_sequence_classifier(name, attr, base, dropout_key="hidden_dropout_prob"):
+    """`<Family>ForSequenceClassification` of the BERT-like families: dropout and a Linear on the pooled output; the
+    base model is the attribute `attr` (its state-dict prefix: bert., albert., mobilebert.)."""
+    def __init__(self, c, persistent_position_ids=True):
+        nn.Module.__init__(self)
+        setattr(self, attr, base(c, persistent_position_ids))
+        self.dropout = nn.Dropout(c[dropout_key])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        _, pooled = getattr(self, attr)(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(pooled))
+
+    return type(name, (nn.Module,), {"__init__": __init__, "forward": forward})
+
+
+def token_classifier(name, attr, base, dropout_key="hidden_dropout_prob", no_pooler=True):
+    """`<Family>ForTokenClassification`: dropout and a Linear on every token of the base model `attr` (built without its
+    pooler when it has one: `no_pooler`)."""
+    def __init__(self, c, persistent_position_ids=True):
+        nn.Module.__init__(self)
+        kw = {"add_pooling_layer": False} if no_pooler else {}
+        setattr(self, attr, base(c, persistent_position_ids, **kw))
+        self.dropout = nn.Dropout(c[dropout_key])
+        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        h, _ = getattr(self, attr)(input_ids, attention_mask, token_type_ids)
+        return self.classifier(self.dropout(h))
+
+    return type(name, (nn.Module,), {"__init__": __init__, "forward": forward})
+
 class BertEmbeddings(nn.Module):
     def __init__(self, c, persistent_position_ids):
         super().__init__()
@@ -272,18 +305,6 @@ class BertModel(nn.Module):
         return h, (self.pooler(h) if self.pooler is not None else None)
 
 
-class BertForSequenceClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.bert = BertModel(c, persistent_position_ids)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        _, pooled = self.bert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(pooled))
-
-
 # --------------------------------------------------------------------------
 # DistilBERT (names as transformers.models.distilbert.modeling_distilbert)
 # --------------------------------------------------------------------------
@@ -395,19 +416,6 @@ class DistilBertForSequenceClassification(nn.Module):
         h = self.distilbert(input_ids, attention_mask)
         pooled = nn.ReLU()(self.pre_classifier(h[:, 0]))
         return self.classifier(self.dropout(pooled))
-
-
-
-class BertForTokenClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.bert = BertModel(c, persistent_position_ids, add_pooling_layer=False)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        h, _ = self.bert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(h))
 
 
 class BertPredictionHeadTransform(nn.Module):
@@ -577,18 +585,6 @@ class RobertaForSequenceClassification(nn.Module):
         return self.classifier(h)
 
 
-class RobertaForTokenClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.roberta = RobertaModel(c, persistent_position_ids, add_pooling_layer=False)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        h, _ = self.roberta(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(h))
-
-
 class RobertaLMHead(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -685,18 +681,6 @@ class ElectraForSequenceClassification(nn.Module):
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         h, _ = self.electra(input_ids, attention_mask, token_type_ids)
         return self.classifier(h)
-
-
-class ElectraForTokenClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.electra = ElectraModel(c, persistent_position_ids)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        h, _ = self.electra(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(h))
 
 
 class ElectraDiscriminatorPredictions(nn.Module):
@@ -815,30 +799,6 @@ class AlbertModel(nn.Module):
         h = self.embeddings(input_ids, token_type_ids)
         h = self.encoder(h, extended_attention_mask(attention_mask, h.dtype))
         return h, (self.pooler_activation(self.pooler(h[:, 0])) if self.pooler is not None else None)
-
-
-class AlbertForSequenceClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.albert = AlbertModel(c, persistent_position_ids)
-        self.dropout = nn.Dropout(c["classifier_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        _, pooled = self.albert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(pooled))
-
-
-class AlbertForTokenClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.albert = AlbertModel(c, persistent_position_ids, add_pooling_layer=False)
-        self.dropout = nn.Dropout(c["classifier_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        h, _ = self.albert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(h))
 
 
 class AlbertMLMHead(nn.Module):
@@ -1122,30 +1082,6 @@ class MobileBertModel(nn.Module):
         return h, (self.pooler(h) if self.pooler is not None else None)
 
 
-class MobileBertForSequenceClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.mobilebert = MobileBertModel(c, persistent_position_ids)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        _, pooled = self.mobilebert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(pooled))
-
-
-class MobileBertForTokenClassification(nn.Module):
-    def __init__(self, c, persistent_position_ids=True):
-        super().__init__()
-        self.mobilebert = MobileBertModel(c, persistent_position_ids, add_pooling_layer=False)
-        self.dropout = nn.Dropout(c["hidden_dropout_prob"])
-        self.classifier = nn.Linear(c["hidden_size"], len(c["id2label"]))
-
-    def forward(self, input_ids, attention_mask, token_type_ids=None):
-        h, _ = self.mobilebert(input_ids, attention_mask, token_type_ids)
-        return self.classifier(self.dropout(h))
-
-
 class MobileBertPredictionHeadTransform(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -1395,6 +1331,19 @@ def albert_config(arch, emb, hidden, heads, layers, inter, vocab, max_pos, group
         "vocab_size": vocab,
     }
     return _labels(c, labels)
+
+
+BertForSequenceClassification = pooled_sequence_classifier("BertForSequenceClassification", "bert", BertModel)
+BertForTokenClassification = token_classifier("BertForTokenClassification", "bert", BertModel)
+RobertaForTokenClassification = token_classifier("RobertaForTokenClassification", "roberta", RobertaModel)
+ElectraForTokenClassification = token_classifier("ElectraForTokenClassification", "electra", ElectraModel, no_pooler=False)
+AlbertForSequenceClassification = pooled_sequence_classifier("AlbertForSequenceClassification", "albert", AlbertModel,
+                                                             "classifier_dropout_prob")
+AlbertForTokenClassification = token_classifier("AlbertForTokenClassification", "albert", AlbertModel,
+                                                "classifier_dropout_prob")
+MobileBertForSequenceClassification = pooled_sequence_classifier("MobileBertForSequenceClassification", "mobilebert",
+                                                                 MobileBertModel)
+MobileBertForTokenClassification = token_classifier("MobileBertForTokenClassification", "mobilebert", MobileBertModel)
 
 
 CLASSES = {cls.__name__: cls for cls in (
