@@ -374,7 +374,7 @@ public final class Classifier implements AutoCloseable {
     }
 
     /** The softmax of {@code x}, summed in double. */
-    public static float[] softmax(float[] x) {
+    private static float[] softmax(float[] x) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : x) max = Math.max(max, v);
         double sum = 0;
