@@ -59,6 +59,15 @@ public class dnnl_h extends dnnl_h$shared {
     public static int DNNL_ARG_SCRATCHPAD() {
         return DNNL_ARG_SCRATCHPAD;
     }
+    private static final int DNNL_ARG_ATTR_SCALES = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_ATTR_SCALES 4096
+     * }
+     */
+    public static int DNNL_ARG_ATTR_SCALES() {
+        return DNNL_ARG_ATTR_SCALES;
+    }
     private static final int dnnl_success = (int)0L;
     /**
      * {@snippet lang=c :
@@ -130,6 +139,24 @@ public class dnnl_h extends dnnl_h$shared {
      */
     public static int dnnl_f32() {
         return dnnl_f32;
+    }
+    private static final int dnnl_s32 = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_data_type_t.dnnl_s32 = 4
+     * }
+     */
+    public static int dnnl_s32() {
+        return dnnl_s32;
+    }
+    private static final int dnnl_s8 = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_data_type_t.dnnl_s8 = 5
+     * }
+     */
+    public static int dnnl_s8() {
+        return dnnl_s8;
     }
     /**
      * {@snippet lang=c :
@@ -708,6 +735,15 @@ public class dnnl_h extends dnnl_h$shared {
      */
     public static int dnnl_eltwise_linear() {
         return dnnl_eltwise_linear;
+    }
+    private static final int dnnl_eltwise_gelu_erf = (int)49L;
+    /**
+     * {@snippet lang=c :
+     * enum dnnl_alg_kind_t.dnnl_eltwise_gelu_erf = 49
+     * }
+     */
+    public static int dnnl_eltwise_gelu_erf() {
+        return dnnl_eltwise_gelu_erf;
     }
     private static final int dnnl_pooling_max = (int)511L;
     /**
@@ -1622,6 +1658,68 @@ public class dnnl_h extends dnnl_h$shared {
                 traceDowncall("dnnl_primitive_attr_set_scratchpad_mode", attr, mode);
             }
             return (int)mh$.invokeExact(attr, mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_primitive_attr_set_scales_mask {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("dnnl_primitive_attr_set_scales_mask");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static FunctionDescriptor dnnl_primitive_attr_set_scales_mask$descriptor() {
+        return dnnl_primitive_attr_set_scales_mask.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static MethodHandle dnnl_primitive_attr_set_scales_mask$handle() {
+        return dnnl_primitive_attr_set_scales_mask.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static MemorySegment dnnl_primitive_attr_set_scales_mask$address() {
+        return dnnl_primitive_attr_set_scales_mask.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_primitive_attr_set_scales_mask(dnnl_primitive_attr_t attr, int arg, int mask)
+     * }
+     */
+    public static int dnnl_primitive_attr_set_scales_mask(MemorySegment attr, int arg, int mask) {
+        var mh$ = dnnl_primitive_attr_set_scales_mask.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_primitive_attr_set_scales_mask", attr, arg, mask);
+            }
+            return (int)mh$.invokeExact(attr, arg, mask);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
