@@ -88,6 +88,35 @@ public interface KernelProvider {
         return linear(weight.readFloats(), bias, out, in, act);
     }
 
+    /**
+     * An encoder layer (as {@link #encoderLayer(int, int, int, boolean, double, Activation, float[], float[], float[],
+     * float[], float[], float[], float[], float[], float[], float[], float[], float[])}) whose four products are given:
+     * {@code inProj} (d → 3d, Q | K | V), {@code outProj} (d → d; called with the residual), {@code ff1} (d → ff, with
+     * the layer's activation) and {@code ff2} (ff → d; called with the residual). Used where another engine runs the
+     * products (oneDNN's int8 matmul) and these kernels the attention and the LayerNorms.
+     */
+    EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, LinearKernel inProj, LinearKernel outProj,
+                                    LinearKernel ff1, LinearKernel ff2, float[] n1g, float[] n1b, float[] n2g, float[] n2b);
+
+    // ---- dynamic int8 quantization of activations (for int8 × int8 products run elsewhere) ----------------------
+
+    /**
+     * Quantizes each of {@code rows} rows of {@code cols} floats (row i at {@code x[xOff + i·ldx]}) to int8 with a scale
+     * of its own, symmetric: m = max |x|, scale = m / 127, q = x·(127 / m) rounded half away from zero (in float
+     * arithmetic: v + (v &lt; 0 ? −0.5 : 0.5), then truncated). A row whose m is below 1e-30 gets scale 0 and q = 0.
+     * Writes q row-major (rows × cols bytes) to {@code q} and the scales to {@code scales[0 … rows)}.
+     */
+    void quantizeRows(float[] x, int xOff, int ldx, int rows, int cols, java.lang.foreign.MemorySegment q, float[] scales);
+
+    /**
+     * The epilogue of a product of int8 rows: y (rows × n, row stride {@code ldy}) = act(acc·rowScale + bias + residual)
+     * computed as float operations in that order, where {@code acc} holds rows × n floats (row-major) already scaled per
+     * column (by the weights' scales), {@code bias} (may be null) one per column and {@code residual} (may be null; may
+     * be y itself) y's layout at {@code resOff} with row stride {@code ldr}.
+     */
+    void dequantizeRows(java.lang.foreign.MemorySegment acc, int rows, int n, float[] rowScales, float[] bias, Activation act,
+                        float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr);
+
     // ---- weight-only kernels: weights held in 1 or 2 bytes, widened to F32 as they are read ------------------------
 
     /**

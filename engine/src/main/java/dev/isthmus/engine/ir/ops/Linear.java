@@ -71,6 +71,11 @@ public final class Linear implements Op {
         return out;
     }
 
+    /** The weight tensor (out, in): F32, BF16, or I8 with scales when the model is quantized. */
+    public Tensor weight() {
+        return weight;
+    }
+
     /** The weight (out, in) as stored. */
     public float[] weightFloats() {
         return Params.floats(weight);

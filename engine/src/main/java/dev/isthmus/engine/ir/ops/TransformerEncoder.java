@@ -10,6 +10,7 @@ import dev.isthmus.engine.ir.Weights;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.EncoderLayerKernel;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -154,14 +155,51 @@ public final class TransformerEncoder implements Op {
         }
     }
 
+    /**
+     * Makes a layer's products where another engine runs them: y = act(x·Wᵀ + bias + residual) for the weight
+     * {@code weight} (out × in as PyTorch stores it), named {@code name} (the state-dict prefix, e.g.
+     * {@code layers.0.linear1}).
+     */
+    @FunctionalInterface
+    public interface Products {
+        LinearKernel linear(String name, Tensor weight, float[] bias, Activation act);
+    }
+
+    /** True when every layer's four projection weights are int8 with scales ({@link Tensor#isQuantized()}). */
+    public boolean quantizedInt8() {
+        for (Layer l : layers) {
+            for (Tensor w : new Tensor[]{l.inW(), l.outW(), l.w1(), l.w2()}) if (!w.isQuantized()) return false;
+        }
+        return true;
+    }
+
     @Override
     public Executable compile(KernelProvider k) {
+        return compile(k, null);
+    }
+
+    /**
+     * The stack with its projections made by {@code products} (the attention, the LayerNorms and the rest on
+     * {@code k}), or all on {@code k} when {@code products} is null.
+     */
+    public Executable compile(KernelProvider k, Products products) {
         List<EncoderLayerKernel> ks = new ArrayList<>();
-        for (Layer l : layers) {
-            // the matrices go as tensors: a provider that packs them reads them in place, with no float copy
-            ks.add(k.encoderLayer(l.d(), l.heads(), l.ff(), l.normFirst(), l.eps(), l.act(), l.inW(), Params.floats(l.inB()),
-                    l.outW(), Params.floats(l.outB()), l.w1(), Params.floats(l.b1()), l.w2(),
-                    Params.floats(l.b2()), Params.floats(l.n1g()), Params.floats(l.n1b()), Params.floats(l.n2g()), Params.floats(l.n2b())));
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (products == null) {
+                // the matrices go as tensors: a provider that packs them reads them in place, with no float copy
+                ks.add(k.encoderLayer(l.d(), l.heads(), l.ff(), l.normFirst(), l.eps(), l.act(), l.inW(), Params.floats(l.inB()),
+                        l.outW(), Params.floats(l.outB()), l.w1(), Params.floats(l.b1()), l.w2(),
+                        Params.floats(l.b2()), Params.floats(l.n1g()), Params.floats(l.n1b()), Params.floats(l.n2g()), Params.floats(l.n2b())));
+            } else {
+                String p = layers.size() > 1 ? "layers." + i + "." : "";
+                ks.add(k.encoderLayer(l.d(), l.heads(), l.ff(), l.normFirst(), l.eps(),
+                        products.linear(p + "self_attn.in_proj", l.inW(), Params.floats(l.inB()), Activation.NONE),
+                        products.linear(p + "self_attn.out_proj", l.outW(), Params.floats(l.outB()), Activation.NONE),
+                        products.linear(p + "linear1", l.w1(), Params.floats(l.b1()), l.act()),
+                        products.linear(p + "linear2", l.w2(), Params.floats(l.b2()), Activation.NONE),
+                        Params.floats(l.n1g()), Params.floats(l.n1b()), Params.floats(l.n2g()), Params.floats(l.n2b())));
+            }
         }
         float[] ng = norm == null ? null : norm.gamma(), nb = norm == null ? null : norm.beta();
         int d = first().d();

@@ -1,36 +1,32 @@
 package dev.isthmus.engine.kernels.reference;
 
-import dev.isthmus.engine.parallel.ComputePool;
-import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.EncoderLayerKernel;
+import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.parallel.ComputePool;
 
 /**
  * Reference {@code torch.nn.TransformerEncoderLayer} (eval mode): multi-head self-attention and the feed-forward
- * block, each with a residual, LayerNorm after each (post-LN) or before each ({@code normFirst}).
+ * block, each with a residual, LayerNorm after each (post-LN) or before each ({@code normFirst}). The four products
+ * are {@link LinearKernel}s: the reference Linear over the F32 weights, or products another engine runs.
  */
 final class EncoderLayer implements EncoderLayerKernel {
     private final int d, heads, ff;
     private final boolean normFirst;
     private final double eps;
-    private final Activation act;
-    private final float[] inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b;
+    private final LinearKernel inProj, outProj, ff1, ff2;
+    private final float[] n1g, n1b, n2g, n2b;
 
-    EncoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, float[] inW, float[] inB, float[] outW,
-                 float[] outB, float[] w1, float[] b1, float[] w2, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+    EncoderLayer(int d, int heads, int ff, boolean normFirst, double eps, LinearKernel inProj, LinearKernel outProj, LinearKernel ff1,
+                 LinearKernel ff2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
         this.d = d;
         this.heads = heads;
         this.ff = ff;
         this.normFirst = normFirst;
         this.eps = eps;
-        this.act = act;
-        this.inW = inW;
-        this.inB = inB;
-        this.outW = outW;
-        this.outB = outB;
-        this.w1 = w1;
-        this.b1 = b1;
-        this.w2 = w2;
-        this.b2 = b2;
+        this.inProj = inProj;
+        this.outProj = outProj;
+        this.ff1 = ff1;
+        this.ff2 = ff2;
         this.n1g = n1g;
         this.n1b = n1b;
         this.n2g = n2g;
@@ -39,61 +35,51 @@ final class EncoderLayer implements EncoderLayerKernel {
 
     @Override
     public long heldBytes() {
-        long b = 0;
-        for (float[] a : new float[][]{inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
+        long b = inProj.heldBytes() + outProj.heldBytes() + ff1.heldBytes() + ff2.heldBytes();
+        for (float[] a : new float[][]{n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
         return b;
     }
 
     @Override
     public void apply(float[] xs, int xOff, float[] y, int yOff, int batch, int seq, float[] keyBias, int kbOff, ComputePool pool) {
         int rows = batch * seq;
-        float[] x = java.util.Arrays.copyOfRange(xs, xOff, xOff + rows * d);
-        float[] h;
+        float[] h = java.util.Arrays.copyOfRange(xs, xOff, xOff + rows * d);
         if (normFirst) {
-            h = x.clone();
             float[] n = new float[h.length];
             Norms.layerNorm(h, 0, n, 0, rows, d, n1g, n1b, eps);
-            add(h, selfAttention(n, batch, seq, keyBias, kbOff));
+            selfAttention(n, h, batch, seq, keyBias, kbOff, pool);
             Norms.layerNorm(h, 0, n, 0, rows, d, n2g, n2b, eps);
-            add(h, feedForward(n, rows));
+            feedForward(n, h, rows, pool);
         } else {
-            h = x.clone();
-            add(h, selfAttention(x, batch, seq, keyBias, kbOff));
+            selfAttention(h.clone(), h, batch, seq, keyBias, kbOff, pool);
             Norms.layerNorm(h, 0, h, 0, rows, d, n1g, n1b, eps);
-            float[] f = feedForward(h, rows);
-            add(h, f);
+            feedForward(h.clone(), h, rows, pool);
             Norms.layerNorm(h, 0, h, 0, rows, d, n2g, n2b, eps);
         }
         System.arraycopy(h, 0, y, yOff, h.length);
     }
 
-    private static void add(float[] acc, float[] v) {
-        for (int i = 0; i < acc.length; i++) acc[i] += v[i];
-    }
-
-    private float[] selfAttention(float[] x, int batch, int seq, float[] keyBias, int kbOff) {
+    /** h += out_proj(attention(in_proj(x))). */
+    private void selfAttention(float[] x, float[] h, int batch, int seq, float[] keyBias, int kbOff, ComputePool pool) {
         int rows = batch * seq, hd = d / heads;
         float[] qkv = new float[rows * 3 * d];
-        Gemm.matmulTransB(x, 0, inW, 0, inB, 0, qkv, 0, rows, 3 * d, d, Activation.NONE);
+        inProj.run(x, 0, d, rows, qkv, 0, 3 * d, null, 0, 0, pool);
         float[] attn = new float[rows * d];
         double scale = 1.0 / Math.sqrt(hd);
         for (int b = 0; b < batch; b++) {
             int base = b * seq * 3 * d;
-            for (int h = 0; h < heads; h++) {
-                Attention.forward(qkv, base + h * hd, 3 * d, qkv, base + d + h * hd, 3 * d, qkv, base + 2 * d + h * hd, 3 * d,
-                        attn, b * seq * d + h * hd, d, seq, seq, hd, scale, keyBias, kbOff + b * seq);
+            for (int hh = 0; hh < heads; hh++) {
+                Attention.forward(qkv, base + hh * hd, 3 * d, qkv, base + d + hh * hd, 3 * d, qkv, base + 2 * d + hh * hd, 3 * d,
+                        attn, b * seq * d + hh * hd, d, seq, seq, hd, scale, keyBias, kbOff + b * seq);
             }
         }
-        float[] out = new float[rows * d];
-        Gemm.matmulTransB(attn, 0, outW, 0, outB, 0, out, 0, rows, d, d, Activation.NONE);
-        return out;
+        outProj.run(attn, 0, d, rows, h, 0, d, h, 0, d, pool);
     }
 
-    private float[] feedForward(float[] x, int rows) {
+    /** h += linear2(act(linear1(x))). */
+    private void feedForward(float[] x, float[] h, int rows, ComputePool pool) {
         float[] hid = new float[rows * ff];
-        Gemm.matmulTransB(x, 0, w1, 0, b1, 0, hid, 0, rows, ff, d, act);
-        float[] out = new float[rows * d];
-        Gemm.matmulTransB(hid, 0, w2, 0, b2, 0, out, 0, rows, d, ff, Activation.NONE);
-        return out;
+        ff1.run(x, 0, d, rows, hid, 0, ff, null, 0, 0, pool);
+        ff2.run(hid, 0, ff, rows, h, 0, d, h, 0, d, pool);
     }
 }

@@ -13,6 +13,8 @@ import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Unary;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * The scalar reference kernels as a {@link KernelProvider}: plain loops that are obviously PyTorch's arithmetic, sums
  * in double. They run when SIMD is off and are the oracle the vector kernels are tested against. Single-threaded
@@ -211,7 +213,25 @@ public final class ReferenceKernels implements KernelProvider {
     public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, Activation act, float[] inW,
                                            float[] inB, float[] outW, float[] outB, float[] w1, float[] b1, float[] w2, float[] b2,
                                            float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
-        return new EncoderLayer(d, heads, ff, normFirst, eps, act, inW, inB, outW, outB, w1, b1, w2, b2, n1g, n1b, n2g, n2b);
+        return new EncoderLayer(d, heads, ff, normFirst, eps, linear(inW, inB, 3 * d, d, Activation.NONE), linear(outW, outB, d, d, Activation.NONE),
+                linear(w1, b1, ff, d, act), linear(w2, b2, d, ff, Activation.NONE), n1g, n1b, n2g, n2b);
+    }
+
+    @Override
+    public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, LinearKernel inProj, LinearKernel outProj,
+                                           LinearKernel ff1, LinearKernel ff2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        return new EncoderLayer(d, heads, ff, normFirst, eps, inProj, outProj, ff1, ff2, n1g, n1b, n2g, n2b);
+    }
+
+    @Override
+    public void quantizeRows(float[] x, int xOff, int ldx, int rows, int cols, MemorySegment q, float[] scales) {
+        Int8Rows.quantizeRows(x, xOff, ldx, rows, cols, q, scales);
+    }
+
+    @Override
+    public void dequantizeRows(MemorySegment acc, int rows, int n, float[] rowScales, float[] bias, Activation act, float[] y, int yOff,
+                               int ldy, float[] residual, int resOff, int ldr) {
+        Int8Rows.dequantizeRows(acc, rows, n, rowScales, bias, act, y, yOff, ldy, residual, resOff, ldr);
     }
 
     @Override

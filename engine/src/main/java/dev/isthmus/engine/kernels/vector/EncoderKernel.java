@@ -2,6 +2,7 @@ package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.parallel.ComputePool;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.Scratch;
 
 /**
@@ -21,11 +22,9 @@ public final class EncoderKernel {
     private final int d, heads, ff;
     private final boolean normFirst;
     private final double eps;
-    private final Activation act;
-    private final PackedMatrix inP, outP, w1P, w2P;
-    private final float[] inB, outB, b1, b2, n1g, n1b, n2g, n2b;
-    /** The GEMMs' epilogues, made once (the residuals vary per call and are passed beside them). */
-    private final Epilogue inEp, outEp, ff1Ep, ff2Ep;
+    /** The four products: packed F32 GEMMs with their epilogues, or products another engine runs. */
+    private final LinearKernel inProj, outProj, ff1, ff2;
+    private final float[] n1g, n1b, n2g, n2b;
 
     // Per-thread scratch of apply: the pre-LN input, Q | K | V, the attention output, the first residual sum, the
     // pre-LN feed-forward input, the feed-forward hidden layer.
@@ -47,29 +46,31 @@ public final class EncoderKernel {
     public EncoderKernel(int d, int heads, int ff, boolean normFirst, double eps, Activation act,
                          PackedMatrix inP, float[] inB, PackedMatrix outP, float[] outB, PackedMatrix w1P, float[] b1,
                          PackedMatrix w2P, float[] b2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        this(d, heads, ff, normFirst, eps, VectorKernels.packedLinear(inP, inB, Activation.NONE),
+                VectorKernels.packedLinear(outP, outB, Activation.NONE), VectorKernels.packedLinear(w1P, b1, act),
+                VectorKernels.packedLinear(w2P, b2, Activation.NONE), n1g, n1b, n2g, n2b);
+    }
+
+    /**
+     * The layer over four given products: {@code inProj} d → 3d (Q | K | V), {@code outProj} d → d and {@code ff2}
+     * ff → d (both called with the residual), {@code ff1} d → ff with the layer's activation.
+     */
+    public EncoderKernel(int d, int heads, int ff, boolean normFirst, double eps, LinearKernel inProj, LinearKernel outProj,
+                         LinearKernel ff1, LinearKernel ff2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
         checkSizes(d, heads, ff);
         this.d = d;
         this.heads = heads;
         this.ff = ff;
         this.normFirst = normFirst;
         this.eps = eps;
-        this.act = act;
-        this.inP = inP;
-        this.outP = outP;
-        this.w1P = w1P;
-        this.w2P = w2P;
-        this.inB = inB;
-        this.outB = outB;
-        this.b1 = b1;
-        this.b2 = b2;
+        this.inProj = inProj;
+        this.outProj = outProj;
+        this.ff1 = ff1;
+        this.ff2 = ff2;
         this.n1g = n1g;
         this.n1b = n1b;
         this.n2g = n2g;
         this.n2b = n2b;
-        this.inEp = Epilogue.of(inB, 0, Activation.NONE);
-        this.outEp = Epilogue.of(outB, 0, Activation.NONE);
-        this.ff1Ep = Epilogue.of(b1, 0, act);
-        this.ff2Ep = Epilogue.of(b2, 0, Activation.NONE);
     }
 
     /** d, after checking the sizes make an encoder layer. */
@@ -80,8 +81,8 @@ public final class EncoderKernel {
 
     /** Bytes of the packed weights and the vectors this kernel holds. */
     public long footprint() {
-        long b = 4L * (inP.footprint() + outP.footprint() + w1P.footprint() + w2P.footprint()); // floats → bytes
-        for (float[] a : new float[][]{inB, outB, b1, b2, n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
+        long b = inProj.heldBytes() + outProj.heldBytes() + ff1.heldBytes() + ff2.heldBytes();
+        for (float[] a : new float[][]{n1g, n1b, n2g, n2b}) b += a == null ? 0 : 4L * a.length;
         return b;
     }
 
@@ -119,11 +120,11 @@ public final class EncoderKernel {
             NormKernels.layerNorm(x, xOff, attnIn, 0, rows, d, n1g, n1b, eps, pool);
         }
         float[] qkv = QKV.floats(Math.multiplyExact(rows, 3 * d));
-        PackedGemm.multiply(attnIn, attnOff, d, rows, inP, qkv, 0, 3 * d, inEp, pool);
+        inProj.run(attnIn, attnOff, d, rows, qkv, 0, 3 * d, null, 0, 0, pool);
         float[] ctx = CTX.floats(n);
         AttentionKernel.selfAttention(qkv, 0, batch, seq, d, heads, keyBias, keyBiasOff, false, ctx, 0, pool);
         float[] h = H.floats(n);
-        PackedGemm.multiply(ctx, 0, d, rows, outP, h, 0, d, outEp, x, xOff, d, pool);
+        outProj.run(ctx, 0, d, rows, h, 0, d, x, xOff, d, pool);
         float[] ffIn = h;
         if (normFirst) {
             ffIn = FF_IN.floats(n);
@@ -132,8 +133,8 @@ public final class EncoderKernel {
             NormKernels.layerNorm(h, 0, h, 0, rows, d, n1g, n1b, eps, pool);
         }
         float[] hid = HID.floats(Math.multiplyExact(rows, ff));
-        PackedGemm.multiply(ffIn, 0, d, rows, w1P, hid, 0, ff, ff1Ep, pool);
-        PackedGemm.multiply(hid, 0, ff, rows, w2P, y, yOff, d, ff2Ep, h, 0, d, pool);
+        ff1.run(ffIn, 0, d, rows, hid, 0, ff, null, 0, 0, pool);
+        ff2.run(hid, 0, ff, rows, y, yOff, d, h, 0, d, pool);
         if (!normFirst) NormKernels.layerNorm(y, yOff, y, yOff, rows, d, n2g, n2b, eps, pool);
     }
 }

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
+import java.lang.foreign.MemorySegment;
 import dev.isthmus.engine.tensor.Tensor;
 
 import dev.isthmus.engine.parallel.ComputePool;
@@ -40,16 +41,17 @@ public final class VectorKernels implements KernelProvider {
 
     @Override
     public LinearKernel linear(float[] weight, float[] bias, int out, int in, Activation act) {
-        return linear(PackedMatrix.forB(weight, out, in), bias, act);
+        return packedLinear(PackedMatrix.forB(weight, out, in), bias, act);
     }
 
     /** Packs straight from the tensor (see {@link PackedMatrix#forB(Tensor, int, int)}). */
     @Override
     public LinearKernel linear(Tensor weight, float[] bias, int out, int in, Activation act) {
-        return linear(PackedMatrix.forB(weight, out, in), bias, act);
+        return packedLinear(PackedMatrix.forB(weight, out, in), bias, act);
     }
 
-    private static LinearKernel linear(PackedMatrix packed, float[] bias, Activation act) {
+    /** A Linear over a packed F32 weight: {@link PackedGemm} with the bias, activation and residual in its epilogue. */
+    static LinearKernel packedLinear(PackedMatrix packed, float[] bias, Activation act) {
         Epilogue withAct = Epilogue.of(bias, act);
         // the residual array is given per call; this one only marks the order: act(x·Wᵀ + bias + residual)
         Epilogue residualFirst = Epilogue.of(bias, act).withResidualBeforeActivation(new float[1], 0, 0);
@@ -188,6 +190,23 @@ public final class VectorKernels implements KernelProvider {
         EncoderKernel.checkSizes(d, heads, ff);
         return encoderLayer(new EncoderKernel(d, heads, ff, normFirst, eps, act, PackedMatrix.forB(inW, 3 * d, d), inB,
                 PackedMatrix.forB(outW, d, d), outB, PackedMatrix.forB(w1, ff, d), b1, PackedMatrix.forB(w2, d, ff), b2, n1g, n1b, n2g, n2b));
+    }
+
+    @Override
+    public EncoderLayerKernel encoderLayer(int d, int heads, int ff, boolean normFirst, double eps, LinearKernel inProj, LinearKernel outProj,
+                                           LinearKernel ff1, LinearKernel ff2, float[] n1g, float[] n1b, float[] n2g, float[] n2b) {
+        return encoderLayer(new EncoderKernel(d, heads, ff, normFirst, eps, inProj, outProj, ff1, ff2, n1g, n1b, n2g, n2b));
+    }
+
+    @Override
+    public void quantizeRows(float[] x, int xOff, int ldx, int rows, int cols, MemorySegment q, float[] scales) {
+        Int8Rows.quantizeRows(x, xOff, ldx, rows, cols, q, scales);
+    }
+
+    @Override
+    public void dequantizeRows(MemorySegment acc, int rows, int n, float[] rowScales, float[] bias, Activation act, float[] y, int yOff,
+                               int ldy, float[] residual, int resOff, int ldr) {
+        Int8Rows.dequantizeRows(acc, rows, n, rowScales, bias, act, y, yOff, ldy, residual, resOff, ldr);
     }
 
     private static EncoderLayerKernel encoderLayer(EncoderKernel k) {
