@@ -52,8 +52,13 @@ final class Dnnl {
 
         /** A memory descriptor with dims and a format tag ({@code dnnl_format_tag_any} lets the primitive choose). */
         MemorySegment md(int tag, long... dims) {
+            return typedMd(dnnl_h.dnnl_f32(), tag, dims);
+        }
+
+        /** {@link #md(int, long...)} for elements of oneDNN type {@code dataType} ({@code dnnl_s8}, {@code dnnl_f32}, ...). */
+        MemorySegment typedMd(int dataType, int tag, long... dims) {
             MemorySegment slot = arena.allocate(ValueLayout.ADDRESS);
-            check(dnnl_h.dnnl_memory_desc_create_with_tag(slot, dims.length, dims(arena, dims), dnnl_h.dnnl_f32(), tag),
+            check(dnnl_h.dnnl_memory_desc_create_with_tag(slot, dims.length, dims(arena, dims), dataType, tag),
                     "dnnl_memory_desc_create_with_tag" + java.util.Arrays.toString(dims));
             MemorySegment md = out(slot);
             cleanups.add(() -> dnnl_h.dnnl_memory_desc_destroy(md));

@@ -5,6 +5,7 @@ import dev.isthmus.engine.errors.IsthmusException;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Node;
 import dev.isthmus.engine.ir.ops.Recurrent;
+import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.kernels.KernelProvider;
 
 /**
@@ -25,7 +26,8 @@ final class OneDnnAutoBackend implements Backend {
 
     static final String POLICY = "the Java kernels, except GRU layers at batch ≥ " + GRU_MIN_BATCH
             + " on oneDNN (measured here: oneDNN is 0.89× the Java GRU's time at batch 32 and 2× at batch 1, "
-            + "and no faster on convolutions, linear layers and pooling)";
+            + "and no faster on convolutions, linear layers and pooling), and the products of Transformer encoders with "
+            + "int8 weights on oneDNN's int8 matmul where the CPU has an int8 dot product (VNNI, AMX)";
 
     private final int threads;
     private OneDnnBackend inner;
@@ -53,12 +55,26 @@ final class OneDnnAutoBackend implements Backend {
 
     @Override
     public Executable compile(Node node) {
+        if (node.op() instanceof TransformerEncoder e && e.quantizedInt8()) {
+            OneDnnBackend b = backend();
+            return b != null && int8Accelerated(b.status().isa()) ? b.compile(node) : null;
+        }
         if (!(node.op() instanceof Recurrent r) || r.cell() != Recurrent.Cell.GRU) return null;
         OneDnnBackend b = backend();
         if (b == null) return null;
         Executable onednn = b.compile(node);
         if (onednn == null) return null;
         return new ByBatch(node.op().compile(KernelProvider.get()), onednn, r.batchFirst(), GRU_MIN_BATCH);
+    }
+
+    /**
+     * True when oneDNN runs int8 products on this CPU with an int8 dot-product instruction (VNNI on AVX2 or AVX-512,
+     * or AMX): every ISA oneDNN names from {@code avx2_vnni} and {@code avx512_core_vnni} up. Below that, int8
+     * multiplies widen in software and the Java kernels' widened F32 is the better path.
+     */
+    static boolean int8Accelerated(String isa) {
+        if (isa == null) return false;
+        return isa.contains("vnni") || isa.contains("bf16") || isa.contains("fp16") || isa.contains("amx") || isa.startsWith("avx10");
     }
 
     /** Whether oneDNN loads for the layers this backend would claim (loading it now if it has not yet). */

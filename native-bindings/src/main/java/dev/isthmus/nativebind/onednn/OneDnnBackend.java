@@ -7,7 +7,9 @@ import dev.isthmus.engine.ir.ops.Conv;
 import dev.isthmus.engine.ir.ops.Linear;
 import dev.isthmus.engine.ir.ops.Pool;
 import dev.isthmus.engine.ir.ops.Recurrent;
+import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
 
 import java.lang.foreign.MemorySegment;
@@ -42,8 +44,9 @@ public final class OneDnnBackend implements Backend {
     public static final String NAME = "onednn";
 
     /**
-     * The ops (by {@link dev.isthmus.engine.ir.Op#name()}) this backend may claim; {@link #compile} still declines
-     * the argument combinations and fused epilogues it cannot run exactly.
+     * The ops (by {@link dev.isthmus.engine.ir.Op#name()}) this backend may claim in an F32 model; {@link #compile}
+     * still declines the argument combinations and fused epilogues it cannot run exactly. In a model with int8 weights
+     * it also claims {@code TransformerEncoder} and {@code TransformerEncoderLayer} (see {@link #compile}).
      */
     public static final Set<String> OPS = Set.of("Conv1d", "Conv2d", "Linear", "GRU", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d");
 
@@ -99,8 +102,10 @@ public final class OneDnnBackend implements Backend {
      * with height 1) with no epilogue or a fused ReLU; {@code Linear} with at least one input and one output feature,
      * with no epilogue or a fused ReLU; {@code GRU} with every argument (an initial state h_0 too); max and average
      * pooling, 1-D and 2-D, with every argument (the rare shapes oneDNN's averaging cannot match run on the op's Java
-     * kernel inside the layer). Declined: a fused residual, a fused max pooling, any other fused activation, LSTM and
-     * RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
+     * kernel inside the layer); with int8 weights (a quantized model), a {@code Linear} with no residual and no
+     * epilogue, a ReLU or a GELU, and {@code TransformerEncoder} / {@code TransformerEncoderLayer} whose four projections
+     * are all int8, computed in int8 ({@link OneDnnInt8Linear}). Declined: a fused residual, a fused max pooling, any
+     * other fused activation, LSTM and RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
      * memory here. The layer belongs to this backend and is closed with it.
      *
      * @throws IllegalStateException when the backend is closed
@@ -110,6 +115,9 @@ public final class OneDnnBackend implements Backend {
         if (closed.get()) throw new IllegalStateException("the oneDNN backend is closed");
         String label = node.label();
         return switch (node.op()) {
+            case TransformerEncoder e when e.quantizedInt8() -> int8Encoder(label, e);
+            case Linear l when OneDnnInt8Linear.takes(l.weight()) && !l.hasResidual() && int8Epilogue(l.activation()) ->
+                    new OneDnnInt8Linear(this, label, l.weight(), l.biasFloats(), l.activation());
             case Conv c when !c.hasResidual() && !c.hasMaxPool2() && plainOrRelu(c.activation()) -> new OneDnnConv2d(this, label, c);
             case Linear l when !l.hasResidual() && plainOrRelu(l.activation()) && l.inFeatures() > 0 && l.outFeatures() > 0 ->
                     new OneDnnLinear(this, label, l);
@@ -117,6 +125,30 @@ public final class OneDnnBackend implements Backend {
             case Pool p -> new OneDnnPool2d(this, label, p);
             default -> null;
         };
+    }
+
+    /**
+     * A Transformer encoder whose projections are int8: the four products of each layer on oneDNN's int8 matmul
+     * ({@link OneDnnInt8Linear}), the attention, LayerNorms and the rest on the Java kernels. Each product is a layer
+     * of this backend (closed with it).
+     */
+    private Executable int8Encoder(String label, TransformerEncoder e) {
+        List<OneDnnInt8Linear> made = new ArrayList<>();
+        try {
+            return e.compile(KernelProvider.get(), (name, weight, bias, act) -> {
+                OneDnnInt8Linear l = new OneDnnInt8Linear(this, label + "." + name, weight, bias, act);
+                made.add(l);
+                return l;
+            });
+        } catch (RuntimeException ex) {
+            for (OneDnnInt8Linear l : made) l.close();
+            throw ex;
+        }
+    }
+
+    /** The activations an int8 product applies as it copies its result out ({@link KernelProvider#dequantizeRows}). */
+    private static boolean int8Epilogue(Activation a) {
+        return a == Activation.NONE || a == Activation.RELU || a == Activation.GELU;
     }
 
     /** The epilogues a oneDNN convolution or matmul runs exactly: none, or a ReLU post-op. */

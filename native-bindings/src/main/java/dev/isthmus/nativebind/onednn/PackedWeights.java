@@ -27,16 +27,27 @@ final class PackedWeights implements AutoCloseable {
 
     /** Copies {@code data}, laid out as format {@code tag} over logical {@code dims}, to native memory. */
     PackedWeights(OneDnnBackend backend, String name, float[] data, int tag, long... dims) {
+        this(backend, name, MemorySegment.ofArray(data), dnnl_h.dnnl_f32(), tag, dims);
+    }
+
+    /**
+     * Copies {@code data} (elements of oneDNN type {@code dataType}, e.g. {@code dnnl_s8}), laid out as format
+     * {@code tag} over logical {@code dims}, to native memory.
+     */
+    PackedWeights(OneDnnBackend backend, String name, MemorySegment data, int dataType, int tag, long... dims) {
         this.backend = backend;
         this.name = name;
         plainArena = Arena.ofShared();
-        plain = plainArena.allocate((long) data.length * Float.BYTES, Dnnl.ALIGN);
-        MemorySegment.copy(data, 0, plain, ValueLayout.JAVA_FLOAT, 0, data.length);
+        plain = plainArena.allocate(Math.max(1, data.byteSize()), Dnnl.ALIGN);
+        MemorySegment.copy(data, 0, plain, 0, data.byteSize());
         try (Arena a = Arena.ofConfined()) {
             MemorySegment slot = a.allocate(ValueLayout.ADDRESS);
-            Dnnl.check(dnnl_h.dnnl_memory_desc_create_with_tag(slot, dims.length, Dnnl.dims(a, dims), dnnl_h.dnnl_f32(), tag),
+            Dnnl.check(dnnl_h.dnnl_memory_desc_create_with_tag(slot, dims.length, Dnnl.dims(a, dims), dataType, tag),
                     "dnnl_memory_desc_create_with_tag(" + name + ")");
             plainMd = Dnnl.out(slot);
+        } catch (RuntimeException e) {
+            plainArena.close();
+            throw e;
         }
     }
 

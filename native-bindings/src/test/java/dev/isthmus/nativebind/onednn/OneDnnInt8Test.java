@@ -1,0 +1,239 @@
+package dev.isthmus.nativebind.onednn;
+
+import dev.isthmus.engine.backend.Backend;
+import dev.isthmus.engine.ir.Executable;
+import dev.isthmus.engine.ir.Node;
+import dev.isthmus.engine.ir.ops.Linear;
+import dev.isthmus.engine.ir.ops.TransformerEncoder;
+import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.reference.Int8Rows;
+import dev.isthmus.engine.parallel.ComputePool;
+import dev.isthmus.engine.runtime.Model;
+import dev.isthmus.engine.spec.ModelSpec;
+import dev.isthmus.engine.tensor.DType;
+import dev.isthmus.engine.tensor.Tensor;
+import dev.isthmus.formats.quant.Quantizer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * int8 compute on oneDNN against {@link Int8Rows#linear}, the scalar reference that performs the same steps (rows
+ * quantized with the same scales and rounding, exact integer sums, the same epilogue), within 1e-4: so the kernels are
+ * tested exactly, apart from the quantization error. Awkward sizes (primes, 1), 1 and 3 rows and many, in-place
+ * residuals; whole Transformer encoders (post-LN and pre-LN, masks) quantized at load.
+ */
+class OneDnnInt8Test {
+    static final double TOL = 1e-4;
+    static final ComputePool POOL = ComputePool.single();
+
+    @BeforeAll
+    static void available() {
+        OneDnnStatus s = OneDnn.probe();
+        assertTrue(s.available(), "oneDNN must load in this build (the jar is a dependency): " + s.reason());
+    }
+
+    /** A random int8 weight (out × in) with a scale per row, as {@code isthmus quantize} stores one. */
+    static Tensor int8Weight(Random r, int out, int in) {
+        byte[] q = new byte[out * in];
+        for (int i = 0; i < q.length; i++) q[i] = (byte) (r.nextInt(255) - 127);
+        float[] s = new float[out];
+        for (int i = 0; i < out; i++) s[i] = i % 11 == 7 ? 0f : 0.001f + r.nextFloat() * 0.01f;
+        return Tensor.quantized(Tensor.wrap(DType.I8, new long[]{out, in}, java.lang.foreign.MemorySegment.ofArray(q)), s);
+    }
+
+    static LinearKernel reference(Tensor w, float[] bias, Activation act) {
+        return Int8Rows.linear(w.segment().toArray(ValueLayout.JAVA_BYTE), w.scales(), bias, (int) w.dim(0), (int) w.dim(1), act);
+    }
+
+    @Test
+    void linearMatchesTheInt8Reference() {
+        Random r = new Random(3);
+        int cases = 0;
+        for (int threads : new int[]{1, 2}) {
+            OneDnnBackend b = OneDnnBackend.open(threads);
+            try {
+                for (int[] oi : new int[][]{{1, 1}, {5, 7}, {37, 131}, {130, 64}, {64, 3}}) {
+                    for (Activation act : new Activation[]{Activation.NONE, Activation.RELU, Activation.GELU}) {
+                        int out = oi[0], in = oi[1];
+                        Tensor w = int8Weight(r, out, in);
+                        float[] bias = act == Activation.RELU ? null : Nodes.random(r, out);
+                        OneDnnInt8Linear k = new OneDnnInt8Linear(b, "l" + cases, w, bias, act);
+                        LinearKernel ref = reference(w, bias, act);
+                        for (int rows : new int[]{1, 3, 32, 129}) {
+                            for (int residual = 0; residual < 3; residual++) { // none, another array, y itself
+                                int ldx = in + 2, ldy = out + 3;
+                                float[] x = Nodes.random(r, 1 + rows * ldx);
+                                for (int i = 0; i < x.length; i++) x[i] *= 4;
+                                float[] res = Nodes.random(r, rows * out), start = Nodes.random(r, 2 + rows * ldy);
+                                float[] ye = start.clone(), ya = start.clone();
+                                run(ref, x, ldx, rows, ye, ldy, residual, res, out);
+                                run(k, x, ldx, rows, ya, ldy, residual, res, out);
+                                Nodes.assertClose(out + "×" + in + " " + act + " rows " + rows + " residual " + residual + " threads " + threads,
+                                        ye, ya, TOL);
+                                cases++;
+                            }
+                        }
+                        assertTrue(k.implementation().contains("matmul"), k.implementation());
+                        k.close();
+                    }
+                }
+            } finally {
+                b.close();
+            }
+            assertEquals(0, b.openLayers());
+        }
+        assertEquals(360, cases);
+    }
+
+    private static void run(LinearKernel k, float[] x, int ldx, int rows, float[] y, int ldy, int residual, float[] res, int out) {
+        switch (residual) {
+            case 0 -> k.run(x, 1, ldx, rows, y, 2, ldy, null, 0, 0, POOL);
+            case 1 -> k.run(x, 1, ldx, rows, y, 2, ldy, res, 0, out, POOL);
+            default -> k.run(x, 1, ldx, rows, y, 2, ldy, y, 2, ldy, POOL);
+        }
+    }
+
+    @Test
+    void refusesWhatIsNotInt8WithScales() {
+        OneDnnBackend b = OneDnnBackend.open(1);
+        try {
+            Tensor f = Tensor.ofFloats(new float[6], 2, 3);
+            assertThrows(IllegalArgumentException.class, () -> new OneDnnInt8Linear(b, "f32", f, null, Activation.NONE));
+            Tensor w = int8Weight(new Random(1), 2, 3);
+            assertThrows(IllegalArgumentException.class, () -> new OneDnnInt8Linear(b, "bias", w, new float[3], Activation.NONE));
+        } finally {
+            b.close();
+        }
+    }
+
+    /** The int8 reference as a backend: quantized encoders and Linear layers through {@link Int8Rows#linear}. */
+    static final class Int8ReferenceBackend implements Backend {
+        @Override
+        public String name() {
+            return "int8 reference";
+        }
+
+        @Override
+        public Executable compile(Node node) {
+            KernelProvider ref = KernelProvider.reference();
+            return switch (node.op()) {
+                case TransformerEncoder e when e.quantizedInt8() -> e.compile(ref, (name, w, bias, act) -> reference(w, bias, act));
+                case Linear l when l.weight().isQuantized() -> {
+                    LinearKernel k = reference(l.weight(), l.biasFloats(), l.activation());
+                    yield f -> {
+                        long[] s = f.inShape[0];
+                        int rows = Math.toIntExact(dev.isthmus.engine.tensor.Shape.prod(s, 0, s.length - 1));
+                        k.run(f.buf, f.in[0], l.inFeatures(), rows, f.buf, f.out[0], l.outFeatures(), null, 0, 0, f.pool);
+                    };
+                }
+                default -> node.op().compile(ref);
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    static ModelSpec encoder(int layers, int d, int heads, int ff, boolean normFirst, String act, boolean mask) {
+        Map<String, Object> layer = new LinkedHashMap<>();
+        layer.put("d_model", d);
+        layer.put("nhead", heads);
+        layer.put("dim_feedforward", ff);
+        layer.put("batch_first", true);
+        layer.put("norm_first", normFirst);
+        layer.put("activation", act);
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("encoder_layer", layer);
+        args.put("num_layers", layers);
+        return mask ? Nodes.oneNodeOf("TransformerEncoder", "enc", args, 1, new long[]{-1, -1, d}, new long[]{-1, -1})
+                : Nodes.oneNode("TransformerEncoder", "enc", args, 1, -1, -1, d);
+    }
+
+    static Nodes.Weights encoderWeights(long seed, int layers, int d, int ff) {
+        Nodes.Weights w = new Nodes.Weights(seed);
+        for (int i = 0; i < layers; i++) {
+            String p = "enc.layers." + i + ".";
+            w.add(p + "self_attn.in_proj_weight", 0.2f, 3L * d, d);
+            w.add(p + "self_attn.in_proj_bias", 0.1f, 3L * d);
+            w.add(p + "self_attn.out_proj.weight", 0.2f, d, d);
+            w.add(p + "self_attn.out_proj.bias", 0.1f, d);
+            w.add(p + "linear1.weight", 0.2f, ff, d);
+            w.add(p + "linear1.bias", 0.1f, ff);
+            w.add(p + "linear2.weight", 0.2f, d, ff);
+            w.add(p + "linear2.bias", 0.1f, d);
+            for (String n : new String[]{"norm1", "norm2"}) {
+                w.add(p + n + ".weight", 1f, d);
+                w.add(p + n + ".bias", 0.1f, d);
+            }
+        }
+        return w;
+    }
+
+    @Test
+    void quantizedEncoderMatchesTheInt8Reference() {
+        int d = 36, heads = 3, ff = 53, layers = 2;
+        Random r = new Random(9);
+        for (boolean normFirst : new boolean[]{false, true}) {
+            for (boolean mask : new boolean[]{false, true}) {
+                ModelSpec spec = encoder(layers, d, heads, ff, normFirst, normFirst ? "gelu" : "relu", mask);
+                var ws = Quantizer.atLoad(spec, encoderWeights(normFirst ? 1 : 2, layers, d, ff), DType.I8);
+                OneDnnBackend b = OneDnnBackend.open(2);
+                try (Model onednn = Model.build(spec, ws, null, 2, b);
+                     Model ref = Model.build(spec, ws, null, 1, new Int8ReferenceBackend())) {
+                    assertEquals(List.of("onednn"), Nodes.backends(onednn));
+                    assertEquals(4 * layers, b.openLayers(), "one int8 product per projection");
+                    for (int[] bs : new int[][]{{1, 1}, {1, 7}, {3, 5}}) {
+                        float[] x = Nodes.random(r, bs[0] * bs[1] * d);
+                        Tensor xt = Tensor.ofFloats(x, bs[0], bs[1], d);
+                        String what = "normFirst " + normFirst + " mask " + mask + " " + Arrays.toString(bs);
+                        if (mask) {
+                            float[] m = new float[bs[0] * bs[1]]; // a float mask is added to the scores
+                            if (bs[1] > 1) m[bs[1] - 1] = Float.NEGATIVE_INFINITY; // the first sequence's last key is padding
+                            Tensor mt = Tensor.ofFloats(m, bs[0], bs[1]);
+                            Nodes.assertSameResults(what, Nodes.run(ref, xt, mt), Nodes.run(onednn, xt, mt), TOL);
+                        } else {
+                            Nodes.assertSameResults(what, Nodes.run(ref, xt), Nodes.run(onednn, xt), TOL);
+                        }
+                    }
+                }
+                assertEquals(0, b.openLayers(), "the model closes the backend and its layers");
+            }
+        }
+    }
+
+    /** {@code --backend auto} runs an int8 encoder's products on oneDNN where the CPU has an int8 dot product. */
+    @Test
+    void autoClaimsInt8EncodersWhereTheCpuMultipliesInt8() {
+        String isa = OneDnn.probe().isa();
+        assertTrue(OneDnnAutoBackend.int8Accelerated("avx512_core_vnni"));
+        assertTrue(OneDnnAutoBackend.int8Accelerated("avx2_vnni"));
+        assertTrue(OneDnnAutoBackend.int8Accelerated("avx512_core_amx"));
+        assertTrue(!OneDnnAutoBackend.int8Accelerated("avx2") && !OneDnnAutoBackend.int8Accelerated("avx512_core")
+                && !OneDnnAutoBackend.int8Accelerated(null));
+        int d = 16, ff = 24;
+        ModelSpec spec = encoder(1, d, 2, ff, false, "relu", false);
+        Nodes.Weights f32 = encoderWeights(4, 1, d, ff);
+        try (OneDnnAutoBackend auto = new OneDnnAutoBackend(1); Model m = Model.build(spec, Quantizer.atLoad(spec, f32, DType.I8), null, 1, auto)) {
+            assertEquals(List.of(OneDnnAutoBackend.int8Accelerated(isa) ? "onednn" : "java"), Nodes.backends(m), isa);
+        }
+        try (OneDnnAutoBackend auto = new OneDnnAutoBackend(1); Model m = Model.build(spec, f32, null, 1, auto)) {
+            assertEquals(List.of("java"), Nodes.backends(m), "an F32 encoder stays on Java");
+        }
+        assumeTrue(OneDnnAutoBackend.int8Accelerated(isa), "this CPU has no int8 dot product: " + isa);
+    }
+}
