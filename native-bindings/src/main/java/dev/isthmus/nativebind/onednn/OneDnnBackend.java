@@ -102,8 +102,8 @@ public final class OneDnnBackend implements Backend {
      * with height 1) with no epilogue or a fused ReLU; {@code Linear} with at least one input and one output feature,
      * with no epilogue or a fused ReLU; {@code GRU} with every argument (an initial state h_0 too); max and average
      * pooling, 1-D and 2-D, with every argument (the rare shapes oneDNN's averaging cannot match run on the op's Java
-     * kernel inside the layer); with int8 weights (a quantized model), a {@code Linear} with no residual and no
-     * epilogue, a ReLU or a GELU, and {@code TransformerEncoder} / {@code TransformerEncoderLayer} whose four projections
+     * kernel inside the layer); with int8 weights (a quantized model), a {@code Linear} with no epilogue, a ReLU or a
+     * GELU (and a fused residual), and {@code TransformerEncoder} / {@code TransformerEncoderLayer} whose four projections
      * are all int8, computed in int8 ({@link OneDnnInt8Linear}). Declined: a fused residual, a fused max pooling, any
      * other fused activation, LSTM and RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
      * memory here. The layer belongs to this backend and is closed with it.
@@ -116,8 +116,8 @@ public final class OneDnnBackend implements Backend {
         String label = node.label();
         return switch (node.op()) {
             case TransformerEncoder e when e.quantizedInt8() -> int8Encoder(label, e);
-            case Linear l when OneDnnInt8Linear.takes(l.weight()) && !l.hasResidual() && int8Epilogue(l.activation()) ->
-                    new OneDnnInt8Linear(this, label, l.weight(), l.biasFloats(), l.activation());
+            case Linear l when OneDnnInt8Linear.takes(l.weight()) && int8Epilogue(l.activation()) ->
+                    new OneDnnInt8Linear(this, label, l.weight(), l.biasFloats(), l.activation(), l.hasResidual());
             case Conv c when !c.hasResidual() && !c.hasMaxPool2() && plainOrRelu(c.activation()) -> new OneDnnConv2d(this, label, c);
             case Linear l when !l.hasResidual() && plainOrRelu(l.activation()) && l.inFeatures() > 0 && l.outFeatures() > 0 ->
                     new OneDnnLinear(this, label, l);

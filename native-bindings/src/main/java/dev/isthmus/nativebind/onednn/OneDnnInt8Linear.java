@@ -31,6 +31,8 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
     final int in, out;
     private final Activation act;
     private final float[] bias;
+    /** As a graph node: whether input 1 is a residual added before the activation (a fused {@code + x}). */
+    private final boolean residualInput;
     private final PackedWeights weights;
     private final Arena scaleArena = Arena.ofShared();
     private final MemorySegment weightScales;
@@ -43,7 +45,13 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
     }
 
     OneDnnInt8Linear(OneDnnBackend backend, String label, Tensor weight, float[] bias, Activation act) {
+        this(backend, label, weight, bias, act, false);
+    }
+
+    /** The same as a graph node whose input 1, when {@code residualInput}, is added before the activation. */
+    OneDnnInt8Linear(OneDnnBackend backend, String label, Tensor weight, float[] bias, Activation act, boolean residualInput) {
         super(backend, label);
+        this.residualInput = residualInput;
         if (!takes(weight)) throw new IllegalArgumentException(label + ": not an int8 matrix with scales: " + weight);
         out = Math.toIntExact(weight.dim(0));
         in = Math.toIntExact(weight.dim(1));
@@ -95,10 +103,11 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
         }
     }
 
-    /** As a graph node: input 0 (rows of {@code in}) to output 0 (rows of {@code out}). */
+    /** As a graph node: input 0 (rows of {@code in}) to output 0 (rows of {@code out}), plus input 1 when it is a residual. */
     @Override
     public void run(Frame f) {
-        run(f.buf, f.in[0], in, rows(f.inShape[0]), f.buf, f.out[0], out, null, 0, 0, f.pool);
+        run(f.buf, f.in[0], in, rows(f.inShape[0]), f.buf, f.out[0], out, residualInput ? f.buf : null, residualInput ? f.in[1] : 0, out,
+                f.pool);
     }
 
     @Override

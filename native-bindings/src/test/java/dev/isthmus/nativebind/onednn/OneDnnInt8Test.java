@@ -137,7 +137,8 @@ class OneDnnInt8Test {
                     yield f -> {
                         long[] s = f.inShape[0];
                         int rows = Math.toIntExact(dev.isthmus.engine.tensor.Shape.prod(s, 0, s.length - 1));
-                        k.run(f.buf, f.in[0], l.inFeatures(), rows, f.buf, f.out[0], l.outFeatures(), null, 0, 0, f.pool);
+                        k.run(f.buf, f.in[0], l.inFeatures(), rows, f.buf, f.out[0], l.outFeatures(), l.hasResidual() ? f.buf : null,
+                                l.hasResidual() ? f.in[1] : 0, l.outFeatures(), f.pool);
                     };
                 }
                 default -> node.op().compile(ref);
@@ -213,6 +214,60 @@ class OneDnnInt8Test {
                 }
                 assertEquals(0, b.openLayers(), "the model closes the backend and its layers");
             }
+        }
+    }
+
+    /** x → Linear (int8) → + x → ReLU: the fusion passes make it one Linear with a residual and a ReLU. */
+    static ModelSpec residualLinear(int d) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        args.put("in_features", d);
+        args.put("out_features", d);
+        return Nodes.spec(List.of(Nodes.input("x", -1, d)), List.of("y"),
+                Nodes.node(0, "Linear", "fc", List.of("x"), List.of("h"), args),
+                Nodes.node(1, "add", "add", List.of("h", "x"), List.of("s"), Map.of()),
+                Nodes.node(2, "relu", "relu", List.of("s"), List.of("y"), Map.of()));
+    }
+
+    @Test
+    void int8LinearWithAFusedResidualMatchesTheInt8Reference() {
+        int d = 67;
+        ModelSpec spec = residualLinear(d);
+        Nodes.Weights f32 = new Nodes.Weights(12);
+        f32.add("fc.weight", 0.3f, d, d);
+        f32.add("fc.bias", 0.1f, d);
+        var ws = Quantizer.atLoad(spec, f32, DType.I8);
+        Random r = new Random(13);
+        OneDnnBackend b = OneDnnBackend.open(1);
+        try (Model onednn = Model.build(spec, ws, null, 1, b); Model ref = Model.build(spec, ws, null, 1, new Int8ReferenceBackend())) {
+            assertEquals(List.of("onednn"), Nodes.backends(onednn));
+            assertTrue(onednn.nodes().getFirst().summary().contains(" + "), "the residual and ReLU are fused: " + onednn.nodes());
+            for (int rows : new int[]{1, 3, 40}) {
+                Tensor x = Tensor.ofFloats(Nodes.random(r, rows * d), rows, d);
+                Nodes.assertSameResults(rows + " rows", Nodes.run(ref, x), Nodes.run(onednn, x), TOL);
+            }
+        }
+    }
+
+    /**
+     * {@code --backend auto} runs an int8 Linear on oneDNN from 2 rows and enough multiply-adds, on the Java
+     * weight-only kernel below (one compiled form each, chosen per input shape).
+     */
+    @Test
+    void autoRunsInt8LinearLayersOnOneDnnFromTwoRows() {
+        assumeTrue(OneDnnAutoBackend.int8Accelerated(OneDnn.probe().isa()), "this CPU has no int8 dot product");
+        int d = 400; // 160,000 multiply-adds a row
+        ModelSpec spec = residualLinear(d);
+        Nodes.Weights f32 = new Nodes.Weights(14);
+        f32.add("fc.weight", 0.1f, d, d);
+        f32.add("fc.bias", 0.1f, d);
+        var ws = Quantizer.atLoad(spec, f32, DType.I8);
+        Random r = new Random(15);
+        try (OneDnnAutoBackend auto = new OneDnnAutoBackend(1); Model m = Model.build(spec, ws, null, 1, auto);
+             Model int8 = Model.build(spec, ws, null, 1, new Int8ReferenceBackend()); Model widened = Nodes.reference(spec, ws)) {
+            assertTrue(Nodes.backends(m).getFirst().startsWith("onednn int8 from 2 rows"), Nodes.backends(m).toString());
+            Tensor one = Tensor.ofFloats(Nodes.random(r, d), 1, d), three = Tensor.ofFloats(Nodes.random(r, 3 * d), 3, d);
+            Nodes.assertSameResults("1 row: the weight-only kernel", Nodes.run(widened, one), Nodes.run(m, one), TOL);
+            Nodes.assertSameResults("3 rows: oneDNN's int8 product", Nodes.run(int8, three), Nodes.run(m, three), TOL);
         }
     }
 
