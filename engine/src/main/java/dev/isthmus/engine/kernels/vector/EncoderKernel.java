@@ -15,8 +15,9 @@ import dev.isthmus.engine.kernels.Scratch;
  * <li>the feed-forward block: the first GEMM with bias and activation fused, the second with bias and residual;</li>
  * <li>LayerNorms after each block (post-LN) or before each (pre-LN, {@code norm_first}).</li>
  * </ul>
- * Rows are batch-major: row b·seq + i. Immutable; safe to run from many threads at once (the work buffers are
- * per-thread scratch).
+ * The four products are {@link LinearKernel}s: packed F32 GEMMs ({@link PackedGemm}) when the layer is built from its
+ * weights, or products another engine runs (oneDNN's int8 matmul for an int8 model). Rows are batch-major: row
+ * b·seq + i. Immutable; safe to run from many threads at once (the work buffers are per-thread scratch).
  */
 public final class EncoderKernel {
     private final int d, heads, ff;
