@@ -73,7 +73,12 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
         registered();
         // reorder now, so that the copy read from the file is freed before the next layer makes its own: a model's
         // weights are then held once (packed) and never twice, even during the first run
-        warm(plans, PACKING_ROWS, Int8Plan::new);
+        try {
+            warm(plans, PACKING_ROWS, Int8Plan::new);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /** The rows of the plan made at load to pack the weights (oneDNN's int8 layout does not depend on them). */

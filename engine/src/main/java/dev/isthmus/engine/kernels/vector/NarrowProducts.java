@@ -76,6 +76,38 @@ final class NarrowProducts {
         return int8 ? q.length + 4L * scales.length : 2L * bf.length;
     }
 
+    /**
+     * The weights widened to F32 (int8: q·scale; bf16: exact) into right-operand panels of width {@code nr} (a multiple
+     * of {@link #P}), as {@link PackedMatrix#forB} lays out a matrix: weight (o, p) at {@code (o / nr)·in·nr + p·nr +
+     * o % nr}, the last panel's columns past {@code out} zero. {@code d} holds at least
+     * {@code PackedMatrix.floats(out, in, nr)} floats. For products with many rows, where one widening per call
+     * serves them all ({@link NarrowLinearKernel}).
+     */
+    void widenPanels(float[] d, int nr) {
+        if (nr % P != 0) throw new IllegalArgumentException("panel width " + nr + " is not a multiple of " + P);
+        if (out == 0 || in == 0) return;
+        int last = (out - 1) / nr;
+        java.util.Arrays.fill(d, last * in * nr, (last + 1) * in * nr, 0f);
+        for (int b = 0; b < panels; b++) {
+            int o0 = b * P, src = b * in * P, dst = (o0 / nr) * in * nr + o0 % nr;
+            if (!int8) {
+                for (int p = 0; p < in; p++, src += P, dst += nr) bf16(bf, src).intoArray(d, dst);
+            } else if (TWO_PARTS) {
+                FloatVector s0 = FloatVector.fromArray(F, scales, o0), s1 = FloatVector.fromArray(F, scales, o0 + L);
+                for (int p = 0; p < in; p++, src += P, dst += nr) {
+                    ByteVector v = ByteVector.fromArray(B, q, src);
+                    ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(s0).intoArray(d, dst);
+                    ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).mul(s1).intoArray(d, dst + L);
+                }
+            } else {
+                FloatVector s0 = FloatVector.fromArray(F, scales, o0);
+                for (int p = 0; p < in; p++, src += P, dst += nr) {
+                    ((FloatVector) ByteVector.fromArray(B, q, src).convertShape(VectorOperators.B2F, F, 0)).mul(s0).intoArray(d, dst);
+                }
+            }
+        }
+    }
+
     /** Panels per task when a product is split over threads. */
     private static final int PANELS_PER_TASK = 4;
 

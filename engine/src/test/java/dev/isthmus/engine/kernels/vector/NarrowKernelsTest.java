@@ -80,7 +80,7 @@ class NarrowKernelsTest extends ThreePools {
         for (DType dt : new DType[]{DType.I8, DType.BF16}) {
             for (int out : OUTS) {
                 for (int in : INS) {
-                    for (int rows : new int[]{1, 3, 4, 7}) {
+                    for (int rows : new int[]{1, 3, 4, 7, 8, 17}) {
                         c++;
                         NarrowMatrix w = matrix(r, dt, out, in);
                         float[] bias = c % 3 == 0 ? null : Check.random(r, out, 0.5);
