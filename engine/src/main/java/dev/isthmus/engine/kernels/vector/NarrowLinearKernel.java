@@ -31,6 +31,12 @@ final class NarrowLinearKernel implements LinearKernel {
      */
     static final int WIDEN_ROWS = Integer.getInteger("isthmus.narrow.widenRows", 10);
 
+    /**
+     * Weights from which a layer widens (smaller ones stay row by row: their widening buys little, e.g. a classifier
+     * head of 10 outputs run on every step of a sequence).
+     */
+    static final long WIDEN_WEIGHTS = 1 << 14;
+
     NarrowLinearKernel(NarrowMatrix w, float[] bias, Activation act) {
         if (bias != null && bias.length != w.rows()) throw new IllegalArgumentException(bias.length + " biases for " + w.rows() + " outputs");
         this.w = new NarrowProducts(w); // packed into panels; the row-major matrix is not kept
@@ -46,7 +52,7 @@ final class NarrowLinearKernel implements LinearKernel {
         // the product goes to y, or first to a scratch array when a residual (which may be y itself) is still to be read
         float[] t = residual == null ? y : PRODUCT.floats(rows * out);
         int tOff = residual == null ? yOff : 0, ldt = residual == null ? ldy : out;
-        if (rows >= WIDEN_ROWS && in > 0) {
+        if (rows >= WIDEN_ROWS && (long) out * in >= WIDEN_WEIGHTS) {
             float[] panels = WIDENED.floats(PackedMatrix.floats(out, in, Tiles.NR));
             w.widenPanels(panels, Tiles.NR);
             PackedGemm.multiplyByPanels(x, xOff, ldx, rows, panels, out, in, t, tOff, ldt, pool);

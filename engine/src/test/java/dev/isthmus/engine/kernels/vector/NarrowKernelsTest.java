@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The weight-only kernels (int8 with a scale per row, bf16; widened in registers) against the scalar reference, which
@@ -93,6 +94,33 @@ class NarrowKernelsTest extends ThreePools {
                         float[] e = linear(REF, w, bias, act, x, rows, inPlace, res, pool1);
                         float[] a = linear(Check.VECTOR, w, bias, act, x, rows, inPlace, res, pool2);
                         Check.close(e, a, what);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Calls with many rows on layers big enough to be widened once into F32 panels and run on the packed GEMM. */
+    @Test
+    void widenedLinearMatchesTheReference() {
+        SplittableRandom r = new SplittableRandom(23);
+        int c = 0;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int[] oi : new int[][]{{131, 127}, {131, 257}, {257, 64}}) {
+                int out = oi[0], in = oi[1];
+                assertTrue((long) out * in >= NarrowLinearKernel.WIDEN_WEIGHTS);
+                for (int rows : new int[]{NarrowLinearKernel.WIDEN_ROWS, 33}) {
+                    c++;
+                    NarrowMatrix w = matrix(r, dt, out, in);
+                    float[] bias = c % 2 == 0 ? null : Check.random(r, out, 0.5);
+                    Activation act = c % 3 == 0 ? Activation.GELU : Activation.RELU;
+                    float[] x = Check.random(r, 2 + rows * (in + 3), 1.5);
+                    float[] res = c % 3 == 1 ? null : Check.random(r, rows * out, 1);
+                    boolean inPlace = c % 3 == 2;
+                    String what = dt + " widened linear out=" + out + " in=" + in + " rows=" + rows;
+                    float[] e = linear(REF, w, bias, act, x, rows, inPlace, res, pool1);
+                    for (var pool : new dev.isthmus.engine.parallel.ComputePool[]{pool1, pool2, pool3}) {
+                        Check.close(e, linear(Check.VECTOR, w, bias, act, x, rows, inPlace, res, pool), what + " on " + pool.threads() + " threads");
                     }
                 }
             }
