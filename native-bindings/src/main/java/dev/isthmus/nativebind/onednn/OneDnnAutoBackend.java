@@ -123,65 +123,59 @@ final class OneDnnAutoBackend implements Backend {
     static final long INT8_MIN_MACS = Long.getLong("isthmus.auto.int8MinMacs", 1L << 17);
 
     /**
-     * An int8 Linear compiled twice, run by the Java weight-only kernel on small calls and by oneDNN's int8 matmul
-     * from {@link #INT8_MIN_ROWS} rows and {@link #INT8_MIN_MACS} multiply-adds, chosen per plan (input shape).
+     * A layer compiled twice, on the Java kernels and on oneDNN, run by the one {@link #pick} chooses for its first
+     * input's shape. The choice is made per plan (one input shape), so each plan prepares only the executable it runs.
      */
-    record ByRows(Executable java, Executable onednn, long macsPerRow) implements Executable {
-        Executable pick(long[] x) {
-            long rows = 1;
-            for (int i = 0; i < x.length - 1; i++) rows *= x[i];
-            return rows >= INT8_MIN_ROWS && rows * macsPerRow >= INT8_MIN_MACS ? onednn : java;
-        }
+    interface ByShape extends Executable {
+        Executable java();
+
+        Executable onednn();
+
+        Executable pick(long[] firstInput);
 
         @Override
-        public void run(dev.isthmus.engine.ir.Frame f) {
+        default void run(dev.isthmus.engine.ir.Frame f) {
             pick(f.inShape[0]).run(f);
         }
 
         @Override
-        public long scratchFloats(long[][] in, long[][] out) {
+        default long scratchFloats(long[][] in, long[][] out) {
             return pick(in[0]).scratchFloats(in, out);
         }
 
         @Override
-        public void prepare(dev.isthmus.engine.ir.Frame f) {
+        default void prepare(dev.isthmus.engine.ir.Frame f) {
             pick(f.inShape[0]).prepare(f);
         }
 
         @Override
-        public long heldBytes() {
-            return java.heldBytes() + onednn.heldBytes();
+        default long heldBytes() {
+            return java().heldBytes() + onednn().heldBytes();
+        }
+    }
+
+    /**
+     * An int8 Linear compiled twice, run by the Java weight-only kernel on small calls and by oneDNN's int8 matmul
+     * from {@link #INT8_MIN_ROWS} rows and {@link #INT8_MIN_MACS} multiply-adds, chosen per plan (input shape).
+     */
+    record ByRows(Executable java, Executable onednn, long macsPerRow) implements ByShape {
+        @Override
+        public Executable pick(long[] x) {
+            long rows = 1;
+            for (int i = 0; i < x.length - 1; i++) rows *= x[i];
+            return rows >= INT8_MIN_ROWS && rows * macsPerRow >= INT8_MIN_MACS ? onednn : java;
         }
     }
 
     /**
      * A recurrent layer compiled twice, run by the Java kernels below {@code minBatch} sequences and by oneDNN from
-     * there. The choice is made per plan (one input shape), so each plan prepares only the executable it runs.
+     * there.
      */
-    record ByBatch(Executable java, Executable onednn, boolean batchFirst, int minBatch) implements Executable {
-        Executable pick(long[] x) {
+    record ByBatch(Executable java, Executable onednn, boolean batchFirst, int minBatch) implements ByShape {
+        @Override
+        public Executable pick(long[] x) {
             long batch = x.length == 2 ? 1 : batchFirst ? x[0] : x[1];
             return batch >= minBatch ? onednn : java;
-        }
-
-        @Override
-        public void run(dev.isthmus.engine.ir.Frame f) {
-            pick(f.inShape[0]).run(f);
-        }
-
-        @Override
-        public long scratchFloats(long[][] in, long[][] out) {
-            return pick(in[0]).scratchFloats(in, out);
-        }
-
-        @Override
-        public void prepare(dev.isthmus.engine.ir.Frame f) {
-            pick(f.inShape[0]).prepare(f);
-        }
-
-        @Override
-        public long heldBytes() {
-            return java.heldBytes() + onednn.heldBytes();
         }
     }
 }

@@ -271,6 +271,18 @@ class OneDnnInt8Test {
         }
     }
 
+    @Test
+    void byRowsPicksOneDnnFromTwoRowsAndEnoughWork() {
+        long minMacs = OneDnnAutoBackend.INT8_MIN_MACS;
+        OneDnnAutoBackend.ByRows big = new OneDnnAutoBackend.ByRows(f -> { }, f -> { }, minMacs);
+        assertEquals(big.java(), big.pick(new long[]{1, 300}), "one row: a matrix-vector product");
+        assertEquals(big.onednn(), big.pick(new long[]{2, 300}));
+        assertEquals(big.onednn(), big.pick(new long[]{1, 2, 300}), "rows are every dimension but the last");
+        OneDnnAutoBackend.ByRows small = new OneDnnAutoBackend.ByRows(f -> { }, f -> { }, minMacs / 8);
+        assertEquals(small.java(), small.pick(new long[]{7, 300}));
+        assertEquals(small.onednn(), small.pick(new long[]{8, 300}));
+    }
+
     /** {@code --backend auto} runs an int8 encoder's products on oneDNN where the CPU has an int8 dot product. */
     @Test
     void autoClaimsInt8EncodersWhereTheCpuMultipliesInt8() {
