@@ -736,15 +736,6 @@ public class dnnl_h extends dnnl_h$shared {
     public static int dnnl_eltwise_linear() {
         return dnnl_eltwise_linear;
     }
-    private static final int dnnl_eltwise_gelu_erf = (int)49L;
-    /**
-     * {@snippet lang=c :
-     * enum dnnl_alg_kind_t.dnnl_eltwise_gelu_erf = 49
-     * }
-     */
-    public static int dnnl_eltwise_gelu_erf() {
-        return dnnl_eltwise_gelu_erf;
-    }
     private static final int dnnl_pooling_max = (int)511L;
     /**
      * {@snippet lang=c :
