@@ -59,6 +59,8 @@ public final class OneDnnBackend implements Backend {
     /** Counts the open layers (plus the backend's own reference until close), so none registers after close. */
     private final Shared life;
     private final Set<OneDnnLayerBase> layers = ConcurrentHashMap.newKeySet();
+    /** The buffers of the int8 products during a call, shared by all of them (see {@link Int8Staging}). */
+    final Int8Staging.Pool int8Staging = new Int8Staging.Pool();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private OneDnnBackend(LoadedLibrary lib, int threads) {
@@ -226,6 +228,7 @@ public final class OneDnnBackend implements Backend {
         if (!closed.compareAndSet(false, true)) return;
         List<OneDnnLayerBase> all = new ArrayList<>(layers);
         for (OneDnnLayerBase l : all) l.close();
+        int8Staging.close();
         life.release();
     }
 }

@@ -92,13 +92,20 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
         try {
             Int8Plan p = plans.acquire(rows, Int8Plan::new);
             try {
-                Workspace ws = p.take();
+                Exec e = p.take();
+                Int8Staging st = backend.int8Staging.take();
                 try {
-                    kernels.quantizeRows(x, xOff, ldx, rows, in, ws.src, ws.rowScales);
-                    ws.exec.execute();
-                    kernels.dequantizeRows(ws.dst, rows, out, ws.rowScales, bias, act, y, yOff, ldy, residual, resOff, ldr);
+                    st.reserve((long) rows * in, (long) rows * out * Float.BYTES);
+                    MemorySegment src = st.src(), dst = st.dst();
+                    float[] rowScales = st.rowScales(rows);
+                    kernels.quantizeRows(x, xOff, ldx, rows, in, src, rowScales);
+                    e.set(0, src);
+                    e.set(2, dst);
+                    e.execute();
+                    kernels.dequantizeRows(dst, rows, out, rowScales, bias, act, y, yOff, ldy, residual, resOff, ldr);
                 } finally {
-                    p.give(ws);
+                    backend.int8Staging.give(st);
+                    p.give(e);
                 }
             } finally {
                 p.release();
@@ -135,22 +142,11 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
         return plans.size();
     }
 
-    /** One caller's buffers: the execution context, the int8 rows, the float results, the rows' scales. */
-    private record Workspace(Exec exec, Arena arena, MemorySegment src, MemorySegment dst, float[] rowScales) implements AutoCloseable {
-        @Override
-        public void close() {
-            exec.close();
-            arena.close();
-        }
-    }
-
-    private final class Int8Plan extends Plan<Workspace> {
-        final int m;
+    private final class Int8Plan extends Plan<Exec> {
         final Primitive prim;
         final MemorySegment packed;
 
         Int8Plan(int m) {
-            this.m = m;
             try (Dnnl.Scope sc = new Dnnl.Scope()) {
                 MemorySegment src = sc.typedMd(dnnl_h.dnnl_s8(), dnnl_h.dnnl_ab(), m, in);
                 MemorySegment wmd = sc.typedMd(dnnl_h.dnnl_s8(), dnnl_h.dnnl_format_tag_any(), in, out);
@@ -173,22 +169,17 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
             implementation(prim.implementation());
         }
 
+        /** An execution context with the weights and their scales bound; the source and result are set per call. */
         @Override
-        protected Workspace newWorkspace() {
+        protected Exec newWorkspace() {
             Exec e = new Exec(backend.engine, prim, dnnl_h.DNNL_ARG_SRC(), dnnl_h.DNNL_ARG_WEIGHTS(), dnnl_h.DNNL_ARG_DST(),
                     dnnl_h.DNNL_ARG_ATTR_SCALES() | dnnl_h.DNNL_ARG_WEIGHTS());
-            Arena a = Arena.ofShared();
             try {
-                Workspace ws = new Workspace(e, a, a.allocate((long) m * in, Dnnl.ALIGN), a.allocate((long) m * out * Float.BYTES, Dnnl.ALIGN),
-                        new float[m]);
-                e.set(0, ws.src);
                 e.set(1, packed);
-                e.set(2, ws.dst);
                 e.set(3, weightScales);
-                return ws;
+                return e;
             } catch (RuntimeException ex) {
                 e.close();
-                a.close();
                 throw ex;
             }
         }
