@@ -8,6 +8,7 @@ import dev.isthmus.engine.ir.ops.Linear;
 import dev.isthmus.engine.ir.ops.Recurrent;
 import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.tensor.Shape;
 
 /**
  * oneDNN as {@code --backend auto} uses it: only where it is measured faster than the Java kernels on the machines
@@ -161,8 +162,7 @@ final class OneDnnAutoBackend implements Backend {
     record ByRows(Executable java, Executable onednn, long macsPerRow) implements ByShape {
         @Override
         public Executable pick(long[] x) {
-            long rows = 1;
-            for (int i = 0; i < x.length - 1; i++) rows *= x[i];
+            long rows = Shape.prod(x, 0, x.length - 1);
             return rows >= INT8_MIN_ROWS && rows * macsPerRow >= INT8_MIN_MACS ? onednn : java;
         }
     }

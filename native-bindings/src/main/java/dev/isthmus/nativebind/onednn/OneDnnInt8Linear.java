@@ -5,7 +5,6 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.parallel.ComputePool;
-import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
 
@@ -126,10 +125,6 @@ final class OneDnnInt8Linear extends OneDnnLayerBase implements LinearKernel {
     public void prepare(Frame f) {
         int rows = rows(f.inShape[0]);
         if (rows > 0) warm(plans, rows, Int8Plan::new);
-    }
-
-    private static int rows(long[] s) {
-        return Math.toIntExact(Shape.prod(s, 0, s.length - 1));
     }
 
     @Override

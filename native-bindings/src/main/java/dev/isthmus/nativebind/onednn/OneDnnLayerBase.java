@@ -1,6 +1,7 @@
 package dev.isthmus.nativebind.onednn;
 
 import dev.isthmus.engine.ir.Frame;
+import dev.isthmus.engine.tensor.Shape;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -102,6 +103,11 @@ abstract class OneDnnLayerBase implements OneDnnLayer {
         } finally {
             exit();
         }
+    }
+
+    /** The rows of a matrix product over an input of shape {@code s}: every dimension but the last. */
+    static int rows(long[] s) {
+        return Math.toIntExact(Shape.prod(s, 0, s.length - 1));
     }
 
     /** Copies input {@code i} of a frame into native memory (native code cannot hold a pointer into the Java heap). */

@@ -3,7 +3,6 @@ package dev.isthmus.nativebind.onednn;
 import dev.isthmus.engine.ir.Frame;
 import dev.isthmus.engine.ir.ops.Linear;
 import dev.isthmus.engine.kernels.Activation;
-import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.nativebind.onednn.gen.dnnl_h;
 
 import java.lang.foreign.Arena;
@@ -48,10 +47,6 @@ public final class OneDnnLinear extends OneDnnLayerBase {
         biasArena = a;
         bias = bs;
         registered();
-    }
-
-    private static int rows(long[] s) {
-        return Math.toIntExact(Shape.prod(s, 0, s.length - 1));
     }
 
     @Override
