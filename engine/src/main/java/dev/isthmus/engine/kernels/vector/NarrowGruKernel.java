@@ -63,7 +63,7 @@ final class NarrowGruKernel {
     void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool) {
         int g3 = 3 * hidden, gw = dirs * g3, rows = steps * batch;
         float[] gi = GI.floats(rows * gw);
-        wih.multiply(x, xOff, in, rows, gi, 0, gw, pool);
+        NarrowLinearKernel.product(wih, x, xOff, in, rows, gi, 0, gw, pool);
         if (bih != null) {
             for (int i = 0; i < rows; i++) Elementwise.addInPlace(gi, i * gw, bih, 0, gw);
         }

@@ -47,20 +47,30 @@ final class NarrowLinearKernel implements LinearKernel {
     @Override
     public void run(float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, float[] residual, int resOff, int ldr,
                     ComputePool pool) {
-        int out = w.rows(), in = w.cols();
+        int out = w.rows();
         if (rows == 0 || out == 0) return;
         // the product goes to y, or first to a scratch array when a residual (which may be y itself) is still to be read
         float[] t = residual == null ? y : PRODUCT.floats(rows * out);
         int tOff = residual == null ? yOff : 0, ldt = residual == null ? ldy : out;
+        product(w, x, xOff, ldx, rows, t, tOff, ldt, pool);
+        Epilogue.apply(t, tOff, ldt, 0, rows, 0, out, bias, 0, false, act, residual, resOff, ldr, true);
+        if (residual != null) for (int i = 0; i < rows; i++) System.arraycopy(t, i * out, y, yOff + i * ldy, out);
+    }
+
+    /**
+     * y = x·Wᵀ for {@code rows} rows: with {@link #WIDEN_ROWS} rows or more (and a weight of {@link #WIDEN_WEIGHTS} or
+     * more) the weight is widened once into the per-thread F32 scratch and the packed GEMM runs on it; else each row
+     * widens the weights in registers. Also the input projections of {@link NarrowGruKernel}.
+     */
+    static void product(NarrowProducts w, float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, ComputePool pool) {
+        int out = w.rows(), in = w.cols();
         if (rows >= WIDEN_ROWS && (long) out * in >= WIDEN_WEIGHTS) {
             float[] panels = WIDENED.floats(PackedMatrix.floats(out, in, Tiles.NR));
             w.widenPanels(panels, Tiles.NR);
-            PackedGemm.multiplyByPanels(x, xOff, ldx, rows, panels, out, in, t, tOff, ldt, pool);
+            PackedGemm.multiplyByPanels(x, xOff, ldx, rows, panels, out, in, y, yOff, ldy, pool);
         } else {
-            w.multiply(x, xOff, ldx, rows, t, tOff, ldt, pool);
+            w.multiply(x, xOff, ldx, rows, y, yOff, ldy, pool);
         }
-        Epilogue.apply(t, tOff, ldt, 0, rows, 0, out, bias, 0, false, act, residual, resOff, ldr, true);
-        if (residual != null) for (int i = 0; i < rows; i++) System.arraycopy(t, i * out, y, yOff + i * ldy, out);
     }
 
     @Override

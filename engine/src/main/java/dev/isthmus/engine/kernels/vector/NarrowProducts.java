@@ -49,7 +49,7 @@ final class NarrowProducts {
         this.in = w.cols();
         this.P = int8 ? B.length() : L;
         this.panels = (out + P - 1) / P;
-        int size = Math.multiplyExact(Math.multiplyExact(panels, P), Math.max(in, 1));
+        int size = Math.multiplyExact(Math.multiplyExact(panels, P), Math.max(int8 ? in : (in + 1) / 2 * 2, 1));
         this.q = int8 ? new byte[size] : null;
         this.bf = int8 ? null : new short[size];
         this.scales = int8 ? java.util.Arrays.copyOf(w.rowScales(), panels * P) : null;
@@ -59,7 +59,7 @@ final class NarrowProducts {
             int base = (o / P) * in * P + o % P;
             for (int p = 0; p < in; p++) {
                 if (int8) q[base + p * P] = src8[o * in + p];
-                else bf[base + p * P] = src16[o * in + p];
+                else bf[pairIndex(o, p, in)] = src16[o * in + p];
             }
         }
     }
@@ -91,7 +91,12 @@ final class NarrowProducts {
         for (int b = 0; b < panels; b++) {
             int o0 = b * P, src = b * in * P, dst = (o0 / nr) * in * nr + o0 % nr;
             if (!int8) {
-                for (int p = 0; p < in; p++, src += P, dst += nr) bf16(bf, src).intoArray(d, dst);
+                src = b * pairStride(in);
+                for (int p = 0; p < in; p += 2, src += 2 * L, dst += 2 * nr) {
+                    IntVector v = pairs(bf, src);
+                    even(v).intoArray(d, dst);
+                    if (p + 1 < in) odd(v).intoArray(d, dst + nr);
+                }
             } else if (TWO_PARTS) {
                 FloatVector s0 = FloatVector.fromArray(F, scales, o0), s1 = FloatVector.fromArray(F, scales, o0 + L);
                 for (int p = 0; p < in; p++, src += P, dst += nr) {
@@ -141,34 +146,67 @@ final class NarrowProducts {
         else if (j < out) v.intoArray(y, yo + j, VectorMask.fromLong(F, (1L << (out - j)) - 1));
     }
 
-    /** Panels [b0, b1) of int8 weights (P = L) against one row of x: four panels at a time. */
+    /** Panels [b0, b1) of int8 weights (P = L) against one row of x: eight (wide registers) or four panels at a time. */
     private static void int8Row(byte[] q, float[] sc, int in, int out, int b0, int b1, float[] x, int xo, float[] y, int yo) {
-        int b = b0;
-        for (; b + 4 <= b1; b += 4) {
-            int w = b * in * L, st = in * L;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int p = 0; p < in; p++, w += L) {
-                FloatVector xv = FloatVector.broadcast(F, x[xo + p]);
-                a0 = ((FloatVector) ByteVector.fromArray(B, q, w).convertShape(VectorOperators.B2F, F, 0)).fma(xv, a0);
-                a1 = ((FloatVector) ByteVector.fromArray(B, q, w + st).convertShape(VectorOperators.B2F, F, 0)).fma(xv, a1);
-                a2 = ((FloatVector) ByteVector.fromArray(B, q, w + 2 * st).convertShape(VectorOperators.B2F, F, 0)).fma(xv, a2);
-                a3 = ((FloatVector) ByteVector.fromArray(B, q, w + 3 * st).convertShape(VectorOperators.B2F, F, 0)).fma(xv, a3);
-            }
-            int j = b * L;
-            store(a0.mul(FloatVector.fromArray(F, sc, j)), y, yo, j, out);
-            store(a1.mul(FloatVector.fromArray(F, sc, j + L)), y, yo, j + L, out);
-            store(a2.mul(FloatVector.fromArray(F, sc, j + 2 * L)), y, yo, j + 2 * L, out);
-            store(a3.mul(FloatVector.fromArray(F, sc, j + 3 * L)), y, yo, j + 3 * L, out);
+        int b = b0, full = Math.min(b1, out / L);
+        for (; EIGHT && b + 8 <= full; b += 8) int8Eight(q, sc, in, b, x, xo, y, yo);
+        for (; b + 4 <= b1; b += 4) int8Four(q, sc, in, out, b, x, xo, y, yo);
+        for (; b < b1; b++) int8One(q, sc, in, out, b, x, xo, y, yo);
+    }
+
+    /**
+     * Panels b … b + 7, all full (no masked stores). Each loop is in a method of its own, small enough for C2 to
+     * compile it whole: a larger one can exceed its node budget and leave vector calls uninlined (boxed).
+     */
+    private static void int8Eight(byte[] q, float[] sc, int in, int b, float[] x, int xo, float[] y, int yo) {
+        int w = b * in * L, st = in * L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int p = 0; p < in; p++, w += L) {
+            FloatVector xv = FloatVector.broadcast(F, x[xo + p]);
+            a0 = i8(q, w).fma(xv, a0);
+            a1 = i8(q, w + st).fma(xv, a1);
+            a2 = i8(q, w + 2 * st).fma(xv, a2);
+            a3 = i8(q, w + 3 * st).fma(xv, a3);
+            a4 = i8(q, w + 4 * st).fma(xv, a4);
+            a5 = i8(q, w + 5 * st).fma(xv, a5);
+            a6 = i8(q, w + 6 * st).fma(xv, a6);
+            a7 = i8(q, w + 7 * st).fma(xv, a7);
         }
-        for (; b < b1; b++) {
-            int w = b * in * L;
-            FloatVector a = FloatVector.zero(F);
-            for (int p = 0; p < in; p++, w += L) {
-                a = ((FloatVector) ByteVector.fromArray(B, q, w).convertShape(VectorOperators.B2F, F, 0))
-                        .fma(FloatVector.broadcast(F, x[xo + p]), a);
-            }
-            store(a.mul(FloatVector.fromArray(F, sc, b * L)), y, yo, b * L, out);
+        int j = b * L;
+        a0.mul(FloatVector.fromArray(F, sc, j)).intoArray(y, yo + j);
+        a1.mul(FloatVector.fromArray(F, sc, j + L)).intoArray(y, yo + j + L);
+        a2.mul(FloatVector.fromArray(F, sc, j + 2 * L)).intoArray(y, yo + j + 2 * L);
+        a3.mul(FloatVector.fromArray(F, sc, j + 3 * L)).intoArray(y, yo + j + 3 * L);
+        a4.mul(FloatVector.fromArray(F, sc, j + 4 * L)).intoArray(y, yo + j + 4 * L);
+        a5.mul(FloatVector.fromArray(F, sc, j + 5 * L)).intoArray(y, yo + j + 5 * L);
+        a6.mul(FloatVector.fromArray(F, sc, j + 6 * L)).intoArray(y, yo + j + 6 * L);
+        a7.mul(FloatVector.fromArray(F, sc, j + 7 * L)).intoArray(y, yo + j + 7 * L);
+    }
+
+    /** Panels b … b + 3. */
+    private static void int8Four(byte[] q, float[] sc, int in, int out, int b, float[] x, int xo, float[] y, int yo) {
+        int w = b * in * L, st = in * L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int p = 0; p < in; p++, w += L) {
+            FloatVector xv = FloatVector.broadcast(F, x[xo + p]);
+            a0 = i8(q, w).fma(xv, a0);
+            a1 = i8(q, w + st).fma(xv, a1);
+            a2 = i8(q, w + 2 * st).fma(xv, a2);
+            a3 = i8(q, w + 3 * st).fma(xv, a3);
         }
+        int j = b * L;
+        store(a0.mul(FloatVector.fromArray(F, sc, j)), y, yo, j, out);
+        store(a1.mul(FloatVector.fromArray(F, sc, j + L)), y, yo, j + L, out);
+        store(a2.mul(FloatVector.fromArray(F, sc, j + 2 * L)), y, yo, j + 2 * L, out);
+        store(a3.mul(FloatVector.fromArray(F, sc, j + 3 * L)), y, yo, j + 3 * L, out);
+    }
+
+    /** Panel b. */
+    private static void int8One(byte[] q, float[] sc, int in, int out, int b, float[] x, int xo, float[] y, int yo) {
+        int w = b * in * L;
+        FloatVector a = FloatVector.zero(F);
+        for (int p = 0; p < in; p++, w += L) a = i8(q, w).fma(FloatVector.broadcast(F, x[xo + p]), a);
+        store(a.mul(FloatVector.fromArray(F, sc, b * L)), y, yo, b * L, out);
     }
 
     /** {@link #int8Row} where a panel is one 8-byte load of two float vectors (P = 2L, 128-bit floats): two panels at a time. */
@@ -206,36 +244,93 @@ final class NarrowProducts {
         }
     }
 
-    /** L bf16 values at b[at] as floats (small: inlined). */
-    private static FloatVector bf16(short[] b, int at) {
-        return ((IntVector) ShortVector.fromArray(S, b, at).convertShape(VectorOperators.S2I, I, 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /** Eight panels at a time when there are registers for them (AVX-512, NEON): enough independent FMA chains. */
+    private static final boolean EIGHT = Species.WIDE_REGISTERS;
+
+    /** L int8 values at q[at] as floats (small: inlined). */
+    private static FloatVector i8(byte[] q, int at) {
+        return (FloatVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    /** Panels [b0, b1) of bf16 weights (P = L) against one row of x: four panels at a time. */
+    /** bf16 pair loads: 2L shorts, reinterpreted as L ints (a pair of inputs per output lane). */
+    private static final VectorSpecies<Short> S2 = VectorSpecies.of(short.class, F.vectorShape());
+
+    /** The L pairs at b[at] as ints: weight of the even input in the low half, of the odd input in the high half. */
+    private static IntVector pairs(short[] b, int at) {
+        return (IntVector) ShortVector.fromArray(S2, b, at).reinterpretAsInts();
+    }
+
+    /** The even inputs' weights of {@link #pairs}, as floats. */
+    private static FloatVector even(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The odd inputs' weights of {@link #pairs}, as floats. */
+    private static FloatVector odd(IntVector v) {
+        return v.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+    }
+
+    /**
+     * Panels [b0, b1) of bf16 weights (P = L, inputs in pairs) against one row of x: four panels at a time. Each pair
+     * is one load, widened by a shift (the even input) and a mask (the odd one); even and odd inputs go into
+     * accumulators of their own (eight chains for four panels), added at the end.
+     */
     private static void bf16Row(short[] bf, int in, int out, int b0, int b1, float[] x, int xo, float[] y, int yo) {
         int b = b0;
-        for (; b + 4 <= b1; b += 4) {
-            int w = b * in * L, st = in * L;
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int p = 0; p < in; p++, w += L) {
-                FloatVector xv = FloatVector.broadcast(F, x[xo + p]);
-                a0 = bf16(bf, w).fma(xv, a0);
-                a1 = bf16(bf, w + st).fma(xv, a1);
-                a2 = bf16(bf, w + 2 * st).fma(xv, a2);
-                a3 = bf16(bf, w + 3 * st).fma(xv, a3);
-            }
-            int j = b * L;
-            store(a0, y, yo, j, out);
-            store(a1, y, yo, j + L, out);
-            store(a2, y, yo, j + 2 * L, out);
-            store(a3, y, yo, j + 3 * L, out);
+        for (; b + 4 <= b1; b += 4) bf16Four(bf, in, out, b, x, xo, y, yo);
+        for (; b < b1; b++) bf16One(bf, in, out, b, x, xo, y, yo);
+    }
+
+    /** Panels b … b + 3 (in a method of its own, so that C2 compiles the loop whole). */
+    private static void bf16Four(short[] bf, int in, int out, int b, float[] x, int xo, float[] y, int yo) {
+        int pairs = in / 2, st = pairStride(in), w = b * st;
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        for (int k = 0; k < pairs; k++, w += 2 * L) {
+            FloatVector x0 = FloatVector.broadcast(F, x[xo + 2 * k]), x1 = FloatVector.broadcast(F, x[xo + 2 * k + 1]);
+            IntVector v0 = pairs(bf, w), v1 = pairs(bf, w + st), v2 = pairs(bf, w + 2 * st), v3 = pairs(bf, w + 3 * st);
+            e0 = even(v0).fma(x0, e0);
+            e1 = even(v1).fma(x0, e1);
+            e2 = even(v2).fma(x0, e2);
+            e3 = even(v3).fma(x0, e3);
+            o0 = odd(v0).fma(x1, o0);
+            o1 = odd(v1).fma(x1, o1);
+            o2 = odd(v2).fma(x1, o2);
+            o3 = odd(v3).fma(x1, o3);
         }
-        for (; b < b1; b++) {
-            int w = b * in * L;
-            FloatVector a = FloatVector.zero(F);
-            for (int p = 0; p < in; p++, w += L) a = bf16(bf, w).fma(FloatVector.broadcast(F, x[xo + p]), a);
-            store(a, y, yo, b * L, out);
+        if ((in & 1) != 0) {
+            FloatVector x0 = FloatVector.broadcast(F, x[xo + in - 1]);
+            e0 = even(pairs(bf, w)).fma(x0, e0);
+            e1 = even(pairs(bf, w + st)).fma(x0, e1);
+            e2 = even(pairs(bf, w + 2 * st)).fma(x0, e2);
+            e3 = even(pairs(bf, w + 3 * st)).fma(x0, e3);
         }
+        int j = b * L;
+        store(e0.add(o0), y, yo, j, out);
+        store(e1.add(o1), y, yo, j + L, out);
+        store(e2.add(o2), y, yo, j + 2 * L, out);
+        store(e3.add(o3), y, yo, j + 3 * L, out);
+    }
+
+    /** Panel b. */
+    private static void bf16One(short[] bf, int in, int out, int b, float[] x, int xo, float[] y, int yo) {
+        int pairs = in / 2, w = b * pairStride(in);
+        FloatVector e = FloatVector.zero(F), o = e;
+        for (int k = 0; k < pairs; k++, w += 2 * L) {
+            IntVector v = pairs(bf, w);
+            e = even(v).fma(FloatVector.broadcast(F, x[xo + 2 * k]), e);
+            o = odd(v).fma(FloatVector.broadcast(F, x[xo + 2 * k + 1]), o);
+        }
+        if ((in & 1) != 0) e = even(pairs(bf, w)).fma(FloatVector.broadcast(F, x[xo + in - 1]), e);
+        store(e.add(o), y, yo, b * L, out);
+    }
+
+    /** bf16: shorts per panel, the inputs rounded up to a pair. */
+    private static int pairStride(int in) {
+        return (in + 1) / 2 * 2 * L;
+    }
+
+    /** bf16: index of weight (o, p) in the pair layout (P = L). */
+    private static int pairIndex(int o, int p, int in) {
+        return (o / L) * pairStride(in) + (p / 2) * 2 * L + (o % L) * 2 + (p & 1);
     }
 }
