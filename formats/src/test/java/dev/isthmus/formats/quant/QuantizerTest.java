@@ -173,6 +173,97 @@ class QuantizerTest {
         }
     }
 
+    /** A 2-layer post-LN encoder (odd sizes: d 36, 3 heads, ff 53) and its pre-LN twin. */
+    private static final String ENCODER = """
+            {"format": "isthmus/1", "inputs": [{"name": "x", "shape": [-1, -1, 36], "dtype": "F32"}],
+             "nodes": [{"op": "TransformerEncoder", "name": "enc", "num_layers": 2,
+                        "encoder_layer": {"d_model": 36, "nhead": 3, "dim_feedforward": 53, "batch_first": true,
+                                          "norm_first": NORM_FIRST, "activation": "ACT"}}]}""";
+
+    private Path encoder(boolean normFirst) {
+        SplittableRandom r = new SplittableRandom(normFirst ? 3 : 4);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            String p = "enc.layers." + i + ".";
+            w.put(p + "self_attn.in_proj_weight", random(r, 108, 36));
+            w.put(p + "self_attn.in_proj_bias", random(r, 108));
+            w.put(p + "self_attn.out_proj.weight", random(r, 36, 36));
+            w.put(p + "self_attn.out_proj.bias", random(r, 36));
+            w.put(p + "linear1.weight", random(r, 53, 36));
+            w.put(p + "linear1.bias", random(r, 53));
+            w.put(p + "linear2.weight", random(r, 36, 53));
+            w.put(p + "linear2.bias", random(r, 36));
+            for (String n : new String[]{"norm1", "norm2"}) {
+                float[] g = new float[36];
+                for (int j = 0; j < g.length; j++) g[j] = 1f + (float) (r.nextDouble() - 0.5) * 0.2f;
+                w.put(p + n + ".weight", Tensor.ofFloats(g, 36));
+                w.put(p + n + ".bias", random(r, 36));
+            }
+        }
+        Path f = tmp.resolve("encoder-" + normFirst + ".safetensors");
+        String spec = ENCODER.replace("NORM_FIRST", String.valueOf(normFirst)).replace("ACT", normFirst ? "gelu" : "relu");
+        SafetensorsWriter.write(f, w, Map.of(ModelLoader.SPEC_KEY, spec));
+        return f;
+    }
+
+    /** Every node on the scalar reference kernels. */
+    private static final class ReferenceBackend implements dev.isthmus.engine.backend.Backend {
+        @Override
+        public String name() {
+            return "reference";
+        }
+
+        @Override
+        public dev.isthmus.engine.ir.Executable compile(dev.isthmus.engine.ir.Node node) {
+            return node.op().compile(dev.isthmus.engine.kernels.KernelProvider.reference());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * On the Java backend an int8 or bf16 encoder's projections stay narrow (the weight-only kernels; nothing widened
+     * to F32 at load) and give the reference kernels' results on the same quantized weights, at 1 and 2 threads and
+     * at 1, 3 and 12 rows (12 takes the path that widens the weight per call).
+     */
+    @Test
+    void narrowEncodersOnTheJavaKernelsMatchTheReference() {
+        for (boolean normFirst : new boolean[]{false, true}) {
+            Path f32 = encoder(normFirst);
+            long f32Held;
+            try (Model m = ModelLoader.load(f32, 1, "java")) {
+                f32Held = m.heldBytes();
+            }
+            for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+                var loc = ModelLoader.locate(f32);
+                SafetensorsFile file = ModelLoader.openWeights(loc.weights());
+                var format = ModelLoader.format(loc);
+                var spec = format.spec(loc, file);
+                var weights = Quantizer.atLoad(spec, format.weights(loc, file), dt);
+                try (Model ref = Model.build(spec, weights, file, 1, new ReferenceBackend());
+                     Model one = ModelLoader.load(f32, 1, "java", dt); Model two = ModelLoader.load(f32, 2, "java", dt)) {
+                    String what = dt + (normFirst ? " pre-LN" : " post-LN");
+                    // 1 or 2 bytes per weight, plus the F32 biases, norms and int8 scales
+                    double most = dt == DType.I8 ? 0.35 : 0.55;
+                    assertTrue(one.heldBytes() < most * f32Held, what + ": holds " + one.heldBytes() + " bytes, the F32 encoder " + f32Held);
+                    SplittableRandom r = new SplittableRandom(7);
+                    for (int[] bs : new int[][]{{1, 1}, {3, 1}, {1, 12}, {3, 4}}) {
+                        Tensor x = random(r, bs[0], bs[1], 36);
+                        float[] e = run(ref, x);
+                        for (Model m : new Model[]{one, two}) {
+                            float[] a = run(m, x);
+                            for (int i = 0; i < e.length; i++) {
+                                assertEquals(e[i], a[i], 1e-4 * Math.max(1, Math.abs(e[i])), what + " " + java.util.Arrays.toString(bs) + " output " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void refusesAQuantizedModelAndReportsAMissingScale() {
         Path f32 = model(), q8 = tmp.resolve("q.safetensors");

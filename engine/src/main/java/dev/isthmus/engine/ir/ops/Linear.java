@@ -125,13 +125,20 @@ public final class Linear implements Op {
         return in + "→" + out + Params.narrowNote(weight) + (residual ? " + residual" : "") + (act != Activation.NONE ? " + " + act.name().toLowerCase(java.util.Locale.ROOT) : "");
     }
 
+    /**
+     * The product act(x·Wᵀ + bias + residual) of {@code weight} (out × in) on {@code kernels}. The weight goes as a
+     * tensor: a provider that packs it reads it in place, with no float copy; an int8 or bf16 weight stays 1 or 2 bytes
+     * and the weight-only kernel widens it in registers.
+     */
+    static LinearKernel kernel(KernelProvider kernels, Tensor weight, float[] bias, int out, int in, Activation act) {
+        return NarrowMatrix.holds(weight)
+                ? kernels.linear(NarrowMatrix.of(weight, out, in), bias, act)
+                : kernels.linear(weight, bias, out, in, act);
+    }
+
     @Override
     public Executable compile(KernelProvider kernels) {
-        // the weight goes as a tensor: a provider that packs it reads it in place, with no float copy; an int8 or bf16
-        // weight stays 1 or 2 bytes and the weight-only kernel widens it in registers
-        LinearKernel k = NarrowMatrix.holds(weight)
-                ? kernels.linear(NarrowMatrix.of(weight, out, in), Params.floats(bias), act)
-                : kernels.linear(weight, Params.floats(bias), out, in, act);
+        LinearKernel k = kernel(kernels, weight, Params.floats(bias), out, in, act);
         return new Executable() {
             @Override
             public void run(Frame f) {

@@ -11,6 +11,7 @@ import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.EncoderLayerKernel;
 import dev.isthmus.engine.kernels.KernelProvider;
 import dev.isthmus.engine.kernels.LinearKernel;
+import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.tensor.DType;
 import dev.isthmus.engine.tensor.Shape;
 import dev.isthmus.engine.tensor.Tensor;
@@ -173,6 +174,14 @@ public final class TransformerEncoder implements Op {
         return true;
     }
 
+    /** True when some layer has an int8 or bf16 projection weight. */
+    private boolean anyNarrow() {
+        for (Layer l : layers) {
+            for (Tensor w : new Tensor[]{l.inW(), l.outW(), l.w1(), l.w2()}) if (NarrowMatrix.holds(w)) return true;
+        }
+        return false;
+    }
+
     @Override
     public Executable compile(KernelProvider k) {
         return compile(k, null);
@@ -183,6 +192,10 @@ public final class TransformerEncoder implements Op {
      * {@code k}), or all on {@code k} when {@code products} is null.
      */
     public Executable compile(KernelProvider k, Products products) {
+        if (products == null && anyNarrow()) {
+            // int8 or bf16 projections stay narrow on k's weight-only kernels (never widened to a float copy at load)
+            products = (name, w, bias, act) -> Linear.kernel(k, w, bias, (int) w.shape()[0], (int) w.shape()[1], act);
+        }
         List<EncoderLayerKernel> ks = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);

@@ -9,9 +9,9 @@ import dev.isthmus.engine.parallel.ComputePool;
 /**
  * A Linear layer whose weight stays int8 or bf16 ({@link NarrowMatrix}), widened in registers by
  * {@link NarrowProducts} (packed into panels at load); then bias, residual and activation, as the reference: act(x·Wᵀ + bias + residual).
- * A call with {@link #WIDEN_ROWS} rows or more widens the weight once into a per-thread F32 scratch (the size of the
- * largest such layer's F32 weight, shared by all layers) and runs the packed GEMM on it: the widening is then paid
- * once per call instead of once per row.
+ * A call with {@link #WIDEN_ROWS} rows or more widens the weight once, a block of outputs at a time, into a per-thread
+ * F32 scratch of 512 KB (shared by all layers) and runs the packed GEMM on each block while it is in L2: the widening
+ * is then paid once per call instead of once per row, and never goes out to memory.
  */
 final class NarrowLinearKernel implements LinearKernel {
     private final NarrowProducts w;
@@ -36,6 +36,14 @@ final class NarrowLinearKernel implements LinearKernel {
      * head of 10 outputs run on every step of a sequence).
      */
     static final long WIDEN_WEIGHTS = 1 << 14;
+
+    /** F32 weights widened per block of outputs: 512 KB, so that a block is still in L2 when the GEMM reads it. */
+    private static final int BLOCK_FLOATS = 1 << 17;
+
+    /** Outputs per widened block for {@code in} inputs: whole panels of {@link Tiles#NR}, at least one. */
+    static int blockOutputs(int in) {
+        return Math.max(1, BLOCK_FLOATS / Math.max(in, 1) / Tiles.NR) * Tiles.NR;
+    }
 
     NarrowLinearKernel(NarrowMatrix w, float[] bias, Activation act) {
         if (bias != null && bias.length != w.rows()) throw new IllegalArgumentException(bias.length + " biases for " + w.rows() + " outputs");
@@ -65,9 +73,14 @@ final class NarrowLinearKernel implements LinearKernel {
     static void product(NarrowProducts w, float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, ComputePool pool) {
         int out = w.rows(), in = w.cols();
         if (rows >= WIDEN_ROWS && (long) out * in >= WIDEN_WEIGHTS) {
-            float[] panels = WIDENED.floats(PackedMatrix.floats(out, in, Tiles.NR));
-            w.widenPanels(panels, Tiles.NR);
-            PackedGemm.multiplyByPanels(x, xOff, ldx, rows, panels, out, in, y, yOff, ldy, pool);
+            int block = blockOutputs(in);
+            float[] panels = WIDENED.floats(PackedMatrix.floats(Math.min(block, out), in, Tiles.NR));
+            float[] packedX = PackedGemm.packRows(x, xOff, ldx, rows, in, pool); // once for all the blocks
+            for (int o0 = 0; o0 < out; o0 += block) {
+                int o1 = Math.min(out, o0 + block);
+                w.widenPanels(panels, Tiles.NR, o0, o1);
+                PackedGemm.multiplyByPanels(x, xOff, ldx, packedX, rows, panels, o1 - o0, in, y, yOff + o0, ldy, pool);
+            }
         } else {
             w.multiply(x, xOff, ldx, rows, y, yOff, ldy, pool);
         }

@@ -84,32 +84,55 @@ final class NarrowProducts {
      * serves them all ({@link NarrowLinearKernel}).
      */
     void widenPanels(float[] d, int nr) {
+        widenPanels(d, nr, 0, out);
+    }
+
+    /**
+     * Outputs [from, to) only ({@code from} a multiple of {@code nr}, {@code to} one or {@code out}), laid out as the
+     * panels of a matrix of {@code to − from} outputs: weight (o, p) at {@code ((o − from) / nr)·in·nr + p·nr + o % nr}.
+     */
+    void widenPanels(float[] d, int nr, int from, int to) {
         if (nr % P != 0) throw new IllegalArgumentException("panel width " + nr + " is not a multiple of " + P);
-        if (out == 0 || in == 0) return;
-        int last = (out - 1) / nr;
+        if (from % nr != 0 || from < 0 || to > out || (to % nr != 0 && to != out)) {
+            throw new IllegalArgumentException("outputs [" + from + ", " + to + ") of " + out + " are not whole panels of " + nr);
+        }
+        if (to <= from || in == 0) return;
+        int last = (to - from - 1) / nr;
         java.util.Arrays.fill(d, last * in * nr, (last + 1) * in * nr, 0f);
-        for (int b = 0; b < panels; b++) {
-            int o0 = b * P, src = b * in * P, dst = (o0 / nr) * in * nr + o0 % nr;
-            if (!int8) {
-                src = b * pairStride(in);
-                for (int p = 0; p < in; p += 2, src += 2 * L, dst += 2 * nr) {
-                    IntVector v = pairs(bf, src);
-                    even(v).intoArray(d, dst);
-                    if (p + 1 < in) odd(v).intoArray(d, dst + nr);
-                }
-            } else if (TWO_PARTS) {
-                FloatVector s0 = FloatVector.fromArray(F, scales, o0), s1 = FloatVector.fromArray(F, scales, o0 + L);
-                for (int p = 0; p < in; p++, src += P, dst += nr) {
-                    ByteVector v = ByteVector.fromArray(B, q, src);
-                    ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(s0).intoArray(d, dst);
-                    ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).mul(s1).intoArray(d, dst + L);
-                }
-            } else {
-                FloatVector s0 = FloatVector.fromArray(F, scales, o0);
-                for (int p = 0; p < in; p++, src += P, dst += nr) {
-                    ((FloatVector) ByteVector.fromArray(B, q, src).convertShape(VectorOperators.B2F, F, 0)).mul(s0).intoArray(d, dst);
-                }
-            }
+        for (int b = from / P, end = (to + P - 1) / P; b < end; b++) {
+            int o0 = b * P, dst = ((o0 - from) / nr) * in * nr + o0 % nr;
+            if (!int8) widenBf16(bf, in, b, d, dst, nr);
+            else if (TWO_PARTS) widenInt8Halves(q, scales, in, b, d, dst, nr);
+            else widenInt8(q, scales, in, b, d, dst, nr);
+        }
+    }
+
+    // one method per loop: kept small, each is compiled whole (see int8Eight)
+
+    /** bf16 panel b widened into d from dst, rows nr apart. */
+    private static void widenBf16(short[] bf, int in, int b, float[] d, int dst, int nr) {
+        int src = b * pairStride(in);
+        for (int p = 0; p < in; p += 2, src += 2 * L, dst += 2 * nr) {
+            IntVector v = pairs(bf, src);
+            even(v).intoArray(d, dst);
+            if (p + 1 < in) odd(v).intoArray(d, dst + nr);
+        }
+    }
+
+    /** int8 panel b (P = L) times its scales into d from dst, rows nr apart. */
+    private static void widenInt8(byte[] q, float[] scales, int in, int b, float[] d, int dst, int nr) {
+        FloatVector s0 = FloatVector.fromArray(F, scales, b * L);
+        for (int p = 0, src = b * in * L; p < in; p++, src += L, dst += nr) i8(q, src).mul(s0).intoArray(d, dst);
+    }
+
+    /** {@link #widenInt8} for panels of two float vectors (P = 2L, 128-bit floats). */
+    private static void widenInt8Halves(byte[] q, float[] scales, int in, int b, float[] d, int dst, int nr) {
+        int o0 = b * 2 * L;
+        FloatVector s0 = FloatVector.fromArray(F, scales, o0), s1 = FloatVector.fromArray(F, scales, o0 + L);
+        for (int p = 0, src = b * in * 2 * L; p < in; p++, src += 2 * L, dst += nr) {
+            ByteVector v = ByteVector.fromArray(B, q, src);
+            ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(s0).intoArray(d, dst);
+            ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).mul(s1).intoArray(d, dst + L);
         }
     }
 

@@ -86,17 +86,35 @@ public final class PackedGemm {
      */
     static void multiplyByPanels(float[] a, int aOff, int lda, int m, float[] bPanels, int n, int k, float[] c, int cOff, int ldc,
                                  ComputePool pool) {
+        multiplyByPanels(a, aOff, lda, readsAInPlace(m, n) ? null : packRows(a, aOff, lda, m, k, pool), m, bPanels, n, k, c, cOff,
+                ldc, pool);
+    }
+
+    /**
+     * A (m × k, row-major at {@code a[aOff + i·lda + q]}) packed as the GEMM packs it, into a per-thread scratch, or
+     * null when m is small enough that the GEMM reads A in place: for several products of the same A against blocks
+     * of B ({@link #multiplyByPanels(float[], int, int, float[], int, float[], int, int, float[], int, int, ComputePool)}).
+     */
+    static float[] packRows(float[] a, int aOff, int lda, int m, int k, ComputePool pool) {
+        if (m <= Tiles.SKINNY_M) return null;
+        if (k > 0) checkRows(a, aOff, lda, m, k, "A");
+        float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
+        PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
+        return ap;
+    }
+
+    /** {@link #multiplyByPanels} with A already packed by {@link #packRows} ({@code packedA}), or read in place when null. */
+    static void multiplyByPanels(float[] a, int aOff, int lda, float[] packedA, int m, float[] bPanels, int n, int k, float[] c, int cOff,
+                                 int ldc, ComputePool pool) {
         checkC(c, cOff, ldc, m, n);
         if (m == 0 || n == 0) return;
-        if (k > 0) checkRows(a, aOff, lda, m, k, "A");
+        if (k > 0 && packedA == null) checkRows(a, aOff, lda, m, k, "A");
         Job job = Job.acquire();
         try {
-            if (readsAInPlace(m, n)) {
+            if (packedA == null) {
                 job.set(Job.DIRECT, a, aOff, lda, m, bPanels, 0, n, k, c, cOff, ldc);
             } else {
-                float[] ap = PACKED_A.floats(PackedMatrix.floats(m, k, MR));
-                PackedMatrix.packInto(a, aOff, lda, m, k, MR, ap, pool);
-                job.set(Job.PACKED, ap, 0, 0, m, bPanels, 0, n, k, c, cOff, ldc);
+                job.set(Job.PACKED, packedA, 0, 0, m, bPanels, 0, n, k, c, cOff, ldc);
             }
             job.epilogue(null, 0, false, Activation.NONE, null, 0, 0, false);
             job.run(pool);

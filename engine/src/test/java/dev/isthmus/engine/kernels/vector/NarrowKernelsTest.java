@@ -106,9 +106,11 @@ class NarrowKernelsTest extends ThreePools {
         SplittableRandom r = new SplittableRandom(23);
         int c = 0;
         for (DType dt : new DType[]{DType.I8, DType.BF16}) {
-            for (int[] oi : new int[][]{{131, 127}, {131, 257}, {257, 64}}) {
+            // the last shape is widened in several blocks of outputs, the last one partial
+            for (int[] oi : new int[][]{{131, 127}, {131, 257}, {257, 64}, {131, 2001}}) {
                 int out = oi[0], in = oi[1];
                 assertTrue((long) out * in >= NarrowLinearKernel.WIDEN_WEIGHTS);
+                if (in == 2001) assertTrue(NarrowLinearKernel.blockOutputs(in) < out && out % NarrowLinearKernel.blockOutputs(in) != 0);
                 for (int rows : new int[]{NarrowLinearKernel.WIDEN_ROWS, 33}) {
                     c++;
                     NarrowMatrix w = matrix(r, dt, out, in);
