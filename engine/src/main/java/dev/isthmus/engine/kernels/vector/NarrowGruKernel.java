@@ -47,6 +47,10 @@ final class NarrowGruKernel {
         this.wih = new NarrowProducts(dirs == 1 ? wih[0] : NarrowMatrix.stack(wih[0], wih[1]));
         this.whh = new NarrowProducts[dirs];
         for (int d = 0; d < dirs; d++) this.whh[d] = new NarrowProducts(whh[d]);
+        for (int d = 0; d < dirs; d++) { // packed: the mapped pages are not read again
+            wih[d].releasePages();
+            whh[d].releasePages();
+        }
         float[] b = null;
         for (int d = 0; d < dirs; d++) {
             if (bih != null && bih[d] != null) {

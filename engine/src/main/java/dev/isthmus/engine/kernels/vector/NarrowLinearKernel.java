@@ -48,6 +48,7 @@ final class NarrowLinearKernel implements LinearKernel {
     NarrowLinearKernel(NarrowMatrix w, float[] bias, Activation act) {
         if (bias != null && bias.length != w.rows()) throw new IllegalArgumentException(bias.length + " biases for " + w.rows() + " outputs");
         this.w = new NarrowProducts(w); // packed into panels; the row-major matrix is not kept
+        w.releasePages();
         this.bias = bias;
         this.act = act;
     }

@@ -44,7 +44,7 @@ final class NarrowProducts {
     private final float[] scales;
 
     NarrowProducts(NarrowMatrix w) {
-        this.int8 = w.int8Values() != null;
+        this.int8 = w.dtype() == dev.isthmus.engine.tensor.DType.I8;
         this.out = w.rows();
         this.in = w.cols();
         this.P = int8 ? B.length() : L;
@@ -52,14 +52,15 @@ final class NarrowProducts {
         int size = Math.multiplyExact(Math.multiplyExact(panels, P), Math.max(int8 ? in : (in + 1) / 2 * 2, 1));
         this.q = int8 ? new byte[size] : null;
         this.bf = int8 ? null : new short[size];
-        this.scales = int8 ? java.util.Arrays.copyOf(w.rowScales(), panels * P) : null;
-        byte[] src8 = w.int8Values();
-        short[] src16 = w.bf16Bits();
+        this.scales = int8 ? new float[panels * P] : null;
         for (int o = 0; o < out; o++) {
             int base = (o / P) * in * P + o % P;
-            for (int p = 0; p < in; p++) {
-                if (int8) q[base + p * P] = src8[o * in + p];
-                else bf[pairIndex(o, p, in)] = src16[o * in + p];
+            long row = (long) o * in;
+            if (int8) {
+                scales[o] = w.rowScale(o);
+                for (int p = 0; p < in; p++) q[base + p * P] = w.int8At(row + p);
+            } else {
+                for (int p = 0; p < in; p++) bf[pairIndex(o, p, in)] = w.bf16At(row + p);
             }
         }
     }
