@@ -139,6 +139,40 @@ class QuantizeCommandTest {
         }
     }
 
+    /** A 2-layer bidirectional LSTM: its int8 / bf16 layers run on the weight-only LSTM kernel and follow PyTorch. */
+    @Test
+    void lstmLayersStayNarrowAndFollowPyTorch() throws Exception {
+        Path dir = Path.of("../fixtures/graph/lstm");
+        Tensor x = dev.isthmus.formats.npy.Npy.read(dir.resolve("in_x.npy"), null);
+        for (String dtype : new String[]{"int8", "bf16"}) {
+            Path q = tmp.resolve("lstm-" + dtype + ".safetensors");
+            CliRun r = CliRun.of("quantize", dir.resolve("model.safetensors").toString(), q.toString(), "--dtype", dtype);
+            assertEquals(0, r.code(), r.err());
+            CliRun inspect = CliRun.of("inspect", q.toString());
+            assertTrue(inspect.out().contains("LSTM") && inspect.out().contains(dtype + " weights"), inspect.out());
+            try (Model m = Isthmus.load(q, Isthmus.options().threads(1).backend("java"));
+                 Model f32 = Isthmus.load(dir.resolve("model.safetensors"), Isthmus.options().threads(1).backend("java"))) {
+                assertTrue(m.heldBytes() < 0.6 * f32.heldBytes(), dtype + ": holds " + m.heldBytes() + " bytes, F32 " + f32.heldBytes());
+                Map<String, Tensor> outs = m.run(x);
+                int i = 0;
+                for (Tensor got : outs.values()) {
+                    float[] a = got.toFloatArray(), want = dev.isthmus.formats.npy.Npy.read(dir.resolve("out_" + i + ".npy"), null).toFloatArray();
+                    double dot = 0, na = 0, nw = 0;
+                    for (int k = 0; k < a.length; k++) {
+                        dot += (double) a[k] * want[k];
+                        na += (double) a[k] * a[k];
+                        nw += (double) want[k] * want[k];
+                    }
+                    double cos = dot / Math.sqrt(na * nw);
+                    System.out.printf(Locale.ROOT, "lstm %s output %d: cosine to PyTorch's F32 %.6f%n", dtype, i, cos);
+                    assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), "lstm " + dtype + " output " + i + ": cosine " + cos);
+                    i++;
+                }
+                assertEquals(2, i);
+            }
+        }
+    }
+
     @Test
     void huggingFaceDirectoriesBecomeDirectoriesLaidOutTheSame() throws Exception {
         List<String> sentences = Files.readAllLines(Path.of("../examples/text/sentences.txt"));

@@ -134,6 +134,12 @@ public interface KernelProvider {
     RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
 
     /**
+     * {@link #lstm(int, int, int, int, float[][], float[][], float[][], float[][], float[][])} without a projection,
+     * with W_ih (4H × in) and W_hh (4H × H) of each direction kept narrow and widened in registers.
+     */
+    RecurrentKernel lstm(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
+
+    /**
      * A fresh set of exercises that gets this provider's kernels compiled (see {@link KernelWarmup}), or null when
      * there is nothing to warm (the scalar reference compiles quickly enough on its own).
      */

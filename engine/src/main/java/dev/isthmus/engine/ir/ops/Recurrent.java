@@ -226,17 +226,20 @@ public final class Recurrent implements Op {
         int width = width();
         for (int l = 0; l < layers; l++) {
             int in = l == 0 ? inputSize : width * dirs, at = l * dirs;
-            if (cell == Cell.GRU && narrow(wih, at) && narrow(whh, at)) {
+            boolean lstmNoProj = cell == Cell.LSTM && whr == null;
+            if ((cell == Cell.GRU || lstmNoProj) && narrow(wih, at) && narrow(whh, at)) {
                 // int8 / bf16 weights stay 1 or 2 bytes: the weight-only kernel widens them in registers
+                int gates = cell == Cell.GRU ? 3 : 4;
                 NarrowMatrix[] wi = new NarrowMatrix[dirs], wh = new NarrowMatrix[dirs];
                 for (int d = 0; d < dirs; d++) {
-                    wi[d] = NarrowMatrix.of(wih[at + d], 3 * hidden, in);
-                    wh[d] = NarrowMatrix.of(whh[at + d], 3 * hidden, width);
+                    wi[d] = NarrowMatrix.of(wih[at + d], gates * hidden, in);
+                    wh[d] = NarrowMatrix.of(whh[at + d], gates * hidden, width);
                 }
-                kernels[l] = k.gru(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at));
+                kernels[l] = cell == Cell.GRU ? k.gru(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at))
+                        : k.lstm(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at));
                 continue;
             }
-            // other cells (and mixed dtypes) widen int8 / bf16 weights to F32 here
+            // other cells (RNN, LSTM with a projection, mixed dtypes) widen int8 / bf16 weights to F32 here
             float[][] wi = floats(wih, at), wh = floats(whh, at), bi = floats(bih, at), bh = floats(bhh, at);
             kernels[l] = switch (cell) {
                 case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);

@@ -88,6 +88,19 @@ public final class ReferenceKernels implements KernelProvider {
     /** The reference GRU over the weights widened per call (the kernel holds them narrow). */
     @Override
     public RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
+        return widened(wih, whh, bih, bhh, (wi, wh) -> gru(in, hidden, dirs, wi, wh, bih, bhh));
+    }
+
+    /** The reference LSTM over the widened weights. */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
+        return widened(wih, whh, bih, bhh, (wi, wh) -> lstm(in, hidden, 0, dirs, wi, wh, bih, bhh, null));
+    }
+
+    /** A recurrent kernel that runs {@code f32}'s kernel over the weights widened at each call (they stay narrow). */
+    private static RecurrentKernel widened(NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh,
+                                           java.util.function.BiFunction<float[][], float[][], RecurrentKernel> f32) {
+        int dirs = wih.length;
         return new RecurrentKernel() {
             @Override
             public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
@@ -97,7 +110,7 @@ public final class ReferenceKernels implements KernelProvider {
                     wi[d] = wih[d].toFloats();
                     wh[d] = whh[d].toFloats();
                 }
-                gru(in, hidden, dirs, wi, wh, bih, bhh).forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
+                f32.apply(wi, wh).forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
             }
 
             @Override

@@ -212,4 +212,54 @@ class NarrowKernelsTest extends ThreePools {
             Check.bitwise(a, gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool3), dt + " gru 3 threads");
         }
     }
+
+    /** An LSTM layer of a provider: the outputs, then the final hidden and cell states. */
+    private static float[] lstm(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
+                                ComputePool pool) {
+        SplittableRandom r = new SplittableRandom(seed);
+        NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
+        float[][] bih = new float[dirs][], bhh = new float[dirs][];
+        for (int d = 0; d < dirs; d++) {
+            wih[d] = matrix(r, dt, 4 * hidden, in);
+            whh[d] = matrix(r, dt, 4 * hidden, hidden);
+            bih[d] = bias ? Check.random(r, 4 * hidden, 0.5) : null;
+            bhh[d] = bias && d == 0 ? Check.random(r, 4 * hidden, 0.5) : null; // one bias only in the reverse direction
+        }
+        float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
+        float[] h = Check.random(r, 1 + dirs * batch * hidden, 1), c = Check.random(r, 2 + dirs * batch * hidden, 1);
+        float[] out = new float[3 + steps * batch * dirs * hidden];
+        RecurrentKernel rk = k.lstm(in, hidden, dirs, wih, whh, bih, bhh);
+        rk.forward(x, 4, steps, batch, h, 1, c, 2, out, 3, pool);
+        float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
+        System.arraycopy(h, 0, all, out.length, h.length);
+        System.arraycopy(c, 0, all, out.length + h.length, c.length);
+        return all;
+    }
+
+    @Test
+    void lstmMatchesTheReference() {
+        long seed = 1;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int hidden : new int[]{1, 3, 17, 33}) {
+                for (int in : new int[]{1, 7, 16}) {
+                    for (int batch : new int[]{1, 3}) {
+                        for (int dirs = 1; dirs <= 2; dirs++) {
+                            int steps = (int) (seed % 4) + 1;
+                            boolean bias = seed % 3 != 0;
+                            String what = dt + " lstm in=" + in + " H=" + hidden + " batch=" + batch + " dirs=" + dirs + " steps=" + steps
+                                    + (bias ? " bias" : "");
+                            Check.close(lstm(REF, dt, in, hidden, dirs, steps, batch, bias, seed, pool1),
+                                    lstm(Check.VECTOR, dt, in, hidden, dirs, steps, batch, bias, seed, pool2), what);
+                            seed++;
+                        }
+                    }
+                }
+            }
+            // many steps: the input projections take the widened path
+            Check.close(lstm(REF, dt, 100, 64, 1, 12, 1, true, seed, pool1), lstm(Check.VECTOR, dt, 100, 64, 1, 12, 1, true, seed, pool3),
+                    dt + " lstm 12 steps, batch 1");
+            float[] a = lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool1);
+            Check.bitwise(a, lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool3), dt + " lstm 3 threads");
+        }
+    }
 }
