@@ -109,6 +109,18 @@ class QuantizeCommandTest {
         }
     }
 
+    /** The cosine similarity of two vectors of the same length. */
+    private static double cosine(float[] a, float[] b) {
+        assertEquals(b.length, a.length);
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
     @Test
     void transformerProjectionsAreQuantizedAndFollowPyTorch() throws Exception {
         for (String c : new String[]{"transformer_final_norm", "transformer_layer", "transformer_heads3"}) {
@@ -123,14 +135,7 @@ class QuantizeCommandTest {
                     assertTrue(r.out().contains(w), c + " " + dtype + " quantizes " + w + ": " + r.out());
                 }
                 try (Model m = Isthmus.load(out, Isthmus.options().threads(1))) {
-                    float[] got = m.run(x).values().iterator().next().toFloatArray();
-                    double dot = 0, ng = 0, nw = 0;
-                    for (int i = 0; i < got.length; i++) {
-                        dot += (double) got[i] * want[i];
-                        ng += (double) got[i] * got[i];
-                        nw += (double) want[i] * want[i];
-                    }
-                    double cos = dot / Math.sqrt(ng * nw);
+                    double cos = cosine(m.run(x).values().iterator().next().toFloatArray(), want);
                     System.out.printf(Locale.ROOT, "%s %s: cosine to PyTorch's F32 output %.6f%n", c, dtype, cos);
                     assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), c + " " + dtype + ": cosine " + cos);
                     assertTrue(cos < 1 - 1e-9, c + " " + dtype + ": the weights did change");
@@ -156,14 +161,7 @@ class QuantizeCommandTest {
                 Map<String, Tensor> outs = m.run(x);
                 int i = 0;
                 for (Tensor got : outs.values()) {
-                    float[] a = got.toFloatArray(), want = dev.isthmus.formats.npy.Npy.read(dir.resolve("out_" + i + ".npy"), null).toFloatArray();
-                    double dot = 0, na = 0, nw = 0;
-                    for (int k = 0; k < a.length; k++) {
-                        dot += (double) a[k] * want[k];
-                        na += (double) a[k] * a[k];
-                        nw += (double) want[k] * want[k];
-                    }
-                    double cos = dot / Math.sqrt(na * nw);
+                    double cos = cosine(got.toFloatArray(), dev.isthmus.formats.npy.Npy.read(dir.resolve("out_" + i + ".npy"), null).toFloatArray());
                     System.out.printf(Locale.ROOT, "lstm %s output %d: cosine to PyTorch's F32 %.6f%n", dtype, i, cos);
                     assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), "lstm " + dtype + " output " + i + ": cosine " + cos);
                     i++;

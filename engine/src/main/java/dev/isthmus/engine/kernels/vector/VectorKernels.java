@@ -80,26 +80,13 @@ public final class VectorKernels implements KernelProvider {
     /** W_ih and W_hh stay int8 or bf16 and are widened in registers (see {@link NarrowGruKernel}). */
     @Override
     public RecurrentKernel gru(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
-        NarrowGruKernel k = new NarrowGruKernel(in, hidden, dirs, wih, whh, bih, bhh);
-        return withoutCell(k::forward, k::heldBytes);
+        return new NarrowGruKernel(in, hidden, dirs, wih, whh, bih, bhh);
     }
 
     /** W_ih and W_hh stay int8 or bf16 and are widened in registers (see {@link NarrowLstmKernel}). */
     @Override
     public RecurrentKernel lstm(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
-        NarrowLstmKernel k = new NarrowLstmKernel(in, hidden, dirs, wih, whh, bih, bhh);
-        return new RecurrentKernel() {
-            @Override
-            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
-                                int outOff, ComputePool pool) {
-                k.forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
-            }
-
-            @Override
-            public long heldBytes() {
-                return k.heldBytes();
-            }
-        };
+        return new NarrowLstmKernel(in, hidden, dirs, wih, whh, bih, bhh);
     }
 
     /** A GRU's forward: a hidden state and no cell state. */
