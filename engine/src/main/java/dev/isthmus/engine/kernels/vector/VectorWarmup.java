@@ -67,13 +67,20 @@ final class VectorWarmup implements KernelWarmup.Warmer {
      * edge tiles, a residual); with {@code withDeep} one deeper than a depth block ({@link Tiles#KC}), whose partial
      * sums are merged.
      */
+    /**
+     * Outputs of the deep layer: more than one panel, so that its calls on many rows take the packed path and its
+     * micro-kernels see partial sums added (a layer of one panel reads A in place; a first run then deoptimized the
+     * packed kernel on a 128-token layer deeper than a block, the bf16 encoder's widened products).
+     */
+    private static final int DEEP_OUT = Tiles.NR + 13;
+
     private void gemm(boolean withDeep) {
         int in = 37, out = 45, deepK = Tiles.KC + 76;
         if (linears == null) {
             Activation[] acts = {Activation.NONE, Activation.RELU, Activation.GELU};
             linears = new LinearKernel[acts.length];
             for (int i = 0; i < acts.length; i++) linears[i] = k.linear(random(out * in), random(out), out, in, acts[i]);
-            deep = k.linear(random(17 * deepK), random(17), 17, deepK, Activation.RELU);
+            deep = k.linear(random(DEEP_OUT * deepK), random(DEEP_OUT), DEEP_OUT, deepK, Activation.RELU);
         }
         int rows = Tiles.SKINNY_M + 5;
         float[] x = random(rows * in), y = new float[rows * out], res = random(rows * out);
@@ -83,10 +90,18 @@ final class VectorWarmup implements KernelWarmup.Warmer {
             l.run(x, 0, in, rows, y, 0, out, null, 0, out, pool);
             l.run(x, 0, in, rows, y, 0, out, res, 0, out, pool);
         }
+        // products against B panels made per call, with no epilogue (the weight-only Linear's widened blocks: A
+        // packed once for all of them), and their separate epilogue
+        float[] panels = random(PackedMatrix.floats(out, in, Tiles.NR));
+        PackedGemm.multiplyByPanels(x, 0, in, PackedGemm.packRows(x, 0, in, rows, in, pool), rows, panels, out, in, y, 0, out, pool);
+        Epilogue.apply(y, 0, out, 0, rows, 0, out, null, 0, false, Activation.GELU, res, 0, out, true);
         if (withDeep) {
-            float[] xd = random(rows * deepK), yd = new float[rows * 17];
-            deep.run(xd, 0, deepK, 13, yd, 0, 17, null, 0, 17, pool);
-            deep.run(xd, 0, deepK, rows, yd, 0, 17, null, 0, 17, pool);
+            float[] xd = random(rows * deepK), yd = new float[rows * DEEP_OUT];
+            deep.run(xd, 0, deepK, 13, yd, 0, DEEP_OUT, null, 0, DEEP_OUT, pool);
+            deep.run(xd, 0, deepK, rows, yd, 0, DEEP_OUT, null, 0, DEEP_OUT, pool);
+            float[] deepPanels = random(PackedMatrix.floats(DEEP_OUT, deepK, Tiles.NR));
+            PackedGemm.multiplyByPanels(xd, 0, deepK, PackedGemm.packRows(xd, 0, deepK, rows, deepK, pool), rows, deepPanels, DEEP_OUT,
+                    deepK, yd, 0, DEEP_OUT, pool);
         }
     }
 }
