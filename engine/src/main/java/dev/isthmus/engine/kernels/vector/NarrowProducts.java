@@ -15,14 +15,20 @@ import jdk.incubator.vector.VectorSpecies;
  * A {@link NarrowMatrix} W (out × in: int8 with a scale per row, or bf16) packed for products widened in registers:
  * y[i][o] = Σ_p x[i][p]·W[o][p] for every row i of x; no bias (callers add theirs).
  *
- * <p>Layout: panels of {@link #P} consecutive outputs, depth-major within a panel — weight (o, p) at
- * {@code panel(o)·in·P + p·P + o % P}, the last panel padded with zeros — so that, for each input p, one load gives a
- * vector of P outputs' weights: widened (int8: B2F; bf16: S2I, shift left 16, reinterpret) and multiplied by the
- * broadcast x[p] into accumulators that hold outputs in their lanes. Four accumulators (four panels, or at 128 bits two
- * panels of two float vectors each: a byte vector is at least 64 bits) run at a time; int8 sums are multiplied by the
- * row scales once at the end. No lane is ever reduced: each output is one chain of FMAs in input order, so results
- * are the same on every thread count, in the interpreter and compiled. The matrix-vector case (batch 1, a recurrent
- * step) reads each weight byte once; more rows of x pass over the panels row by row.
+ * <p>Layout: panels of {@link #P} consecutive outputs, depth-major within a panel, the last panel padded with zeros.
+ * <ul>
+ * <li>int8: weight (o, p) at {@code panel(o)·in·P + p·P + o % P}. For each input p one load gives P outputs' weights,
+ * widened (B2F) and multiplied by the broadcast x[p] into accumulators that hold outputs in their lanes; eight panels
+ * run at a time with 32 vector registers, else four (at 128 bits, two panels of two float vectors each: a byte vector
+ * is at least 64 bits). The sums are multiplied by the row scales once at the end.</li>
+ * <li>bf16: the inputs in pairs — weight (o, p) at {@code panel(o)·in'·P + (p / 2)·2P + 2·(o % P) + p % 2}, in' = in
+ * rounded up to even — so that one load of 2P shorts, read as P ints, gives two inputs' weights: the even one by a
+ * shift left of 16, the odd one by masking the low 16 bits. Even and odd inputs go into accumulators of their own
+ * (eight chains for four panels), added at the end.</li>
+ * </ul>
+ * No lane is ever reduced: each output's sum is one or two chains of FMAs in input order, so results are the same on
+ * every thread count, in the interpreter and compiled. The matrix-vector case (batch 1, a recurrent step) reads each
+ * weight byte once; more rows of x pass over the panels row by row (or take {@link #widenPanels} and the GEMM).
  */
 final class NarrowProducts {
     private static final VectorSpecies<Float> F = Species.F;
@@ -31,7 +37,6 @@ final class NarrowProducts {
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, L * 8)));
     /** True when one byte load holds two float vectors' worth (128-bit floats). */
     private static final boolean TWO_PARTS = B.length() == 2 * L;
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     private final boolean int8;
