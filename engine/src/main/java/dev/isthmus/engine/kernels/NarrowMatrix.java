@@ -34,12 +34,12 @@ public final class NarrowMatrix {
         this.source = source;
     }
 
-    /** int8 values (rows·cols, row-major) and a scale per row. */
+    /** int8 values (rows·cols, row-major) and a scale per row; the arrays are kept, not copied (never write them). */
     public static NarrowMatrix int8(byte[] q, float[] scales, int rows, int cols) {
         if (q.length != (long) rows * cols || scales.length != rows) {
             throw new IllegalArgumentException(q.length + " values and " + scales.length + " scales for " + rows + "×" + cols);
         }
-        return new NarrowMatrix(DType.I8, rows, cols, MemorySegment.ofArray(q.clone()), scales.clone(), null);
+        return new NarrowMatrix(DType.I8, rows, cols, MemorySegment.ofArray(q), scales, null);
     }
 
     /** bf16 bits (rows·cols, row-major). */

@@ -23,7 +23,7 @@ final class NarrowLinearKernel implements LinearKernel {
     private static final Scratch WIDENED = new Scratch();
 
     /**
-     * Rows from which a call widens the whole weight to F32 panels once and runs the packed GEMM
+     * Rows from which a call widens the weight to F32 panels once (block by block) and runs the packed GEMM
      * ({@code -Disthmus.narrow.widenRows}); below, each row widens the weights in registers as it goes. Measured here
      * (1 thread, the MNIST model's int8 9216 → 128 layer, ms row by row against widened): 8 rows 0.077 / 0.092, 12
      * rows 0.188 / 0.090, 16 rows 0.282 / 0.117; a MiniLM-size BERT on 128 tokens, whole model: int8 59.5 / 25.0,
@@ -68,8 +68,9 @@ final class NarrowLinearKernel implements LinearKernel {
 
     /**
      * y = x·Wᵀ for {@code rows} rows: with {@link #WIDEN_ROWS} rows or more (and a weight of {@link #WIDEN_WEIGHTS} or
-     * more) the weight is widened once into the per-thread F32 scratch and the packed GEMM runs on it; else each row
-     * widens the weights in registers. Also the input projections of {@link NarrowGruKernel}.
+     * more) the weight is widened once, a block of {@link #blockOutputs} outputs at a time, into the per-thread F32
+     * scratch, and the packed GEMM runs on each block (x packed once for all); else each row widens the weights in
+     * registers. Also the input projections of the weight-only GRU and LSTM ({@link NarrowRecurrentKernel}).
      */
     static void product(NarrowProducts w, float[] x, int xOff, int ldx, int rows, float[] y, int yOff, int ldy, ComputePool pool) {
         int out = w.rows(), in = w.cols();
