@@ -228,14 +228,19 @@ class OneDnnInt8Test {
                 Nodes.node(2, "relu", "relu", List.of("s"), List.of("y"), Map.of()));
     }
 
+    /** {@link #residualLinear}'s weights (random, the weight's values within ±{@code scale}), quantized to int8 at load. */
+    private static dev.isthmus.engine.ir.WeightSource int8Weights(ModelSpec spec, int d, long seed, float scale) {
+        Nodes.Weights f32 = new Nodes.Weights(seed);
+        f32.add("fc.weight", scale, d, d);
+        f32.add("fc.bias", 0.1f, d);
+        return Quantizer.atLoad(spec, f32, DType.I8);
+    }
+
     @Test
     void int8LinearWithAFusedResidualMatchesTheInt8Reference() {
         int d = 67;
         ModelSpec spec = residualLinear(d);
-        Nodes.Weights f32 = new Nodes.Weights(12);
-        f32.add("fc.weight", 0.3f, d, d);
-        f32.add("fc.bias", 0.1f, d);
-        var ws = Quantizer.atLoad(spec, f32, DType.I8);
+        var ws = int8Weights(spec, d, 12, 0.3f);
         Random r = new Random(13);
         OneDnnBackend b = OneDnnBackend.open(1);
         try (Model onednn = Model.build(spec, ws, null, 1, b); Model ref = Model.build(spec, ws, null, 1, new Int8ReferenceBackend())) {
@@ -257,10 +262,7 @@ class OneDnnInt8Test {
         assumeTrue(OneDnnAutoBackend.int8Accelerated(OneDnn.probe().isa()), "this CPU has no int8 dot product");
         int d = 400; // 160,000 multiply-adds a row
         ModelSpec spec = residualLinear(d);
-        Nodes.Weights f32 = new Nodes.Weights(14);
-        f32.add("fc.weight", 0.1f, d, d);
-        f32.add("fc.bias", 0.1f, d);
-        var ws = Quantizer.atLoad(spec, f32, DType.I8);
+        var ws = int8Weights(spec, d, 14, 0.1f);
         Random r = new Random(15);
         try (OneDnnAutoBackend auto = new OneDnnAutoBackend(1); Model m = Model.build(spec, ws, null, 1, auto);
              Model int8 = Model.build(spec, ws, null, 1, new Int8ReferenceBackend()); Model widened = Nodes.reference(spec, ws)) {
