@@ -140,6 +140,19 @@ public interface KernelProvider {
     RecurrentKernel lstm(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
 
     /**
+     * The narrow GRU with its input projections made elsewhere (a backend's int8 matmul): {@code inputProducts[d]} maps
+     * rows of {@code in} inputs to W_ih x + b_ih of direction d (3H values, no activation). W_hh and b_hh as in
+     * {@link #gru(int, int, int, NarrowMatrix[], NarrowMatrix[], float[][], float[][])}.
+     */
+    RecurrentKernel gru(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh);
+
+    /**
+     * The narrow LSTM (no projection) with its input projections made elsewhere: {@code inputProducts[d]} maps rows of
+     * {@code in} inputs to W_ih x + b_ih + b_hh of direction d (4H values: both biases, which the LSTM only adds).
+     */
+    RecurrentKernel lstm(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh);
+
+    /**
      * A fresh set of exercises that gets this provider's kernels compiled (see {@link KernelWarmup}), or null when
      * there is nothing to warm (the scalar reference compiles quickly enough on its own).
      */

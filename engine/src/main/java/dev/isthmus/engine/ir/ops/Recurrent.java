@@ -7,7 +7,9 @@ import dev.isthmus.engine.ir.OpArgs;
 import dev.isthmus.engine.ir.ShapeRules;
 import dev.isthmus.engine.ir.ValueType;
 import dev.isthmus.engine.ir.Weights;
+import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.KernelProvider;
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.tensor.Shape;
@@ -220,8 +222,27 @@ public final class Recurrent implements Op {
         return new int[]{steps, batch, batchFirst && !unbatched && batch > 1 && steps > 1 ? 1 : 0};
     }
 
+    /** True for a GRU or an LSTM without a projection whose W_ih and W_hh are all int8 with scales. */
+    public boolean quantizedInt8() {
+        if (cell != Cell.GRU && !(cell == Cell.LSTM && whr == null)) return false;
+        for (Tensor[] g : new Tensor[][]{wih, whh}) {
+            for (Tensor t : g) if (!t.isQuantized()) return false;
+        }
+        return true;
+    }
+
     @Override
     public Executable compile(KernelProvider k) {
+        return compile(k, null);
+    }
+
+    /**
+     * The layers on {@code k}, with the input projections of the weight-only layers (a GRU or an LSTM without a
+     * projection whose weights are int8 or bf16) made by {@code products} when it is given: one product per layer and
+     * direction over all the steps, named as the weight ({@code weight_ih_l0}, {@code weight_ih_l0_reverse}), with
+     * the bias the cell adds to its input side (GRU b_ih; LSTM b_ih + b_hh).
+     */
+    public Executable compile(KernelProvider k, Products products) {
         RecurrentKernel[] kernels = new RecurrentKernel[layers];
         int width = width();
         for (int l = 0; l < layers; l++) {
@@ -231,10 +252,18 @@ public final class Recurrent implements Op {
                 // int8 / bf16 weights stay 1 or 2 bytes: the weight-only kernel widens them in registers
                 int gates = cell == Cell.GRU ? 3 : 4;
                 NarrowMatrix[] wi = new NarrowMatrix[dirs], wh = new NarrowMatrix[dirs];
-                for (int d = 0; d < dirs; d++) {
-                    wi[d] = NarrowMatrix.of(wih[at + d], gates * hidden, in);
-                    wh[d] = NarrowMatrix.of(whh[at + d], gates * hidden, width);
+                for (int d = 0; d < dirs; d++) wh[d] = NarrowMatrix.of(whh[at + d], gates * hidden, width);
+                if (products != null) {
+                    LinearKernel[] inputProducts = new LinearKernel[dirs];
+                    for (int d = 0; d < dirs; d++) {
+                        Tensor bi = bih == null ? null : bih[at + d], bh = bhh == null ? null : bhh[at + d];
+                        float[] bias = cell == Cell.GRU ? Params.floats(bi) : summed(bi, bh);
+                        inputProducts[d] = products.linear("weight_ih_l" + l + (d == 1 ? "_reverse" : ""), wih[at + d], bias, Activation.NONE);
+                    }
+                    kernels[l] = cell == Cell.GRU ? k.gru(in, hidden, dirs, inputProducts, wh, floats(bhh, at)) : k.lstm(in, hidden, dirs, inputProducts, wh);
+                    continue;
                 }
+                for (int d = 0; d < dirs; d++) wi[d] = NarrowMatrix.of(wih[at + d], gates * hidden, in);
                 kernels[l] = cell == Cell.GRU ? k.gru(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at))
                         : k.lstm(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at));
                 continue;
@@ -294,6 +323,15 @@ public final class Recurrent implements Op {
                 return s;
             }
         };
+    }
+
+    /** a + b as floats (either may be null: no bias); null when both are. */
+    private static float[] summed(Tensor a, Tensor b) {
+        float[] x = Params.floats(a), y = Params.floats(b);
+        if (x == null || y == null) return x == null ? y : x;
+        float[] s = x.clone(); // floats() may hand out a tensor's own array
+        for (int i = 0; i < s.length; i++) s[i] += y[i];
+        return s;
     }
 
     /** True when every direction of one layer's weights (from index {@code at}) is int8 or bf16. */

@@ -156,16 +156,6 @@ public final class TransformerEncoder implements Op {
         }
     }
 
-    /**
-     * Makes a layer's products where another engine runs them: y = act(x·Wᵀ + bias + residual) for the weight
-     * {@code weight} (out × in as PyTorch stores it), named {@code name} (the state-dict prefix, e.g.
-     * {@code layers.0.linear1}).
-     */
-    @FunctionalInterface
-    public interface Products {
-        LinearKernel linear(String name, Tensor weight, float[] bias, Activation act);
-    }
-
     /** True when every layer's four projection weights are int8 with scales ({@link Tensor#isQuantized()}). */
     public boolean quantizedInt8() {
         for (Layer l : layers) {

@@ -97,6 +97,67 @@ public final class ReferenceKernels implements KernelProvider {
         return widened(wih, whh, bih, bhh, (wi, wh) -> lstm(in, hidden, 0, dirs, wi, wh, bih, bhh, null));
     }
 
+    /**
+     * The reference GRU over input projections made by {@code inputProducts}: each direction's projections (with b_ih)
+     * become the input of a GRU whose W_ih is the identity and b_ih zero, so the cell adds them exactly as they are.
+     */
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh) {
+        int g = 3 * hidden;
+        return projected(in, g, inputProducts, whh, bhh, (x, steps, batch, d, wh, h, hOff, c, cOff, out, outOff) -> {
+            float[] hd = java.util.Arrays.copyOfRange(h, hOff + d * batch * hidden, hOff + (d + 1) * batch * hidden);
+            Gru.layer(x, steps, batch, g, identity(g), wh, null, bhh == null ? null : bhh[d], hidden, d == 1, hd, out, dirs * hidden,
+                    outOff + d * hidden);
+            System.arraycopy(hd, 0, h, hOff + d * batch * hidden, batch * hidden);
+        });
+    }
+
+    /** The reference LSTM over input projections (with both biases) made by {@code inputProducts}, as the GRU's above. */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh) {
+        int g = 4 * hidden;
+        return projected(in, g, inputProducts, whh, null, (x, steps, batch, d, wh, h, hOff, c, cOff, out, outOff) ->
+                Recurrent.lstm(x, 0, steps, batch, g, identity(g), wh, null, null, null, hidden, hidden, d == 1, h,
+                        hOff + d * batch * hidden, c, cOff + d * batch * hidden, out, outOff + d * hidden, dirs * hidden));
+    }
+
+    /** One direction of a recurrent layer over its input projections x (steps, batch, G) and its widened W_hh. */
+    private interface ProjectedDirection {
+        void run(float[] x, int steps, int batch, int dir, float[] whh, float[] h, int hOff, float[] c, int cOff, float[] out, int outOff);
+    }
+
+    /** A recurrent kernel whose directions run over the projections {@code inputProducts} make (G = {@code g} per row). */
+    private static RecurrentKernel projected(int in, int g, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh,
+                                             ProjectedDirection direction) {
+        int dirs = inputProducts.length;
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                int rows = steps * batch;
+                for (int d = 0; d < dirs; d++) {
+                    float[] gi = new float[rows * g];
+                    inputProducts[d].run(x, xOff, in, rows, gi, 0, g, null, 0, 0, pool);
+                    direction.run(gi, steps, batch, d, whh[d].toFloats(), h, hOff, c, cOff, out, outOff);
+                }
+            }
+
+            @Override
+            public long heldBytes() {
+                long b = bhh == null ? 0 : bytes(bhh);
+                for (int d = 0; d < dirs; d++) b += inputProducts[d].heldBytes() + whh[d].heldBytes();
+                return b;
+            }
+        };
+    }
+
+    /** The n × n identity matrix. */
+    private static float[] identity(int n) {
+        float[] e = new float[n * n];
+        for (int i = 0; i < n; i++) e[i * n + i] = 1f;
+        return e;
+    }
+
     /** A recurrent kernel that runs {@code f32}'s kernel over the weights widened at each call (they stay narrow). */
     private static RecurrentKernel widened(NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh,
                                            java.util.function.BiFunction<float[][], float[][], RecurrentKernel> f32) {

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.NarrowMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -23,6 +24,13 @@ final class NarrowGruKernel extends NarrowRecurrentKernel {
 
     NarrowGruKernel(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
         super("GRU", 3, in, hidden, dirs, wih, whh, stackedBias(dirs, 3 * hidden, bih));
+        this.bhh = new float[dirs][];
+        for (int d = 0; d < dirs; d++) this.bhh[d] = bhh == null ? null : bhh[d];
+    }
+
+    /** With the input projections (and b_ih) made by {@code inputProducts}, one per direction. */
+    NarrowGruKernel(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh) {
+        super("GRU", 3, in, hidden, dirs, inputProducts, whh);
         this.bhh = new float[dirs][];
         for (int d = 0; d < dirs; d++) this.bhh[d] = bhh == null ? null : bhh[d];
     }

@@ -1,6 +1,7 @@
 package dev.isthmus.engine.kernels.vector;
 
 import dev.isthmus.engine.kernels.Activation;
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.NarrowMatrix;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,6 +21,11 @@ final class NarrowLstmKernel extends NarrowRecurrentKernel {
 
     NarrowLstmKernel(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
         super("LSTM", 4, in, hidden, dirs, wih, whh, stackedBias(dirs, 4 * hidden, bih, bhh)); // both biases go with the input's
+    }
+
+    /** With the input projections (and both biases) made by {@code inputProducts}, one per direction. */
+    NarrowLstmKernel(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh) {
+        super("LSTM", 4, in, hidden, dirs, inputProducts, whh);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.isthmus.engine.kernels.vector;
 
+import dev.isthmus.engine.kernels.LinearKernel;
 import dev.isthmus.engine.kernels.NarrowMatrix;
 import dev.isthmus.engine.kernels.RecurrentKernel;
 import dev.isthmus.engine.kernels.Scratch;
@@ -11,7 +12,8 @@ import dev.isthmus.engine.parallel.ComputePool;
  * ({@link NarrowLstmKernel}) differ only in their gate math ({@link #step}).
  *
  * <p>The input projections of every step and both directions are one product (W_ih of the directions stacked; widened
- * once per call when there are enough rows, {@link NarrowLinearKernel#product}), with the cell's input bias; each
+ * once per call when there are enough rows, {@link NarrowLinearKernel#product}), with the cell's input bias — or,
+ * when a backend makes them (oneDNN's int8 matmul on int8 weights), one {@link LinearKernel} per direction. Each
  * step is then a matrix-vector product over the narrow W_hh per batch row — the memory-bound case these kernels are
  * for — followed by the gate math. The products split over the pool on blocks of outputs when they are big enough,
  * so results do not depend on the thread count.
@@ -20,8 +22,10 @@ abstract class NarrowRecurrentKernel implements RecurrentKernel {
     private static final Scratch GI = new Scratch(), GH = new Scratch();
 
     final int in, hidden, dirs, gates;
-    /** W_ih of the directions stacked: (dirs·G·H × in). */
+    /** W_ih of the directions stacked: (dirs·G·H × in); null when {@link #inputProducts} make the projections. */
     private final NarrowProducts wih;
+    /** Per direction, x ↦ W_ih x + the input bias (G·H values), made by a backend; or null. */
+    private final LinearKernel[] inputProducts;
     private final NarrowProducts[] whh;
     /** Added to every row of the input projections (dirs·G·H), or null. */
     private final float[] inputBias;
@@ -31,22 +35,37 @@ abstract class NarrowRecurrentKernel implements RecurrentKernel {
      * @param inputBias added to the input projections (dirs·G·H), or null
      */
     NarrowRecurrentKernel(String cell, int gates, int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[] inputBias) {
+        this(cell, gates, in, hidden, dirs, wih, null, whh, inputBias);
+    }
+
+    /** The same with the input projections (bias included) made by {@code inputProducts}, one per direction. */
+    NarrowRecurrentKernel(String cell, int gates, int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh) {
+        this(cell, gates, in, hidden, dirs, null, inputProducts, whh, null);
+    }
+
+    private NarrowRecurrentKernel(String cell, int gates, int in, int hidden, int dirs, NarrowMatrix[] wih, LinearKernel[] inputProducts,
+                                  NarrowMatrix[] whh, float[] inputBias) {
         if (dirs != 1 && dirs != 2) throw new IllegalArgumentException("dirs must be 1 or 2");
+        if (inputProducts != null && inputProducts.length != dirs) {
+            throw new IllegalArgumentException(cell + ": " + inputProducts.length + " input products for " + dirs + " directions");
+        }
         int g = gates * hidden;
         for (int d = 0; d < dirs; d++) {
-            if (wih[d].rows() != g || wih[d].cols() != in || whh[d].rows() != g || whh[d].cols() != hidden) {
-                throw new IllegalArgumentException(cell + " weights " + wih[d] + ", " + whh[d] + " for input " + in + ", hidden " + hidden);
+            if ((wih != null && (wih[d].rows() != g || wih[d].cols() != in)) || whh[d].rows() != g || whh[d].cols() != hidden) {
+                throw new IllegalArgumentException(cell + " weights " + (wih == null ? "" : wih[d] + ", ") + whh[d] + " for input " + in
+                        + ", hidden " + hidden);
             }
         }
         this.in = in;
         this.hidden = hidden;
         this.dirs = dirs;
         this.gates = gates;
-        this.wih = new NarrowProducts(dirs == 1 ? wih[0] : NarrowMatrix.stack(wih[0], wih[1]));
+        this.wih = wih == null ? null : new NarrowProducts(dirs == 1 ? wih[0] : NarrowMatrix.stack(wih[0], wih[1]));
+        this.inputProducts = inputProducts == null ? null : inputProducts.clone();
         this.whh = new NarrowProducts[dirs];
-        for (int d = 0; d < dirs; d++) this.whh[d] = new NarrowProducts(whh[d]);
+        for (int d = 0; d < dirs; d++) this.whh[d] = NarrowProducts.forSteps(whh[d]);
         for (int d = 0; d < dirs; d++) { // packed: the mapped pages are not read again
-            wih[d].releasePages();
+            if (wih != null) wih[d].releasePages();
             whh[d].releasePages();
         }
         this.inputBias = inputBias;
@@ -70,9 +89,13 @@ abstract class NarrowRecurrentKernel implements RecurrentKernel {
                         ComputePool pool) {
         int g = gates * hidden, gw = dirs * g, rows = steps * batch;
         float[] gi = GI.floats(rows * gw);
-        NarrowLinearKernel.product(wih, x, xOff, in, rows, gi, 0, gw, pool);
-        if (inputBias != null) {
-            for (int i = 0; i < rows; i++) Elementwise.addInPlace(gi, i * gw, inputBias, 0, gw);
+        if (inputProducts != null) {
+            for (int d = 0; d < dirs; d++) inputProducts[d].run(x, xOff, in, rows, gi, d * g, gw, null, 0, 0, pool);
+        } else {
+            NarrowLinearKernel.product(wih, x, xOff, in, rows, gi, 0, gw, pool);
+            if (inputBias != null) {
+                for (int i = 0; i < rows; i++) Elementwise.addInPlace(gi, i * gw, inputBias, 0, gw);
+            }
         }
         float[] gh = GH.floats(batch * g);
         int ow = dirs * hidden;
@@ -105,7 +128,8 @@ abstract class NarrowRecurrentKernel implements RecurrentKernel {
 
     @Override
     public long heldBytes() {
-        long b = wih.heldBytes() + (inputBias == null ? 0 : 4L * inputBias.length) + otherBytes();
+        long b = (wih == null ? 0 : wih.heldBytes()) + (inputBias == null ? 0 : 4L * inputBias.length) + otherBytes();
+        if (inputProducts != null) for (LinearKernel p : inputProducts) b += p.heldBytes();
         for (NarrowProducts w : whh) b += w.heldBytes();
         return b;
     }

@@ -89,6 +89,18 @@ public final class VectorKernels implements KernelProvider {
         return new NarrowLstmKernel(in, hidden, dirs, wih, whh, bih, bhh);
     }
 
+    /** W_hh stays int8 or bf16; the input projections come from {@code inputProducts} (see {@link NarrowGruKernel}). */
+    @Override
+    public RecurrentKernel gru(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh) {
+        return new NarrowGruKernel(in, hidden, dirs, inputProducts, whh, bhh);
+    }
+
+    /** W_hh stays int8 or bf16; the input projections come from {@code inputProducts} (see {@link NarrowLstmKernel}). */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh) {
+        return new NarrowLstmKernel(in, hidden, dirs, inputProducts, whh);
+    }
+
     /** A GRU's forward: a hidden state and no cell state. */
     private interface HiddenOnly {
         void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] out, int outOff, ComputePool pool);

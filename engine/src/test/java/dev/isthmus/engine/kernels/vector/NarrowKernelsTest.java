@@ -161,6 +161,12 @@ class NarrowKernelsTest extends ThreePools {
     /** A GRU layer of a provider: the outputs, then the final states. */
     private static float[] gru(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
                                ComputePool pool) {
+        return gru(k, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool);
+    }
+
+    /** The same with the input projections made by {@code products}'s weight-only Linear when it is not null. */
+    private static float[] gru(KernelProvider k, KernelProvider products, DType dt, int in, int hidden, int dirs, int steps, int batch,
+                               boolean bias, long seed, ComputePool pool) {
         SplittableRandom r = new SplittableRandom(seed);
         NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
         float[][] bih = new float[dirs][], bhh = new float[dirs][];
@@ -173,7 +179,8 @@ class NarrowKernelsTest extends ThreePools {
         float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
         float[] h = Check.random(r, 1 + dirs * batch * hidden, 1);
         float[] out = new float[3 + steps * batch * dirs * hidden];
-        RecurrentKernel rk = k.gru(in, hidden, dirs, wih, whh, bih, bhh);
+        RecurrentKernel rk = products == null ? k.gru(in, hidden, dirs, wih, whh, bih, bhh)
+                : k.gru(in, hidden, dirs, inputProducts(products, wih, bih, null), whh, bhh);
         rk.forward(x, 4, steps, batch, h, 1, null, 0, out, 3, pool);
         float[] all = Arrays.copyOf(out, out.length + h.length);
         System.arraycopy(h, 0, all, out.length, h.length);
@@ -216,6 +223,12 @@ class NarrowKernelsTest extends ThreePools {
     /** An LSTM layer of a provider: the outputs, then the final hidden and cell states. */
     private static float[] lstm(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
                                 ComputePool pool) {
+        return lstm(k, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool);
+    }
+
+    /** The same with the input projections made by {@code products}'s weight-only Linear when it is not null. */
+    private static float[] lstm(KernelProvider k, KernelProvider products, DType dt, int in, int hidden, int dirs, int steps, int batch,
+                                boolean bias, long seed, ComputePool pool) {
         SplittableRandom r = new SplittableRandom(seed);
         NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
         float[][] bih = new float[dirs][], bhh = new float[dirs][];
@@ -228,7 +241,8 @@ class NarrowKernelsTest extends ThreePools {
         float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
         float[] h = Check.random(r, 1 + dirs * batch * hidden, 1), c = Check.random(r, 2 + dirs * batch * hidden, 1);
         float[] out = new float[3 + steps * batch * dirs * hidden];
-        RecurrentKernel rk = k.lstm(in, hidden, dirs, wih, whh, bih, bhh);
+        RecurrentKernel rk = products == null ? k.lstm(in, hidden, dirs, wih, whh, bih, bhh)
+                : k.lstm(in, hidden, dirs, inputProducts(products, wih, bih, bhh), whh);
         rk.forward(x, 4, steps, batch, h, 1, c, 2, out, 3, pool);
         float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
         System.arraycopy(h, 0, all, out.length, h.length);
@@ -261,5 +275,73 @@ class NarrowKernelsTest extends ThreePools {
             float[] a = lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool1);
             Check.bitwise(a, lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool3), dt + " lstm 3 threads");
         }
+    }
+
+    /** Per direction, {@code products}'s weight-only Linear over W_ih with b_ih (+ b_hh when given: the LSTM's). */
+    private static LinearKernel[] inputProducts(KernelProvider products, NarrowMatrix[] wih, float[][] bih, float[][] bhh) {
+        LinearKernel[] p = new LinearKernel[wih.length];
+        for (int d = 0; d < wih.length; d++) {
+            float[] b = bih[d] == null ? null : bih[d].clone();
+            if (bhh != null && bhh[d] != null) {
+                if (b == null) b = new float[bhh[d].length];
+                for (int i = 0; i < b.length; i++) b[i] += bhh[d][i];
+            }
+            p[d] = products.linear(wih[d], b, Activation.NONE);
+        }
+        return p;
+    }
+
+    /**
+     * Input projections made elsewhere (as a backend's int8 matmul makes them): the vector GRU and LSTM steps over
+     * them match the reference's, and the reference over them matches the reference with W_ih inside (its identity
+     * trick adds the projections exactly as they come).
+     */
+    @Test
+    void recurrentLayersOverGivenInputProductsMatchTheReference() {
+        long seed = 500;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int[] c : new int[][]{{1, 1, 1, 1}, {7, 3, 3, 2}, {16, 17, 1, 5}, {31, 33, 3, 1}, {100, 64, 1, 12}}) {
+                int in = c[0], hidden = c[1], batch = c[2], steps = c[3];
+                for (int dirs = 1; dirs <= 2; dirs++) {
+                    String what = dt + " in=" + in + " H=" + hidden + " batch=" + batch + " steps=" + steps + " dirs=" + dirs;
+                    float[] gruRef = gru(REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
+                    Check.close(gru(REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1), gruRef, what + " gru: reference, W_ih inside");
+                    Check.close(gruRef, gru(Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool2), what + " gru");
+                    float[] lstmRef = lstm(REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
+                    Check.close(lstm(REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1), lstmRef, what + " lstm: reference, W_ih inside");
+                    Check.close(lstmRef, lstm(Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool3), what + " lstm");
+                    seed++;
+                }
+            }
+        }
+    }
+
+    /**
+     * A recurrent layer's int8 W_hh is coded as bf16 when small ({@link NarrowProducts#forSteps}): its products match
+     * the reference as the int8 bytes' do, on awkward sizes; above the limit it stays in bytes.
+     */
+    @Test
+    void int8CodedAsBf16MultipliesAsTheBytesDo() {
+        SplittableRandom r = new SplittableRandom(41);
+        for (int out : OUTS) {
+            for (int in : INS) {
+                NarrowMatrix w = matrix(r, DType.I8, out, in);
+                NarrowProducts coded = NarrowProducts.forSteps(w), bytes = new NarrowProducts(w);
+                assertTrue(coded.coded() && !bytes.coded(), out + "×" + in + " is coded");
+                for (int rows : new int[]{1, 3}) {
+                    int ldx = in + 3, ldy = out + 2; // as linear() lays them out
+                    float[] x = Check.random(r, 2 + rows * ldx, 2);
+                    float[] expected = linear(REF, w, null, Activation.NONE, x, rows, false, null, pool1);
+                    for (NarrowProducts p : new NarrowProducts[]{coded, bytes}) {
+                        float[] y = new float[5 + rows * ldy];
+                        Arrays.fill(y, -7f);
+                        p.multiply(x, 2, ldx, rows, y, 5, ldy, pool1);
+                        Check.close(expected, y, out + "×" + in + " rows " + rows + (p == coded ? " coded" : " bytes"));
+                    }
+                }
+            }
+        }
+        NarrowMatrix big = matrix(r, DType.I8, 1024, (int) (NarrowProducts.CODED_MAX_BYTES / 2048) + 1);
+        assertTrue(!NarrowProducts.forSteps(big).coded(), "too big to code: bytes");
     }
 }
