@@ -59,7 +59,11 @@ final class OneDnnAutoBackend implements Backend {
     @Override
     public String placement(Executable compiled) {
         if (compiled instanceof ByRows) return name() + " int8 from " + INT8_MIN_ROWS + " rows and " + INT8_MIN_MACS + " multiply-adds, else java";
-        return compiled instanceof ByBatch b ? name() + " at batch ≥ " + b.minBatch() + ", else java" : name();
+        if (compiled instanceof Int8Inputs) return Int8Inputs.PLACEMENT;
+        if (compiled instanceof ByBatch b) {
+            return name() + " at batch ≥ " + b.minBatch() + ", else " + (b.java() instanceof Int8Inputs ? Int8Inputs.PLACEMENT : "java");
+        }
+        return name();
     }
 
     @Override
@@ -74,12 +78,16 @@ final class OneDnnAutoBackend implements Backend {
             Executable onednn = b.compile(node);
             return onednn == null ? null : new ByRows(node.op().compile(KernelProvider.get()), onednn, (long) l.inFeatures() * l.outFeatures());
         }
-        if (!(node.op() instanceof Recurrent r) || r.cell() != Recurrent.Cell.GRU) return null;
+        if (!(node.op() instanceof Recurrent r)) return null;
+        if (r.cell() != Recurrent.Cell.GRU && !r.quantizedInt8()) return null;
         OneDnnBackend b = backend();
         if (b == null) return null;
+        // int8 weights: the input projections (all steps at once) in int8 on oneDNN, the steps on the Java kernels
+        Executable java = r.quantizedInt8() && int8Accelerated(b.status().isa()) ? new Int8Inputs(b.int8Recurrent(node.label(), r)) : null;
+        if (r.cell() != Recurrent.Cell.GRU) return java;
         Executable onednn = b.compile(node);
-        if (onednn == null) return null;
-        return new ByBatch(node.op().compile(KernelProvider.get()), onednn, r.batchFirst(), GRU_MIN_BATCH);
+        if (onednn == null) return java;
+        return new ByBatch(java != null ? java : node.op().compile(KernelProvider.get()), onednn, r.batchFirst(), GRU_MIN_BATCH);
     }
 
     /**
@@ -164,6 +172,35 @@ final class OneDnnAutoBackend implements Backend {
         public Executable pick(long[] x) {
             long rows = Shape.prod(x, 0, x.length - 1);
             return rows >= INT8_MIN_ROWS && rows * macsPerRow >= INT8_MIN_MACS ? onednn : java;
+        }
+    }
+
+    /**
+     * A recurrent layer with int8 weights whose input projections run on oneDNN's int8 matmul and whose steps run on
+     * the Java kernels ({@link OneDnnBackend#int8Recurrent}). Seed GRU at batch 1, 1 thread, int8: the projections
+     * (50 steps × 100 and × 256 inputs → 768) took 0.33 ms of the layer's 1.14 ms in the Java weight-only kernel.
+     */
+    record Int8Inputs(Executable layer) implements Executable {
+        static final String PLACEMENT = "java, with int8 input projections on " + OneDnnBackend.NAME;
+
+        @Override
+        public void run(dev.isthmus.engine.ir.Frame f) {
+            layer.run(f);
+        }
+
+        @Override
+        public long scratchFloats(long[][] in, long[][] out) {
+            return layer.scratchFloats(in, out);
+        }
+
+        @Override
+        public void prepare(dev.isthmus.engine.ir.Frame f) {
+            layer.prepare(f);
+        }
+
+        @Override
+        public long heldBytes() {
+            return layer.heldBytes();
         }
     }
 

@@ -6,6 +6,7 @@ import dev.isthmus.engine.ir.Node;
 import dev.isthmus.engine.ir.ops.Conv;
 import dev.isthmus.engine.ir.ops.Linear;
 import dev.isthmus.engine.ir.ops.Pool;
+import dev.isthmus.engine.ir.ops.Products;
 import dev.isthmus.engine.ir.ops.Recurrent;
 import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.kernels.Activation;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * oneDNN for one model: a thread count and the layers compiled with it (the graph nodes it claimed, see
@@ -46,7 +48,7 @@ public final class OneDnnBackend implements Backend {
     /**
      * The ops (by {@link dev.isthmus.engine.ir.Op#name()}) this backend may claim in an F32 model; {@link #compile}
      * still declines the argument combinations and fused epilogues it cannot run exactly. In a model with int8 weights
-     * it also claims {@code TransformerEncoder} and {@code TransformerEncoderLayer} (see {@link #compile}).
+     * it also claims {@code TransformerEncoder}, {@code TransformerEncoderLayer} and {@code LSTM} (see {@link #compile}).
      */
     public static final Set<String> OPS = Set.of("Conv1d", "Conv2d", "Linear", "GRU", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d");
 
@@ -106,8 +108,9 @@ public final class OneDnnBackend implements Backend {
      * pooling, 1-D and 2-D, with every argument (the rare shapes oneDNN's averaging cannot match run on the op's Java
      * kernel inside the layer); with int8 weights (a quantized model), a {@code Linear} with no epilogue, a ReLU or a
      * GELU (and a fused residual), and {@code TransformerEncoder} / {@code TransformerEncoderLayer} whose four projections
-     * are all int8, computed in int8 ({@link OneDnnInt8Linear}). Declined: a fused residual, a fused max pooling, any
-     * other fused activation, LSTM and RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
+     * are all int8, computed in int8 ({@link OneDnnInt8Linear}), and an {@code LSTM} without a projection whose weights are
+     * int8 (its input projections in int8, {@link #int8Recurrent}). Declined: a fused residual, a fused max pooling, any
+     * other fused activation, other LSTMs and RNN, and every other op. The op's arguments were checked when it was built; its weights are copied to native
      * memory here. The layer belongs to this backend and is closed with it.
      *
      * @throws IllegalStateException when the backend is closed
@@ -124,6 +127,7 @@ public final class OneDnnBackend implements Backend {
             case Linear l when !l.hasResidual() && plainOrRelu(l.activation()) && l.inFeatures() > 0 && l.outFeatures() > 0 ->
                     new OneDnnLinear(this, label, l);
             case Recurrent r when r.cell() == Recurrent.Cell.GRU -> new OneDnnGru(this, label, r);
+            case Recurrent r when r.quantizedInt8() -> int8Recurrent(label, r);
             case Pool p -> new OneDnnPool2d(this, label, p);
             default -> null;
         };
@@ -135,9 +139,24 @@ public final class OneDnnBackend implements Backend {
      * of this backend (closed with it).
      */
     private Executable int8Encoder(String label, TransformerEncoder e) {
+        return withInt8Products(label, products -> e.compile(KernelProvider.get(), products));
+    }
+
+    /**
+     * A GRU or an LSTM (no projection) whose weights are int8 ({@link Recurrent#quantizedInt8()}): the input
+     * projections of each layer and direction — one product over all the steps — on oneDNN's int8 matmul
+     * ({@link OneDnnInt8Linear}), the steps (W_hh·h per step, a matrix-vector product, and the gates) on the Java
+     * weight-only kernels. Each product is a layer of this backend (closed with it).
+     */
+    Executable int8Recurrent(String label, Recurrent r) {
+        return withInt8Products(label, products -> r.compile(KernelProvider.get(), products));
+    }
+
+    /** What {@code build} makes with int8 products on oneDNN named after {@code label}; the products are closed if it fails. */
+    private Executable withInt8Products(String label, Function<Products, Executable> build) {
         List<OneDnnInt8Linear> made = new ArrayList<>();
         try {
-            return e.compile(KernelProvider.get(), (name, weight, bias, act) -> {
+            return build.apply((name, weight, bias, act) -> {
                 OneDnnInt8Linear l = new OneDnnInt8Linear(this, label + "." + name, weight, bias, act);
                 made.add(l);
                 return l;

@@ -4,6 +4,7 @@ import dev.isthmus.engine.backend.Backend;
 import dev.isthmus.engine.ir.Executable;
 import dev.isthmus.engine.ir.Node;
 import dev.isthmus.engine.ir.ops.Linear;
+import dev.isthmus.engine.ir.ops.Recurrent;
 import dev.isthmus.engine.ir.ops.TransformerEncoder;
 import dev.isthmus.engine.kernels.Activation;
 import dev.isthmus.engine.kernels.KernelProvider;
@@ -120,7 +121,10 @@ class OneDnnInt8Test {
         }
     }
 
-    /** The int8 reference as a backend: quantized encoders and Linear layers through {@link Int8Rows#linear}. */
+    /**
+     * The int8 reference as a backend: quantized encoders, Linear layers and the input projections of GRU and LSTM
+     * layers through {@link Int8Rows#linear}, the rest on the reference kernels.
+     */
     static final class Int8ReferenceBackend implements Backend {
         @Override
         public String name() {
@@ -132,6 +136,7 @@ class OneDnnInt8Test {
             KernelProvider ref = KernelProvider.reference();
             return switch (node.op()) {
                 case TransformerEncoder e when e.quantizedInt8() -> e.compile(ref, (name, w, bias, act) -> reference(w, bias, act));
+                case Recurrent r when r.quantizedInt8() -> r.compile(ref, (name, w, bias, act) -> reference(w, bias, act));
                 case Linear l when l.weight().isQuantized() -> {
                     LinearKernel k = reference(l.weight(), l.biasFloats(), l.activation());
                     yield f -> {
@@ -304,5 +309,49 @@ class OneDnnInt8Test {
             assertEquals(List.of("java"), Nodes.backends(m), "an F32 encoder stays on Java");
         }
         assumeTrue(OneDnnAutoBackend.int8Accelerated(isa), "this CPU has no int8 dot product: " + isa);
+    }
+
+    /** A 2-layer bidirectional LSTM (no projection) on (batch, steps, 10), hidden 16, its three results. */
+    static ModelSpec lstm() {
+        return Nodes.oneNode("LSTM", "l", OneDnnRuntimeTest.GRU_ARGS, 3, -1, -1, 10);
+    }
+
+    static Nodes.Weights lstmWeights() {
+        Nodes.Weights w = new Nodes.Weights(78);
+        for (int l = 0; l < 2; l++) {
+            for (String r : new String[]{"", "_reverse"}) {
+                w.add("l.weight_ih_l" + l + r, 0.25f, 64, l == 0 ? 10 : 32);
+                w.add("l.weight_hh_l" + l + r, 0.25f, 64, 16);
+                w.add("l.bias_ih_l" + l + r, 0.5f, 64);
+                w.add("l.bias_hh_l" + l + r, 0.5f, 64);
+            }
+        }
+        return w;
+    }
+
+    /**
+     * {@code --backend auto} runs the input projections of int8 GRU and LSTM layers (all steps at once) on oneDNN's
+     * int8 matmul and their steps on the Java weight-only kernels; the results match the int8 reference (the same
+     * products through {@link Int8Rows#linear}, the steps on the reference kernels) at batch 1 and 3, one step and
+     * several.
+     */
+    @Test
+    void autoRunsInt8RecurrentInputProjectionsOnOneDnn() {
+        assumeTrue(OneDnnAutoBackend.int8Accelerated(OneDnn.probe().isa()), "this CPU has no int8 dot product");
+        Object[][] models = {{OneDnnRuntimeTest.seedGru(), OneDnnRuntimeTest.gruWeights(), "onednn at batch ≥ 8, else java, with int8 input projections on onednn"},
+                {lstm(), lstmWeights(), "java, with int8 input projections on onednn"}};
+        for (Object[] mw : models) {
+            ModelSpec spec = (ModelSpec) mw[0];
+            var ws = Quantizer.atLoad(spec, (Nodes.Weights) mw[1], DType.I8);
+            try (OneDnnAutoBackend auto = new OneDnnAutoBackend(1); Model m = Model.build(spec, ws, null, 1, auto);
+                 Model int8 = Model.build(spec, ws, null, 1, new Int8ReferenceBackend())) {
+                assertEquals(List.of(mw[2]), Nodes.backends(m));
+                for (int[] bs : new int[][]{{1, 1}, {1, 9}, {3, 1}, {3, 5}}) {
+                    Tensor x = OneDnnRuntimeTest.sequence(bs[0] * 7 + bs[1], bs[0], bs[1]);
+                    Nodes.assertSameResults(spec.nodes().getFirst().op() + " batch " + bs[0] + ", " + bs[1] + " steps", Nodes.run(int8, x),
+                            Nodes.run(m, x), TOL);
+                }
+            }
+        }
     }
 }
