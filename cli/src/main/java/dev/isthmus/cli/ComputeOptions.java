@@ -18,7 +18,8 @@ final class ComputeOptions {
 
     @Option(names = "--backend", paramLabel = "B", defaultValue = "auto",
             description = "auto (the faster of Java and a native backend per layer, by measured rules: today oneDNN for "
-                    + "GRU layers at batch ≥ 8 and for int8 encoders and Linear layers on CPUs with VNNI or AMX, Java for "
+                    + "GRU layers at batch ≥ 8 and for int8 encoders, Linear layers and recurrent input projections on CPUs "
+                    + "with VNNI or AMX, Java for "
                     + "the rest), java, or a backend's name such as onednn (every "
                     + "layer it implements); 'isthmus backends' says why (default: ${DEFAULT-VALUE}).")
     String backend;

@@ -18,8 +18,9 @@ import dev.isthmus.engine.tensor.Shape;
  * (seed GRU, 1 thread, `isthmus bench`, ms oneDNN against Java: batch 1 1.27 / 0.645, 4 2.12–2.19 / 1.85–1.91,
  * 8 3.40–3.41 / 3.69–3.71, 16 6.23–6.66 / 7.30–7.36, 32 9.60 / 10.8): the layer holds both and picks per input shape
  * ({@link ByBatch}). Where oneDNN's CPU has an int8 dot product ({@link #int8Accelerated}), a Transformer encoder with
- * int8 weights runs its projections on oneDNN's int8 matmul (2.8× the F32 encoder's speed here), and an int8 Linear
- * layer does from {@link #INT8_MIN_ROWS} rows and {@link #INT8_MIN_MACS} multiply-adds ({@link ByRows}).
+ * int8 weights runs its projections on oneDNN's int8 matmul (2.8× the F32 encoder's speed here), an int8 Linear
+ * layer does from {@link #INT8_MIN_ROWS} rows and {@link #INT8_MIN_MACS} multiply-adds ({@link ByRows}), and a GRU or
+ * LSTM with int8 weights runs its input projections there and its steps on Java ({@link Int8Inputs}).
  *
  * <p>The library is loaded only when a node is claimed, so a model that keeps to Java never loads native code and
  * pays nothing for it. When oneDNN cannot load, nothing is claimed.
@@ -34,8 +35,8 @@ final class OneDnnAutoBackend implements Backend {
     static final String POLICY = "the Java kernels, except GRU layers at batch ≥ " + GRU_MIN_BATCH
             + " on oneDNN (measured here: oneDNN is 0.89× the Java GRU's time at batch 32 and 2× at batch 1, "
             + "and no faster on convolutions, linear layers and pooling), and int8 products (Transformer encoders' "
-            + "projections, and Linear layers from " + INT8_MIN_ROWS + " rows) on oneDNN's int8 matmul where the CPU has an "
-            + "int8 dot product (VNNI, AMX)";
+            + "projections, Linear layers from " + INT8_MIN_ROWS + " rows, and GRU and LSTM layers' input projections) on oneDNN's "
+            + "int8 matmul where the CPU has an int8 dot product (VNNI, AMX)";
 
     private final int threads;
     private OneDnnBackend inner;
