@@ -22,12 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * Weight quantization: which parameters of a model are quantized, and how.
  *
  * <ul>
- * <li>Which: the weight matrices of {@code Linear}, {@code Conv1d} and {@code Conv2d} ({@code <name>.weight}) and of
+ * <li>Which: the weight matrices of {@code Linear}, {@code Conv1d} and {@code Conv2d} and the tables of
+ * {@code Embedding} ({@code <name>.weight}: an int8 table has a scale per row, i.e. per token) and of
  * {@code GRU}, {@code LSTM} and {@code RNN} ({@code <name>.weight_ih_l*}, {@code <name>.weight_hh_l*}), and the four
  * projections of {@code TransformerEncoderLayer} / {@code TransformerEncoder} layers ({@code self_attn.in_proj_weight},
  * {@code self_attn.out_proj.weight}, {@code linear1.weight}, {@code linear2.weight}), when they are
  * floating point of rank ≥ 2 and no {@code get_attr} node also reads them. Everything else (biases, norms,
- * embeddings, constants) stays as it is.</li>
+ * constants) stays as it is.</li>
  * <li>int8 ({@link DType#I8}): per output channel (row = dimension 0), symmetric: scale = max|w_row| / 127,
  * q = round-half-even(w / scale) clamped to [−127, 127]; a row of zeros gets scale 1 and q = 0. The file holds
  * {@code P} as I8 and {@code P_scale} ({@link Weights#SCALE_SUFFIX}) as F32 of shape [rows]; the engine reads it
@@ -67,7 +68,7 @@ public final class Quantizer {
     }
 
     /** The modules whose {@code <name>.weight} is quantized. */
-    private static final Set<String> WEIGHT_MODULES = Set.of("Linear", "Conv1d", "Conv2d");
+    private static final Set<String> WEIGHT_MODULES = Set.of("Linear", "Conv1d", "Conv2d", "Embedding");
     /** The recurrent modules, whose {@code weight_ih_l*} and {@code weight_hh_l*} are quantized. */
     private static final Set<String> RECURRENT_MODULES = Set.of("GRU", "LSTM", "RNN");
     /** Transformer layers (one, or a stack's {@code layers.N.}), whose four projection matrices are quantized. */

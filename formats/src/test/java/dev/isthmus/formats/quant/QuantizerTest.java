@@ -173,6 +173,44 @@ class QuantizerTest {
         }
     }
 
+    /** An Embedding of 50 rows of 7 over integer ids. */
+    private static final String EMBEDDING = """
+            {"format": "isthmus/1", "inputs": [{"name": "ids", "shape": [-1, -1], "dtype": "I64"}],
+             "nodes": [{"op": "Embedding", "name": "emb", "num_embeddings": 50, "embedding_dim": 7}]}""";
+
+    /**
+     * Embedding tables are quantized too (int8 with a scale per row, i.e. per token; bf16), and every table, F32 ones
+     * included, is gathered from where the file is mapped: a row's output is exactly the stored row widened
+     * (q·scale, or the bf16 value), and the model holds no float copy of the table.
+     */
+    @Test
+    void embeddingTablesAreQuantizedAndGatheredWhereTheyAreMapped() {
+        Path f32 = tmp.resolve("emb.safetensors");
+        SafetensorsWriter.write(f32, Map.of("emb.weight", random(new SplittableRandom(5), 50, 7)), Map.of(ModelLoader.SPEC_KEY, EMBEDDING));
+        long[] ids = {0, 49, 3, 3, 17, 0};
+        Tensor x = Tensor.wrap(DType.I64, new long[]{2, 3}, MemorySegment.ofArray(ids));
+        for (DType dtype : new DType[]{DType.F32, DType.I8, DType.BF16}) {
+            Path f = f32;
+            if (dtype != DType.F32) {
+                f = tmp.resolve("emb-" + dtype + ".safetensors");
+                assertEquals(List.of("emb.weight"), QuantizedFile.write(f32, f, dtype).tensors());
+            }
+            try (SafetensorsFile file = SafetensorsFile.open(f); Model m = ModelLoader.load(f, 1)) {
+                Tensor table = file.tensor("emb.weight");
+                assertEquals(dtype, table.dtype());
+                float[] want = new float[ids.length * 7];
+                for (int i = 0; i < ids.length; i++) {
+                    for (int c = 0; c < 7; c++) {
+                        float v = table.getFloat(ids[i] * 7 + c);
+                        want[i * 7 + c] = dtype == DType.I8 ? v * file.tensor("emb.weight_scale").getFloat(ids[i]) : v;
+                    }
+                }
+                assertArrayEquals(want, run(m, x), dtype + ": the stored rows, widened");
+                assertEquals(0, m.heldBytes(), dtype + ": no copy of the table");
+            }
+        }
+    }
+
     /** A 2-layer post-LN encoder (odd sizes: d 36, 3 heads, ff 53) and its pre-LN twin. */
     private static final String ENCODER = """
             {"format": "isthmus/1", "inputs": [{"name": "x", "shape": [-1, -1, 36], "dtype": "F32"}],

@@ -63,9 +63,14 @@ public final class Embedding implements Op {
         return count + " × " + dim;
     }
 
+    /**
+     * Gathers rows from the table where it is: a heap array as it is, a mapped file's rows as they are asked for (only
+     * the rows of the ids a model sees are ever read in; a vocabulary of 30K rows is mostly never touched), and an int8
+     * (q·scale) or bf16 table widened row by row. No float copy of the table is made.
+     */
     @Override
     public Executable compile(KernelProvider k) {
-        float[] t = Params.floats(table);
+        float[] heap = table.heapFloats();
         return new Executable() {
             @Override
             public void run(Frame f) {
@@ -75,13 +80,9 @@ public final class Embedding implements Op {
                     if (id < 0 || id >= count) {
                         throw new InvalidInputException("Embedding: id " + id + " at position " + i + " is out of range [0, " + count + ")");
                     }
-                    System.arraycopy(t, (int) id * dim, f.buf, out + i * dim, dim);
+                    if (heap != null) System.arraycopy(heap, (int) id * dim, f.buf, out + i * dim, dim);
+                    else table.copyFloatsTo(id * dim, f.buf, out + i * dim, dim);
                 }
-            }
-
-            @Override
-            public long heldBytes() {
-                return table.heapFloats() == null ? 4L * t.length : 0;
             }
         };
     }
