@@ -316,19 +316,6 @@ class OneDnnInt8Test {
         return Nodes.oneNode("LSTM", "l", OneDnnRuntimeTest.GRU_ARGS, 3, -1, -1, 10);
     }
 
-    static Nodes.Weights lstmWeights() {
-        Nodes.Weights w = new Nodes.Weights(78);
-        for (int l = 0; l < 2; l++) {
-            for (String r : new String[]{"", "_reverse"}) {
-                w.add("l.weight_ih_l" + l + r, 0.25f, 64, l == 0 ? 10 : 32);
-                w.add("l.weight_hh_l" + l + r, 0.25f, 64, 16);
-                w.add("l.bias_ih_l" + l + r, 0.5f, 64);
-                w.add("l.bias_hh_l" + l + r, 0.5f, 64);
-            }
-        }
-        return w;
-    }
-
     /**
      * {@code --backend auto} runs the input projections of int8 GRU and LSTM layers (all steps at once) on oneDNN's
      * int8 matmul and their steps on the Java weight-only kernels; the results match the int8 reference (the same
@@ -339,7 +326,7 @@ class OneDnnInt8Test {
     void autoRunsInt8RecurrentInputProjectionsOnOneDnn() {
         assumeTrue(OneDnnAutoBackend.int8Accelerated(OneDnn.probe().isa()), "this CPU has no int8 dot product");
         Object[][] models = {{OneDnnRuntimeTest.seedGru(), OneDnnRuntimeTest.gruWeights(), "onednn at batch ≥ 8, else java, with int8 input projections on onednn"},
-                {lstm(), lstmWeights(), "java, with int8 input projections on onednn"}};
+                {lstm(), OneDnnRuntimeTest.recurrentWeights("l", 4, 78), "java, with int8 input projections on onednn"}};
         for (Object[] mw : models) {
             ModelSpec spec = (ModelSpec) mw[0];
             var ws = Quantizer.atLoad(spec, (Nodes.Weights) mw[1], DType.I8);

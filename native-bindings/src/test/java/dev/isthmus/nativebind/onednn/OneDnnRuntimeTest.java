@@ -42,13 +42,18 @@ class OneDnnRuntimeTest {
     }
 
     static Nodes.Weights gruWeights() {
-        Nodes.Weights w = new Nodes.Weights(77);
+        return recurrentWeights("g", 3, 77);
+    }
+
+    /** Weights of {@link #GRU_ARGS}' layers for a cell of {@code gates} gates (GRU 3, LSTM 4) named {@code name}. */
+    static Nodes.Weights recurrentWeights(String name, int gates, long seed) {
+        Nodes.Weights w = new Nodes.Weights(seed);
         for (int l = 0; l < 2; l++) {
             for (String r : new String[]{"", "_reverse"}) {
-                w.add("g.weight_ih_l" + l + r, 0.25f, 48, l == 0 ? 10 : 32);
-                w.add("g.weight_hh_l" + l + r, 0.25f, 48, 16);
-                w.add("g.bias_ih_l" + l + r, 0.5f, 48);
-                w.add("g.bias_hh_l" + l + r, 0.5f, 48);
+                w.add(name + ".weight_ih_l" + l + r, 0.25f, gates * 16, l == 0 ? 10 : 32);
+                w.add(name + ".weight_hh_l" + l + r, 0.25f, gates * 16, 16);
+                w.add(name + ".bias_ih_l" + l + r, 0.5f, gates * 16);
+                w.add(name + ".bias_hh_l" + l + r, 0.5f, gates * 16);
             }
         }
         return w;
