@@ -111,7 +111,8 @@ final class InspectCommand implements Callable<Integer> {
                         + (l.size() > 12 ? ", ..." : ""));
             }
             line(out, "  weights: " + Bytes.human(st.fileSize()) + " mapped (" + Bytes.human(m.weightBytes()) + " used by the nodes), "
-                    + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels; a convolution whose path is picked per call packs a form when a call first takes it)");
+                    + Bytes.human(m.heldBytes()) + " held by the layers (converted copies and packed panels; a convolution whose path is picked per call packs a form when a call first takes it, "
+                    + "and a GRU its oneDNN form when a batch first takes it)");
             line(out, "  plan: " + planLine(m));
         }
         return 0;

@@ -86,9 +86,64 @@ final class OneDnnAutoBackend implements Backend {
         // int8 weights: the input projections (all steps at once) in int8 on oneDNN, the steps on the Java kernels
         Executable java = r.quantizedInt8() && int8Accelerated(b.status().isa()) ? new Int8Inputs(b.int8Recurrent(node.label(), r)) : null;
         if (r.cell() != Recurrent.Cell.GRU) return java;
-        Executable onednn = b.compile(node);
-        if (onednn == null) return java;
-        return new ByBatch(java != null ? java : node.op().compile(KernelProvider.get()), onednn, r.batchFirst(), GRU_MIN_BATCH);
+        // oneDNN's GRU copies the weights as F32: made only when a plan first needs it (a batch of GRU_MIN_BATCH or more),
+        // so a model run on small batches (and an int8 one above all) never holds that copy
+        return new ByBatch(java != null ? java : node.op().compile(KernelProvider.get()), new OnFirstUse(() -> b.compile(node)),
+                r.batchFirst(), GRU_MIN_BATCH);
+    }
+
+    /**
+     * A layer compiled when a plan first prepares or runs it (thread-safe; compiled once), holding nothing until then.
+     */
+    static final class OnFirstUse implements Executable {
+        private final java.util.function.Supplier<Executable> compile;
+        private volatile Executable layer;
+
+        OnFirstUse(java.util.function.Supplier<Executable> compile) {
+            this.compile = compile;
+        }
+
+        /** The layer, compiled now if it has not been. */
+        Executable layer() {
+            Executable l = layer;
+            if (l == null) {
+                synchronized (this) {
+                    l = layer;
+                    if (l == null) {
+                        l = compile.get();
+                        if (l == null) throw new IllegalStateException("the layer could not be compiled on its backend");
+                        layer = l;
+                    }
+                }
+            }
+            return l;
+        }
+
+        /** Whether the layer has been compiled. */
+        boolean compiled() {
+            return layer != null;
+        }
+
+        @Override
+        public void run(dev.isthmus.engine.ir.Frame f) {
+            layer().run(f);
+        }
+
+        @Override
+        public long scratchFloats(long[][] in, long[][] out) {
+            return layer().scratchFloats(in, out);
+        }
+
+        @Override
+        public void prepare(dev.isthmus.engine.ir.Frame f) {
+            layer().prepare(f);
+        }
+
+        @Override
+        public long heldBytes() {
+            Executable l = layer;
+            return l == null ? 0 : l.heldBytes();
+        }
     }
 
     /**
