@@ -24,6 +24,7 @@ public final class Weights {
     /** Problems past {@link #MAX_PROBLEMS}, counted and not kept. */
     private long unlisted;
     private long boundBytes;
+    private boolean boundInt8;
 
     /**
      * The most problems kept. A 300-byte spec declaring a GRU of a million layers with no tensors made four million
@@ -68,6 +69,7 @@ public final class Weights {
             return null;
         }
         boundBytes += t.byteSize();
+        if (t.isQuantized()) boundInt8 = true;
         return t;
     }
 
@@ -96,6 +98,7 @@ public final class Weights {
         try {
             Tensor t = Tensor.quantized(q, s.toFloatArray());
             boundBytes += q.byteSize() + s.byteSize();
+            boundInt8 = true;
             return t;
         } catch (IllegalArgumentException e) {
             problem(a.label() + ": the scales '" + sk + "' of the I8 tensor '" + key + "': " + e.getMessage());
@@ -172,5 +175,10 @@ public final class Weights {
     /** Bytes of the weight tensors bound so far (as stored in the source). */
     public long boundBytes() {
         return boundBytes;
+    }
+
+    /** Whether some weight bound so far is int8 with scales ({@link Tensor#isQuantized()}). */
+    public boolean boundInt8() {
+        return boundInt8;
     }
 }

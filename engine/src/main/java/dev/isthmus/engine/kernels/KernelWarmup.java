@@ -16,12 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class KernelWarmup {
     /**
-     * Kernel families, by what a model's ops run. Only the Transformer's are warmed: measured with bench/cold-start,
-     * the encoder's first result came 1.0 s sooner (3.3 → 2.2 s); warming the convolutions (every path on tiny
-     * images) made ResNet-50's and the MNIST example's first result later (4.7 → 5.6 s, 1.4 → 2.5 s), their full-size
-     * calls compiling other loops than the tiny ones.
+     * Kernel families, by what a model's ops run. Only the Transformer's and the int8 products' are warmed: measured
+     * with bench/cold-start, the encoder's first result came 1.0 s sooner (3.3 → 2.2 s); warming the convolutions
+     * (every path on tiny images) made ResNet-50's and the MNIST example's first result later (4.7 → 5.6 s,
+     * 1.4 → 2.5 s), their full-size calls compiling other loops than the tiny ones. {@link #INT8}: the rows quantized
+     * before and converted after a backend's int8 product ({@link KernelProvider#quantizeRows},
+     * {@link KernelProvider#dequantizeRows}), which an int8 model's first run otherwise runs interpreted.
      */
-    public enum Family { GEMM, ENCODER }
+    public enum Family { GEMM, ENCODER, INT8 }
 
     /**
      * Rounds: enough for C2 (its thresholds are counted per method, in calls and loop iterations). Measured on the

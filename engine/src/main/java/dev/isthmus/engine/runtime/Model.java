@@ -128,7 +128,7 @@ public final class Model implements AutoCloseable {
             Passes.optimise(g, fuse);
             KernelProvider kernels = KernelProvider.get();
             // C2 compiles the kernels on tiny shapes on another thread while the layers pack their weights
-            KernelWarmup warmup = KernelWarmup.start(kernels, families(g));
+            KernelWarmup warmup = KernelWarmup.start(kernels, families(g, l.weights().boundInt8()));
             List<Step> steps = new ArrayList<>();
             for (Node n : g.nodes()) {
                 Executable e = backend == null ? null : backend.compile(n);
@@ -147,17 +147,21 @@ public final class Model implements AutoCloseable {
 
     /**
      * The kernel families to warm for this graph (see {@link KernelWarmup.Family}): the encoder and the GEMM for a
-     * Transformer (an encoder layer or attention), nothing otherwise.
+     * Transformer (an encoder layer or attention), the int8 row kernels when some weight is int8 (a backend may
+     * multiply it in int8), nothing otherwise.
      */
-    static Set<KernelWarmup.Family> families(Graph g) {
+    static Set<KernelWarmup.Family> families(Graph g, boolean int8) {
         // the launcher's AOT training run (one model) records the profiles of every family's kernels
         if (Boolean.getBoolean("isthmus.warmup.all")) return EnumSet.allOf(KernelWarmup.Family.class);
+        Set<KernelWarmup.Family> f = EnumSet.noneOf(KernelWarmup.Family.class);
         for (Node n : g.nodes()) {
             if (n.op() instanceof TransformerEncoder || n.op() instanceof Attention) {
-                return EnumSet.of(KernelWarmup.Family.ENCODER, KernelWarmup.Family.GEMM);
+                f.add(KernelWarmup.Family.ENCODER);
+                f.add(KernelWarmup.Family.GEMM);
             }
         }
-        return EnumSet.noneOf(KernelWarmup.Family.class);
+        if (int8) f.add(KernelWarmup.Family.INT8);
+        return f;
     }
 
     List<Step> steps() {

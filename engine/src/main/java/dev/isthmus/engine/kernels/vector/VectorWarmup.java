@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
 /**
  * The Vector API kernels' warm-up (see {@link KernelWarmup}): the encoder layer and the GEMM on tiny shapes chosen to
  * take every path and variant a Transformer's layers take at full size — the packed and the skinny GEMM, its depth
- * blocks, each epilogue, attention with and without a mask. The sizes are the thresholds' ({@link Tiles}), not a
+ * blocks, each epilogue, attention with and without a mask — and the int8 products' row kernels. The sizes are the thresholds' ({@link Tiles}), not a
  * model's: a call costs microseconds once compiled and a few milliseconds interpreted.
  */
 final class VectorWarmup implements KernelWarmup.Warmer {
@@ -31,6 +31,36 @@ final class VectorWarmup implements KernelWarmup.Warmer {
     public void round(Set<KernelWarmup.Family> families, int round) {
         if (families.contains(KernelWarmup.Family.ENCODER)) encoder();
         if (families.contains(KernelWarmup.Family.GEMM) || families.contains(KernelWarmup.Family.ENCODER)) gemm(round % 40 == 0);
+        if (families.contains(KernelWarmup.Family.INT8)) int8();
+    }
+
+    private static final Activation[] INT8_EPILOGUES = {Activation.NONE, Activation.RELU, Activation.GELU};
+    private float[] int8Bias, int8Residual;
+    private java.lang.foreign.MemorySegment int8Rows, int8Sums;
+
+    /**
+     * Rows quantized to int8 and a product's float sums converted back with each epilogue a backend's int8 product applies (bias,
+     * residual, none, ReLU, GELU): the vector loops and their tails.
+     */
+    private void int8() {
+        int rows = 3, cols = 4 * Species.L + 3;
+        if (int8Rows == null) {
+            int8Bias = random(cols);
+            int8Residual = random(rows * cols);
+            // native memory, as a backend's staging buffers are (a heap segment would profile another class)
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+            int8Rows = arena.allocate(rows * cols);
+            int8Sums = arena.allocate(4L * rows * cols);
+            float[] sums = random(rows * cols);
+            for (int i = 0; i < sums.length; i++) sums[i] *= 1000;
+            java.lang.foreign.MemorySegment.copy(sums, 0, int8Sums, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, sums.length);
+        }
+        float[] x = random(rows * cols), scales = new float[rows], y = new float[rows * cols];
+        Int8Rows.quantizeRows(x, 0, cols, rows, cols, int8Rows, scales);
+        for (Activation act : INT8_EPILOGUES) {
+            Int8Rows.dequantizeRows(int8Sums, rows, cols, scales, int8Bias, act, y, 0, cols, int8Residual, 0, cols);
+            Int8Rows.dequantizeRows(int8Sums, rows, cols, scales, null, act, y, 0, cols, null, 0, cols);
+        }
     }
 
     private float[] random(int n) {
