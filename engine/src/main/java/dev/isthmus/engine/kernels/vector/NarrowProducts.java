@@ -192,16 +192,133 @@ final class NarrowProducts {
     }
 
     private void panels(float[] x, int xOff, int ldx, int m, float[] y, int yOff, int ldy, int b0, int b1) {
-        for (int i = 0; i < m; i++) {
+        int i = 0;
+        // rows in pairs where there are registers for both: each weight vector widened once for two rows
+        for (; PAIRS && !TWO_PARTS && i + 2 <= m; i += 2) {
             int xo = xOff + i * ldx, yo = yOff + i * ldy;
-            if (!int8) {
-                bf16Row(bf, scales, in, out, b0, b1, x, xo, y, yo);
-            } else if (TWO_PARTS) {
-                int8RowHalves(q, scales, in, out, b0, b1, x, xo, y, yo);
-            } else {
-                int8Row(q, scales, in, out, b0, b1, x, xo, y, yo);
-            }
+            int b = int8 ? int8Pairs(q, scales, in, out, b0, b1, x, xo, xo + ldx, y, yo, yo + ldy)
+                    : bf16Pairs(bf, scales, in, out, b0, b1, x, xo, xo + ldx, y, yo, yo + ldy);
+            for (int r = 0; r < 2 && b < b1; r++) row(x, xo + r * ldx, y, yo + r * ldy, b, b1);
         }
+        for (; i < m; i++) row(x, xOff + i * ldx, y, yOff + i * ldy, b0, b1);
+    }
+
+    /** Panels [b0, b1) against the row of x at xo, into y at yo. */
+    private void row(float[] x, int xo, float[] y, int yo, int b0, int b1) {
+        if (!int8) {
+            bf16Row(bf, scales, in, out, b0, b1, x, xo, y, yo);
+        } else if (TWO_PARTS) {
+            int8RowHalves(q, scales, in, out, b0, b1, x, xo, y, yo);
+        } else {
+            int8Row(q, scales, in, out, b0, b1, x, xo, y, yo);
+        }
+    }
+
+    /**
+     * Rows in pairs with 32 vector registers (AVX-512, NEON): sixteen accumulators. Each output's sum is the same chain
+     * of FMAs, in the same order, as one row alone makes, so results do not depend on how rows are grouped.
+     */
+    private static final boolean PAIRS = Species.WIDE_REGISTERS;
+
+    /** Two rows against full int8 panels from b0, eight at a time; returns the first panel left for {@link #row}. */
+    private static int int8Pairs(byte[] q, float[] sc, int in, int out, int b0, int b1, float[] x, int xa, int xb, float[] y, int ya,
+                                 int yb) {
+        int b = b0, full = Math.min(b1, out / L);
+        for (; b + 8 <= full; b += 8) {
+            int8EightPair(q, sc, in, b, 0, x, xa, xb, y, ya, yb);
+            int8EightPair(q, sc, in, b, 4, x, xa, xb, y, ya, yb);
+        }
+        return b;
+    }
+
+    /**
+     * Panels b + h … b + h + 3 of eight against two rows (four panels × two rows: eight chains, as many as
+     * {@link #int8Eight} runs for one row).
+     */
+    private static void int8EightPair(byte[] q, float[] sc, int in, int b, int h, float[] x, int xa, int xb, float[] y, int ya, int yb) {
+        int st = in * L, w = (b + h) * st;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        for (int p = 0; p < in; p++, w += L) {
+            FloatVector xva = FloatVector.broadcast(F, x[xa + p]), xvb = FloatVector.broadcast(F, x[xb + p]);
+            FloatVector w0 = i8(q, w), w1 = i8(q, w + st), w2 = i8(q, w + 2 * st), w3 = i8(q, w + 3 * st);
+            a0 = w0.fma(xva, a0);
+            c0 = w0.fma(xvb, c0);
+            a1 = w1.fma(xva, a1);
+            c1 = w1.fma(xvb, c1);
+            a2 = w2.fma(xva, a2);
+            c2 = w2.fma(xvb, c2);
+            a3 = w3.fma(xva, a3);
+            c3 = w3.fma(xvb, c3);
+        }
+        int j = (b + h) * L;
+        FloatVector s0 = FloatVector.fromArray(F, sc, j), s1 = FloatVector.fromArray(F, sc, j + L);
+        FloatVector s2 = FloatVector.fromArray(F, sc, j + 2 * L), s3 = FloatVector.fromArray(F, sc, j + 3 * L);
+        a0.mul(s0).intoArray(y, ya + j);
+        a1.mul(s1).intoArray(y, ya + j + L);
+        a2.mul(s2).intoArray(y, ya + j + 2 * L);
+        a3.mul(s3).intoArray(y, ya + j + 3 * L);
+        c0.mul(s0).intoArray(y, yb + j);
+        c1.mul(s1).intoArray(y, yb + j + L);
+        c2.mul(s2).intoArray(y, yb + j + 2 * L);
+        c3.mul(s3).intoArray(y, yb + j + 3 * L);
+    }
+
+    /** Two rows against full bf16 panels from b0, four at a time; returns the first panel left for {@link #row}. */
+    private static int bf16Pairs(short[] bf, float[] sc, int in, int out, int b0, int b1, float[] x, int xa, int xb, float[] y, int ya,
+                                 int yb) {
+        int b = b0, full = Math.min(b1, out / L);
+        for (; b + 4 <= full; b += 4) {
+            bf16TwoPair(bf, sc, in, b, x, xa, xb, y, ya, yb);
+            bf16TwoPair(bf, sc, in, b + 2, x, xa, xb, y, ya, yb);
+        }
+        return b;
+    }
+
+    /**
+     * Panels b, b + 1 against two rows: even and odd inputs in chains of their own per row and panel (eight chains,
+     * as {@link #bf16Four} has for one row), each the chain one row alone makes.
+     */
+    private static void bf16TwoPair(short[] bf, float[] sc, int in, int b, float[] x, int xa, int xb, float[] y, int ya, int yb) {
+        int pairs = in / 2, st = pairStride(in), w = b * st;
+        FloatVector ea0 = FloatVector.zero(F), ea1 = ea0, oa0 = ea0, oa1 = ea0, eb0 = ea0, eb1 = ea0, ob0 = ea0, ob1 = ea0;
+        for (int k = 0; k < pairs; k++, w += 2 * L) {
+            FloatVector xa0 = FloatVector.broadcast(F, x[xa + 2 * k]), xa1 = FloatVector.broadcast(F, x[xa + 2 * k + 1]);
+            FloatVector xb0 = FloatVector.broadcast(F, x[xb + 2 * k]), xb1 = FloatVector.broadcast(F, x[xb + 2 * k + 1]);
+            IntVector v0 = pairs(bf, w), v1 = pairs(bf, w + st);
+            FloatVector e0 = even(v0), o0 = odd(v0), e1 = even(v1), o1 = odd(v1);
+            ea0 = e0.fma(xa0, ea0);
+            eb0 = e0.fma(xb0, eb0);
+            oa0 = o0.fma(xa1, oa0);
+            ob0 = o0.fma(xb1, ob0);
+            ea1 = e1.fma(xa0, ea1);
+            eb1 = e1.fma(xb0, eb1);
+            oa1 = o1.fma(xa1, oa1);
+            ob1 = o1.fma(xb1, ob1);
+        }
+        if ((in & 1) != 0) {
+            FloatVector xa0 = FloatVector.broadcast(F, x[xa + in - 1]), xb0 = FloatVector.broadcast(F, x[xb + in - 1]);
+            FloatVector e0 = even(pairs(bf, w)), e1 = even(pairs(bf, w + st));
+            ea0 = e0.fma(xa0, ea0);
+            eb0 = e0.fma(xb0, eb0);
+            ea1 = e1.fma(xa0, ea1);
+            eb1 = e1.fma(xb0, eb1);
+        }
+        int j = b * L;
+        ea0 = ea0.add(oa0);
+        ea1 = ea1.add(oa1);
+        eb0 = eb0.add(ob0);
+        eb1 = eb1.add(ob1);
+        if (sc != null) {
+            FloatVector s0 = FloatVector.fromArray(F, sc, j), s1 = FloatVector.fromArray(F, sc, j + L);
+            ea0 = ea0.mul(s0);
+            ea1 = ea1.mul(s1);
+            eb0 = eb0.mul(s0);
+            eb1 = eb1.mul(s1);
+        }
+        ea0.intoArray(y, ya + j);
+        ea1.intoArray(y, ya + j + L);
+        eb0.intoArray(y, yb + j);
+        eb1.intoArray(y, yb + j + L);
     }
 
     /** Stores L outputs starting at output j (lanes past {@code out} are not written). */

@@ -344,4 +344,29 @@ class NarrowKernelsTest extends ThreePools {
         NarrowMatrix big = matrix(r, DType.I8, 1024, (int) (NarrowProducts.CODED_MAX_BYTES / 2048) + 1);
         assertTrue(!NarrowProducts.forSteps(big).coded(), "too big to code: bytes");
     }
+
+    /**
+     * Rows taken in pairs (with 32 vector registers) give bitwise the sums each row gives alone: every output is the
+     * same chain of FMAs either way. int8 bytes, int8 coded as bf16 and bf16; full and partial panels, odd depths.
+     */
+    @Test
+    void rowsInPairsSumAsOneRowAlone() {
+        SplittableRandom r = new SplittableRandom(43);
+        for (int out : new int[]{17, 130, 261}) {
+            for (int in : new int[]{1, 16, 33, 100}) {
+                for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+                    NarrowMatrix w = matrix(r, dt, out, in);
+                    NarrowProducts[] forms = dt == DType.I8 ? new NarrowProducts[]{new NarrowProducts(w), NarrowProducts.forSteps(w)}
+                            : new NarrowProducts[]{new NarrowProducts(w)};
+                    for (NarrowProducts p : forms) {
+                        int rows = 5, ldx = in + 1, ldy = out + 3;
+                        float[] x = Check.random(r, rows * ldx, 2), together = new float[rows * ldy], alone = new float[rows * ldy];
+                        p.multiply(x, 0, ldx, rows, together, 0, ldy, pool1);
+                        for (int i = 0; i < rows; i++) p.multiply(x, i * ldx, ldx, 1, alone, i * ldy, ldy, pool1);
+                        Check.bitwise(alone, together, dt + (p.coded() ? " coded" : "") + " " + out + "×" + in);
+                    }
+                }
+            }
+        }
+    }
 }
