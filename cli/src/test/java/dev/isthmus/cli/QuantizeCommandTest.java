@@ -7,6 +7,8 @@ import dev.isthmus.engine.tensor.Tensor;
 import dev.isthmus.formats.image.ImageInput;
 import dev.isthmus.formats.json.Json;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -145,19 +147,21 @@ class QuantizeCommandTest {
     }
 
     /**
-     * A 2-layer bidirectional LSTM: its int8 / bf16 layers run on the weight-only LSTM kernel and follow PyTorch; on
-     * the default backend, int8 input projections run on oneDNN's int8 matmul where the CPU has VNNI, and follow too.
+     * A 2-layer bidirectional LSTM, an LSTM with a projection and two RNNs: their int8 / bf16 layers run on the
+     * weight-only kernels and follow PyTorch; on the default backend, the LSTM's int8 input projections run on oneDNN's
+     * int8 matmul where the CPU has VNNI, and follow too.
      */
-    @Test
-    void lstmLayersStayNarrowAndFollowPyTorch() throws Exception {
-        Path dir = Path.of("../fixtures/graph/lstm");
+    @ParameterizedTest
+    @CsvSource({"lstm, LSTM", "lstm_proj_seq1, LSTM", "rnn_tanh, RNN", "rnn_relu_seq1, RNN"})
+    void recurrentLayersStayNarrowAndFollowPyTorch(String fixture, String op) throws Exception {
+        Path dir = Path.of("../fixtures/graph/" + fixture);
         Tensor x = dev.isthmus.formats.npy.Npy.read(dir.resolve("in_x.npy"), null);
         for (String dtype : new String[]{"int8", "bf16"}) {
-            Path q = tmp.resolve("lstm-" + dtype + ".safetensors");
+            Path q = tmp.resolve(fixture + "-" + dtype + ".safetensors");
             CliRun r = CliRun.of("quantize", dir.resolve("model.safetensors").toString(), q.toString(), "--dtype", dtype);
             assertEquals(0, r.code(), r.err());
             CliRun inspect = CliRun.of("inspect", q.toString());
-            assertTrue(inspect.out().contains("LSTM") && inspect.out().contains(dtype + " weights"), inspect.out());
+            assertTrue(inspect.out().contains(op) && inspect.out().contains(dtype + " weights"), inspect.out());
             for (String backend : dtype.equals("int8") ? new String[]{"java", "auto"} : new String[]{"java"}) {
                 try (Model m = Isthmus.load(q, Isthmus.options().threads(1).backend(backend));
                      Model f32 = Isthmus.load(dir.resolve("model.safetensors"), Isthmus.options().threads(1).backend("java"))) {
@@ -168,8 +172,8 @@ class QuantizeCommandTest {
                     int i = 0;
                     for (Tensor got : outs.values()) {
                         double cos = cosine(got.toFloatArray(), dev.isthmus.formats.npy.Npy.read(dir.resolve("out_" + i + ".npy"), null).toFloatArray());
-                        System.out.printf(Locale.ROOT, "lstm %s (%s) output %d: cosine to PyTorch's F32 %.6f%n", dtype, backend, i, cos);
-                        assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), "lstm " + dtype + " " + backend + " output " + i + ": cosine " + cos);
+                        System.out.printf(Locale.ROOT, "%s %s (%s) output %d: cosine to PyTorch's F32 %.6f%n", fixture, dtype, backend, i, cos);
+                        assertTrue(cos > (dtype.equals("int8") ? 0.999 : 0.9999), fixture + " " + dtype + " " + backend + " output " + i + ": cosine " + cos);
                         i++;
                     }
                     assertEquals(2, i);

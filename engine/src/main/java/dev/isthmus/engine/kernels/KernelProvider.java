@@ -140,6 +140,19 @@ public interface KernelProvider {
     RecurrentKernel lstm(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
 
     /**
+     * {@link #lstm(int, int, int, int, float[][], float[][], float[][], float[][], float[][])} with a projection of
+     * {@code proj} outputs, W_ih (4H × in), W_hh (4H × P) and W_hr (P × H) of each direction kept narrow.
+     */
+    RecurrentKernel lstm(int in, int hidden, int proj, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh,
+                         NarrowMatrix[] whr);
+
+    /**
+     * {@link #rnn(int, int, int, boolean, float[][], float[][], float[][], float[][])} with W_ih (H × in) and W_hh
+     * (H × H) of each direction kept narrow.
+     */
+    RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh);
+
+    /**
      * The narrow GRU with its input projections made elsewhere (a backend's int8 matmul): {@code inputProducts[d]} maps
      * rows of {@code in} inputs to W_ih x + b_ih of direction d (3H values, no activation). W_hh and b_hh as in
      * {@link #gru(int, int, int, NarrowMatrix[], NarrowMatrix[], float[][], float[][])}.

@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  * <li>Which: the weight matrices of {@code Linear}, {@code Conv1d} and {@code Conv2d} and the tables of
  * {@code Embedding} ({@code <name>.weight}: an int8 table has a scale per row, i.e. per token) and of
- * {@code GRU}, {@code LSTM} and {@code RNN} ({@code <name>.weight_ih_l*}, {@code <name>.weight_hh_l*}), and the four
+ * {@code GRU}, {@code LSTM} and {@code RNN} ({@code <name>.weight_ih_l*}, {@code <name>.weight_hh_l*}, an LSTM's projection
+ * {@code <name>.weight_hr_l*}), and the four
  * projections of {@code TransformerEncoderLayer} / {@code TransformerEncoder} layers ({@code self_attn.in_proj_weight},
  * {@code self_attn.out_proj.weight}, {@code linear1.weight}, {@code linear2.weight}), when they are
  * floating point of rank ≥ 2 and no {@code get_attr} node also reads them. Everything else (biases, norms,
@@ -69,7 +70,7 @@ public final class Quantizer {
 
     /** The modules whose {@code <name>.weight} is quantized. */
     private static final Set<String> WEIGHT_MODULES = Set.of("Linear", "Conv1d", "Conv2d", "Embedding");
-    /** The recurrent modules, whose {@code weight_ih_l*} and {@code weight_hh_l*} are quantized. */
+    /** The recurrent modules, whose {@code weight_ih_l*}, {@code weight_hh_l*} and {@code weight_hr_l*} are quantized. */
     private static final Set<String> RECURRENT_MODULES = Set.of("GRU", "LSTM", "RNN");
     /** Transformer layers (one, or a stack's {@code layers.N.}), whose four projection matrices are quantized. */
     private static final Set<String> ENCODER_MODULES = Set.of("TransformerEncoderLayer", "TransformerEncoder");
@@ -88,7 +89,10 @@ public final class Quantizer {
                 List<String> names = new ArrayList<>(weights.names());
                 names.sort(null);
                 for (String name : names) {
-                    if (name.startsWith(n.param("weight_ih_l")) || name.startsWith(n.param("weight_hh_l"))) out.add(name);
+                    if (name.startsWith(n.param("weight_ih_l")) || name.startsWith(n.param("weight_hh_l"))
+                            || name.startsWith(n.param("weight_hr_l"))) {
+                        out.add(name);
+                    }
                 }
             } else if (ENCODER_MODULES.contains(n.op())) {
                 String prefix = n.param("");

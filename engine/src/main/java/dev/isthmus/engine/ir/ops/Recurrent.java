@@ -248,12 +248,12 @@ public final class Recurrent implements Op {
         for (int l = 0; l < layers; l++) {
             int in = l == 0 ? inputSize : width * dirs, at = l * dirs;
             boolean lstmNoProj = cell == Cell.LSTM && whr == null;
-            if ((cell == Cell.GRU || lstmNoProj) && narrow(wih, at) && narrow(whh, at)) {
+            if (narrow(wih, at) && narrow(whh, at) && (whr == null || narrow(whr, at))) {
                 // int8 / bf16 weights stay 1 or 2 bytes: the weight-only kernel widens them in registers
-                int gates = cell == Cell.GRU ? 3 : 4;
+                int gates = cell.gates;
                 NarrowMatrix[] wi = new NarrowMatrix[dirs], wh = new NarrowMatrix[dirs];
                 for (int d = 0; d < dirs; d++) wh[d] = NarrowMatrix.of(whh[at + d], gates * hidden, width);
-                if (products != null) {
+                if (products != null && (cell == Cell.GRU || lstmNoProj)) {
                     LinearKernel[] inputProducts = new LinearKernel[dirs];
                     for (int d = 0; d < dirs; d++) {
                         Tensor bi = bih == null ? null : bih[at + d], bh = bhh == null ? null : bhh[at + d];
@@ -264,11 +264,15 @@ public final class Recurrent implements Op {
                     continue;
                 }
                 for (int d = 0; d < dirs; d++) wi[d] = NarrowMatrix.of(wih[at + d], gates * hidden, in);
-                kernels[l] = cell == Cell.GRU ? k.gru(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at))
-                        : k.lstm(in, hidden, dirs, wi, wh, floats(bih, at), floats(bhh, at));
+                float[][] bi = floats(bih, at), bh = floats(bhh, at);
+                kernels[l] = switch (cell) {
+                    case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
+                    case LSTM -> lstmNoProj ? k.lstm(in, hidden, dirs, wi, wh, bi, bh) : k.lstm(in, hidden, proj, dirs, wi, wh, bi, bh, projections(at));
+                    case RNN_TANH, RNN_RELU -> k.rnn(in, hidden, dirs, cell == Cell.RNN_RELU, wi, wh, bi, bh);
+                };
                 continue;
             }
-            // other cells (RNN, LSTM with a projection, mixed dtypes) widen int8 / bf16 weights to F32 here
+            // mixed dtypes (some weights F32, others int8 / bf16) widen the narrow ones to F32 here
             float[][] wi = floats(wih, at), wh = floats(whh, at), bi = floats(bih, at), bh = floats(bhh, at);
             kernels[l] = switch (cell) {
                 case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
@@ -332,6 +336,13 @@ public final class Recurrent implements Op {
         float[] s = x.clone(); // floats() may hand out a tensor's own array
         for (int i = 0; i < s.length; i++) s[i] += y[i];
         return s;
+    }
+
+    /** The projections W_hr (P × H) of one layer's directions (from index {@code at}), narrow. */
+    private NarrowMatrix[] projections(int at) {
+        NarrowMatrix[] r = new NarrowMatrix[dirs];
+        for (int d = 0; d < dirs; d++) r[d] = NarrowMatrix.of(whr[at + d], proj, hidden);
+        return r;
     }
 
     /** True when every direction of one layer's weights (from index {@code at}) is int8 or bf16. */

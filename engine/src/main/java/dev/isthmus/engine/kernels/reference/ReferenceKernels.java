@@ -97,6 +97,38 @@ public final class ReferenceKernels implements KernelProvider {
         return widened(wih, whh, bih, bhh, (wi, wh) -> lstm(in, hidden, 0, dirs, wi, wh, bih, bhh, null));
     }
 
+    /** The reference LSTM with a projection over the widened weights (W_hr widened per call too). */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih,
+                                float[][] bhh, NarrowMatrix[] whr) {
+        RecurrentKernel k = widened(wih, whh, bih, bhh, (wi, wh) -> {
+            float[][] wr = new float[dirs][];
+            for (int d = 0; d < dirs; d++) wr[d] = whr[d].toFloats();
+            return lstm(in, hidden, proj, dirs, wi, wh, bih, bhh, wr);
+        });
+        return new RecurrentKernel() {
+            @Override
+            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
+                                int outOff, ComputePool pool) {
+                k.forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
+            }
+
+            @Override
+            public long heldBytes() {
+                long b = k.heldBytes();
+                for (NarrowMatrix w : whr) b += w.heldBytes();
+                return b;
+            }
+        };
+    }
+
+    /** The reference RNN over the widened weights. */
+    @Override
+    public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih,
+                               float[][] bhh) {
+        return widened(wih, whh, bih, bhh, (wi, wh) -> rnn(in, hidden, dirs, relu, wi, wh, bih, bhh));
+    }
+
     /**
      * The reference GRU over input projections made by {@code inputProducts}: each direction's projections (with b_ih)
      * become the input of a GRU whose W_ih is the identity and b_ih zero, so the cell adds them exactly as they are.

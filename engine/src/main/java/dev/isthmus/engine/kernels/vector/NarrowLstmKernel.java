@@ -7,8 +7,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One layer of {@code torch.nn.LSTM} without a projection (one or both directions) with W_ih and W_hh kept int8 or
- * bf16 ({@link NarrowMatrix}) and widened in registers by {@link NarrowProducts}. PyTorch's equations, gates
+ * One layer of {@code torch.nn.LSTM} (one or both directions, with or without {@code proj_size}) with W_ih, W_hh and
+ * W_hr kept int8 or bf16 ({@link NarrowMatrix}) and widened in registers by {@link NarrowProducts}. PyTorch's equations, gates
  * i | f | g | o: i = σ(·), f = σ(·), g = tanh(·), o = σ(·) of W_ih x + b_ih + W_hh h + b_hh; c' = f ⊙ c + i ⊙ g,
  * h' = o ⊙ tanh(c').
  *
@@ -19,24 +19,55 @@ final class NarrowLstmKernel extends NarrowRecurrentKernel {
     private static final VectorSpecies<Float> F = Species.F;
     private static final int L = Species.L;
 
+    /** W_hr of each direction (P × H) with a projection, else null. */
+    private final NarrowProducts[] whr;
+
     NarrowLstmKernel(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
         super("LSTM", 4, in, hidden, dirs, wih, whh, stackedBias(dirs, 4 * hidden, bih, bhh)); // both biases go with the input's
+        this.whr = null;
+    }
+
+    /** With a projection of {@code proj} outputs: W_hh (4H × P) and W_hr (P × H) per direction; h' = W_hr (o ⊙ tanh(c')). */
+    NarrowLstmKernel(int in, int hidden, int proj, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh,
+                     NarrowMatrix[] whr) {
+        super("LSTM", 4, in, hidden, proj, dirs, wih, whh, stackedBias(dirs, 4 * hidden, bih, bhh));
+        this.whr = new NarrowProducts[dirs];
+        for (int d = 0; d < dirs; d++) {
+            if (whr[d].rows() != proj || whr[d].cols() != hidden) {
+                throw new IllegalArgumentException("LSTM projection " + whr[d] + " for proj_size " + proj + ", hidden " + hidden);
+            }
+            this.whr[d] = NarrowProducts.forSteps(whr[d]);
+            whr[d].releasePages();
+        }
     }
 
     /** With the input projections (and both biases) made by {@code inputProducts}, one per direction. */
     NarrowLstmKernel(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh) {
         super("LSTM", 4, in, hidden, dirs, inputProducts, whh);
+        this.whr = null;
     }
 
     @Override
     void step(int dir, float[] gi, int giOff, float[] gh, int ghOff, float[] h, int ho, float[] c, int co) {
-        gates(gi, giOff, gh, ghOff, h, ho, c, co, hidden);
+        if (whr == null) {
+            gates(gi, giOff, gh, ghOff, h, ho, c, co, hidden);
+        } else { // o ⊙ tanh(c') into gh's i slot (free by then), projected into h
+            gates(gi, giOff, gh, ghOff, gh, ghOff, c, co, hidden);
+            whr[dir].multiply(gh, ghOff, hidden, 1, h, ho, width, null);
+        }
+    }
+
+    @Override
+    long otherBytes() {
+        long b = 0;
+        if (whr != null) for (NarrowProducts p : whr) b += p.heldBytes();
+        return b;
     }
 
     /**
      * c[co + j] ← f·c + i·g and h[ho + j] ← o·tanh(c) for j < H, from gi (with both biases) at giOff and gh at ghOff,
-     * gates i | f | g | o; gh's 4H values are overwritten (the g slot ends holding tanh(c)). In passes over arrays, as
-     * NarrowGruKernel.gates does.
+     * gates i | f | g | o; gh's 4H values are overwritten (the g slot ends holding tanh(c)); h may be gh's i slot. In
+     * passes over arrays, as NarrowGruKernel.gates does.
      */
     private static void gates(float[] gi, int giOff, float[] gh, int ghOff, float[] h, int ho, float[] c, int co, int hidden) {
         int g4 = 4 * hidden, j = 0;

@@ -89,6 +89,20 @@ public final class VectorKernels implements KernelProvider {
         return new NarrowLstmKernel(in, hidden, dirs, wih, whh, bih, bhh);
     }
 
+    /** W_ih, W_hh and W_hr stay int8 or bf16 and are widened in registers (see {@link NarrowLstmKernel}). */
+    @Override
+    public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih,
+                                float[][] bhh, NarrowMatrix[] whr) {
+        return new NarrowLstmKernel(in, hidden, proj, dirs, wih, whh, bih, bhh, whr);
+    }
+
+    /** W_ih and W_hh stay int8 or bf16 and are widened in registers (see {@link NarrowRnnKernel}). */
+    @Override
+    public RecurrentKernel rnn(int in, int hidden, int dirs, boolean relu, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih,
+                               float[][] bhh) {
+        return new NarrowRnnKernel(in, hidden, dirs, relu, wih, whh, bih, bhh);
+    }
+
     /** W_hh stays int8 or bf16; the input projections come from {@code inputProducts} (see {@link NarrowGruKernel}). */
     @Override
     public RecurrentKernel gru(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh) {

@@ -369,4 +369,53 @@ class NarrowKernelsTest extends ThreePools {
             }
         }
     }
+
+    /** An LSTM layer with a projection (proj < hidden) or an RNN layer of a provider: the outputs, then the final states. */
+    private static float[] projectedOrRnn(KernelProvider k, DType dt, boolean lstm, int in, int hidden, int proj, int dirs, int steps,
+                                          int batch, long seed, ComputePool pool) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int g = lstm ? 4 * hidden : hidden, w = lstm ? proj : hidden;
+        NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs], whr = new NarrowMatrix[dirs];
+        float[][] bih = new float[dirs][], bhh = new float[dirs][];
+        for (int d = 0; d < dirs; d++) {
+            wih[d] = matrix(r, dt, g, in);
+            whh[d] = matrix(r, dt, g, w);
+            whr[d] = matrix(r, dt, proj, hidden);
+            bih[d] = Check.random(r, g, 0.5);
+            bhh[d] = d == 0 ? Check.random(r, g, 0.5) : null;
+        }
+        float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
+        float[] h = Check.random(r, 1 + dirs * batch * w, 1), c = Check.random(r, 2 + dirs * batch * hidden, 1);
+        float[] out = new float[3 + steps * batch * dirs * w];
+        RecurrentKernel rk = lstm ? k.lstm(in, hidden, proj, dirs, wih, whh, bih, bhh, whr) : k.rnn(in, hidden, dirs, seed % 2 == 0, wih, whh, bih, bhh);
+        rk.forward(x, 4, steps, batch, h, 1, lstm ? c : null, 2, out, 3, pool);
+        float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
+        System.arraycopy(h, 0, all, out.length, h.length);
+        System.arraycopy(c, 0, all, out.length + h.length, c.length);
+        return all;
+    }
+
+    /**
+     * LSTMs with a projection (W_hr narrow too) and RNNs (tanh and ReLU) against the reference over the widened weights.
+     * Few steps: random weights this large (|w| up to 2.7) make a projected LSTM chaotic, float and double rounding
+     * drifting apart about 3× a step (1e-6 after one step, 1e-1 after twelve, for 100 → 64 → 31).
+     */
+    @Test
+    void projectedLstmAndRnnMatchTheReference() {
+        long seed = 900;
+        for (DType dt : new DType[]{DType.I8, DType.BF16}) {
+            for (int[] c : new int[][]{{1, 1, 1, 1, 1}, {7, 17, 5, 3, 2}, {16, 33, 16, 1, 5}, {31, 20, 3, 3, 1}, {100, 64, 31, 1, 4}}) {
+                int in = c[0], hidden = c[1], proj = c[2], batch = c[3], steps = c[4];
+                for (int dirs = 1; dirs <= 2; dirs++) {
+                    for (boolean lstm : new boolean[]{true, false}) {
+                        String what = dt + (lstm ? " lstm proj=" + proj : " rnn") + " in=" + in + " H=" + hidden + " batch=" + batch
+                                + " steps=" + steps + " dirs=" + dirs;
+                        Check.close(projectedOrRnn(REF, dt, lstm, in, hidden, proj, dirs, steps, batch, seed, pool1),
+                                projectedOrRnn(Check.VECTOR, dt, lstm, in, hidden, proj, dirs, steps, batch, seed, pool2), what);
+                        seed++;
+                    }
+                }
+            }
+        }
+    }
 }
