@@ -101,25 +101,11 @@ public final class ReferenceKernels implements KernelProvider {
     @Override
     public RecurrentKernel lstm(int in, int hidden, int proj, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih,
                                 float[][] bhh, NarrowMatrix[] whr) {
-        RecurrentKernel k = widened(wih, whh, bih, bhh, (wi, wh) -> {
+        return widened(wih, whh, bih, bhh, whr, (wi, wh) -> {
             float[][] wr = new float[dirs][];
             for (int d = 0; d < dirs; d++) wr[d] = whr[d].toFloats();
             return lstm(in, hidden, proj, dirs, wi, wh, bih, bhh, wr);
         });
-        return new RecurrentKernel() {
-            @Override
-            public void forward(float[] x, int xOff, int steps, int batch, float[] h, int hOff, float[] c, int cOff, float[] out,
-                                int outOff, ComputePool pool) {
-                k.forward(x, xOff, steps, batch, h, hOff, c, cOff, out, outOff, pool);
-            }
-
-            @Override
-            public long heldBytes() {
-                long b = k.heldBytes();
-                for (NarrowMatrix w : whr) b += w.heldBytes();
-                return b;
-            }
-        };
     }
 
     /** The reference RNN over the widened weights. */
@@ -193,6 +179,12 @@ public final class ReferenceKernels implements KernelProvider {
     /** A recurrent kernel that runs {@code f32}'s kernel over the weights widened at each call (they stay narrow). */
     private static RecurrentKernel widened(NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh,
                                            java.util.function.BiFunction<float[][], float[][], RecurrentKernel> f32) {
+        return widened(wih, whh, bih, bhh, new NarrowMatrix[0], f32);
+    }
+
+    /** The same with {@code more} narrow matrices that {@code f32} widens itself (an LSTM's W_hr), counted as held. */
+    private static RecurrentKernel widened(NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh, NarrowMatrix[] more,
+                                           java.util.function.BiFunction<float[][], float[][], RecurrentKernel> f32) {
         int dirs = wih.length;
         return new RecurrentKernel() {
             @Override
@@ -210,6 +202,7 @@ public final class ReferenceKernels implements KernelProvider {
             public long heldBytes() {
                 long b = (bih == null ? 0 : bytes(bih)) + (bhh == null ? 0 : bytes(bhh));
                 for (int d = 0; d < dirs; d++) b += wih[d].heldBytes() + whh[d].heldBytes();
+                for (NarrowMatrix m : more) b += m.heldBytes();
                 return b;
             }
         };
