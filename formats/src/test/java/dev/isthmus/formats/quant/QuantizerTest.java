@@ -207,6 +207,8 @@ class QuantizerTest {
                 }
                 assertArrayEquals(want, run(m, x), dtype + ": the stored rows, widened");
                 assertEquals(0, m.heldBytes(), dtype + ": no copy of the table");
+                String summary = m.nodes().getFirst().summary();
+                assertTrue(dtype == DType.F32 ? summary.equals("50 × 7") : summary.endsWith(Quantizer.dtypeName(dtype) + " weights"), summary);
             }
         }
     }

@@ -60,7 +60,7 @@ public final class Embedding implements Op {
 
     @Override
     public String summary() {
-        return count + " × " + dim;
+        return count + " × " + dim + Params.narrowNote(table);
     }
 
     /**
