@@ -91,60 +91,6 @@ final class OneDnnAutoBackend implements Backend {
     }
 
     /**
-     * A layer compiled when a plan first prepares or runs it (thread-safe; compiled once), holding nothing until then.
-     */
-    static final class OnFirstUse implements Executable {
-        private final java.util.function.Supplier<Executable> compile;
-        private volatile Executable layer;
-
-        OnFirstUse(java.util.function.Supplier<Executable> compile) {
-            this.compile = compile;
-        }
-
-        /** The layer, compiled now if it has not been. */
-        Executable layer() {
-            Executable l = layer;
-            if (l == null) {
-                synchronized (this) {
-                    l = layer;
-                    if (l == null) {
-                        l = compile.get();
-                        if (l == null) throw new IllegalStateException("the layer could not be compiled on its backend");
-                        layer = l;
-                    }
-                }
-            }
-            return l;
-        }
-
-        /** Whether the layer has been compiled. */
-        boolean compiled() {
-            return layer != null;
-        }
-
-        @Override
-        public void run(dev.isthmus.engine.ir.Frame f) {
-            layer().run(f);
-        }
-
-        @Override
-        public long scratchFloats(long[][] in, long[][] out) {
-            return layer().scratchFloats(in, out);
-        }
-
-        @Override
-        public void prepare(dev.isthmus.engine.ir.Frame f) {
-            layer().prepare(f);
-        }
-
-        @Override
-        public long heldBytes() {
-            Executable l = layer;
-            return l == null ? 0 : l.heldBytes();
-        }
-    }
-
-    /**
      * True when oneDNN runs int8 products on this CPU with an int8 dot-product instruction (VNNI on AVX2 or AVX-512,
      * or AMX): every ISA oneDNN names from {@code avx2_vnni} and {@code avx512_core_vnni} up. Below that, int8
      * multiplies widen in software and the Java kernels' widened F32 is the better path.
