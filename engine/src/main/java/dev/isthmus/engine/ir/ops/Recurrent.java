@@ -244,42 +244,11 @@ public final class Recurrent implements Op {
      */
     public Executable compile(KernelProvider k, Products products) {
         RecurrentKernel[] kernels = new RecurrentKernel[layers];
-        int width = width();
         for (int l = 0; l < layers; l++) {
-            int in = l == 0 ? inputSize : width * dirs, at = l * dirs;
-            boolean lstmNoProj = cell == Cell.LSTM && whr == null;
-            if (narrow(wih, at) && narrow(whh, at) && (whr == null || narrow(whr, at))) {
-                // int8 / bf16 weights stay 1 or 2 bytes: the weight-only kernel widens them in registers
-                int gates = cell.gates;
-                NarrowMatrix[] wi = new NarrowMatrix[dirs], wh = new NarrowMatrix[dirs];
-                for (int d = 0; d < dirs; d++) wh[d] = NarrowMatrix.of(whh[at + d], gates * hidden, width);
-                if (products != null && (cell == Cell.GRU || lstmNoProj)) {
-                    LinearKernel[] inputProducts = new LinearKernel[dirs];
-                    for (int d = 0; d < dirs; d++) {
-                        Tensor bi = bih == null ? null : bih[at + d], bh = bhh == null ? null : bhh[at + d];
-                        float[] bias = cell == Cell.GRU ? Params.floats(bi) : summed(bi, bh);
-                        inputProducts[d] = products.linear("weight_ih_l" + l + (d == 1 ? "_reverse" : ""), wih[at + d], bias, Activation.NONE);
-                    }
-                    kernels[l] = cell == Cell.GRU ? k.gru(in, hidden, dirs, inputProducts, wh, floats(bhh, at)) : k.lstm(in, hidden, dirs, inputProducts, wh);
-                    continue;
-                }
-                for (int d = 0; d < dirs; d++) wi[d] = NarrowMatrix.of(wih[at + d], gates * hidden, in);
-                float[][] bi = floats(bih, at), bh = floats(bhh, at);
-                kernels[l] = switch (cell) {
-                    case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
-                    case LSTM -> lstmNoProj ? k.lstm(in, hidden, dirs, wi, wh, bi, bh) : k.lstm(in, hidden, proj, dirs, wi, wh, bi, bh, projections(at));
-                    case RNN_TANH, RNN_RELU -> k.rnn(in, hidden, dirs, cell == Cell.RNN_RELU, wi, wh, bi, bh);
-                };
-                continue;
-            }
-            // mixed dtypes (some weights F32, others int8 / bf16) widen the narrow ones to F32 here
-            float[][] wi = floats(wih, at), wh = floats(whh, at), bi = floats(bih, at), bh = floats(bhh, at);
-            kernels[l] = switch (cell) {
-                case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
-                case LSTM -> k.lstm(in, hidden, proj, dirs, wi, wh, bi, bh, whr == null ? null : floats(whr, at));
-                case RNN_TANH, RNN_RELU -> k.rnn(in, hidden, dirs, cell == Cell.RNN_RELU, wi, wh, bi, bh);
-            };
+            int at = l * dirs;
+            kernels[l] = narrow(wih, at) && narrow(whh, at) && (whr == null || narrow(whr, at)) ? narrowLayer(k, products, l) : floatLayer(k, l);
         }
+        int width = width();
         boolean lstm = cell == Cell.LSTM;
         return new Executable() {
             @Override
@@ -326,6 +295,50 @@ public final class Recurrent implements Op {
                 for (RecurrentKernel r : kernels) s += r.heldBytes();
                 return s;
             }
+        };
+    }
+
+    /** Inputs of layer {@code l}: the model's for the first, the directions' outputs of the one before for the others. */
+    private int layerInputs(int l) {
+        return l == 0 ? inputSize : width() * dirs;
+    }
+
+    /**
+     * Layer {@code l} whose weights are all int8 or bf16: they stay 1 or 2 bytes, and the weight-only kernels widen them
+     * in registers; a GRU's or an LSTM's (without a projection) input projections come from {@code products} when given.
+     */
+    private RecurrentKernel narrowLayer(KernelProvider k, Products products, int l) {
+        int in = layerInputs(l), at = l * dirs, g = cell.gates * hidden;
+        boolean lstmNoProj = cell == Cell.LSTM && whr == null;
+        NarrowMatrix[] wh = new NarrowMatrix[dirs];
+        for (int d = 0; d < dirs; d++) wh[d] = NarrowMatrix.of(whh[at + d], g, width());
+        if (products != null && (cell == Cell.GRU || lstmNoProj)) {
+            LinearKernel[] inputProducts = new LinearKernel[dirs];
+            for (int d = 0; d < dirs; d++) {
+                Tensor bi = bih == null ? null : bih[at + d], bh = bhh == null ? null : bhh[at + d];
+                float[] bias = cell == Cell.GRU ? Params.floats(bi) : summed(bi, bh);
+                inputProducts[d] = products.linear("weight_ih_l" + l + (d == 1 ? "_reverse" : ""), wih[at + d], bias, Activation.NONE);
+            }
+            return cell == Cell.GRU ? k.gru(in, hidden, dirs, inputProducts, wh, floats(bhh, at)) : k.lstm(in, hidden, dirs, inputProducts, wh);
+        }
+        NarrowMatrix[] wi = new NarrowMatrix[dirs];
+        for (int d = 0; d < dirs; d++) wi[d] = NarrowMatrix.of(wih[at + d], g, in);
+        float[][] bi = floats(bih, at), bh = floats(bhh, at);
+        return switch (cell) {
+            case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
+            case LSTM -> lstmNoProj ? k.lstm(in, hidden, dirs, wi, wh, bi, bh) : k.lstm(in, hidden, proj, dirs, wi, wh, bi, bh, projections(at));
+            case RNN_TANH, RNN_RELU -> k.rnn(in, hidden, dirs, cell == Cell.RNN_RELU, wi, wh, bi, bh);
+        };
+    }
+
+    /** Layer {@code l} on F32 weights: mixed dtypes (some F32, others int8 / bf16) widen the narrow ones here. */
+    private RecurrentKernel floatLayer(KernelProvider k, int l) {
+        int in = layerInputs(l), at = l * dirs;
+        float[][] wi = floats(wih, at), wh = floats(whh, at), bi = floats(bih, at), bh = floats(bhh, at);
+        return switch (cell) {
+            case GRU -> k.gru(in, hidden, dirs, wi, wh, bi, bh);
+            case LSTM -> k.lstm(in, hidden, proj, dirs, wi, wh, bi, bh, whr == null ? null : floats(whr, at));
+            case RNN_TANH, RNN_RELU -> k.rnn(in, hidden, dirs, cell == Cell.RNN_RELU, wi, wh, bi, bh);
         };
     }
 
