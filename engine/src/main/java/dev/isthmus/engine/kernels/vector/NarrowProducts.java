@@ -152,7 +152,15 @@ final class NarrowProducts {
     /** bf16 panel b widened into d from dst, rows nr apart; times its scales when coded int8 ({@code sc} not null). */
     private static void widenBf16(short[] bf, float[] sc, int in, int b, float[] d, int dst, int nr) {
         int src = b * pairStride(in);
-        FloatVector s = sc == null ? FloatVector.broadcast(F, 1f) : FloatVector.fromArray(F, sc, b * L);
+        if (sc == null) {
+            for (int p = 0; p < in; p += 2, src += 2 * L, dst += 2 * nr) {
+                IntVector v = pairs(bf, src);
+                even(v).intoArray(d, dst);
+                if (p + 1 < in) odd(v).intoArray(d, dst + nr);
+            }
+            return;
+        }
+        FloatVector s = FloatVector.fromArray(F, sc, b * L);
         for (int p = 0; p < in; p += 2, src += 2 * L, dst += 2 * nr) {
             IntVector v = pairs(bf, src);
             even(v).mul(s).intoArray(d, dst);
