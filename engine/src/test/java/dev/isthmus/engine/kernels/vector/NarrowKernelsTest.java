@@ -158,55 +158,78 @@ class NarrowKernelsTest extends ThreePools {
         }
     }
 
-    /** A GRU layer of a provider: the outputs, then the final states. */
-    private static float[] gru(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
-                               ComputePool pool) {
-        return gru(k, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool);
-    }
-
-    /** The same with the input projections made by {@code products}'s weight-only Linear when it is not null. */
-    private static float[] gru(KernelProvider k, KernelProvider products, DType dt, int in, int hidden, int dirs, int steps, int batch,
-                               boolean bias, long seed, ComputePool pool) {
+    /**
+     * A GRU or (with {@code lstm}) an LSTM layer of a provider, its input projections made by {@code products}'s
+     * weight-only Linear when that is not null: the outputs, then the final hidden (and LSTM cell) states. The LSTM's
+     * reverse direction has b_ih only.
+     */
+    private static float[] recurrent(boolean lstm, KernelProvider k, KernelProvider products, DType dt, int in, int hidden, int dirs,
+                                     int steps, int batch, boolean bias, long seed, ComputePool pool) {
         SplittableRandom r = new SplittableRandom(seed);
+        int g = (lstm ? 4 : 3) * hidden;
         NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
         float[][] bih = new float[dirs][], bhh = new float[dirs][];
         for (int d = 0; d < dirs; d++) {
-            wih[d] = matrix(r, dt, 3 * hidden, in);
-            whh[d] = matrix(r, dt, 3 * hidden, hidden);
-            bih[d] = bias ? Check.random(r, 3 * hidden, 0.5) : null;
-            bhh[d] = bias ? Check.random(r, 3 * hidden, 0.5) : null;
+            wih[d] = matrix(r, dt, g, in);
+            whh[d] = matrix(r, dt, g, hidden);
+            bih[d] = bias ? Check.random(r, g, 0.5) : null;
+            bhh[d] = bias && (!lstm || d == 0) ? Check.random(r, g, 0.5) : null;
         }
+        RecurrentKernel rk;
+        if (lstm) {
+            rk = products == null ? k.lstm(in, hidden, dirs, wih, whh, bih, bhh) : k.lstm(in, hidden, dirs, inputProducts(products, wih, bih, bhh), whh);
+        } else {
+            rk = products == null ? k.gru(in, hidden, dirs, wih, whh, bih, bhh) : k.gru(in, hidden, dirs, inputProducts(products, wih, bih, null), whh, bhh);
+        }
+        return forward(rk, r, in, hidden, hidden, lstm, dirs, steps, batch, pool);
+    }
+
+    /**
+     * Runs {@code rk} on a random sequence and initial state drawn from {@code r} (x, h, and c when {@code cell}), at
+     * offsets: the outputs ({@code width} per direction), then the final hidden and cell states.
+     */
+    private static float[] forward(RecurrentKernel rk, SplittableRandom r, int in, int hidden, int width, boolean cell, int dirs, int steps,
+                                   int batch, ComputePool pool) {
         float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
-        float[] h = Check.random(r, 1 + dirs * batch * hidden, 1);
-        float[] out = new float[3 + steps * batch * dirs * hidden];
-        RecurrentKernel rk = products == null ? k.gru(in, hidden, dirs, wih, whh, bih, bhh)
-                : k.gru(in, hidden, dirs, inputProducts(products, wih, bih, null), whh, bhh);
-        rk.forward(x, 4, steps, batch, h, 1, null, 0, out, 3, pool);
-        float[] all = Arrays.copyOf(out, out.length + h.length);
+        float[] h = Check.random(r, 1 + dirs * batch * width, 1), c = cell ? Check.random(r, 2 + dirs * batch * hidden, 1) : new float[0];
+        float[] out = new float[3 + steps * batch * dirs * width];
+        rk.forward(x, 4, steps, batch, h, 1, cell ? c : null, 2, out, 3, pool);
+        float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
         System.arraycopy(h, 0, all, out.length, h.length);
+        System.arraycopy(c, 0, all, out.length + h.length, c.length);
         return all;
+    }
+
+    /**
+     * The vector GRU ({@code lstm} false) or LSTM against the reference on every combination of the given sizes, 1 and
+     * 2 directions, 1 to 4 steps, with and without biases, from {@code seed} on; returns the next seed.
+     */
+    private long sweepAgainstReference(boolean lstm, DType dt, int[] hiddens, int[] ins, int[] batches, long seed) {
+        for (int hidden : hiddens) {
+            for (int in : ins) {
+                for (int batch : batches) {
+                    for (int dirs = 1; dirs <= 2; dirs++) {
+                        int steps = (int) (seed % 4) + 1;
+                        boolean bias = seed % 3 != 0;
+                        String what = dt + (lstm ? " lstm" : " gru") + " in=" + in + " H=" + hidden + " batch=" + batch + " dirs=" + dirs
+                                + " steps=" + steps + (bias ? " bias" : "");
+                        Check.close(recurrent(lstm, REF, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool1),
+                                recurrent(lstm, Check.VECTOR, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool2), what);
+                        seed++;
+                    }
+                }
+            }
+        }
+        return seed;
     }
 
     @Test
     void gruMatchesTheReference() {
         long seed = 1;
         for (DType dt : new DType[]{DType.I8, DType.BF16}) {
-            for (int hidden : new int[]{1, 3, 16, 17, 33}) {
-                for (int in : new int[]{1, 3, 7}) {
-                    for (int batch : new int[]{1, 3, 5}) {
-                        for (int dirs = 1; dirs <= 2; dirs++) {
-                            int steps = (int) (seed % 4) + 1;
-                            boolean bias = seed % 3 != 0;
-                            String what = dt + " gru in=" + in + " H=" + hidden + " batch=" + batch + " dirs=" + dirs + " steps=" + steps
-                                    + (bias ? " bias" : "");
-                            Check.close(gru(REF, dt, in, hidden, dirs, steps, batch, bias, seed, pool1),
-                                    gru(Check.VECTOR, dt, in, hidden, dirs, steps, batch, bias, seed, pool2), what);
-                            seed++;
-                        }
-                    }
-                }
-            }
-            Check.close(gru(REF, dt, 100, 256, 1, 3, 1, true, seed, pool1), gru(Check.VECTOR, dt, 100, 256, 1, 3, 1, true, seed, pool3),
+            seed = sweepAgainstReference(false, dt, new int[]{1, 3, 16, 17, 33}, new int[]{1, 3, 7}, new int[]{1, 3, 5}, seed);
+            Check.close(recurrent(false, REF, null, dt, 100, 256, 1, 3, 1, true, seed, pool1),
+                    recurrent(false, Check.VECTOR, null, dt, 100, 256, 1, 3, 1, true, seed, pool3),
                     dt + " gru seed sizes, batch 1");
         }
     }
@@ -214,66 +237,23 @@ class NarrowKernelsTest extends ThreePools {
     @Test
     void gruIsBitwiseTheSameForEveryThreadCount() {
         for (DType dt : new DType[]{DType.I8, DType.BF16}) {
-            float[] a = gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool1);
-            Check.bitwise(a, gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool2), dt + " gru 2 threads");
-            Check.bitwise(a, gru(Check.VECTOR, dt, 40, 300, 2, 3, 2, true, 7, pool3), dt + " gru 3 threads");
+            float[] a = recurrent(false, Check.VECTOR, null, dt, 40, 300, 2, 3, 2, true, 7, pool1);
+            Check.bitwise(a, recurrent(false, Check.VECTOR, null, dt, 40, 300, 2, 3, 2, true, 7, pool2), dt + " gru 2 threads");
+            Check.bitwise(a, recurrent(false, Check.VECTOR, null, dt, 40, 300, 2, 3, 2, true, 7, pool3), dt + " gru 3 threads");
         }
-    }
-
-    /** An LSTM layer of a provider: the outputs, then the final hidden and cell states. */
-    private static float[] lstm(KernelProvider k, DType dt, int in, int hidden, int dirs, int steps, int batch, boolean bias, long seed,
-                                ComputePool pool) {
-        return lstm(k, null, dt, in, hidden, dirs, steps, batch, bias, seed, pool);
-    }
-
-    /** The same with the input projections made by {@code products}'s weight-only Linear when it is not null. */
-    private static float[] lstm(KernelProvider k, KernelProvider products, DType dt, int in, int hidden, int dirs, int steps, int batch,
-                                boolean bias, long seed, ComputePool pool) {
-        SplittableRandom r = new SplittableRandom(seed);
-        NarrowMatrix[] wih = new NarrowMatrix[dirs], whh = new NarrowMatrix[dirs];
-        float[][] bih = new float[dirs][], bhh = new float[dirs][];
-        for (int d = 0; d < dirs; d++) {
-            wih[d] = matrix(r, dt, 4 * hidden, in);
-            whh[d] = matrix(r, dt, 4 * hidden, hidden);
-            bih[d] = bias ? Check.random(r, 4 * hidden, 0.5) : null;
-            bhh[d] = bias && d == 0 ? Check.random(r, 4 * hidden, 0.5) : null; // one bias only in the reverse direction
-        }
-        float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
-        float[] h = Check.random(r, 1 + dirs * batch * hidden, 1), c = Check.random(r, 2 + dirs * batch * hidden, 1);
-        float[] out = new float[3 + steps * batch * dirs * hidden];
-        RecurrentKernel rk = products == null ? k.lstm(in, hidden, dirs, wih, whh, bih, bhh)
-                : k.lstm(in, hidden, dirs, inputProducts(products, wih, bih, bhh), whh);
-        rk.forward(x, 4, steps, batch, h, 1, c, 2, out, 3, pool);
-        float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
-        System.arraycopy(h, 0, all, out.length, h.length);
-        System.arraycopy(c, 0, all, out.length + h.length, c.length);
-        return all;
     }
 
     @Test
     void lstmMatchesTheReference() {
         long seed = 1;
         for (DType dt : new DType[]{DType.I8, DType.BF16}) {
-            for (int hidden : new int[]{1, 3, 17, 33}) {
-                for (int in : new int[]{1, 7, 16}) {
-                    for (int batch : new int[]{1, 3}) {
-                        for (int dirs = 1; dirs <= 2; dirs++) {
-                            int steps = (int) (seed % 4) + 1;
-                            boolean bias = seed % 3 != 0;
-                            String what = dt + " lstm in=" + in + " H=" + hidden + " batch=" + batch + " dirs=" + dirs + " steps=" + steps
-                                    + (bias ? " bias" : "");
-                            Check.close(lstm(REF, dt, in, hidden, dirs, steps, batch, bias, seed, pool1),
-                                    lstm(Check.VECTOR, dt, in, hidden, dirs, steps, batch, bias, seed, pool2), what);
-                            seed++;
-                        }
-                    }
-                }
-            }
+            seed = sweepAgainstReference(true, dt, new int[]{1, 3, 17, 33}, new int[]{1, 7, 16}, new int[]{1, 3}, seed);
             // many steps: the input projections take the widened path
-            Check.close(lstm(REF, dt, 100, 64, 1, 12, 1, true, seed, pool1), lstm(Check.VECTOR, dt, 100, 64, 1, 12, 1, true, seed, pool3),
+            Check.close(recurrent(true, REF, null, dt, 100, 64, 1, 12, 1, true, seed, pool1),
+                    recurrent(true, Check.VECTOR, null, dt, 100, 64, 1, 12, 1, true, seed, pool3),
                     dt + " lstm 12 steps, batch 1");
-            float[] a = lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool1);
-            Check.bitwise(a, lstm(Check.VECTOR, dt, 40, 130, 2, 3, 2, true, 7, pool3), dt + " lstm 3 threads");
+            float[] a = recurrent(true, Check.VECTOR, null, dt, 40, 130, 2, 3, 2, true, 7, pool1);
+            Check.bitwise(a, recurrent(true, Check.VECTOR, null, dt, 40, 130, 2, 3, 2, true, 7, pool3), dt + " lstm 3 threads");
         }
     }
 
@@ -304,12 +284,14 @@ class NarrowKernelsTest extends ThreePools {
                 int in = c[0], hidden = c[1], batch = c[2], steps = c[3];
                 for (int dirs = 1; dirs <= 2; dirs++) {
                     String what = dt + " in=" + in + " H=" + hidden + " batch=" + batch + " steps=" + steps + " dirs=" + dirs;
-                    float[] gruRef = gru(REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
-                    Check.close(gru(REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1), gruRef, what + " gru: reference, W_ih inside");
-                    Check.close(gruRef, gru(Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool2), what + " gru");
-                    float[] lstmRef = lstm(REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
-                    Check.close(lstm(REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1), lstmRef, what + " lstm: reference, W_ih inside");
-                    Check.close(lstmRef, lstm(Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool3), what + " lstm");
+                    float[] gruRef = recurrent(false, REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
+                    Check.close(recurrent(false, REF, null, dt, in, hidden, dirs, steps, batch, true, seed, pool1), gruRef,
+                            what + " gru: reference, W_ih inside");
+                    Check.close(gruRef, recurrent(false, Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool2), what + " gru");
+                    float[] lstmRef = recurrent(true, REF, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool1);
+                    Check.close(recurrent(true, REF, null, dt, in, hidden, dirs, steps, batch, true, seed, pool1), lstmRef,
+                            what + " lstm: reference, W_ih inside");
+                    Check.close(lstmRef, recurrent(true, Check.VECTOR, REF, dt, in, hidden, dirs, steps, batch, true, seed, pool3), what + " lstm");
                     seed++;
                 }
             }
@@ -384,15 +366,8 @@ class NarrowKernelsTest extends ThreePools {
             bih[d] = Check.random(r, g, 0.5);
             bhh[d] = d == 0 ? Check.random(r, g, 0.5) : null;
         }
-        float[] x = Check.random(r, 4 + steps * batch * in, 1.5);
-        float[] h = Check.random(r, 1 + dirs * batch * w, 1), c = Check.random(r, 2 + dirs * batch * hidden, 1);
-        float[] out = new float[3 + steps * batch * dirs * w];
         RecurrentKernel rk = lstm ? k.lstm(in, hidden, proj, dirs, wih, whh, bih, bhh, whr) : k.rnn(in, hidden, dirs, seed % 2 == 0, wih, whh, bih, bhh);
-        rk.forward(x, 4, steps, batch, h, 1, lstm ? c : null, 2, out, 3, pool);
-        float[] all = Arrays.copyOf(out, out.length + h.length + c.length);
-        System.arraycopy(h, 0, all, out.length, h.length);
-        System.arraycopy(c, 0, all, out.length + h.length, c.length);
-        return all;
+        return forward(rk, r, in, hidden, w, lstm, dirs, steps, batch, pool);
     }
 
     /**
