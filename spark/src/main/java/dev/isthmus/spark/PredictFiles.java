@@ -3,17 +3,18 @@ package dev.isthmus.spark;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
+import org.apache.spark.sql.RowFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 
@@ -87,52 +88,82 @@ public final class PredictFiles {
             System.exit(2);
             return;
         }
-        SparkSession spark = SparkSession.builder().appName("isthmus PredictFiles").getOrCreate();
+        // a SparkContext, not a SparkSession: the job is plain RDDs, so Spark SQL's session, planner and code
+        // generation are never loaded (about a second of a local run's start and first job)
+        SparkContext sc = SparkContext.getOrCreate(new SparkConf().setAppName("isthmus PredictFiles"));
         int status = 0;
         try {
             long t0 = System.nanoTime();
-            long files = run(spark, args);
+            long files = run(sc, args);
             System.err.printf(Locale.ROOT, "PredictFiles: %d files in %.1f s → %s%n", files, (System.nanoTime() - t0) / 1e9, args.output());
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark's Scala code throws checked ones too (an existing OUTPUT: FileAlreadyExistsException)
             // the model, the input folder or the output folder: one line (a row's failure is that row's error instead)
             System.err.println("PredictFiles: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             status = 1;
         } finally {
-            spark.stop();
+            sc.stop();
         }
         if (status != 0) System.exit(status);
     }
 
-    /** Runs the job in {@code spark}; returns how many files it labelled or reported. */
-    static long run(SparkSession spark, Args args) {
+    /** Runs the job in {@code sc}; returns how many files it labelled or reported. */
+    static long run(SparkContext sc, Args args) {
+        refuseExisting(sc, args.output()); // before the listing and the model, which may take a while
         long t0 = System.nanoTime();
-        List<String> listed = list(spark, args.input());
+        List<String> listed = list(sc, args.input());
         System.err.printf(Locale.ROOT, "PredictFiles: listed %d files in %.1f s%n", listed.size(), (System.nanoTime() - t0) / 1e9);
-        int partitions = args.partitions() > 0 ? args.partitions() : 4 * spark.sparkContext().defaultParallelism();
-        JavaRDD<String> slices = JavaSparkContext.fromSparkContext(spark.sparkContext())
+        int partitions = args.partitions() > 0 ? args.partitions() : 4 * sc.defaultParallelism();
+        JavaRDD<String> paths = JavaSparkContext.fromSparkContext(sc)
                 .parallelize(listed, Math.max(1, Math.min(partitions, listed.size())));
-        Dataset<Row> paths = spark.createDataset(slices.rdd(), Encoders.STRING()).toDF("path");
-        long n = listed.size();
-        // the columns of this model's kind: label and score for a classifier, embedding for an embedding model (the
+        // the keys of this model's kind: label and score for a classifier, embedding for an embedding model (the
         // driver loads the model once to know; in local mode the tasks then share that copy)
-        int threads = args.options().threads() > 0 ? args.options().threads() : spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
+        int threads = args.options().threads() > 0 ? args.options().threads() : sc.getConf().getInt("spark.task.cpus", 1);
+        HashMap<String, String> hadoop = HadoopConf.entries(sc.hadoopConfiguration());
         long m0 = System.nanoTime();
-        boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(), args.options().batch(),
-                HadoopConf.entries(spark.sparkContext().hadoopConfiguration())).embedder() != null;
+        boolean embeds = ExecutorModels.get(args.model(), threads, args.options().backend(), args.options().batch(), hadoop).embedder() != null;
         System.err.printf(Locale.ROOT, "PredictFiles: model opened on the driver in %.1f s (%s)%n", (System.nanoTime() - m0) / 1e9,
                 embeds ? "embeddings" : "labels");
-        List<String> cols = new ArrayList<>(List.of("file"));
-        if (embeds) cols.add("embedding");
-        else {
-            cols.add("label");
-            cols.add("score");
-            if (args.options().topK() > 1) cols.add("top");
+        // rows of one column, the path (read by the executors), through the same partition runner as Predictions
+        PartitionPredictor predictor = new PartitionPredictor(args.model(), args.options(), PartitionPredictor.InputKind.PATH, 0, 0, hadoop);
+        JsonLines json = new JsonLines(embeds, args.options().topK() > 1, 1);
+        paths.mapPartitions(files -> {
+            Iterator<Row> results = predictor.call(new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return files.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    return RowFactory.create(files.next());
+                }
+            });
+            return new Iterator<String>() {
+                @Override
+                public boolean hasNext() {
+                    return results.hasNext();
+                }
+
+                @Override
+                public String next() {
+                    Row r = results.next();
+                    return json.line(r.getString(0), r);
+                }
+            };
+        }).saveAsTextFile(args.output());
+        return listed.size();
+    }
+
+    /** Spark writes a new folder: an existing OUTPUT is refused (Spark would too, but only once the job starts). */
+    private static void refuseExisting(SparkContext sc, String output) {
+        try {
+            Path out = new Path(output);
+            if (out.getFileSystem(sc.hadoopConfiguration()).exists(out)) {
+                throw new IllegalArgumentException(output + ": the output folder exists; give a new one (the job writes its part files there)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(output + ": cannot check the output folder: " + e.getMessage(), e);
         }
-        cols.add("error");
-        Dataset<Row> named = Predictions.predict(paths, args.model(), "path", args.options()).withColumnRenamed("path", "file");
-        named.select(cols.stream().map(functions::col).toArray(org.apache.spark.sql.Column[]::new))
-                .write().option("ignoreNullFields", "false").json(args.output());
-        return n;
     }
 
     /**
@@ -140,10 +171,10 @@ public final class PredictFiles {
      * are hidden, as in Spark's file sources), as Hadoop paths. Listed here rather than
      * by Spark's file sources, which leave out empty files: every file is a row, and an empty one is a row with an error.
      */
-    static List<String> list(SparkSession spark, String input) {
+    static List<String> list(SparkContext sc, String input) {
         try {
             Path root = new Path(input);
-            FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileSystem fs = root.getFileSystem(sc.hadoopConfiguration());
             List<String> out = new ArrayList<>();
             walk(fs, fs.getFileStatus(root), out);
             return out;

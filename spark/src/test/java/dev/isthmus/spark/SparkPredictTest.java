@@ -84,7 +84,7 @@ class SparkPredictTest {
         Path out = tmp.resolve("out");
 
         PredictFiles.Args args = PredictFiles.Args.parse(new String[]{"../examples/mnist", in.toString(), out.toString(), "--batch", "5"});
-        long n = PredictFiles.run(spark, args);
+        long n = PredictFiles.run(spark.sparkContext(), args);
         assertEquals(digits.size() + 3, n);
 
         Map<String, Object> expected = expected("../examples/mnist/expected.json");
@@ -198,7 +198,7 @@ class SparkPredictTest {
     @Test
     void predictFilesWithTopKWritesTheBestLabelsInOrder(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("out");
-        PredictFiles.run(spark, PredictFiles.Args.parse(new String[]{"../examples/gru", "../examples/gru/sequences",
+        PredictFiles.run(spark.sparkContext(), PredictFiles.Args.parse(new String[]{"../examples/gru", "../examples/gru/sequences",
                 out.toString(), "--top-k", "3", "--batch", "4", "--partitions", "3"}));
         Map<String, Object> expected = expected("../examples/gru/expected.json");
         int lines = 0;
@@ -230,7 +230,7 @@ class SparkPredictTest {
         for (int i = 0; i < sentences.size(); i++) Files.writeString(in.resolve("t" + i + ".txt"), sentences.get(i));
         Files.write(in.resolve("latin1.txt"), new byte[]{'c', 'a', 'f', (byte) 0xe9});
         Path out = tmp.resolve("out");
-        assertEquals(sentences.size() + 1, PredictFiles.run(spark, PredictFiles.Args.parse(
+        assertEquals(sentences.size() + 1, PredictFiles.run(spark.sparkContext(), PredictFiles.Args.parse(
                 new String[]{"../examples/embed", in.toString(), out.toString()})));
         try (TextEmbedder e = Isthmus.embedder(Path.of("../examples/embed"), Isthmus.options().threads(1))) {
             int seen = 0;
@@ -267,5 +267,27 @@ class SparkPredictTest {
                 .getMessage().contains("usage"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> PredictFiles.Args.parse(new String[]{"m", "i", "o", "--batch", "0"}))
                 .getMessage().contains("--batch"));
+    }
+
+    @Test
+    void anExistingOutputFolderIsRefusedBeforeTheJobStarts(@TempDir Path tmp) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PredictFiles.run(spark.sparkContext(),
+                PredictFiles.Args.parse(new String[]{"../examples/mnist", "../examples/mnist/digits", tmp.toString()})));
+        assertTrue(e.getMessage().contains(tmp.toString()) && e.getMessage().contains("exists"), e.getMessage());
+    }
+
+    @Test
+    void jsonLinesHaveEveryKeyInOrderAndStayJsonForAnyFloat() {
+        var top = scala.jdk.javaapi.CollectionConverters.asScala(List.of(RowFactory.create("a\"b", 0.75f), RowFactory.create("c", Float.NaN))).toSeq();
+        Row labelled = RowFactory.create("f", "a\"b", 0.75f, top, null, null);
+        assertEquals("{\"file\":\"f\",\"label\":\"a\\\"b\",\"score\":0.75,\"error\":null}", new JsonLines(false, false, 1).line("f", labelled));
+        assertEquals(Map.of("label", "c", "score", "NaN"), ((List<?>) Json.parseObject(new JsonLines(false, true, 1).line("f", labelled)).get("top")).get(1));
+        Row failed = RowFactory.create("g", null, null, null, null, "g: not an image");
+        assertEquals(java.util.Arrays.asList("g", null, null, null, "g: not an image"),
+                new ArrayList<>(Json.parseObject(new JsonLines(false, true, 1).line("g", failed)).values()));
+        var vector = scala.jdk.javaapi.CollectionConverters.asScala(List.of(1.5f, Float.POSITIVE_INFINITY)).toSeq();
+        Map<String, Object> embedded = Json.parseObject(new JsonLines(true, false, 1).line("t", RowFactory.create("t", null, null, null, vector, null)));
+        assertEquals(List.of("file", "embedding", "error"), new ArrayList<>(embedded.keySet()));
+        assertEquals(List.of(1.5, "Infinity"), embedded.get("embedding"));
     }
 }
