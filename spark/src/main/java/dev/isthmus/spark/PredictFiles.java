@@ -1,7 +1,5 @@
 package dev.isthmus.spark;
 
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -110,7 +108,7 @@ public final class PredictFiles {
     static long run(SparkContext sc, Args args) {
         refuseExisting(sc, args.output()); // before the listing and the model, which may take a while
         long t0 = System.nanoTime();
-        List<String> listed = list(sc, args.input());
+        List<String> listed = InputFiles.list(args.input(), sc.hadoopConfiguration());
         System.err.printf(Locale.ROOT, "PredictFiles: listed %d files in %.1f s%n", listed.size(), (System.nanoTime() - t0) / 1e9);
         int partitions = args.partitions() > 0 ? args.partitions() : 4 * sc.defaultParallelism();
         JavaRDD<String> paths = JavaSparkContext.fromSparkContext(sc)
@@ -163,41 +161,6 @@ public final class PredictFiles {
             }
         } catch (IOException e) {
             throw new UncheckedIOException(output + ": cannot check the output folder: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Every file under {@code input} (a file, or a folder walked recursively; names starting with {@code .} or {@code _}
-     * are hidden, as in Spark's file sources), as Hadoop paths. Listed here rather than
-     * by Spark's file sources, which leave out empty files: every file is a row, and an empty one is a row with an error.
-     */
-    static List<String> list(SparkContext sc, String input) {
-        try {
-            Path root = new Path(input);
-            FileSystem fs = root.getFileSystem(sc.hadoopConfiguration());
-            List<String> out = new ArrayList<>();
-            walk(fs, fs.getFileStatus(root), out);
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(input + ": cannot list the input: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Depth first, by {@code listStatus}: Hadoop's recursive {@code listFiles} builds a located status per file, which on
-     * the local file system asks for its owner and permissions by running a process per file (13 ms a file here).
-     */
-    private static void walk(FileSystem fs, FileStatus st, List<String> out) throws IOException {
-        if (!st.isDirectory()) {
-            out.add(st.getPath().toString());
-            return;
-        }
-        FileStatus[] children = fs.listStatus(st.getPath());
-        java.util.Arrays.sort(children, java.util.Comparator.comparing(FileStatus::getPath));
-        for (FileStatus c : children) {
-            String name = c.getPath().getName();
-            // hidden, as Spark's file sources and Hadoop's committers have it: .crc checksums, _SUCCESS markers, ...
-            if (!name.startsWith(".") && !name.startsWith("_")) walk(fs, c, out);
         }
     }
 }
