@@ -31,8 +31,13 @@ class InputFilesTest {
         Files.writeString(Files.createDirectories(in.resolve("_temporary")).resolve("part.png"), "p");
         Files.writeString(Files.createDirectories(in.resolve(".hidden")).resolve("x.png"), "x");
         Files.createSymbolicLink(in.resolve("gone.png"), tmp.resolve("missing"));
+        Files.writeString(in.resolve("with space%and:colon.png"), "s");
         assertEquals(List.of(hadoop(in.resolve("a.png")), hadoop(in.resolve("b.png")), hadoop(b.resolve("c.png")),
-                hadoop(in.resolve("gone.png")), hadoop(in.resolve("z.png"))), list(in));
+                hadoop(in.resolve("gone.png")), hadoop(in.resolve("with space%and:colon.png")), hadoop(in.resolve("z.png"))), list(in));
+        // each name reads back as the file it lists, as an executor reads it
+        for (String p : list(in)) {
+            if (!p.endsWith("gone.png")) assertTrue(Files.isRegularFile(Path.of(new org.apache.hadoop.fs.Path(p).toUri().getPath())), p);
+        }
         // one file, hidden or not, is itself the input
         assertEquals(List.of(hadoop(in.resolve(".crc"))), list(in.resolve(".crc")));
         // the same through a file: URI, as on a cluster's command line
