@@ -24,15 +24,18 @@ final class NarrowGruKernel extends NarrowRecurrentKernel {
 
     NarrowGruKernel(int in, int hidden, int dirs, NarrowMatrix[] wih, NarrowMatrix[] whh, float[][] bih, float[][] bhh) {
         super("GRU", 3, in, hidden, dirs, wih, whh, stackedBias(dirs, 3 * hidden, bih));
-        this.bhh = new float[dirs][];
-        for (int d = 0; d < dirs; d++) this.bhh[d] = bhh == null ? null : bhh[d];
+        this.bhh = perDirection(dirs, bhh);
     }
 
     /** With the input projections (and b_ih) made by {@code inputProducts}, one per direction. */
     NarrowGruKernel(int in, int hidden, int dirs, LinearKernel[] inputProducts, NarrowMatrix[] whh, float[][] bhh) {
         super("GRU", 3, in, hidden, dirs, inputProducts, whh);
-        this.bhh = new float[dirs][];
-        for (int d = 0; d < dirs; d++) this.bhh[d] = bhh == null ? null : bhh[d];
+        this.bhh = perDirection(dirs, bhh);
+    }
+
+    /** b_hh of each direction (null entries when there is none). */
+    private static float[][] perDirection(int dirs, float[][] bhh) {
+        return bhh == null ? new float[dirs][] : java.util.Arrays.copyOf(bhh, dirs);
     }
 
     @Override
