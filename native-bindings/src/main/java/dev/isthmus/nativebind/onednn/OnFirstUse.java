@@ -1,14 +1,13 @@
 package dev.isthmus.nativebind.onednn;
 
 import dev.isthmus.engine.ir.Executable;
-import dev.isthmus.engine.ir.Frame;
 
 import java.util.function.Supplier;
 
 /**
  * A layer compiled when a plan first prepares or runs it (thread-safe; compiled once), holding nothing until then.
  */
-final class OnFirstUse implements Executable {
+final class OnFirstUse implements Wrapped {
     private final Supplier<Executable> compile;
     private volatile Executable layer;
 
@@ -17,7 +16,8 @@ final class OnFirstUse implements Executable {
     }
 
     /** The layer, compiled now if it has not been. */
-    Executable layer() {
+    @Override
+    public Executable inner() {
         Executable l = layer;
         if (l == null) {
             synchronized (this) {
@@ -32,21 +32,7 @@ final class OnFirstUse implements Executable {
         return l;
     }
 
-    @Override
-    public void run(Frame f) {
-        layer().run(f);
-    }
-
-    @Override
-    public long scratchFloats(long[][] in, long[][] out) {
-        return layer().scratchFloats(in, out);
-    }
-
-    @Override
-    public void prepare(Frame f) {
-        layer().prepare(f);
-    }
-
+    /** Nothing until the layer is compiled (asking does not compile it). */
     @Override
     public long heldBytes() {
         Executable l = layer;

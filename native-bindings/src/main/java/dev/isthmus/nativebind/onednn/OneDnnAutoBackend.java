@@ -183,28 +183,8 @@ final class OneDnnAutoBackend implements Backend {
      * against oneDNN's GRU over the weights widened to F32: batch 8 4.96–5.35 / 5.80–6.14, 16 10.2–10.4 / 11.2–12.1,
      * 32 21.7–21.9 / 23.4–23.9), and it never holds an F32 copy.
      */
-    record Int8Inputs(Executable layer) implements Executable {
+    record Int8Inputs(Executable inner) implements Wrapped {
         static final String PLACEMENT = "java, with int8 input projections on " + OneDnnBackend.NAME;
-
-        @Override
-        public void run(dev.isthmus.engine.ir.Frame f) {
-            layer.run(f);
-        }
-
-        @Override
-        public long scratchFloats(long[][] in, long[][] out) {
-            return layer.scratchFloats(in, out);
-        }
-
-        @Override
-        public void prepare(dev.isthmus.engine.ir.Frame f) {
-            layer.prepare(f);
-        }
-
-        @Override
-        public long heldBytes() {
-            return layer.heldBytes();
-        }
     }
 
     /**
